@@ -1,0 +1,10 @@
+export { QUEUES, TRUST_CHANGE_CHANNEL, DEFAULT_JOB_OPTIONS, prefixed } from './queues';
+export type { QueueName } from './queues';
+export { AUDIT_EVENT_TYPES, ADMIN_ACTIONS, AuditEventSchema, parseAuditEvent } from './audit-event';
+export type { AuditEvent, AuditEventInput } from './audit-event';
+export { TRUST_ENTITIES, TrustChangeSchema, parseTrustChange } from './trust-change';
+export type { TrustChange } from './trust-change';
+export { KeyRefreshJobSchema, parseKeyRefreshJob, keyRefreshDedupId } from './key-refresh';
+export type { KeyRefreshJob } from './key-refresh';
+export { REGISTRY_TABLES } from './registry-schema';
+export type { IssuerRow, ClientRow, PartyKeysRow, AssertionRevocationRow } from './registry-schema';

@@ -1,0 +1,103 @@
+/**
+ * Errors that reach HTTP. An `ApiError` carries its status, its OAuth-style `error`
+ * code, a description safe to show the caller, and optionally a stable `reason` code
+ * for the audit log. `HttpErrorFilter` is the one place that turns errors into
+ * responses: an unknown error is logged with its stack and answered with a generic 500
+ * that shows nothing internal.
+ */
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+    readonly reason?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(description);
+    this.name = 'ApiError';
+  }
+}
+
+export const invalidRequest = (description: string, reason = 'invalid_request') =>
+  new ApiError(400, 'invalid_request', description, reason);
+export const notFound = (description: string) => new ApiError(404, 'not_found', description, 'not_found');
+export const conflict = (description: string) => new ApiError(409, 'conflict', description, 'conflict');
+export const unauthorized = (description: string) =>
+  new ApiError(401, 'unauthorized', description, 'unauthorized', { 'WWW-Authenticate': 'Bearer' });
+export const forbidden = (description: string) => new ApiError(403, 'forbidden', description, 'forbidden');
+export const temporarilyUnavailable = (description: string) =>
+  new ApiError(503, 'temporarily_unavailable', description, 'dependency_unavailable', { 'Retry-After': '1' });
+
+interface ReplyLike {
+  status(code: number): ReplyLike;
+  header(name: string, value: string): ReplyLike;
+  send(body: unknown): void;
+  sent?: boolean;
+}
+
+/** Maps an error thrown by Fastify itself (body parsing, limits) to an `ApiError`. */
+export function fromFastifyError(error: { statusCode?: number; code?: string; message?: string }): ApiError | undefined {
+  const status = error.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (status === 413) return new ApiError(413, 'invalid_request', 'request body too large', 'body_too_large');
+  if (status === 415) return new ApiError(400, 'invalid_request', 'unsupported content type', 'unsupported_content_type');
+  if (status === 404) return new ApiError(404, 'not_found', 'no such route', 'not_found');
+  if (status === 405) return new ApiError(405, 'invalid_request', 'method not allowed', 'method_not_allowed');
+  return new ApiError(400, 'invalid_request', describeClientError(error), 'malformed_request');
+}
+
+function describeClientError(error: { code?: string; message?: string }): string {
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'the JSON body is empty';
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(error.message ?? '')) return 'the body is not valid JSON';
+  return 'malformed request';
+}
+
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<ReplyLike>();
+    const apiError = toApiError(exception);
+    if (!apiError) {
+      this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+      sendApiError(reply, new ApiError(500, 'server_error', 'internal error'));
+      return;
+    }
+    sendApiError(reply, apiError);
+  }
+}
+
+export function toApiError(exception: unknown): ApiError | undefined {
+  if (exception instanceof ApiError) return exception;
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    if (status >= 500) return undefined;
+    if (status === 404) return new ApiError(404, 'not_found', 'no such route', 'not_found');
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'object' && response !== null && 'message' in response
+        ? String((response as { message: unknown }).message)
+        : exception.message;
+    return new ApiError(status === 413 ? 413 : status === 401 || status === 403 ? status : 400, 'invalid_request', message);
+  }
+  if (typeof exception === 'object' && exception !== null && 'statusCode' in exception) {
+    return fromFastifyError(exception as { statusCode?: number; code?: string; message?: string });
+  }
+  return undefined;
+}
+
+export function sendApiError(reply: ReplyLike, error: ApiError): void {
+  if (reply.sent) return;
+  reply.status(error.status).header('Cache-Control', 'no-store').header('Content-Type', 'application/json; charset=utf-8');
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  reply.send({ error: error.error, error_description: error.description });
+}

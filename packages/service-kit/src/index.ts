@@ -1,0 +1,24 @@
+export { ConfigError, loadConfig, booleanFromEnv, portFromEnv, urlFromEnv, commonEnvShape } from './config';
+export {
+  ApiError,
+  HttpErrorFilter,
+  invalidRequest,
+  notFound,
+  conflict,
+  unauthorized,
+  forbidden,
+  temporarilyUnavailable,
+  sendApiError,
+  toApiError,
+  fromFastifyError,
+} from './errors';
+export { createDataSource, runMigrationsWithLock, advisoryLockKey, ensureDatabaseExists } from './database';
+export type { DataSourceOptions } from './database';
+export { createRedis, waitForRedis } from './redis';
+export type { RedisRole } from './redis';
+export { HealthModule, HealthController, ReadinessRegistry } from './health';
+export type { ReadinessCheck } from './health';
+export { createAdminAuthGuard, readBearer, ADMIN_API_KEY } from './admin-auth';
+export type { AuthenticatedRequest } from './admin-auth';
+export { createHttpApp, listen, nestLogLevels } from './http-app';
+export type { HttpAppOptions } from './http-app';
