@@ -1,0 +1,112 @@
+/**
+ * What callers hand the rule engine. The engine does no I/O: the token service supplies
+ * the trusted party (found by the unverified `iss` or `client_id`), its keys, the replay
+ * guard (Redis in production) and the clock.
+ */
+import type { CryptoKey, KeyObject, JWTHeaderParameters, JWTPayload } from 'jose';
+
+/** Asymmetric algorithms a trusted issuer or client may use. */
+export type AsymmetricAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519';
+/** HMAC algorithms: only for `client_secret_jwt`. */
+export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
+
+/** One usable verification key of one party, imported once by the caller and cached. */
+export interface CandidateKey {
+  kid?: string;
+  /** The JWK `alg`, when the key declares one: the assertion's `alg` must then equal it. */
+  alg?: string;
+  /** `RSA`, `EC` (with `crv`), `OKP` (with `crv`), or `oct` (a client secret). */
+  kty: 'RSA' | 'EC' | 'OKP' | 'oct';
+  crv?: string;
+  /** A public key (jose `importJWK`, or a node KeyObject), or the secret's bytes for `oct`. */
+  key: CryptoKey | KeyObject | Uint8Array;
+}
+
+/**
+ * Finds verification keys of ONE party. With a `kid`: the keys with that `kid`, or
+ * `{ unknownKid: true }` when the party holds none (the caller may refresh and retry).
+ * Without a `kid`: every key of the party that fits `alg`.
+ */
+export interface KeyResolver {
+  resolve(header: { alg: string; kid?: string }): Promise<CandidateKey[] | { unknownKid: true }> | CandidateKey[] | { unknownKid: true };
+}
+
+/** Records a `jti` once. Resolves `true` the first time, `false` on a replay. Throws when unavailable. */
+export interface ReplayGuard {
+  markUsed(namespace: string, jti: string, expiresAt: number): Promise<boolean>;
+}
+
+/** The policy common to both kinds of assertion. */
+export interface AssertionPolicy {
+  allowedAlgorithms: readonly string[];
+  clockSkewSeconds: number;
+  maxLifetimeSeconds: number;
+  keys: KeyResolver;
+}
+
+/** A trusted issuer, as the caller found it by the assertion's unverified `iss`. */
+export interface TrustedIssuerPolicy extends AssertionPolicy {
+  /** The exact `iss` value. */
+  issuer: string;
+  /** Replay namespace: e.g. `grant:<issuer id>`. */
+  replayNamespace: string;
+  /** `jti` required and single-use. */
+  requireJti: boolean;
+  /** Accepted `sub` values; `['*']` accepts any. */
+  subjects: readonly string[];
+  /** CEL expression over `claims` that must be true, if any. */
+  condition?: string | null;
+}
+
+/** A client, as the caller found it by the assertion's unverified `iss`/`sub`. */
+export interface ClientAssertionPolicy extends AssertionPolicy {
+  clientId: string;
+  method: 'private_key_jwt' | 'client_secret_jwt';
+  /** Replay namespace: e.g. `client:<client_id>`. */
+  replayNamespace: string;
+  /** false: `jti` required and single-use; true: a long-lived assertion may be reused until it expires. */
+  reuse: boolean;
+  /** Admin revocations (by `jti` or by `kid`); true refuses the assertion. */
+  isRevoked?: (assertion: { jti?: string; kid?: string }) => boolean;
+}
+
+export interface AudienceContext {
+  /** This server's issuer identifier (`BROKER_ISSUER`). */
+  brokerIssuer: string;
+  /** `${BROKER_ISSUER}/oauth2/token`. */
+  tokenEndpoint: string;
+}
+
+export interface CommonContext {
+  audience: AudienceContext;
+  replayGuard: ReplayGuard;
+  /** The clock, in milliseconds since the epoch. Defaults to `Date.now`. */
+  now?: () => number;
+}
+
+export interface GrantVerificationContext extends CommonContext {
+  /** The active, unexpired trusted issuer with this exact `iss`, or undefined. */
+  findIssuer(iss: string): TrustedIssuerPolicy | undefined | Promise<TrustedIssuerPolicy | undefined>;
+}
+
+export interface ClientVerificationContext extends CommonContext {
+  /** Accept the token endpoint URL (and the called endpoint's URL) as `aud` too (`CLIENT_ASSERTION_AUDIENCE_COMPAT`). */
+  acceptEndpointAudience?: boolean;
+  /** The URL of the endpoint being called (token, introspection, revocation). */
+  endpointUrl?: string;
+  /** The `client_id` form parameter, when the request sent one. */
+  clientIdParameter?: string;
+  /** The active client with this `client_id` that uses a JWT method, or undefined. */
+  findClient(clientId: string): ClientAssertionPolicy | undefined | Promise<ClientAssertionPolicy | undefined>;
+}
+
+export interface VerifiedAssertion {
+  header: JWTHeaderParameters;
+  claims: JWTPayload;
+  issuer: string;
+  subject: string;
+  jti?: string;
+  kid?: string;
+  /** `exp`, seconds since the epoch. */
+  expiresAt: number;
+}
