@@ -1,0 +1,43 @@
+/**
+ * Client authentication's interface (RFC 6749 §2.3, RFC 7523 §2.2): every endpoint that
+ * takes client authentication (token, introspection, revocation) calls
+ * `ClientAuthenticator.authenticate`, which enforces exactly one method per request.
+ */
+import type { ClientRow } from '@trust-broker/contracts';
+import type { FormParameters } from '../oauth/form-body';
+
+export type ClientAuthMethod =
+  | 'private_key_jwt'
+  | 'client_secret_jwt'
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'none';
+
+export type ClientEndpoint = 'token' | 'introspection' | 'revocation';
+
+export interface ClientAuthInput {
+  endpoint: ClientEndpoint;
+  /** The `Authorization` header, if any. */
+  authorization: string | undefined;
+  parameters: FormParameters;
+}
+
+export interface AuthenticatedClient {
+  clientId: string;
+  method: ClientAuthMethod;
+  client: ClientRow;
+  /** The client assertion's `kid`, for the audit event's `client_kid`. */
+  assertionKid?: string;
+}
+
+/**
+ * Implemented in `client-auth/client-authenticator.service.ts`.
+ * Resolves `undefined` when the request carries no client authentication and no
+ * `client_id` (an anonymous request); throws `OAuthError('invalid_client')` (401, with
+ * `WWW-Authenticate: Basic` when Basic was tried) on a failed authentication, and
+ * `OAuthError('invalid_request')` for more than one method or a malformed one.
+ * A public client (`none`) identified by `client_id` resolves with method `none`.
+ */
+export interface ClientAuthenticatorApi {
+  authenticate(input: ClientAuthInput): Promise<AuthenticatedClient | undefined>;
+}
