@@ -4,14 +4,14 @@
  * that start together run them once.
  */
 import { createHash } from 'node:crypto';
-import { DataSource, type MixedList } from 'typeorm';
+import { DataSource, type DataSourceOptions as TypeOrmOptions } from 'typeorm';
 
 export interface DataSourceOptions {
   url: string;
   /** The app's own schema (`registry`, `token`, `audit`). */
   schema: string;
-  migrations: MixedList<Function | string>;
-  entities?: MixedList<Function | string>;
+  migrations: NonNullable<TypeOrmOptions['migrations']>;
+  entities?: TypeOrmOptions['entities'];
   poolSize?: number;
   applicationName?: string;
 }

@@ -81,7 +81,7 @@ export function toApiError(exception: unknown): ApiError | undefined {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status >= 500) return undefined;
-    if (status === 404) return new ApiError(404, 'not_found', 'no such route', 'not_found');
+    if (status === 404 || status === 405 || status === 413 || status === 415) return fromFastifyError({ statusCode: status });
     const response = exception.getResponse();
     const message =
       typeof response === 'object' && response !== null && 'message' in response

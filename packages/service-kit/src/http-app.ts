@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { fromFastifyError, HttpErrorFilter, sendApiError, ApiError } from './errors';
+import { HttpErrorFilter } from './errors';
 
 export interface HttpAppOptions {
   bodyLimit?: number;
@@ -51,14 +51,9 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions = {
     abortOnError: false,
   });
   app.useGlobalFilters(new HttpErrorFilter());
+  // Nest routes Fastify's own errors (body too large, malformed JSON) and unknown routes
+  // through the exception filters too, so HttpErrorFilter answers all of them.
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.setErrorHandler((error, _request, reply) => {
-    const apiError = fromFastifyError(error as { statusCode?: number; code?: string; message?: string });
-    sendApiError(reply as never, apiError ?? new ApiError(500, 'server_error', 'internal error'));
-  });
-  fastify.setNotFoundHandler((_request, reply) => {
-    sendApiError(reply as never, new ApiError(404, 'not_found', 'no such route', 'not_found'));
-  });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
