@@ -1,0 +1,30 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { HealthModule } from '@trust-broker/service-kit';
+import type { DataSource } from 'typeorm';
+import { REGISTRY_CONFIG, type RegistryConfig } from './config/registry.config';
+import { REGISTRY_DATA_SOURCE, RegistryDatabase } from './database/registry-database';
+import { RegistryReadiness } from './health/registry-readiness';
+import { AdminGuard } from './http/admin.guard';
+import { OutboxRelayService } from './outbox/outbox-relay.service';
+import { RegistryRedis } from './redis/registry-redis';
+
+@Module({})
+export class AppModule {
+  /** The whole registry, given its parsed config and a migrated DataSource. */
+  static register(config: RegistryConfig, dataSource: DataSource): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [HealthModule],
+      controllers: [],
+      providers: [
+        { provide: REGISTRY_CONFIG, useValue: config },
+        { provide: REGISTRY_DATA_SOURCE, useValue: dataSource },
+        RegistryDatabase,
+        RegistryRedis,
+        RegistryReadiness,
+        AdminGuard,
+        OutboxRelayService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The issuer-registry configuration: the one place that reads the environment.
+ * Parsed once at start; a bad value stops the process with a message naming the variable.
+ */
+import { randomBytes } from 'node:crypto';
+import { booleanFromEnv, commonEnvShape, ConfigError, loadConfig, portFromEnv } from '@trust-broker/service-kit';
+import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
+import { z } from 'zod';
+
+const seconds = (defaultValue: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(defaultValue);
+
+const registryEnvSchema = z.object({
+  ...commonEnvShape,
+  ISSUER_REGISTRY_PORT: portFromEnv(8081),
+  ADMIN_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  KEY_ENCRYPTION_KEY: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || isKeyEncryptionKey(value), 'must be 32 bytes encoded in base64'),
+  OUTBOUND_ALLOW_PRIVATE_NETWORKS: booleanFromEnv(false),
+  /** Total budget of one outbound fetch (connect, redirects, body). */
+  JWKS_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  JWKS_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
+  JWKS_MAX_KEYS: z.coerce.number().int().min(1).max(1000).default(100),
+  JWKS_MAX_REDIRECTS: z.coerce.number().int().min(0).max(10).default(3),
+  /** Refresh interval bounds applied to Cache-Control max-age (CONTRACT.md: 60 s to 24 h). */
+  KEYS_MIN_REFRESH_S: seconds(60, 1, 86_400),
+  KEYS_MAX_REFRESH_S: seconds(86_400, 1, 604_800),
+  /** Refresh interval when the server sends no usable max-age. */
+  KEYS_DEFAULT_REFRESH_S: seconds(3600, 1, 604_800),
+  /** How long the last good keys are kept while fetches fail; after that they are dropped (fail closed). */
+  KEYS_MAX_STALE_S: seconds(86_400, 60, 30 * 86_400),
+  /** At most one unknown-kid-triggered fetch per party per this window. */
+  UNKNOWN_KID_REFRESH_INTERVAL_S: seconds(10, 1, 3600),
+  /** How often the BullMQ job scheduler looks for parties whose keys are due. */
+  KEY_REFRESH_SWEEP_INTERVAL_S: seconds(15, 1, 3600),
+  /** Fallback polling of the outbox (LISTEN/NOTIFY wakes the relay sooner). */
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /** Test hook: `false` leaves the outbox unrelayed (to show it survives a crash). */
+  OUTBOX_RELAY_ENABLED: booleanFromEnv(true),
+});
+
+function isKeyEncryptionKey(value: string): boolean {
+  try {
+    parseKeyEncryptionKey(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RegistryConfig {
+  nodeEnv: 'development' | 'test' | 'production';
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  brokerIssuer: string;
+  logLevel: string;
+  port: number;
+  adminApiKey: string;
+  keyEncryptionKey: Buffer;
+  outbound: OutboundFetchConfig;
+  keyRefresh: KeyRefreshConfig;
+  outbox: { pollIntervalMs: number; relayEnabled: boolean };
+  /** Warnings to print at start (generated credentials). */
+  startupNotices: string[];
+}
+
+export interface OutboundFetchConfig {
+  allowPrivateNetworks: boolean;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  maxKeys: number;
+  maxRedirects: number;
+}
+
+export interface KeyRefreshConfig {
+  minRefreshSeconds: number;
+  maxRefreshSeconds: number;
+  defaultRefreshSeconds: number;
+  maxStaleSeconds: number;
+  unknownKidIntervalSeconds: number;
+  sweepIntervalSeconds: number;
+}
+
+export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
+
+/** Parses the environment; throws `ConfigError` naming every bad variable. */
+export function loadRegistryConfig(env: Record<string, string | undefined>): RegistryConfig {
+  const parsed = loadConfig(registryEnvSchema, env);
+  const production = parsed.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (production && !parsed.ADMIN_API_KEY) problems.push('ADMIN_API_KEY: required when NODE_ENV=production');
+  if (production && !parsed.KEY_ENCRYPTION_KEY) problems.push('KEY_ENCRYPTION_KEY: required when NODE_ENV=production');
+  if (parsed.KEYS_MIN_REFRESH_S > parsed.KEYS_MAX_REFRESH_S) problems.push('KEYS_MIN_REFRESH_S: must not exceed KEYS_MAX_REFRESH_S');
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const startupNotices: string[] = [];
+  let adminApiKey = parsed.ADMIN_API_KEY;
+  if (!adminApiKey) {
+    adminApiKey = generateSecret();
+    startupNotices.push(`ADMIN_API_KEY not set: generated one for this run: ${adminApiKey}`);
+  }
+  let keyEncryptionKey: Buffer;
+  if (parsed.KEY_ENCRYPTION_KEY) {
+    keyEncryptionKey = parseKeyEncryptionKey(parsed.KEY_ENCRYPTION_KEY);
+  } else {
+    keyEncryptionKey = randomBytes(32);
+    startupNotices.push(
+      'WARNING: KEY_ENCRYPTION_KEY not set: generated a random one. Client secrets stored now WILL NOT DECRYPT after a restart. Set KEY_ENCRYPTION_KEY for anything but a throwaway run.',
+    );
+  }
+
+  return {
+    nodeEnv: parsed.NODE_ENV,
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    redisPrefix: parsed.REDIS_PREFIX,
+    brokerIssuer: parsed.BROKER_ISSUER,
+    logLevel: parsed.LOG_LEVEL,
+    port: parsed.ISSUER_REGISTRY_PORT,
+    adminApiKey,
+    keyEncryptionKey,
+    outbound: {
+      allowPrivateNetworks: parsed.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
+      timeoutMs: parsed.JWKS_FETCH_TIMEOUT_MS,
+      maxBodyBytes: parsed.JWKS_MAX_BODY_BYTES,
+      maxKeys: parsed.JWKS_MAX_KEYS,
+      maxRedirects: parsed.JWKS_MAX_REDIRECTS,
+    },
+    keyRefresh: {
+      minRefreshSeconds: parsed.KEYS_MIN_REFRESH_S,
+      maxRefreshSeconds: parsed.KEYS_MAX_REFRESH_S,
+      defaultRefreshSeconds: parsed.KEYS_DEFAULT_REFRESH_S,
+      maxStaleSeconds: parsed.KEYS_MAX_STALE_S,
+      unknownKidIntervalSeconds: parsed.UNKNOWN_KID_REFRESH_INTERVAL_S,
+      sweepIntervalSeconds: parsed.KEY_REFRESH_SWEEP_INTERVAL_S,
+    },
+    outbox: { pollIntervalMs: parsed.OUTBOX_POLL_INTERVAL_MS, relayEnabled: parsed.OUTBOX_RELAY_ENABLED },
+    startupNotices,
+  };
+}
+
+/** The process environment's configuration (main.ts). */
+export function readRegistryConfig(): RegistryConfig {
+  return loadRegistryConfig(process.env);
+}

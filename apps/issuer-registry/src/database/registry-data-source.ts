@@ -1,0 +1,19 @@
+/**
+ * The registry's DataSource: schema `registry`, migrations from src/migrations, no entities
+ * (the services use SQL over the contract's column names).
+ */
+import { createDataSource } from '@trust-broker/service-kit';
+import type { DataSource } from 'typeorm';
+import { CreateRegistrySchema1764320000000 } from '../migrations/1764320000000-create-registry-schema';
+
+export const REGISTRY_SCHEMA = 'registry';
+export const REGISTRY_MIGRATIONS = [CreateRegistrySchema1764320000000];
+
+export function createRegistryDataSource(url: string): DataSource {
+  return createDataSource({
+    url,
+    schema: REGISTRY_SCHEMA,
+    migrations: REGISTRY_MIGRATIONS,
+    applicationName: 'issuer-registry',
+  });
+}

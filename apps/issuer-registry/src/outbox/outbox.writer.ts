@@ -1,0 +1,57 @@
+/**
+ * Writes trust changes and audit events into `registry.outbox` inside the caller's
+ * transaction, so they exist if and only if the change committed. The relay delivers them.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  parseAuditEvent,
+  parseTrustChange,
+  type AuditEventInput,
+  type TrustChange,
+} from '@trust-broker/contracts';
+import type { Sql } from '../database/registry-database';
+
+export const OUTBOX_CHANNEL = 'registry_outbox';
+
+export type TrustChangeInput = Omit<TrustChange, 'occurred_at'>;
+
+export async function recordTrustChange(tx: Sql, change: TrustChangeInput): Promise<void> {
+  const message = parseTrustChange({ ...change, occurred_at: new Date().toISOString() });
+  await insertOutboxEntry(tx, 'trust_change', message);
+}
+
+/** What an admin change's audit event needs; the rest is filled in. */
+export interface AdminAuditInput {
+  action: NonNullable<AuditEventInput['action']>;
+  actor: string | null;
+  issuer?: string | null;
+  client_id?: string | null;
+  kid?: string | null;
+  request_id?: string | null;
+  remote_addr?: string | null;
+  details: Record<string, unknown>;
+}
+
+export async function recordAdminAudit(tx: Sql, input: AdminAuditInput): Promise<void> {
+  const event = parseAuditEvent({
+    id: randomUUID(),
+    type: 'admin',
+    occurred_at: new Date().toISOString(),
+    outcome: 'success',
+    actor: input.actor,
+    action: input.action,
+    issuer: input.issuer ?? null,
+    client_id: input.client_id ?? null,
+    kid: input.kid ?? null,
+    request_id: input.request_id ?? null,
+    remote_addr: input.remote_addr ?? null,
+    details: input.details,
+  });
+  await insertOutboxEntry(tx, 'audit', event);
+}
+
+async function insertOutboxEntry(tx: Sql, kind: 'trust_change' | 'audit', payload: unknown): Promise<void> {
+  await tx.rows(`INSERT INTO registry.outbox (kind, payload) VALUES ($1, $2::jsonb)`, [kind, JSON.stringify(payload)]);
+  // Delivered at commit only: wakes the relay without waiting for its next poll.
+  await tx.rows(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+}
