@@ -1,0 +1,98 @@
+/**
+ * token-service's one typed configuration (CONTRACT.md "Processes, ports, settings"):
+ * parsed once at start from the environment; a bad value stops the process with a
+ * message naming the variable. No other file reads `process.env`.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { booleanFromEnv, commonEnvShape, loadConfig, portFromEnv } from '@trust-broker/service-kit';
+import { parseKeyEncryptionKey } from '@trust-broker/secrets';
+
+/** Nest injection token of the parsed `TokenServiceConfig`. */
+export const TOKEN_SERVICE_CONFIG = Symbol('TOKEN_SERVICE_CONFIG');
+
+const SIGNING_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
+
+const positiveInt = (min: number, max: number, defaultValue: number) =>
+  z.coerce.number().int().min(min).max(max).default(defaultValue);
+
+const envSchema = z
+  .object({
+    ...commonEnvShape,
+    KEY_ENCRYPTION_KEY: z.string().optional(),
+    TOKEN_SERVICE_PORT: portFromEnv(8080),
+    CLIENT_ASSERTION_AUDIENCE_COMPAT: booleanFromEnv(false),
+    /** Full reload of the trust cache, healing lost trust-change messages. */
+    TRUST_RELOAD_INTERVAL_S: positiveInt(1, 3600, 30),
+    /** How long a request waits for a party's keys after an unknown `kid` (CONTRACT.md: 2 s). */
+    KEY_REFRESH_WAIT_MS: positiveInt(0, 10_000, 2000),
+    /** The broker's own access-token signing algorithm (signing-keys/). */
+    TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGORITHMS).default('ES256'),
+    /** Signing key rotation period (signing-keys/). */
+    SIGNING_KEY_ROTATION_S: positiveInt(60, 365 * 24 * 3600, 7 * 24 * 3600),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.KEY_ENCRYPTION_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['KEY_ENCRYPTION_KEY'], message: 'required in production' });
+    }
+    if (env.KEY_ENCRYPTION_KEY) {
+      try {
+        parseKeyEncryptionKey(env.KEY_ENCRYPTION_KEY);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['KEY_ENCRYPTION_KEY'], message: (error as Error).message });
+      }
+    }
+  });
+
+export interface TokenServiceConfig {
+  nodeEnv: 'development' | 'test' | 'production';
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  /** `BROKER_ISSUER`, without a trailing slash. */
+  brokerIssuer: string;
+  /** `${BROKER_ISSUER}/oauth2/token`. */
+  tokenEndpoint: string;
+  keyEncryptionKey: Buffer;
+  port: number;
+  clientAssertionAudienceCompat: boolean;
+  logLevel: string;
+  trustReloadIntervalMs: number;
+  keyRefreshWaitMs: number;
+  signingAlgorithm: (typeof SIGNING_ALGORITHMS)[number];
+  signingKeyRotationS: number;
+  /** Things main.ts prints at start (e.g. a generated development key). */
+  warnings: string[];
+}
+
+/** Parses the environment; throws `ConfigError` naming every bad variable. */
+export function loadTokenServiceConfig(env: Record<string, string | undefined>): TokenServiceConfig {
+  const parsed = loadConfig(envSchema, env);
+  const warnings: string[] = [];
+  let keyEncryptionKey: Buffer;
+  if (parsed.KEY_ENCRYPTION_KEY) {
+    keyEncryptionKey = parseKeyEncryptionKey(parsed.KEY_ENCRYPTION_KEY);
+  } else {
+    // Development only (production is refused above): secrets of clients registered
+    // under another key will not decrypt, so secret-based clients fail closed.
+    keyEncryptionKey = randomBytes(32);
+    warnings.push('KEY_ENCRYPTION_KEY is not set: generated a random one for this run (development only)');
+  }
+  return {
+    nodeEnv: parsed.NODE_ENV,
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    redisPrefix: parsed.REDIS_PREFIX,
+    brokerIssuer: parsed.BROKER_ISSUER,
+    tokenEndpoint: `${parsed.BROKER_ISSUER}/oauth2/token`,
+    keyEncryptionKey,
+    port: parsed.TOKEN_SERVICE_PORT,
+    clientAssertionAudienceCompat: parsed.CLIENT_ASSERTION_AUDIENCE_COMPAT,
+    logLevel: parsed.LOG_LEVEL,
+    trustReloadIntervalMs: parsed.TRUST_RELOAD_INTERVAL_S * 1000,
+    keyRefreshWaitMs: parsed.KEY_REFRESH_WAIT_MS,
+    signingAlgorithm: parsed.TOKEN_SIGNING_ALG,
+    signingKeyRotationS: parsed.SIGNING_KEY_ROTATION_S,
+    warnings,
+  };
+}
