@@ -1,0 +1,9 @@
+/** The audit queue did not take an event: nothing may be issued (503). */
+export class AuditUnavailableError extends Error {
+  readonly code = 'audit_unavailable';
+
+  constructor(message: string, cause?: unknown) {
+    super(`audit queue unavailable: ${message}`, cause === undefined ? undefined : { cause });
+    this.name = 'AuditUnavailableError';
+  }
+}

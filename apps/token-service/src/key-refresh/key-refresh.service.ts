@@ -1,0 +1,49 @@
+/**
+ * An assertion named a `kid` its party does not hold (CONTRACT.md "Propagation"):
+ * enqueue one key-refresh job for issuer-registry (deduplicated per party), then wait up
+ * to KEY_REFRESH_WAIT_MS for the party's keys to change in the trust cache (the registry
+ * announces `issuer_keys` / `client_keys`). The caller verifies once more if they did.
+ */
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import { DEFAULT_JOB_OPTIONS, keyRefreshDedupId, parseKeyRefreshJob, QUEUES } from '@trust-broker/contracts';
+import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
+import { REQUEST_REDIS } from '../redis/redis.module';
+import { TrustCache } from '../trust/trust-cache.service';
+import type { PartyType } from '../trust/trust.types';
+
+@Injectable()
+export class KeyRefreshService implements OnModuleDestroy {
+  private readonly logger = new Logger(KeyRefreshService.name);
+  private readonly queue: Queue;
+
+  constructor(
+    @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
+    @Inject(REQUEST_REDIS) redis: Redis,
+    private readonly trust: TrustCache,
+  ) {
+    this.queue = new Queue(QUEUES.keyRefresh, { connection: redis, prefix: config.redisPrefix });
+    this.queue.on('error', () => undefined);
+  }
+
+  /**
+   * Asks the registry for the party's keys and waits for them. Resolves true when the
+   * keys changed (verify again), false when they did not in time or the job could not be
+   * enqueued (the caller answers `unknown_kid`).
+   */
+  async refreshAndWait(party: PartyType, id: string, kid: string | undefined, keysVersionBefore: number): Promise<boolean> {
+    const job = parseKeyRefreshJob({ party, id, reason: 'unknown_kid', kid: kid ?? null, requested_at: new Date().toISOString() });
+    try {
+      await this.queue.add('key-refresh', job, { ...DEFAULT_JOB_OPTIONS, deduplication: { id: keyRefreshDedupId(party, id) } });
+    } catch (error) {
+      this.logger.warn(`key refresh for ${party} ${id} not enqueued: ${(error as Error).message}`);
+      return this.trust.keysVersion(party, id) > keysVersionBefore;
+    }
+    return this.trust.waitForKeysChange(party, id, keysVersionBefore, this.config.keyRefreshWaitMs);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+  }
+}

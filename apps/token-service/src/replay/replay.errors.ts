@@ -1,0 +1,9 @@
+/** Redis did not answer the replay check: no token may be issued (503). */
+export class ReplayStoreUnavailableError extends Error {
+  readonly code = 'replay_store_unavailable';
+
+  constructor(message: string, cause?: unknown) {
+    super(`replay store unavailable: ${message}`, cause === undefined ? undefined : { cause });
+    this.name = 'ReplayStoreUnavailableError';
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * The trust cache: every trusted issuer, client, party key set and client-assertion
+ * revocation, in memory, indexed by `iss` and `client_id`, so the token path never
+ * touches Postgres. Enforces:
+ * - keys are imported and secrets decrypted once per version, never per request;
+ * - reloads are serialised, so an older full snapshot never overwrites a newer entity;
+ * - stale trust-change messages (version not newer than the cached one) are ignored;
+ * - a failed load keeps the previous state (serving from memory while Postgres is down);
+ * - disabled or expired issuers are never returned as active.
+ */
+import { EventEmitter } from 'node:events';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ClientRow, IssuerRow, TrustChange } from '@trust-broker/contracts';
+import { decryptSecretToBuffer } from '@trust-broker/secrets';
+import type { CandidateKey, ClientAssertionPolicy } from '@trust-broker/validation';
+import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
+import { importPublicKeys, secretCandidateKey, staticKeyResolver } from './candidate-keys';
+import {
+  readClient,
+  readIssuer,
+  readPartyKeys,
+  readRevocations,
+  readSnapshot,
+  type PartyKeysSnapshot,
+  type RevocationSnapshot,
+} from './registry-reader';
+import type { CachedClient, CachedIssuer, PartyType } from './trust.types';
+
+/** Client assertions get the usual 30 s leeway (the client row has no skew setting). */
+const CLIENT_CLOCK_SKEW_S = 30;
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
+
+@Injectable()
+export class TrustCache {
+  private readonly logger = new Logger(TrustCache.name);
+  private issuersById = new Map<string, CachedIssuer>();
+  private issuersByIss = new Map<string, CachedIssuer>();
+  private clients = new Map<string, CachedClient>();
+  private loaded = false;
+  private lastLoadAt = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly keyEvents = new EventEmitter();
+
+  constructor(
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
+  ) {
+    this.keyEvents.setMaxListeners(0);
+  }
+
+  /** True once the first full load succeeded. */
+  isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  lastLoadedAt(): number {
+    return this.lastLoadAt;
+  }
+
+  /** The active, unexpired issuer with exactly this `iss`. */
+  findActiveIssuer(iss: string, now = Date.now()): CachedIssuer | undefined {
+    const issuer = this.issuersByIss.get(iss);
+    return issuer && isActive(issuer.row, now) ? issuer : undefined;
+  }
+
+  /** Any client with this `client_id`, whatever its status (callers check it, for a precise reason). */
+  findClient(clientId: string): CachedClient | undefined {
+    return this.clients.get(clientId);
+  }
+
+  /** How many issuers and clients are cached (for logs and metrics). */
+  size(): { issuers: number; clients: number } {
+    return { issuers: this.issuersById.size, clients: this.clients.size };
+  }
+
+  keysVersion(party: PartyType, id: string): number {
+    if (party === 'issuer') return this.issuersById.get(id)?.keysVersion ?? -1;
+    return this.clients.get(id)?.keysVersion ?? -1;
+  }
+
+  /** Resolves true as soon as the party's keys are newer than `sinceVersion`, false after `timeoutMs`. */
+  async waitForKeysChange(party: PartyType, id: string, sinceVersion: number, timeoutMs: number): Promise<boolean> {
+    if (this.keysVersion(party, id) > sinceVersion) return true;
+    const event = `${party}:${id}`;
+    return new Promise<boolean>((resolve) => {
+      const onChange = () => {
+        if (this.keysVersion(party, id) <= sinceVersion) return;
+        clearTimeout(timer);
+        this.keyEvents.off(event, onChange);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.keyEvents.off(event, onChange);
+        resolve(false);
+      }, timeoutMs);
+      this.keyEvents.on(event, onChange);
+    });
+  }
+
+  /** Loads everything; on failure the previous state stays in place and the error is thrown. */
+  reloadAll(): Promise<void> {
+    return this.serialise(async () => {
+      const snapshot = await readSnapshot(this.db);
+      const keysByParty = new Map<string, PartyKeysSnapshot>();
+      for (const row of snapshot.partyKeys) keysByParty.set(`${row.party_type}:${row.party_id}`, row);
+      const revocationsByClient = groupRevocations(snapshot.revocations);
+
+      const issuersById = new Map<string, CachedIssuer>();
+      const issuersByIss = new Map<string, CachedIssuer>();
+      for (const row of snapshot.issuers) {
+        const issuer = this.buildIssuer(row, keysByParty.get(`issuer:${row.id}`), this.issuersById.get(row.id));
+        issuersById.set(row.id, issuer);
+        issuersByIss.set(row.issuer, issuer);
+      }
+      const clients = new Map<string, CachedClient>();
+      for (const row of snapshot.clients) {
+        const client = this.buildClient(
+          row,
+          keysByParty.get(`client:${row.client_id}`),
+          revocationsByClient.get(row.client_id) ?? [],
+          this.clients.get(row.client_id),
+        );
+        clients.set(row.client_id, client);
+      }
+      const changedKeys = this.partiesWithNewKeys(issuersById, clients);
+      this.issuersById = issuersById;
+      this.issuersByIss = issuersByIss;
+      this.clients = clients;
+      this.loaded = true;
+      this.lastLoadAt = Date.now();
+      for (const party of changedKeys) this.keyEvents.emit(party);
+    });
+  }
+
+  /** Applies one trust-change message: reloads just that entity, unless the message is stale. */
+  applyChange(change: TrustChange): Promise<void> {
+    return this.serialise(async () => {
+      switch (change.entity) {
+        case 'issuer':
+          return this.applyIssuerChange(change);
+        case 'client':
+          return this.applyClientChange(change);
+        case 'issuer_keys':
+        case 'client_keys':
+          return this.applyKeysChange(change.entity === 'issuer_keys' ? 'issuer' : 'client', change);
+        case 'assertion_revocation':
+          return this.applyRevocationChange(change);
+      }
+    });
+  }
+
+  private async applyIssuerChange(change: TrustChange): Promise<void> {
+    const cached = this.issuersById.get(change.id);
+    if (change.op === 'delete') {
+      this.removeIssuer(change.id);
+      return;
+    }
+    if (cached && cached.row.version >= change.version) return;
+    const row = await readIssuer(this.db, change.id);
+    if (!row) {
+      this.removeIssuer(change.id);
+      return;
+    }
+    const keys = await readPartyKeys(this.db, 'issuer', row.id);
+    this.putIssuer(this.buildIssuer(row, keys, cached));
+  }
+
+  private async applyClientChange(change: TrustChange): Promise<void> {
+    const cached = this.clients.get(change.id);
+    if (change.op === 'delete') {
+      this.clients.delete(change.id);
+      return;
+    }
+    if (cached && cached.row.version >= change.version) return;
+    const row = await readClient(this.db, change.id);
+    if (!row) {
+      this.clients.delete(change.id);
+      return;
+    }
+    const [keys, revocations] = await Promise.all([
+      readPartyKeys(this.db, 'client', row.client_id),
+      readRevocations(this.db, row.client_id),
+    ]);
+    this.clients.set(row.client_id, this.buildClient(row, keys, revocations, cached));
+  }
+
+  private async applyKeysChange(party: PartyType, change: TrustChange): Promise<void> {
+    if (this.keysVersion(party, change.id) >= change.version && change.op !== 'delete') return;
+    const keys = change.op === 'delete' ? undefined : await readPartyKeys(this.db, party, change.id);
+    if (party === 'issuer') {
+      const cached = this.issuersById.get(change.id);
+      if (cached) this.putIssuer(this.buildIssuer(cached.row, keys, cached));
+    } else {
+      const cached = this.clients.get(change.id);
+      if (cached) {
+        const revocations: RevocationSnapshot[] = [
+          ...[...cached.revokedJtis].map((jti) => ({ client_id: change.id, jti, kid: null })),
+          ...[...cached.revokedKids].map((kid) => ({ client_id: change.id, jti: null, kid })),
+        ];
+        this.clients.set(change.id, this.buildClient(cached.row, keys, revocations, cached));
+      }
+    }
+    this.keyEvents.emit(`${party}:${change.id}`);
+  }
+
+  private async applyRevocationChange(change: TrustChange): Promise<void> {
+    const cached = this.clients.get(change.id);
+    if (!cached) return;
+    const revocations = await readRevocations(this.db, change.id);
+    const keys = { party_type: 'client' as const, party_id: change.id, keys: { keys: [] }, version: cached.keysVersion };
+    // Keep the imported keys: only the revocation sets change.
+    const rebuilt = this.buildClient(cached.row, keys, revocations, cached);
+    this.clients.set(change.id, rebuilt);
+  }
+
+  private putIssuer(issuer: CachedIssuer): void {
+    const previous = this.issuersById.get(issuer.row.id);
+    if (previous && previous.row.issuer !== issuer.row.issuer) this.issuersByIss.delete(previous.row.issuer);
+    this.issuersById.set(issuer.row.id, issuer);
+    this.issuersByIss.set(issuer.row.issuer, issuer);
+  }
+
+  private removeIssuer(id: string): void {
+    const previous = this.issuersById.get(id);
+    if (!previous) return;
+    this.issuersById.delete(id);
+    if (this.issuersByIss.get(previous.row.issuer) === previous) this.issuersByIss.delete(previous.row.issuer);
+  }
+
+  private buildIssuer(row: IssuerRow, keysRow: PartyKeysSnapshot | undefined, previous: CachedIssuer | undefined): CachedIssuer {
+    const { keys, keysVersion } = this.resolveKeys('issuer', row.id, keysRow, row.jwks, previous);
+    return {
+      row,
+      keys,
+      keysVersion,
+      policy: {
+        issuer: row.issuer,
+        replayNamespace: `grant:${row.id}`,
+        requireJti: row.require_jti,
+        subjects: row.subjects,
+        condition: row.condition,
+        allowedAlgorithms: row.allowed_algorithms,
+        clockSkewSeconds: row.clock_skew_s,
+        maxLifetimeSeconds: row.max_assertion_lifetime_s,
+        keys: staticKeyResolver(keys),
+      },
+    };
+  }
+
+  private buildClient(
+    row: ClientRow,
+    keysRow: PartyKeysSnapshot | undefined,
+    revocations: readonly Pick<RevocationSnapshot, 'jti' | 'kid'>[],
+    previous: CachedClient | undefined,
+  ): CachedClient {
+    const secret = this.decryptClientSecret(row, previous);
+    const resolved =
+      row.token_endpoint_auth_method === 'private_key_jwt'
+        ? this.resolveKeys('client', row.client_id, keysRow, row.jwks, previous)
+        : { keys: [] as CandidateKey[], keysVersion: keysRow?.version ?? previous?.keysVersion ?? 0 };
+    const revokedJtis = new Set(revocations.flatMap((r) => (r.jti ? [r.jti] : [])));
+    const revokedKids = new Set(revocations.flatMap((r) => (r.kid ? [r.kid] : [])));
+    return {
+      row,
+      ...(secret ? { secret } : {}),
+      keys: resolved.keys,
+      keysVersion: resolved.keysVersion,
+      revokedJtis,
+      revokedKids,
+      ...this.clientAssertionPolicy(row, resolved.keys, secret, revokedJtis, revokedKids),
+    };
+  }
+
+  private clientAssertionPolicy(
+    row: ClientRow,
+    keys: CandidateKey[],
+    secret: Buffer | undefined,
+    revokedJtis: ReadonlySet<string>,
+    revokedKids: ReadonlySet<string>,
+  ): { assertionPolicy?: ClientAssertionPolicy } {
+    const method = row.token_endpoint_auth_method;
+    if (method !== 'private_key_jwt' && method !== 'client_secret_jwt') return {};
+    const defaults = method === 'private_key_jwt' ? ASYMMETRIC_ALGORITHMS : HMAC_ALGORITHMS;
+    const allowed = row.token_endpoint_auth_signing_alg ? [row.token_endpoint_auth_signing_alg] : defaults;
+    const candidateKeys = method === 'client_secret_jwt' ? (secret ? [secretCandidateKey(secret)] : []) : keys;
+    return {
+      assertionPolicy: {
+        clientId: row.client_id,
+        method,
+        replayNamespace: `client:${row.client_id}`,
+        reuse: row.client_assertion_reuse,
+        allowedAlgorithms: allowed.filter((alg) => defaults.includes(alg)),
+        clockSkewSeconds: CLIENT_CLOCK_SKEW_S,
+        maxLifetimeSeconds: row.client_assertion_max_lifetime_s,
+        keys: staticKeyResolver(candidateKeys),
+        isRevoked: ({ jti, kid }) => (jti !== undefined && revokedJtis.has(jti)) || (kid !== undefined && revokedKids.has(kid)),
+      },
+    };
+  }
+
+  /** Reuses the imported keys when the key set's version did not change. */
+  private resolveKeys(
+    party: PartyType,
+    id: string,
+    keysRow: PartyKeysSnapshot | undefined,
+    inlineJwks: { keys: Record<string, unknown>[] } | null,
+    previous: { keys: CandidateKey[]; keysVersion: number } | undefined,
+  ): { keys: CandidateKey[]; keysVersion: number } {
+    if (keysRow && previous && previous.keysVersion === keysRow.version) {
+      return { keys: previous.keys, keysVersion: previous.keysVersion };
+    }
+    const source = keysRow?.keys ?? inlineJwks;
+    const imported = importPublicKeys(source);
+    if (imported.skipped.length > 0) {
+      this.logger.warn(`${party} ${id}: skipped keys: ${imported.skipped.join('; ')}`);
+    }
+    return { keys: imported.keys, keysVersion: keysRow?.version ?? 0 };
+  }
+
+  private decryptClientSecret(row: ClientRow, previous: CachedClient | undefined): Buffer | undefined {
+    if (!row.secret_ciphertext) return undefined;
+    if (previous?.secret && previous.row.secret_ciphertext === row.secret_ciphertext) return previous.secret;
+    try {
+      return decryptSecretToBuffer(this.config.keyEncryptionKey, row.secret_ciphertext, `client_secret:${row.client_id}`);
+    } catch {
+      // Fail closed: a secret that does not decrypt (wrong KEY_ENCRYPTION_KEY) authenticates nobody.
+      this.logger.error(`client ${row.client_id}: client secret does not decrypt under KEY_ENCRYPTION_KEY`);
+      return undefined;
+    }
+  }
+
+  private partiesWithNewKeys(issuers: Map<string, CachedIssuer>, clients: Map<string, CachedClient>): string[] {
+    const changed: string[] = [];
+    for (const [id, issuer] of issuers) {
+      if (issuer.keysVersion > this.keysVersion('issuer', id)) changed.push(`issuer:${id}`);
+    }
+    for (const [id, client] of clients) {
+      if (client.keysVersion > this.keysVersion('client', id)) changed.push(`client:${id}`);
+    }
+    return changed;
+  }
+
+  private serialise<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task, task);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** `active` and not past `expires_at` (clients have no `expires_at` column today; tolerated when absent). */
+export function isActive(row: { status: string; expires_at?: Date | string | null }, now: number): boolean {
+  if (row.status !== 'active') return false;
+  return row.expires_at === null || row.expires_at === undefined || new Date(row.expires_at).getTime() > now;
+}
+
+function groupRevocations(rows: RevocationSnapshot[]): Map<string, RevocationSnapshot[]> {
+  const grouped = new Map<string, RevocationSnapshot[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.client_id) ?? [];
+    list.push(row);
+    grouped.set(row.client_id, list);
+  }
+  return grouped;
+}
