@@ -1,0 +1,138 @@
+/**
+ * `trust-broker issuers add|list|show|update|disable|refresh`: the trusted issuers of
+ * the admin API. An issuer is named by its `id` or by its `iss` value.
+ */
+import { Command, Option } from 'commander';
+import type { CommandContext } from '../command-context';
+import type { AdminApi, Page } from '../api/admin-api';
+import { UsageError } from '../cli.errors';
+import {
+  parseChoice,
+  parseKeyValue,
+  parseList,
+  parseNonNegativeInteger,
+  parsePositiveInteger,
+  parseRfc3339,
+} from '../options/option-parsers';
+import { buildIssuerBody, checkNewIssuer, type IssuerFlags } from './issuer-body';
+
+type Issuer = Record<string, unknown> & { id: string; issuer: string };
+
+export const ISSUER_COLUMNS = [
+  { field: 'id' },
+  { field: 'issuer' },
+  { field: 'status' },
+  { field: 'subjects' },
+  { field: 'allowed_scopes', header: 'scopes' },
+  { field: 'jwks_uri' },
+  { field: 'discovery' },
+] as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const URI_LIKE = /^[a-z][a-z0-9+.-]*:/i;
+
+/** The issuer's id: the argument itself, or the id of the issuer whose `iss` it is. */
+export async function resolveIssuerId(api: AdminApi, idOrIssuer: string): Promise<string> {
+  if (UUID.test(idOrIssuer) || !URI_LIKE.test(idOrIssuer)) return idOrIssuer;
+  const page = await api.list<Issuer>('/v1/issuers', { limit: 100 }, true);
+  const match = page.items.find((item) => item.issuer === idOrIssuer);
+  if (!match) throw new UsageError(`no trusted issuer with iss "${idOrIssuer}"`);
+  return match.id;
+}
+
+function addIssuerFieldOptions(command: Command, forUpdate: boolean): Command {
+  return command
+    .option('--body <file>', 'a JSON file with the fields (flags win over it)')
+    .option('--issuer <iss>', "the exact 'iss' of its assertions")
+    .option('--display-name <name>', 'a name for people')
+    .option('--expires-at <time>', 'RFC 3339 time after which the trust is void', parseRfc3339)
+    .option('--jwks-file <file>', 'its public keys: a JWKS or one JWK (private members are stripped)')
+    .option('--jwks-uri <url>', 'where its public keys are fetched')
+    .option('--discovery', "find jwks_uri from the issuer's discovery document")
+    .option('--no-discovery', 'do not use discovery')
+    .option('--subjects <list>', "accepted 'sub' values, comma-separated; '*' for any", parseList)
+    .option('--allowed-algorithms <list>', 'JWS algorithms, comma-separated', parseList)
+    .option('--allowed-scopes <list>', 'scopes its assertions may obtain, comma-separated', parseList)
+    .option('--audiences <list>', "values the access token may carry in 'aud'", parseList)
+    .option('--condition <cel>', "a CEL expression over 'claims' that must be true")
+    .option('--claim-mapping <name=cel>', 'an output claim and its CEL expression (repeatable)', parseKeyValue)
+    .option('--max-assertion-lifetime <seconds>', 'largest accepted exp - iat', parsePositiveInteger)
+    .option('--clock-skew <seconds>', 'leeway for exp, nbf, iat', parseNonNegativeInteger)
+    .option('--require-jti', "'jti' required and single-use")
+    .option('--no-require-jti', "'jti' optional")
+    .option('--require-client-auth', 'the grant needs an authenticated client')
+    .option('--no-require-client-auth', 'the grant does not need client authentication')
+    .option('--allowed-client-ids <list>', 'clients that may present its assertions', parseList)
+    .option('--access-token-ttl <seconds>', 'lifetime of tokens issued from its assertions', parsePositiveInteger)
+    .addOption(
+      new Option('--status <status>', 'active or disabled')
+        .argParser(parseChoice(['active', 'disabled']))
+        .hideHelp(!forUpdate),
+    );
+}
+
+export function buildIssuersCommand(context: CommandContext): Command {
+  const issuers = new Command('issuers').description('manage trusted issuers (admin API)');
+
+  addIssuerFieldOptions(issuers.command('add').description('register a trusted issuer'), false).action(async (flags: IssuerFlags) => {
+    const body = buildIssuerBody(flags);
+    checkNewIssuer(body);
+    context.printRecord(await context.registry().call<Issuer>('POST', '/v1/issuers', { json: body }));
+  });
+
+  issuers
+    .command('list')
+    .description('list trusted issuers')
+    .option('--limit <n>', 'page size (1 to 100)', parsePositiveInteger)
+    .option('--cursor <cursor>', 'the next_cursor of the previous page')
+    .option('--all', 'follow every page')
+    .action(async (flags: { limit?: number; cursor?: string; all?: boolean }) => {
+      const page: Page<Issuer> = await context
+        .registry()
+        .list<Issuer>('/v1/issuers', { limit: flags.limit, cursor: flags.cursor }, flags.all === true);
+      context.printPage(page, ISSUER_COLUMNS);
+    });
+
+  issuers
+    .command('show <id-or-issuer>')
+    .description('show one trusted issuer and the keys held for it')
+    .option('--keys', 'show the keys held now, their source and the last fetch error')
+    .action(async (idOrIssuer: string, flags: { keys?: boolean }) => {
+      const api = context.registry();
+      const id = await resolveIssuerId(api, idOrIssuer);
+      const path = `/v1/issuers/${encodeURIComponent(id)}${flags.keys ? '/jwks' : ''}`;
+      context.printRecord(await api.call<Record<string, unknown>>('GET', path));
+    });
+
+  addIssuerFieldOptions(issuers.command('update <id-or-issuer>').description('change fields of a trusted issuer'), true).action(
+    async (idOrIssuer: string, flags: IssuerFlags) => {
+      const body = buildIssuerBody(flags);
+      if (Object.keys(body).length === 0) throw new UsageError('nothing to update: give at least one field flag');
+      const api = context.registry();
+      const id = await resolveIssuerId(api, idOrIssuer);
+      context.printRecord(await api.call<Issuer>('PATCH', `/v1/issuers/${encodeURIComponent(id)}`, { json: body }));
+    },
+  );
+
+  issuers
+    .command('disable <id-or-issuer>')
+    .description('stop trusting an issuer (status disabled; it can be re-enabled with update --status active)')
+    .action(async (idOrIssuer: string) => {
+      const api = context.registry();
+      const id = await resolveIssuerId(api, idOrIssuer);
+      const updated = await api.call<Issuer>('PATCH', `/v1/issuers/${encodeURIComponent(id)}`, { json: { status: 'disabled' } });
+      context.printResult(`disabled ${updated.issuer} (${updated.id})`, updated);
+    });
+
+  issuers
+    .command('refresh <id-or-issuer>')
+    .description("fetch the issuer's keys now")
+    .action(async (idOrIssuer: string) => {
+      const api = context.registry();
+      const id = await resolveIssuerId(api, idOrIssuer);
+      const result = await api.call<Record<string, unknown> | undefined>('POST', `/v1/issuers/${encodeURIComponent(id)}/jwks/refresh`);
+      context.printRecord(result ?? { id, refreshed: true });
+    });
+
+  return issuers;
+}

@@ -1,0 +1,87 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { jwtVerify } from 'jose';
+import { encodeBasicAuth } from '../api/api-client';
+import { buildClientAuthentication, buildGrantForm, JWT_BEARER_GRANT, JWT_CLIENT_ASSERTION_TYPE, siblingEndpoint } from './token-request';
+
+describe('buildGrantForm', () => {
+  it.each([
+    [{ grantType: 'jwt-bearer', assertion: 'x.y.z' }, { grant_type: JWT_BEARER_GRANT, assertion: 'x.y.z' }],
+    [{ grantType: 'jwt-bearer', assertion: 'x.y.z', scope: 'a b', resource: 'https://api' }, { grant_type: JWT_BEARER_GRANT, assertion: 'x.y.z', scope: 'a b', resource: 'https://api' }],
+    [{ grantType: 'client_credentials', audience: 'api', scope: '' }, { grant_type: 'client_credentials', audience: 'api' }],
+  ] as const)('%j -> %j', (grant, form) => {
+    expect(buildGrantForm(grant)).toEqual(form);
+  });
+
+  it.each([
+    [{ grantType: 'jwt-bearer' }, 'a jwt-bearer grant needs --assertion'],
+    [{ grantType: 'jwt-bearer', assertion: '' }, 'a jwt-bearer grant needs --assertion'],
+    [{ grantType: 'client_credentials', assertion: 'x.y.z' }, '--assertion is only for the jwt-bearer grant'],
+  ] as const)('%j -> %s', (grant, message) => {
+    expect(() => buildGrantForm(grant)).toThrow(message);
+  });
+});
+
+describe('buildClientAuthentication', () => {
+  it('none: only client_id, or nothing', async () => {
+    await expect(buildClientAuthentication({ method: 'none', clientId: 'pub' })).resolves.toEqual({ form: { client_id: 'pub' } });
+    await expect(buildClientAuthentication({ method: 'none' })).resolves.toEqual({ form: {} });
+  });
+
+  it('client_secret_basic: a Basic header, no form fields', async () => {
+    await expect(buildClientAuthentication({ method: 'client_secret_basic', clientId: 'c', clientSecret: 's' })).resolves.toEqual({
+      form: {},
+      basicAuth: { username: 'c', password: 's' },
+    });
+  });
+
+  it('client_secret_post: both in the form', async () => {
+    await expect(buildClientAuthentication({ method: 'client_secret_post', clientId: 'c', clientSecret: 's' })).resolves.toEqual({
+      form: { client_id: 'c', client_secret: 's' },
+    });
+  });
+
+  it('private_key_jwt: a signed client assertion with iss = sub = client_id and aud = the broker issuer alone', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { form, basicAuth } = await buildClientAuthentication({
+      method: 'private_key_jwt',
+      clientId: 'svc',
+      signingKey: { key: privateKey, alg: 'ES256', kid: 'c1' },
+      audience: 'https://broker.example',
+    });
+    expect(basicAuth).toBeUndefined();
+    expect(form.client_assertion_type).toBe(JWT_CLIENT_ASSERTION_TYPE);
+    const { payload, protectedHeader } = await jwtVerify(form.client_assertion!, publicKey, { algorithms: ['ES256'] });
+    expect(protectedHeader.kid).toBe('c1');
+    expect(payload).toMatchObject({ iss: 'svc', sub: 'svc', aud: 'https://broker.example' });
+    expect(typeof payload.jti).toBe('string');
+    expect(payload.exp! - payload.iat!).toBe(60);
+  });
+
+  it('client_secret_jwt: HS256 over the secret', async () => {
+    const secret = 'a-long-shared-secret-of-at-least-32-bytes!!';
+    const { form } = await buildClientAuthentication({ method: 'client_secret_jwt', clientId: 'svc', clientSecret: secret, audience: 'https://b' });
+    const { payload } = await jwtVerify(form.client_assertion!, new TextEncoder().encode(secret), { algorithms: ['HS256'] });
+    expect(payload).toMatchObject({ iss: 'svc', sub: 'svc', aud: 'https://b' });
+  });
+});
+
+describe('encodeBasicAuth (RFC 6749 §2.3.1 form-encodes before base64)', () => {
+  it.each([
+    ['c', 's', 'c:s'],
+    ['client id', 'p:ss', 'client+id:p%3Ass'],
+    ['ü', '%', '%C3%BC:%25'],
+  ])('%j %j -> %j', (user, password, decoded) => {
+    const header = encodeBasicAuth(user, password);
+    expect(header.startsWith('Basic ')).toBe(true);
+    expect(Buffer.from(header.slice(6), 'base64').toString()).toBe(decoded);
+  });
+});
+
+describe('siblingEndpoint', () => {
+  it.each([
+    ['http://localhost:8080/oauth2/token', 'introspect', 'http://localhost:8080/oauth2/introspect'],
+    ['https://b.example/oauth2/token', 'revoke', 'https://b.example/oauth2/revoke'],
+  ] as const)('%s + %s', (tokenUrl, name, expected) => {
+    expect(siblingEndpoint(tokenUrl, name)).toBe(expected);
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Requests to the OAuth endpoints: the token endpoint (RFC 6749 §3.2) with a
+ * jwt-bearer grant (RFC 7523 §2.1) or client_credentials, and introspection
+ * (RFC 7662) and revocation (RFC 7009), each with one client authentication method.
+ */
+import { sendApiRequest } from '../api/api-client';
+import { UsageError } from '../cli.errors';
+import { mintAssertion } from '../assertion/mint-assertion';
+import type { SigningKey } from '../assertion/load-private-key';
+
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export const JWT_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const CLIENT_ASSERTION_LIFETIME_S = 60;
+
+export type ClientAuthentication =
+  | { method: 'none'; clientId?: string }
+  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; clientSecret: string }
+  | { method: 'client_secret_jwt'; clientId: string; clientSecret: string; audience: string }
+  | { method: 'private_key_jwt'; clientId: string; signingKey: SigningKey; audience: string };
+
+export interface GrantRequest {
+  grantType: 'jwt-bearer' | 'client_credentials';
+  assertion?: string;
+  scope?: string;
+  resource?: string;
+  audience?: string;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope?: string;
+  [member: string]: unknown;
+}
+
+interface AuthenticatedForm {
+  form: Record<string, string>;
+  basicAuth?: { username: string; password: string };
+}
+
+/** The form fields (or Basic header) that authenticate the client: exactly one method. */
+export async function buildClientAuthentication(auth: ClientAuthentication): Promise<AuthenticatedForm> {
+  switch (auth.method) {
+    case 'none':
+      return { form: auth.clientId ? { client_id: auth.clientId } : {} };
+    case 'client_secret_basic':
+      return { form: {}, basicAuth: { username: auth.clientId, password: auth.clientSecret } };
+    case 'client_secret_post':
+      return { form: { client_id: auth.clientId, client_secret: auth.clientSecret } };
+    case 'client_secret_jwt':
+    case 'private_key_jwt': {
+      const signing =
+        auth.method === 'private_key_jwt'
+          ? auth.signingKey
+          : { key: new TextEncoder().encode(auth.clientSecret), alg: 'HS256', kid: undefined };
+      // rfc7523bis: the audience of a client assertion is the issuer identifier alone.
+      const { assertion } = await mintAssertion({
+        key: signing.key,
+        alg: signing.alg,
+        kid: signing.kid,
+        iss: auth.clientId,
+        sub: auth.clientId,
+        aud: auth.audience,
+        lifetimeSeconds: CLIENT_ASSERTION_LIFETIME_S,
+      });
+      return { form: { client_assertion_type: JWT_CLIENT_ASSERTION_TYPE, client_assertion: assertion } };
+    }
+  }
+}
+
+/** The grant's own form fields; empty optional values are left out. */
+export function buildGrantForm(grant: GrantRequest): Record<string, string> {
+  const form: Record<string, string> = {};
+  if (grant.grantType === 'jwt-bearer') {
+    if (!grant.assertion) throw new UsageError('a jwt-bearer grant needs --assertion');
+    form.grant_type = JWT_BEARER_GRANT;
+    form.assertion = grant.assertion;
+  } else {
+    if (grant.assertion) throw new UsageError('--assertion is only for the jwt-bearer grant');
+    form.grant_type = 'client_credentials';
+  }
+  if (grant.scope) form.scope = grant.scope;
+  if (grant.resource) form.resource = grant.resource;
+  if (grant.audience) form.audience = grant.audience;
+  return form;
+}
+
+/** The URL of a sibling OAuth endpoint (`introspect`, `revoke`) of the token endpoint. */
+export function siblingEndpoint(tokenUrl: string, name: 'introspect' | 'revoke'): string {
+  return new URL(name, tokenUrl).toString();
+}
+
+/**
+ * The broker's issuer identifier, which client assertions name as `aud`: the one
+ * given, else the RFC 8414 metadata's `issuer`, else the token URL without its path.
+ */
+export async function resolveBrokerIssuer(tokenUrl: string, explicit?: string): Promise<string> {
+  if (explicit) return explicit;
+  const origin = new URL(tokenUrl).origin;
+  try {
+    const { body } = await sendApiRequest<{ issuer?: unknown }>({ method: 'GET', url: `${origin}/.well-known/oauth-authorization-server` });
+    if (typeof body?.issuer === 'string') return body.issuer;
+  } catch {
+    // Fall through: the origin is the usual issuer identifier.
+  }
+  return origin;
+}
+
+async function postForm<T>(url: string, fields: Record<string, string>, auth: ClientAuthentication): Promise<T> {
+  const authentication = await buildClientAuthentication(auth);
+  const { body } = await sendApiRequest<T>({
+    method: 'POST',
+    url,
+    form: { ...fields, ...authentication.form },
+    ...(authentication.basicAuth ? { basicAuth: authentication.basicAuth } : {}),
+  });
+  return body;
+}
+
+export function requestToken(tokenUrl: string, grant: GrantRequest, auth: ClientAuthentication): Promise<TokenResponse> {
+  return postForm<TokenResponse>(tokenUrl, buildGrantForm(grant), auth);
+}
+
+export function introspectToken(tokenUrl: string, token: string, auth: ClientAuthentication): Promise<Record<string, unknown>> {
+  return postForm(siblingEndpoint(tokenUrl, 'introspect'), { token }, auth);
+}
+
+export async function revokeToken(tokenUrl: string, token: string, auth: ClientAuthentication): Promise<void> {
+  await postForm<unknown>(siblingEndpoint(tokenUrl, 'revoke'), { token }, auth);
+}
