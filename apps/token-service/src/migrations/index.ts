@@ -1,0 +1,7 @@
+/** The `token` schema's migrations, in order; main.ts runs them at start under the advisory lock. */
+import { CreateSigningKeys1764320000000 } from './1764320000000-create-signing-keys';
+import { CreateRevokedTokens1764320000001 } from './1764320000001-create-revoked-tokens';
+
+export const TOKEN_SCHEMA = 'token';
+
+export const TOKEN_MIGRATIONS = [CreateSigningKeys1764320000000, CreateRevokedTokens1764320000001];
