@@ -48,6 +48,9 @@ export const REASON_CODES = [
   'condition_failed',
   'condition_error',
   'replay_store_unavailable',
+  'party_lookup_failed',
+  'key_resolution_failed',
+  'verification_failed',
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];

@@ -1,0 +1,21 @@
+/**
+ * Enforces: `sub` is present and a non-empty string (RFC 7523 §3 rule 2, RFC 7519
+ * §4.1.2), and for a grant that the trusted issuer may speak for it (the issuer's
+ * `subjects` list; `['*']` accepts any).
+ */
+import type { AssertionKind } from '../assertion-kind';
+import { reject } from '../assertion-kind';
+
+const ANY_SUBJECT = '*';
+
+export function requireSubject(claims: Record<string, unknown>, kind: AssertionKind): string {
+  const sub = claims.sub;
+  if (sub === undefined || sub === '') throw reject(kind, 'subject_missing', 'The assertion has no "sub" claim');
+  if (typeof sub !== 'string') throw reject(kind, 'claims_malformed', 'The "sub" claim must be a string');
+  return sub;
+}
+
+export function checkSubjectAllowed(sub: string, subjects: readonly string[], kind: AssertionKind): void {
+  if (subjects.includes(ANY_SUBJECT) || subjects.includes(sub)) return;
+  throw reject(kind, 'subject_not_allowed', 'This issuer may not assert this subject');
+}

@@ -1,0 +1,86 @@
+/**
+ * `verifyClientAssertion(assertion, ctx)`: a JWT used for client authentication,
+ * `private_key_jwt` or `client_secret_jwt` (RFC 7523 §2.2 and §3, OIDC Core §9, the
+ * rfc7523bis audience rule). `iss` = `sub` = `client_id`; `aud` is exactly the broker's
+ * issuer identifier. With `reuse` off the `jti` is single-use (recorded last); with it
+ * on, the `jti` is optional and not consumed, and revocations still apply. Failures are
+ * AssertionError: `invalid_client`, `invalid_request` for a missing or oversized
+ * parameter, `temporarily_unavailable` when a dependency fails.
+ */
+import type { JWTHeaderParameters } from 'jose';
+import { toAssertionError } from './assertion-kind';
+import { nowInSeconds } from './clock';
+import { AssertionError } from './errors';
+import { checkAlgorithmAllowed } from './rules/check-algorithm';
+import { checkAssertionParameter } from './rules/check-assertion-parameter';
+import { checkClientAudience } from './rules/check-audience';
+import { checkClientIdentity } from './rules/check-client-identity';
+import { checkHeader } from './rules/check-header';
+import { requireIssuer } from './rules/check-issuer';
+import { checkJti } from './rules/check-jti';
+import { checkLifetime } from './rules/check-lifetime';
+import { checkNotRevoked } from './rules/check-revocation';
+import { checkSecretLength } from './rules/check-secret-length';
+import { requireSubject } from './rules/check-subject';
+import { checkTimeClaims } from './rules/check-time-claims';
+import { parseCompactJws } from './rules/parse-compact-jws';
+import { recordJti } from './rules/record-jti';
+import { selectCandidateKeys } from './rules/select-candidate-keys';
+import { verifySignature } from './rules/verify-signature';
+import type { ClientAssertionPolicy, ClientVerificationContext, VerifiedAssertion } from './types';
+
+export async function verifyClientAssertion(assertion: unknown, ctx: ClientVerificationContext): Promise<VerifiedAssertion> {
+  try {
+    return await runClientRules(assertion, ctx);
+  } catch (error) {
+    throw toAssertionError('client', error);
+  }
+}
+
+async function runClientRules(assertion: unknown, ctx: ClientVerificationContext): Promise<VerifiedAssertion> {
+  const compact = checkAssertionParameter(assertion);
+  const { header, claims } = parseCompactJws(compact, 'client');
+  const checkedHeader = checkHeader(header, 'client');
+  const issuer = requireIssuer(claims, 'client');
+  const subject = requireSubject(claims, 'client');
+  checkClientIdentity(issuer, subject, ctx.clientIdParameter);
+  const policy = await findClient(ctx, subject);
+  const hmac = policy.method === 'client_secret_jwt';
+  checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, hmac ? 'hmac' : 'asymmetric', 'client');
+  const keys = await selectCandidateKeys(policy.keys, checkedHeader, 'client');
+  if (hmac) checkSecretLength(keys);
+  const key = await verifySignature(compact, checkedHeader.alg, keys, 'client');
+  checkClientAudience(claims, ctx.audience, { acceptEndpointAudience: ctx.acceptEndpointAudience, endpointUrl: ctx.endpointUrl });
+  const now = nowInSeconds(ctx);
+  const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'client');
+  checkLifetime(times, now, policy.maxLifetimeSeconds, 'client');
+  const jti = checkJti(claims, !policy.reuse, 'client');
+  const kid = checkedHeader.kid ?? key.kid;
+  checkNotRevoked(policy, jti, kid);
+  if (!policy.reuse && jti !== undefined) {
+    await recordJti(ctx.replayGuard, policy.replayNamespace, jti, times.exp + policy.clockSkewSeconds, 'client');
+  }
+  return {
+    header: header as JWTHeaderParameters,
+    claims,
+    issuer,
+    subject,
+    expiresAt: times.exp,
+    ...(jti !== undefined && { jti }),
+    ...(kid !== undefined && { kid }),
+  };
+}
+
+async function findClient(ctx: ClientVerificationContext, clientId: string): Promise<ClientAssertionPolicy> {
+  let policy: ClientAssertionPolicy | undefined;
+  try {
+    policy = await ctx.findClient(clientId);
+  } catch (cause) {
+    throw new AssertionError('temporarily_unavailable', 'party_lookup_failed', 'The clients cannot be read; try again later', { cause });
+  }
+  // The policy must be the one registered under exactly this client_id.
+  if (policy === undefined || policy === null || policy.clientId !== clientId) {
+    throw new AssertionError('invalid_client', 'client_unknown', 'The client is not registered for JWT authentication');
+  }
+  return policy;
+}

@@ -1,0 +1,81 @@
+/**
+ * `verifyGrantAssertion(assertion, ctx)`: a JWT used as an authorization grant
+ * (RFC 7523 §2.1 and §3, with RFC 8725). The rules run cheapest first and nothing is
+ * trusted before the signature; the `jti` is recorded last, so a rejected assertion
+ * never uses it up. Failures are AssertionError: `invalid_grant`, `invalid_request` for
+ * a missing or oversized parameter, `temporarily_unavailable` when a dependency fails.
+ */
+import type { JWTHeaderParameters } from 'jose';
+import { toAssertionError } from './assertion-kind';
+import { nowInSeconds } from './clock';
+import { AssertionError } from './errors';
+import { checkAlgorithmAllowed } from './rules/check-algorithm';
+import { checkAssertionParameter } from './rules/check-assertion-parameter';
+import { checkGrantAudience } from './rules/check-audience';
+import { checkCondition } from './rules/check-condition';
+import { checkHeader } from './rules/check-header';
+import { checkIssuerMatches, requireIssuer } from './rules/check-issuer';
+import { checkJti } from './rules/check-jti';
+import { checkLifetime } from './rules/check-lifetime';
+import { checkSubjectAllowed, requireSubject } from './rules/check-subject';
+import { checkTimeClaims } from './rules/check-time-claims';
+import { parseCompactJws } from './rules/parse-compact-jws';
+import { recordJti } from './rules/record-jti';
+import { selectCandidateKeys } from './rules/select-candidate-keys';
+import { verifySignature } from './rules/verify-signature';
+import type { GrantVerificationContext, TrustedIssuerPolicy, VerifiedAssertion } from './types';
+
+export async function verifyGrantAssertion(assertion: unknown, ctx: GrantVerificationContext): Promise<VerifiedAssertion> {
+  try {
+    return await runGrantRules(assertion, ctx);
+  } catch (error) {
+    throw toAssertionError('grant', error);
+  }
+}
+
+async function runGrantRules(assertion: unknown, ctx: GrantVerificationContext): Promise<VerifiedAssertion> {
+  const compact = checkAssertionParameter(assertion);
+  const { header, claims } = parseCompactJws(compact, 'grant');
+  const checkedHeader = checkHeader(header, 'grant');
+  const issuer = requireIssuer(claims, 'grant');
+  const policy = await findTrustedIssuer(ctx, issuer);
+  checkIssuerMatches(issuer, policy.issuer, 'grant');
+  checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, 'asymmetric', 'grant');
+  const keys = await selectCandidateKeys(policy.keys, checkedHeader, 'grant');
+  const key = await verifySignature(compact, checkedHeader.alg, keys, 'grant');
+  checkGrantAudience(claims, ctx.audience);
+  const now = nowInSeconds(ctx);
+  const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'grant');
+  checkLifetime(times, now, policy.maxLifetimeSeconds, 'grant');
+  const subject = requireSubject(claims, 'grant');
+  checkSubjectAllowed(subject, policy.subjects, 'grant');
+  checkCondition(policy.condition, claims);
+  const jti = checkJti(claims, policy.requireJti, 'grant');
+  if (policy.requireJti && jti !== undefined) {
+    await recordJti(ctx.replayGuard, policy.replayNamespace, jti, times.exp + policy.clockSkewSeconds, 'grant');
+  }
+  const kid = checkedHeader.kid ?? key.kid;
+  return {
+    header: header as JWTHeaderParameters,
+    claims,
+    issuer,
+    subject,
+    expiresAt: times.exp,
+    ...(jti !== undefined && { jti }),
+    ...(kid !== undefined && { kid }),
+  };
+}
+
+async function findTrustedIssuer(ctx: GrantVerificationContext, issuer: string): Promise<TrustedIssuerPolicy> {
+  let policy: TrustedIssuerPolicy | undefined;
+  try {
+    policy = await ctx.findIssuer(issuer);
+  } catch (cause) {
+    throw new AssertionError('temporarily_unavailable', 'party_lookup_failed', 'The trusted issuers cannot be read; try again later', { cause });
+  }
+  if (policy === undefined || policy === null) {
+    throw new AssertionError('invalid_grant', 'issuer_unknown', 'The assertion issuer is not trusted');
+  }
+  return policy;
+}
+
