@@ -1,0 +1,15 @@
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '@trust-broker/service-kit';
+import { CreateAuditSchema1764300000000 } from '../migrations/1764300000000-create-audit-schema';
+
+export const AUDIT_SCHEMA = 'audit';
+
+export function createAuditDataSource(databaseUrl: string, poolSize = 6): DataSource {
+  return createDataSource({
+    url: databaseUrl,
+    schema: AUDIT_SCHEMA,
+    migrations: [CreateAuditSchema1764300000000],
+    poolSize,
+    applicationName: 'audit-worker',
+  });
+}

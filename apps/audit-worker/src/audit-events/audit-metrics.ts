@@ -1,0 +1,15 @@
+/** Prometheus counters of the audit pipeline (served at GET /metrics). */
+import { Counter, Histogram } from 'prom-client';
+
+export const auditMetrics = {
+  eventsWritten: new Counter({ name: 'audit_events_written_total', help: 'Audit events appended to the chain' }),
+  duplicates: new Counter({ name: 'audit_events_duplicate_total', help: 'Redelivered audit events that were already stored' }),
+  malformed: new Counter({ name: 'audit_events_malformed_total', help: 'Audit jobs failed without retry because their payload is malformed' }),
+  writeFailures: new Counter({ name: 'audit_batch_write_failures_total', help: 'Batch writes that failed and were retried' }),
+  checkpoints: new Counter({ name: 'audit_checkpoints_total', help: 'Signed checkpoints written by this worker' }),
+  batchSize: new Histogram({
+    name: 'audit_batch_size',
+    help: 'Events per written batch',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2000],
+  }),
+};

@@ -1,0 +1,107 @@
+/**
+ * Collects events from concurrently running jobs into batches: a batch is written when
+ * it is full or when the first event in it has waited `waitMs`. Each job's promise
+ * resolves only after its batch committed, so nothing is acknowledged before it is
+ * stored. While Postgres cannot be reached the batch is retried with backoff (the jobs
+ * stay active and locked; no attempt of theirs is used up).
+ */
+import { Logger } from '@nestjs/common';
+import type { AuditEvent } from '@trust-broker/contracts';
+import type { AppendResult } from '../audit-chain/chain-writer';
+import { auditMetrics } from './audit-metrics';
+
+interface Pending {
+  event: AuditEvent;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export interface BatcherOptions {
+  batchSize: number;
+  waitMs: number;
+  retryMaxMs: number;
+}
+
+export class BatcherStoppedError extends Error {
+  readonly code = 'batcher_stopped';
+}
+
+export class EventBatcher {
+  private readonly logger = new Logger('EventBatcher');
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly append: (events: AuditEvent[]) => Promise<AppendResult>,
+    private readonly options: BatcherOptions,
+  ) {}
+
+  /** Resolves once the event is committed (or was already stored). */
+  add(event: AuditEvent): Promise<void> {
+    if (this.stopped) return Promise.reject(new BatcherStoppedError('the audit writer is stopping'));
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Refuses new events and writes what is pending once (no more retries); what fails is rejected. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.writing || this.pending.length > 0) {
+      if (!this.writing) this.startWrite();
+      await this.writing;
+    }
+  }
+
+  private schedule(): void {
+    if (this.writing) return; // the running write picks the rest up when it ends
+    if (this.pending.length >= this.options.batchSize) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.startWrite();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.startWrite();
+      }, this.options.waitMs);
+    }
+  }
+
+  private startWrite(): void {
+    if (this.writing || this.pending.length === 0) return;
+    const batch = this.pending.splice(0, this.options.batchSize);
+    this.writing = this.writeWithRetry(batch).finally(() => {
+      this.writing = undefined;
+      if (this.pending.length > 0) this.schedule();
+    });
+  }
+
+  private async writeWithRetry(batch: Pending[]): Promise<void> {
+    let delayMs = 100;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const result = await this.append(batch.map((item) => item.event));
+        auditMetrics.eventsWritten.inc(result.written);
+        auditMetrics.duplicates.inc(result.duplicates);
+        auditMetrics.batchSize.observe(batch.length);
+        for (const item of batch) item.resolve();
+        return;
+      } catch (error) {
+        auditMetrics.writeFailures.inc();
+        // The cause is a database error: it names no event content.
+        this.logger.warn(`writing ${batch.length} audit events failed (attempt ${attempt}): ${(error as Error).message}`);
+        if (this.stopped) {
+          for (const item of batch) item.reject(error as Error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, this.options.retryMaxMs);
+      }
+    }
+  }
+}
