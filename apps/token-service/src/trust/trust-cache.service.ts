@@ -13,9 +13,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClientRow, IssuerRow, TrustChange } from '@trust-broker/contracts';
 import { decryptSecretToBuffer } from '@trust-broker/secrets';
-import type { CandidateKey, ClientAssertionPolicy } from '@trust-broker/validation';
+import {
+  createStaticKeyResolver,
+  hmacCandidateKey,
+  importCandidateKeys,
+  type CandidateKey,
+  type ClientAssertionPolicy,
+} from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
-import { importPublicKeys, secretCandidateKey, staticKeyResolver } from './candidate-keys';
 import {
   readClient,
   readIssuer,
@@ -110,13 +115,13 @@ export class TrustCache {
       const issuersById = new Map<string, CachedIssuer>();
       const issuersByIss = new Map<string, CachedIssuer>();
       for (const row of snapshot.issuers) {
-        const issuer = this.buildIssuer(row, keysByParty.get(`issuer:${row.id}`), this.issuersById.get(row.id));
+        const issuer = await this.buildIssuer(row, keysByParty.get(`issuer:${row.id}`), this.issuersById.get(row.id));
         issuersById.set(row.id, issuer);
         issuersByIss.set(row.issuer, issuer);
       }
       const clients = new Map<string, CachedClient>();
       for (const row of snapshot.clients) {
-        const client = this.buildClient(
+        const client = await this.buildClient(
           row,
           keysByParty.get(`client:${row.client_id}`),
           revocationsByClient.get(row.client_id) ?? [],
@@ -164,7 +169,7 @@ export class TrustCache {
       return;
     }
     const keys = await readPartyKeys(this.db, 'issuer', row.id);
-    this.putIssuer(this.buildIssuer(row, keys, cached));
+    this.putIssuer(await this.buildIssuer(row, keys, cached));
   }
 
   private async applyClientChange(change: TrustChange): Promise<void> {
@@ -183,7 +188,7 @@ export class TrustCache {
       readPartyKeys(this.db, 'client', row.client_id),
       readRevocations(this.db, row.client_id),
     ]);
-    this.clients.set(row.client_id, this.buildClient(row, keys, revocations, cached));
+    this.clients.set(row.client_id, await this.buildClient(row, keys, revocations, cached));
   }
 
   private async applyKeysChange(party: PartyType, change: TrustChange): Promise<void> {
@@ -191,7 +196,7 @@ export class TrustCache {
     const keys = change.op === 'delete' ? undefined : await readPartyKeys(this.db, party, change.id);
     if (party === 'issuer') {
       const cached = this.issuersById.get(change.id);
-      if (cached) this.putIssuer(this.buildIssuer(cached.row, keys, cached));
+      if (cached) this.putIssuer(await this.buildIssuer(cached.row, keys, cached));
     } else {
       const cached = this.clients.get(change.id);
       if (cached) {
@@ -199,7 +204,7 @@ export class TrustCache {
           ...[...cached.revokedJtis].map((jti) => ({ client_id: change.id, jti, kid: null })),
           ...[...cached.revokedKids].map((kid) => ({ client_id: change.id, jti: null, kid })),
         ];
-        this.clients.set(change.id, this.buildClient(cached.row, keys, revocations, cached));
+        this.clients.set(change.id, await this.buildClient(cached.row, keys, revocations, cached));
       }
     }
     this.keyEvents.emit(`${party}:${change.id}`);
@@ -211,7 +216,7 @@ export class TrustCache {
     const revocations = await readRevocations(this.db, change.id);
     const keys = { party_type: 'client' as const, party_id: change.id, keys: { keys: [] }, version: cached.keysVersion };
     // Keep the imported keys: only the revocation sets change.
-    const rebuilt = this.buildClient(cached.row, keys, revocations, cached);
+    const rebuilt = await this.buildClient(cached.row, keys, revocations, cached);
     this.clients.set(change.id, rebuilt);
   }
 
@@ -229,8 +234,8 @@ export class TrustCache {
     if (this.issuersByIss.get(previous.row.issuer) === previous) this.issuersByIss.delete(previous.row.issuer);
   }
 
-  private buildIssuer(row: IssuerRow, keysRow: PartyKeysSnapshot | undefined, previous: CachedIssuer | undefined): CachedIssuer {
-    const { keys, keysVersion } = this.resolveKeys('issuer', row.id, keysRow, row.jwks, previous);
+  private async buildIssuer(row: IssuerRow, keysRow: PartyKeysSnapshot | undefined, previous: CachedIssuer | undefined): Promise<CachedIssuer> {
+    const { keys, keysVersion } = await this.resolveKeys('issuer', row.id, keysRow, row.jwks, previous);
     return {
       row,
       keys,
@@ -244,21 +249,21 @@ export class TrustCache {
         allowedAlgorithms: row.allowed_algorithms,
         clockSkewSeconds: row.clock_skew_s,
         maxLifetimeSeconds: row.max_assertion_lifetime_s,
-        keys: staticKeyResolver(keys),
+        keys: createStaticKeyResolver(keys),
       },
     };
   }
 
-  private buildClient(
+  private async buildClient(
     row: ClientRow,
     keysRow: PartyKeysSnapshot | undefined,
     revocations: readonly Pick<RevocationSnapshot, 'jti' | 'kid'>[],
     previous: CachedClient | undefined,
-  ): CachedClient {
+  ): Promise<CachedClient> {
     const secret = this.decryptClientSecret(row, previous);
     const resolved =
       row.token_endpoint_auth_method === 'private_key_jwt'
-        ? this.resolveKeys('client', row.client_id, keysRow, row.jwks, previous)
+        ? await this.resolveKeys('client', row.client_id, keysRow, row.jwks, previous)
         : { keys: [] as CandidateKey[], keysVersion: keysRow?.version ?? previous?.keysVersion ?? 0 };
     const revokedJtis = new Set(revocations.flatMap((r) => (r.jti ? [r.jti] : [])));
     const revokedKids = new Set(revocations.flatMap((r) => (r.kid ? [r.kid] : [])));
@@ -284,7 +289,7 @@ export class TrustCache {
     if (method !== 'private_key_jwt' && method !== 'client_secret_jwt') return {};
     const defaults = method === 'private_key_jwt' ? ASYMMETRIC_ALGORITHMS : HMAC_ALGORITHMS;
     const allowed = row.token_endpoint_auth_signing_alg ? [row.token_endpoint_auth_signing_alg] : defaults;
-    const candidateKeys = method === 'client_secret_jwt' ? (secret ? [secretCandidateKey(secret)] : []) : keys;
+    const candidateKeys = method === 'client_secret_jwt' ? (secret ? [hmacCandidateKey(new Uint8Array(secret))] : []) : keys;
     return {
       assertionPolicy: {
         clientId: row.client_id,
@@ -294,29 +299,28 @@ export class TrustCache {
         allowedAlgorithms: allowed.filter((alg) => defaults.includes(alg)),
         clockSkewSeconds: CLIENT_CLOCK_SKEW_S,
         maxLifetimeSeconds: row.client_assertion_max_lifetime_s,
-        keys: staticKeyResolver(candidateKeys),
+        keys: createStaticKeyResolver(candidateKeys),
         isRevoked: ({ jti, kid }) => (jti !== undefined && revokedJtis.has(jti)) || (kid !== undefined && revokedKids.has(kid)),
       },
     };
   }
 
   /** Reuses the imported keys when the key set's version did not change. */
-  private resolveKeys(
+  private async resolveKeys(
     party: PartyType,
     id: string,
     keysRow: PartyKeysSnapshot | undefined,
     inlineJwks: { keys: Record<string, unknown>[] } | null,
     previous: { keys: CandidateKey[]; keysVersion: number } | undefined,
-  ): { keys: CandidateKey[]; keysVersion: number } {
+  ): Promise<{ keys: CandidateKey[]; keysVersion: number }> {
     if (keysRow && previous && previous.keysVersion === keysRow.version) {
       return { keys: previous.keys, keysVersion: previous.keysVersion };
     }
     const source = keysRow?.keys ?? inlineJwks;
-    const imported = importPublicKeys(source);
-    if (imported.skipped.length > 0) {
-      this.logger.warn(`${party} ${id}: skipped keys: ${imported.skipped.join('; ')}`);
-    }
-    return { keys: imported.keys, keysVersion: keysRow?.version ?? 0 };
+    const keys = await importCandidateKeys(source);
+    const offered = Array.isArray(source?.keys) ? source.keys.length : 0;
+    if (keys.length < offered) this.logger.warn(`${party} ${id}: ${offered - keys.length} unusable key(s) skipped`);
+    return { keys, keysVersion: keysRow?.version ?? 0 };
   }
 
   private decryptClientSecret(row: ClientRow, previous: CachedClient | undefined): Buffer | undefined {

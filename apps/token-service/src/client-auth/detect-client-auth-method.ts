@@ -1,0 +1,41 @@
+/**
+ * Finds which client authentication method a request uses. Enforces (RFC 6749 §2.3,
+ * CONTRACT.md): at most one method per request; `client_assertion_type` and
+ * `client_assertion` come together, with the one type RFC 7523 §2.2 defines.
+ */
+import type { FormParameters } from '../oauth/form-body';
+import { clientAuthMalformed } from './client-auth.errors';
+
+export const JWT_BEARER_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+export type PresentedCredential =
+  | { kind: 'assertion'; assertion: string }
+  | { kind: 'basic'; header: string }
+  | { kind: 'post'; clientId: string | undefined; secret: string }
+  | { kind: 'client_id_only'; clientId: string }
+  | { kind: 'anonymous' };
+
+export function detectClientAuthMethod(authorization: string | undefined, parameters: FormParameters): PresentedCredential {
+  const basic = authorization !== undefined && /^basic(\s|$)/i.test(authorization.trim());
+  const post = parameters.client_secret !== undefined;
+  const assertion = parameters.client_assertion !== undefined || parameters.client_assertion_type !== undefined;
+  if (Number(basic) + Number(post) + Number(assertion) > 1) {
+    throw clientAuthMalformed('multiple_client_auth_methods', 'more than one client authentication method was used');
+  }
+  if (assertion) return readClientAssertion(parameters);
+  if (basic) return { kind: 'basic', header: authorization!.trim() };
+  if (post) return { kind: 'post', clientId: parameters.client_id, secret: parameters.client_secret! };
+  if (parameters.client_id !== undefined) return { kind: 'client_id_only', clientId: parameters.client_id };
+  return { kind: 'anonymous' };
+}
+
+function readClientAssertion(parameters: FormParameters): PresentedCredential {
+  const type = parameters.client_assertion_type;
+  const assertion = parameters.client_assertion;
+  if (type === undefined) throw clientAuthMalformed('client_assertion_type_missing', 'client_assertion_type is required with client_assertion');
+  if (assertion === undefined) throw clientAuthMalformed('client_assertion_missing', 'client_assertion is required with client_assertion_type');
+  if (type !== JWT_BEARER_CLIENT_ASSERTION_TYPE) {
+    throw clientAuthMalformed('client_assertion_type_unsupported', 'unsupported client_assertion_type');
+  }
+  return { kind: 'assertion', assertion };
+}
