@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole Trust Broker on one machine with one command.
+ *
+ *   build (turbo) -> Postgres (DATABASE_URL, else an embedded one) -> database created
+ *   if missing -> Redis (REDIS_URL, else redis-server) -> local secrets (.data/) ->
+ *   each app's migrations -> the three services under one supervisor -> one block
+ *   saying where each listens and the admin key, once all answer /readyz.
+ *
+ * Flags: --no-build (also TB_SKIP_BUILD=1), --demo (also TB_DEMO=1: lets the registry
+ * fetch keys from loopback and private addresses, which the local demo needs; never
+ * for a deployment). Data directory: TB_DATA_DIR, default ./.data. See scripts/README.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadOrCreateLocalSecrets } from './lib/local-secrets.mjs';
+import { httpStatus, portIsFree, waitFor } from './lib/probes.mjs';
+import { ensurePostgres } from './lib/postgres.mjs';
+import { ensureRedis } from './lib/redis.mjs';
+import { Supervisor } from './lib/supervisor.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/trust_broker';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const READY_TIMEOUT_MS = 180_000;
+
+/** In migration order: the registry owns the tables token-service reads. */
+const APPS = [
+  { name: 'issuer-registry', portVariable: 'ISSUER_REGISTRY_PORT', defaultPort: 8081, role: 'admin API (docs at /docs)' },
+  { name: 'token-service', portVariable: 'TOKEN_SERVICE_PORT', defaultPort: 8080, role: 'OAuth endpoints' },
+  { name: 'audit-worker', portVariable: 'AUDIT_WORKER_PORT', defaultPort: 8082, role: 'audit API' },
+];
+
+const log = (message) => process.stdout.write(`start | ${message}\n`);
+const fail = (message) => {
+  process.stderr.write(`start | error: ${message}\n`);
+  process.exitCode = 1;
+};
+
+function parseFlags(argv, env) {
+  const flags = { build: env.TB_SKIP_BUILD !== '1', demo: env.TB_DEMO === '1' };
+  for (const arg of argv) {
+    if (arg === '--no-build') flags.build = false;
+    else if (arg === '--demo') flags.demo = true;
+    else if (arg === '--help' || arg === '-h') flags.help = true;
+    else throw new Error(`unknown flag ${arg} (known: --no-build, --demo, --help)`);
+  }
+  return flags;
+}
+
+function buildAll() {
+  log('building (npx turbo run build) ...');
+  const result = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('the build failed (see above)');
+}
+
+function portOf(app, env) {
+  const value = env[app.portVariable] ?? String(app.defaultPort);
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${app.portVariable}=${value} is not a port`);
+  return port;
+}
+
+function runMigrations(app, env) {
+  const script = join(ROOT, 'apps', app.name, 'dist', 'main.js');
+  if (!existsSync(script)) throw new Error(`${relative(ROOT, script)} does not exist: build first (npx turbo run build)`);
+  log(`migrating ${app.name} ...`);
+  const result = spawnSync(process.execPath, [script, 'migrate'], { cwd: ROOT, env, encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`migrations of ${app.name} failed (exit ${result.status ?? result.signal}):\n${(result.stderr || result.stdout || '').trim()}`);
+  }
+}
+
+function readyBanner(apps, env, secretsFile, flags) {
+  const lines = [
+    '',
+    '================ Trust Broker is ready ================',
+    ...apps.map((app) => `  ${app.name.padEnd(16)} ${app.url.padEnd(24)} ${app.role}`),
+    `  token endpoint   ${env.BROKER_ISSUER}/oauth2/token`,
+    `  admin key        ${env.ADMIN_API_KEY}`,
+    `                   (kept in ${secretsFile}${env.ADMIN_API_KEY_FROM_ENV ? '; here from ADMIN_API_KEY' : ''})`,
+    `  outbound fetches to private networks: ${flags.demo ? 'allowed (--demo / TB_DEMO=1)' : 'refused (npm start -- --demo allows them for the demo)'}`,
+    '  try: npm run demo          Ctrl-C stops everything',
+    '=======================================================',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+async function main() {
+  const flags = parseFlags(process.argv.slice(2), process.env);
+  if (flags.help) {
+    process.stdout.write('usage: npm start [-- --no-build] [-- --demo]   (see scripts/README.md)\n');
+    return;
+  }
+  const dataDir = resolve(process.env.TB_DATA_DIR || join(ROOT, '.data'));
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const secretsFile = join(dataDir, 'local-secrets.json');
+  const stateFile = join(dataDir, 'broker.json');
+
+  const ports = APPS.map((app) => ({ ...app, port: portOf(app, process.env) }));
+  for (const app of ports) {
+    if (!(await portIsFree(app.port))) {
+      throw new Error(`port ${app.port} (${app.name}) is in use: stop what runs there (an earlier npm start?) or set ${app.portVariable}`);
+    }
+  }
+  if (flags.build) buildAll();
+
+  const secrets = loadOrCreateLocalSecrets(secretsFile, process.env);
+  const cleanups = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => log(`while stopping: ${error.message}`));
+    cleanups.length = 0;
+  };
+  let stopping = false;
+  const onSignal = (signal) => {
+    if (stopping) {
+      log(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    log(`${signal}: stopping every service ...`);
+    void stopAll().then(() => {
+      log('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const postgres = await ensurePostgres({
+      databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
+      dataDir,
+      password: secrets.EMBEDDED_POSTGRES_PASSWORD,
+      log,
+    });
+    cleanups.push(postgres.stop);
+    const redis = await ensureRedis({ redisUrl: process.env.REDIS_URL || DEFAULT_REDIS_URL, dataDir, log });
+    cleanups.push(redis.stop);
+
+    const tokenPort = ports.find((app) => app.name === 'token-service').port;
+    const env = {
+      ...process.env,
+      DATABASE_URL: postgres.databaseUrl,
+      REDIS_URL: redis.redisUrl,
+      REDIS_PREFIX: process.env.REDIS_PREFIX || 'tb',
+      BROKER_ISSUER: process.env.BROKER_ISSUER || `http://localhost:${tokenPort}`,
+      ADMIN_API_KEY: secrets.ADMIN_API_KEY,
+      KEY_ENCRYPTION_KEY: secrets.KEY_ENCRYPTION_KEY,
+      LOG_LEVEL: process.env.LOG_LEVEL || 'info',
+      ...Object.fromEntries(ports.map((app) => [app.portVariable, String(app.port)])),
+      ...(flags.demo ? { OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true' } : {}),
+    };
+    delete env.EMBEDDED_POSTGRES_PASSWORD;
+
+    for (const app of ports) runMigrations(app, env);
+
+    const supervisor = new Supervisor(
+      ports.map((app) => ({ name: app.name, command: process.execPath, args: [join(ROOT, 'apps', app.name, 'dist', 'main.js')], env, cwd: ROOT })),
+    );
+    cleanups.push(() => supervisor.stop());
+    supervisor.start();
+
+    const apps = ports.map((app) => ({ ...app, url: `http://localhost:${app.port}` }));
+    await waitFor(
+      'all three services answering /readyz',
+      async () => (await Promise.all(apps.map((app) => httpStatus(`http://127.0.0.1:${app.port}/readyz`)))).every((status) => status === 200),
+      READY_TIMEOUT_MS,
+      500,
+    );
+    const state = {
+      token_url: `${env.BROKER_ISSUER}/oauth2/token`,
+      broker_issuer: env.BROKER_ISSUER,
+      registry_url: apps.find((app) => app.name === 'issuer-registry').url,
+      audit_url: apps.find((app) => app.name === 'audit-worker').url,
+      allow_private_networks: flags.demo,
+      pid: process.pid,
+    };
+    writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    cleanups.unshift(async () => rmSync(stateFile, { force: true }));
+    readyBanner(apps, { ...env, ADMIN_API_KEY_FROM_ENV: process.env.ADMIN_API_KEY ? '1' : '' }, relative(ROOT, secretsFile) || secretsFile, flags);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+main().catch((error) => {
+  fail(error.message);
+  process.exit(1);
+});
