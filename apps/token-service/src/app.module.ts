@@ -1,0 +1,33 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { HealthModule } from '@trust-broker/service-kit';
+import { AuditModule } from './audit/audit.module';
+import { ClientAuthModule } from './client-auth/client-auth.module';
+import { ConfigModule } from './config/config.module';
+import type { TokenServiceConfig } from './config/token-service.config';
+import { DatabaseModule } from './database/database.module';
+import { RedisModule } from './redis/redis.module';
+import { SigningKeysModule } from './signing-keys/signing-keys.module';
+import { TokenEndpointModule } from './token-endpoint/token-endpoint.module';
+import { TrustModule } from './trust/trust.module';
+
+/** token-service: the OAuth endpoints (CONTRACT.md "OAuth endpoints") over the in-memory trust cache. */
+@Module({})
+export class AppModule {
+  static forRoot(config: TokenServiceConfig, dataSource: DataSource): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(dataSource),
+        RedisModule,
+        HealthModule,
+        TrustModule,
+        AuditModule,
+        ClientAuthModule,
+        SigningKeysModule,
+        TokenEndpointModule,
+      ],
+    };
+  }
+}

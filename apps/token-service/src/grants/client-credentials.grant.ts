@@ -1,0 +1,35 @@
+/**
+ * The client credentials grant (RFC 6749 §4.4). Enforces:
+ * - only confidential clients, authenticated (a public client or none: 401 `invalid_client`);
+ * - scope ⊆ the client's scope (none requested: all of it);
+ * - `aud` = the requested `resource`/`audience`, else the broker's issuer identifier;
+ * - lifetime = the client's `access_token_ttl_s`.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
+import { OAuthError } from '../oauth/oauth-error';
+import type { GrantDecision, GrantRequest } from './grant.types';
+import { resolveAudience } from './resolve-audience';
+import { parseScopeList, resolveScope } from './resolve-scope';
+
+@Injectable()
+export class ClientCredentialsGrant {
+  constructor(@Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig) {}
+
+  exchange(request: GrantRequest): GrantDecision {
+    const client = request.client;
+    if (!client || client.method === 'none') {
+      throw new OAuthError('invalid_client', 'client_credentials requires an authenticated confidential client', 'client_auth_required');
+    }
+    const scopes = resolveScope(request.parameters.scope, [parseScopeList(client.client.scope)]);
+    const audience = resolveAudience(request.parameters, undefined, [this.config.brokerIssuer]);
+    request.audit.subject = client.clientId;
+    return {
+      subject: client.clientId,
+      audience,
+      scopes,
+      ttlSeconds: client.client.access_token_ttl_s,
+      mappedClaims: {},
+    };
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * token-service entry point: config → migrations of the `token` schema (under the
+ * advisory lock) → HTTP. `node dist/main.js migrate` only migrates and exits.
+ */
+import 'reflect-metadata';
+import { ConfigError, createDataSource, createHttpApp, ensureDatabaseExists, listen, runMigrationsWithLock } from '@trust-broker/service-kit';
+import { AppModule } from './app.module';
+import { loadTokenServiceConfig, type TokenServiceConfig } from './config/token-service.config';
+import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from './migrations';
+
+/** CONTRACT.md: a body over 1,048,576 bytes is 413. */
+const BODY_LIMIT_BYTES = 1_048_576;
+
+function readConfig(): TokenServiceConfig {
+  try {
+    // The one place that hands the environment to the config schema.
+    return loadTokenServiceConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`token-service: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  for (const warning of config.warnings) console.warn(`token-service: WARNING: ${warning}`);
+  if (config.nodeEnv !== 'production') await ensureDatabaseExists(config.databaseUrl);
+
+  const dataSource = createDataSource({
+    url: config.databaseUrl,
+    schema: TOKEN_SCHEMA,
+    migrations: TOKEN_MIGRATIONS,
+    applicationName: 'token-service',
+  });
+  const applied = await runMigrationsWithLock(dataSource, TOKEN_SCHEMA);
+  if (process.argv[2] === 'migrate') {
+    console.log(`token-service: migrations applied: ${applied.length > 0 ? applied.join(', ') : 'none pending'}`);
+    await dataSource.destroy();
+    return;
+  }
+
+  const app = await createHttpApp(AppModule.forRoot(config, dataSource), { bodyLimit: BODY_LIMIT_BYTES, logLevel: config.logLevel });
+  const url = await listen(app, config.port);
+  console.log(`token-service listening on ${url}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`token-service: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { ClientAuthModule } from '../client-auth/client-auth.module';
+import { GrantsModule } from '../grants/grants.module';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module';
+import { TokenEndpointService } from './token-endpoint.service';
+import { TokenController } from './token.controller';
+
+@Module({
+  imports: [ClientAuthModule, GrantsModule, AuditModule, SigningKeysModule],
+  controllers: [TokenController],
+  providers: [TokenEndpointService],
+})
+export class TokenEndpointModule {}

@@ -1,0 +1,186 @@
+/**
+ * POST /oauth2/token as a pipeline of small named steps (RFC 6749 §3.2, §4.4, §5;
+ * RFC 7523 §2.1, §2.2; CONTRACT.md "OAuth endpoints"):
+ *   readParameters → requireSupportedGrantType → authenticateClient →
+ *   checkClientMayUseGrant → runGrant → mintAccessToken → publishAuditEvent → respond.
+ * Every request, success or failure, makes exactly one audit event, enqueued BEFORE the
+ * answer: if it cannot be enqueued, nothing is issued (503). Errors are OAuthErrors; the
+ * rule engine's are converted where they arise.
+ */
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AuditEventInput } from '@trust-broker/contracts';
+import { AuditPublisher } from '../audit/audit-publisher.service';
+import { AuditUnavailableError } from '../audit/audit.errors';
+import type { AuthenticatedClient } from '../client-auth/client-auth.types';
+import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
+import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
+import { ClientCredentialsGrant } from '../grants/client-credentials.grant';
+import {
+  JWT_BEARER_GRANT,
+  SUPPORTED_GRANT_TYPES,
+  type GrantAuditFields,
+  type GrantDecision,
+  type GrantRequest,
+} from '../grants/grant.types';
+import { JwtBearerGrant } from '../grants/jwt-bearer.grant';
+import { readFormParameters, type FormParameters } from '../oauth/form-body';
+import { OAuthError } from '../oauth/oauth-error';
+import { ReplayStoreUnavailableError } from '../replay/replay.errors';
+import type { AccessTokenClaims } from '../signing-keys/access-token.types';
+import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
+import type { TokenHttpRequest, TokenResponseBody } from './token-request.types';
+
+/** One request's identifiers, filled in step by step for its audit event. */
+interface TokenAudit extends GrantAuditFields {
+  grantType?: string;
+  clientId?: string;
+  clientKid?: string;
+  tokenJti?: string;
+}
+
+@Injectable()
+export class TokenEndpointService {
+  private readonly logger = new Logger(TokenEndpointService.name);
+
+  constructor(
+    private readonly clientAuthenticator: ClientAuthenticator,
+    private readonly jwtBearerGrant: JwtBearerGrant,
+    private readonly clientCredentialsGrant: ClientCredentialsGrant,
+    private readonly audit: AuditPublisher,
+    @Inject(AccessTokenSigner) private readonly signer: AccessTokenSigner,
+    @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
+  ) {}
+
+  async handle(request: TokenHttpRequest): Promise<TokenResponseBody> {
+    const audit: TokenAudit = {};
+    let response: TokenResponseBody;
+    try {
+      response = await this.issue(request, audit);
+    } catch (error) {
+      const failure = asOAuthError(error, this.logger);
+      await this.publishOrFail(this.auditEvent(request, audit, failure));
+      throw error instanceof OAuthError ? error : failure;
+    }
+    await this.publishOrFail(this.auditEvent(request, audit));
+    return response;
+  }
+
+  private async issue(request: TokenHttpRequest, audit: TokenAudit): Promise<TokenResponseBody> {
+    const parameters = readFormParameters(request.body, request.contentType);
+    const grantType = requireSupportedGrantType(parameters, audit);
+    const client = await this.clientAuthenticator.authenticate({
+      endpoint: 'token',
+      authorization: request.authorization,
+      parameters,
+    });
+    recordClient(client, audit);
+    checkClientMayUseGrant(client, grantType);
+    const decision = await this.runGrant(grantType, { parameters, client, audit });
+    audit.scope = decision.scopes.join(' ');
+    return this.mintAccessToken(decision, client, audit);
+  }
+
+  private runGrant(grantType: string, request: GrantRequest): Promise<GrantDecision> | GrantDecision {
+    if (grantType === JWT_BEARER_GRANT) return this.jwtBearerGrant.exchange(request);
+    return this.clientCredentialsGrant.exchange(request);
+  }
+
+  private async mintAccessToken(decision: GrantDecision, client: AuthenticatedClient | undefined, audit: TokenAudit): Promise<TokenResponseBody> {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const scope = decision.scopes.join(' ');
+    const claims: AccessTokenClaims = {
+      ...decision.mappedClaims,
+      iss: this.config.brokerIssuer,
+      sub: decision.subject,
+      aud: decision.audience.length === 1 ? decision.audience[0]! : decision.audience,
+      exp: issuedAt + decision.ttlSeconds,
+      iat: issuedAt,
+      jti: randomUUID(),
+      scope,
+      ...(client ? { client_id: client.clientId } : {}),
+      ...(decision.idp !== undefined ? { idp: decision.idp } : {}),
+    };
+    const accessToken = await this.signer.sign(claims);
+    audit.tokenJti = claims.jti;
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: decision.ttlSeconds, scope };
+  }
+
+  private async publishOrFail(event: AuditEventInput): Promise<void> {
+    try {
+      await this.audit.publish(event);
+    } catch (error) {
+      if (error instanceof AuditUnavailableError) {
+        throw new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable; try again later', 'audit_unavailable', {
+          'Retry-After': '1',
+        });
+      }
+      throw error;
+    }
+  }
+
+  private auditEvent(request: TokenHttpRequest, audit: TokenAudit, failure?: OAuthError): AuditEventInput {
+    return {
+      id: randomUUID(),
+      type: 'token',
+      occurred_at: new Date().toISOString(),
+      outcome: failure ? 'failure' : 'success',
+      reason: failure ? clip(failure.reason ?? failure.code, 128) : null,
+      error: failure ? failure.code : null,
+      actor: audit.clientId !== undefined ? clip(`client:${audit.clientId}`, 256) : 'anonymous',
+      issuer: audit.issuer !== undefined ? clip(audit.issuer, 2048) : null,
+      client_id: audit.clientId !== undefined ? clip(audit.clientId, 256) : null,
+      subject: audit.subject !== undefined ? clip(audit.subject, 1024) : null,
+      kid: audit.kid !== undefined ? clip(audit.kid, 256) : null,
+      client_kid: audit.clientKid !== undefined ? clip(audit.clientKid, 256) : null,
+      jti_hash: audit.jtiHash ?? null,
+      scope: audit.scope !== undefined ? clip(audit.scope, 4096) : null,
+      grant_type: audit.grantType !== undefined ? clip(audit.grantType, 256) : null,
+      request_id: clip(request.requestId, 128),
+      remote_addr: clip(request.remoteAddr, 64),
+      details: audit.tokenJti !== undefined && !failure ? { token_jti: audit.tokenJti } : null,
+    };
+  }
+}
+
+/** RFC 6749 §5.2: a missing grant_type is `invalid_request`, an unknown one `unsupported_grant_type`. */
+function requireSupportedGrantType(parameters: FormParameters, audit: TokenAudit): string {
+  const grantType = parameters.grant_type;
+  if (grantType === undefined) throw new OAuthError('invalid_request', 'the grant_type parameter is required', 'grant_type_missing');
+  if (!SUPPORTED_GRANT_TYPES.includes(grantType)) {
+    throw new OAuthError('unsupported_grant_type', 'this grant type is not supported', 'grant_type_unsupported');
+  }
+  audit.grantType = grantType;
+  return grantType;
+}
+
+function recordClient(client: AuthenticatedClient | undefined, audit: TokenAudit): void {
+  if (!client) return;
+  audit.clientId = client.clientId;
+  if (client.assertionKid !== undefined) audit.clientKid = client.assertionKid;
+}
+
+/** RFC 6749 §5.2 `unauthorized_client`: the client's registered `grant_types` must include the grant. */
+function checkClientMayUseGrant(client: AuthenticatedClient | undefined, grantType: string): void {
+  if (!client) return;
+  if (!client.client.grant_types.includes(grantType)) {
+    throw new OAuthError('unauthorized_client', 'this client may not use this grant type', 'grant_type_not_allowed');
+  }
+}
+
+/** The error to record and answer: OAuth errors as they are; a lost replay store is 503; anything else 500. */
+function asOAuthError(error: unknown, logger: Logger): OAuthError {
+  if (error instanceof OAuthError) return error;
+  if (error instanceof ReplayStoreUnavailableError) {
+    return new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable; try again later', 'replay_store_unavailable', {
+      'Retry-After': '1',
+    });
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return new OAuthError('server_error', 'internal error', 'internal_error');
+}
+
+function clip(value: string, max: number): string {
+  return value.length > max ? value.slice(0, max) : value;
+}
+

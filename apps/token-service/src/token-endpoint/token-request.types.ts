@@ -1,0 +1,16 @@
+/** What the token endpoint needs from the HTTP request (kept small so the pipeline has no Fastify types). */
+export interface TokenHttpRequest {
+  body: unknown;
+  contentType: string | undefined;
+  authorization: string | undefined;
+  requestId: string;
+  remoteAddr: string;
+}
+
+/** RFC 6749 §5.1. */
+export interface TokenResponseBody {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+}
