@@ -1,0 +1,124 @@
+/**
+ * Revoked access tokens, by `jti` (RFC 7009). Enforces:
+ * - Redis is the fast path: `<prefix>:revoked:<jti>` expiring when the token does;
+ *   Postgres (`token.revoked_tokens`) is the durable copy;
+ * - a revocation is written to Redis first, then Postgres: if either fails the caller
+ *   answers 503 and the client retries (revoking twice is harmless);
+ * - a Redis that lost its data (restart without persistence, flush) is noticed by its
+ *   missing sync marker key: the check then asks Postgres, and Redis is refilled from
+ *   Postgres (also at start and every 30 s);
+ * - when Redis does not answer, the check asks Postgres; when neither answers it throws
+ *   (fail closed: a token is never reported active unchecked).
+ */
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
+import { REQUEST_REDIS } from '../redis/redis.module';
+import { RevocationStoreUnavailableError } from './revocation.errors';
+
+/** How often a replica checks that Redis still holds the revocations. */
+const RESYNC_CHECK_INTERVAL_MS = 30_000;
+/** A revocation mark outlives the token by a little, for replicas whose clocks run behind. */
+const MARK_MARGIN_MS = 60_000;
+
+export interface RevocationRecord {
+  jti: string;
+  /** The token's `exp`, in seconds. */
+  expiresAt: number;
+  clientId: string | null;
+}
+
+@Injectable()
+export class RevocationStore implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('RevocationStore');
+  private timer: NodeJS.Timeout | undefined;
+  private resyncInFlight: Promise<number | undefined> | undefined;
+
+  constructor(
+    @Inject(TOKEN_SERVICE_CONFIG) private readonly config: Pick<TokenServiceConfig, 'redisPrefix'>,
+    @Inject(REQUEST_REDIS) private readonly redis: Redis,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.resyncIfLost().catch((error: Error) => this.logger.warn(`revocations not restored to Redis yet: ${error.message}`));
+    this.timer = setInterval(() => {
+      this.resyncIfLost().catch((error: Error) => this.logger.warn(`revocation resync failed: ${error.message}`));
+    }, RESYNC_CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async revoke(record: RevocationRecord): Promise<void> {
+    try {
+      await this.redis.set(this.markKey(record.jti), '1', 'PXAT', record.expiresAt * 1000 + MARK_MARGIN_MS);
+      await this.dataSource.query(
+        `INSERT INTO token.revoked_tokens (jti, expires_at, client_id) VALUES ($1, to_timestamp($2), $3) ON CONFLICT (jti) DO NOTHING`,
+        [record.jti, record.expiresAt, record.clientId],
+      );
+    } catch (cause) {
+      throw new RevocationStoreUnavailableError((cause as Error).message, cause);
+    }
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    let mark: string | null;
+    let synced: string | null;
+    try {
+      // One round trip: the mark, and the marker that says Redis still holds every revocation.
+      [mark, synced] = await this.redis.mget(this.markKey(jti), this.syncMarkerKey());
+    } catch (redisError) {
+      return this.isRevokedInPostgres(jti, redisError);
+    }
+    if (mark !== null) return true;
+    if (synced !== null) return false;
+    // Redis lost its data since the last sync: ask the durable copy, and refill Redis.
+    this.resyncIfLost().catch((error: Error) => this.logger.warn(`revocation resync failed: ${error.message}`));
+    return this.isRevokedInPostgres(jti, undefined);
+  }
+
+  private async isRevokedInPostgres(jti: string, redisError: unknown): Promise<boolean> {
+    try {
+      const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM token.revoked_tokens WHERE jti = $1', [jti]);
+      return rows.length > 0;
+    } catch (cause) {
+      throw new RevocationStoreUnavailableError((cause as Error).message, redisError ?? cause);
+    }
+  }
+
+  /** Refills Redis from Postgres when the sync marker is missing; purges expired rows. Returns how many were restored. */
+  async resyncIfLost(): Promise<number | undefined> {
+    this.resyncInFlight ??= this.restoreIfMarkerMissing().finally(() => {
+      this.resyncInFlight = undefined;
+    });
+    return this.resyncInFlight;
+  }
+
+  private async restoreIfMarkerMissing(): Promise<number | undefined> {
+    if ((await this.redis.exists(this.syncMarkerKey())) === 1) return undefined;
+    await this.dataSource.query(`DELETE FROM token.revoked_tokens WHERE expires_at < now() - interval '1 minute'`);
+    const rows: Array<{ jti: string; expires_ms: string }> = await this.dataSource.query(
+      `SELECT jti, (extract(epoch FROM expires_at) * 1000)::bigint AS expires_ms FROM token.revoked_tokens`,
+    );
+    const pipeline = this.redis.pipeline();
+    for (const row of rows) pipeline.set(this.markKey(row.jti), '1', 'PXAT', Number(row.expires_ms) + MARK_MARGIN_MS);
+    pipeline.set(this.syncMarkerKey(), new Date().toISOString());
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0]!;
+    if (rows.length > 0) this.logger.log(`restored ${rows.length} revocations to Redis`);
+    return rows.length;
+  }
+
+  private markKey(jti: string): string {
+    return `${this.config.redisPrefix}:revoked:${jti}`;
+  }
+
+  private syncMarkerKey(): string {
+    return `${this.config.redisPrefix}:revoked-sync`;
+  }
+}

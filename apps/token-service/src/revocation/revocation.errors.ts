@@ -1,0 +1,9 @@
+/** Neither Redis nor Postgres took or answered a revocation: the endpoint answers 503. */
+export class RevocationStoreUnavailableError extends Error {
+  readonly code = 'revocation_store_unavailable';
+
+  constructor(message: string, cause?: unknown) {
+    super(`revocation store unavailable: ${message}`, cause === undefined ? undefined : { cause });
+    this.name = 'RevocationStoreUnavailableError';
+  }
+}

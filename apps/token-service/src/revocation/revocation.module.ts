@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { ClientAuthModule } from '../client-auth/client-auth.module';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module';
+import { RevocationController } from './revocation.controller';
+import { RevocationStore } from './revocation-store.service';
+import { RevocationService } from './revocation.service';
+
+/**
+ * `POST /oauth2/revoke` (RFC 7009). Exports `RevocationStore` (introspection checks it).
+ * Needs the global ConfigModule, DatabaseModule and RedisModule.
+ */
+@Module({
+  imports: [SigningKeysModule, ClientAuthModule, AuditModule],
+  controllers: [RevocationController],
+  providers: [RevocationStore, RevocationService],
+  exports: [RevocationStore],
+})
+export class RevocationModule {}

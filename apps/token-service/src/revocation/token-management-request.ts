@@ -1,0 +1,98 @@
+/**
+ * Steps shared by the token-management endpoints, introspection (RFC 7662) and
+ * revocation (RFC 7009):
+ * - the caller must authenticate as a confidential client (RFC 7662 §2.1, RFC 7009 §2.1):
+ *   no authentication or a public client (`none`) is 401 `invalid_client`;
+ * - `token` is required (`invalid_request`);
+ * - a dependency that does not answer (audit queue, replay or revocation store) is 503
+ *   `temporarily_unavailable`: nothing is answered unchecked or unaudited;
+ * - one audit event per request, with identifiers only (the token's `jti` hashed).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditEventInput } from '@trust-broker/contracts';
+import { sha256Hex } from '@trust-broker/secrets';
+import { ApiError } from '@trust-broker/service-kit';
+import type { AuthenticatedClient, ClientAuthenticatorApi, ClientEndpoint } from '../client-auth/client-auth.types';
+import type { FormParameters } from '../oauth/form-body';
+import { OAuthError } from '../oauth/oauth-error';
+import type { AccessTokenClaims } from '../signing-keys/access-token.types';
+
+/** The parts of the Fastify request the endpoints read. */
+export interface OAuthHttpRequest {
+  id: string;
+  ip: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+const UNAVAILABLE_CODES = new Set(['audit_unavailable', 'replay_store_unavailable', 'revocation_store_unavailable']);
+
+export async function authenticateConfidentialCaller(
+  authenticator: ClientAuthenticatorApi,
+  endpoint: ClientEndpoint,
+  request: OAuthHttpRequest,
+  parameters: FormParameters,
+): Promise<AuthenticatedClient> {
+  const authorization = typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined;
+  const client = await authenticator.authenticate({ endpoint, authorization, parameters });
+  if (!client) throw new OAuthError('invalid_client', 'client authentication is required', 'client_auth_missing');
+  if (client.method === 'none') {
+    throw new OAuthError('invalid_client', 'a public client may not call this endpoint', 'public_client_not_allowed');
+  }
+  return client;
+}
+
+export function requireTokenParameter(parameters: FormParameters): string {
+  const token = parameters.token;
+  if (token === undefined) throw new OAuthError('invalid_request', 'the token parameter is required', 'token_missing');
+  return token;
+}
+
+/** The error to answer: OAuth errors as they are, unavailable dependencies as 503, anything else unchanged (500). */
+export function toEndpointError(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) {
+    return new OAuthError('temporarily_unavailable', 'a dependency is unavailable, retry later', code, { 'Retry-After': '1' });
+  }
+  return error;
+}
+
+export interface TokenManagementAuditInput {
+  type: 'introspection' | 'revocation';
+  request: OAuthHttpRequest;
+  client?: AuthenticatedClient;
+  claims?: AccessTokenClaims;
+  outcome: 'success' | 'failure';
+  reason?: string;
+  error?: string;
+  details?: Record<string, unknown>;
+}
+
+/** An audit event naming the caller and the token's identifiers, never the token itself. */
+export function buildTokenManagementAuditEvent(input: TokenManagementAuditInput): AuditEventInput {
+  const { claims, client } = input;
+  return {
+    id: randomUUID(),
+    type: input.type,
+    occurred_at: new Date().toISOString(),
+    outcome: input.outcome,
+    reason: input.reason ?? null,
+    error: input.error ?? null,
+    actor: client ? clip(`client:${client.clientId}`, 256) : 'anonymous',
+    client_id: clip(client?.clientId, 256),
+    client_kid: clip(client?.assertionKid, 256),
+    issuer: clip(claims?.idp, 2048),
+    subject: clip(claims?.sub, 1024),
+    jti_hash: typeof claims?.jti === 'string' ? sha256Hex(claims.jti) : null,
+    scope: clip(claims?.scope, 4096),
+    request_id: clip(input.request.id, 128),
+    remote_addr: clip(input.request.ip, 64),
+    details: input.details ?? null,
+  };
+}
+
+/** Audit fields have length limits; an over-long value is cut rather than losing the event. */
+function clip(value: unknown, max: number): string | null {
+  return typeof value === 'string' ? value.slice(0, max) : null;
+}
