@@ -6,7 +6,10 @@ import { ClientAuthModule } from './client-auth/client-auth.module';
 import { ConfigModule } from './config/config.module';
 import type { TokenServiceConfig } from './config/token-service.config';
 import { DatabaseModule } from './database/database.module';
+import { DiscoveryModule } from './discovery/discovery.module';
+import { IntrospectionModule } from './introspection/introspection.module';
 import { RedisModule } from './redis/redis.module';
+import { RevocationModule } from './revocation/revocation.module';
 import { SigningKeysModule } from './signing-keys/signing-keys.module';
 import { TokenEndpointModule } from './token-endpoint/token-endpoint.module';
 import { TrustModule } from './trust/trust.module';
@@ -27,6 +30,9 @@ export class AppModule {
         ClientAuthModule,
         SigningKeysModule,
         TokenEndpointModule,
+        DiscoveryModule,
+        IntrospectionModule,
+        RevocationModule,
       ],
     };
   }
