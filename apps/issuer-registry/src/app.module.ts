@@ -5,6 +5,11 @@ import { REGISTRY_CONFIG, type RegistryConfig } from './config/registry.config';
 import { REGISTRY_DATA_SOURCE, RegistryDatabase } from './database/registry-database';
 import { RegistryReadiness } from './health/registry-readiness';
 import { AdminGuard } from './http/admin.guard';
+import { IssuersController } from './issuers/issuers.controller';
+import { IssuersService } from './issuers/issuers.service';
+import { KeyRefreshProcessor } from './key-refresh/key-refresh.processor';
+import { KeyRefreshQueue } from './key-refresh/key-refresh.queue';
+import { KeyRefresherService } from './party-keys/key-refresher.service';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { RegistryRedis } from './redis/registry-redis';
 
@@ -15,7 +20,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [HealthModule],
-      controllers: [],
+      controllers: [IssuersController],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: REGISTRY_DATA_SOURCE, useValue: dataSource },
@@ -24,6 +29,10 @@ export class AppModule {
         RegistryReadiness,
         AdminGuard,
         OutboxRelayService,
+        KeyRefresherService,
+        KeyRefreshQueue,
+        KeyRefreshProcessor,
+        IssuersService,
       ],
     };
   }

@@ -1,0 +1,31 @@
+/** A trusted issuer as the admin API shows it: every field present, null when unset, RFC 3339 times. */
+import type { IssuerRow } from '@trust-broker/contracts';
+import { toIso } from '../party-keys/key-status.presenter';
+
+export function presentIssuer(row: IssuerRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    issuer: row.issuer,
+    display_name: row.display_name,
+    status: row.status,
+    expires_at: toIso(row.expires_at),
+    jwks: row.jwks,
+    jwks_uri: row.jwks_uri,
+    discovery: row.discovery,
+    allowed_algorithms: row.allowed_algorithms,
+    subjects: row.subjects,
+    condition: row.condition,
+    claim_mappings: row.claim_mappings,
+    allowed_scopes: row.allowed_scopes,
+    audiences: row.audiences,
+    max_assertion_lifetime_s: row.max_assertion_lifetime_s,
+    clock_skew_s: row.clock_skew_s,
+    require_jti: row.require_jti,
+    require_client_auth: row.require_client_auth,
+    allowed_client_ids: row.allowed_client_ids,
+    access_token_ttl_s: row.access_token_ttl_s,
+    version: row.version,
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+  };
+}

@@ -1,0 +1,69 @@
+/** `/v1/issuers`: trusted issuers of JWT grants (CONTRACT.md, "Trusted issuers"). */
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Admin, type AdminContext } from '../http/admin-request';
+import { AdminGuard } from '../http/admin.guard';
+import { AdminRoute, ListQuery } from '../http/api-docs';
+import { openApiSchema } from '../http/openapi-schema';
+import { PageQuerySchema, toPageRequest } from '../http/paging';
+import { ZodPipe } from '../http/zod-body.pipe';
+import { CreateIssuerSchema, UpdateIssuerSchema, type CreateIssuerBody, type UpdateIssuerBody } from './issuer.schemas';
+import { IssuersService } from './issuers.service';
+
+@ApiTags('issuers')
+@AdminRoute()
+@UseGuards(AdminGuard)
+@Controller('v1/issuers')
+export class IssuersController {
+  constructor(private readonly issuers: IssuersService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Register a trusted issuer' })
+  @ApiBody({ schema: openApiSchema(CreateIssuerSchema) })
+  @ApiResponse({ status: 201, description: 'the created issuer, with its id' })
+  @ApiResponse({ status: 409, description: 'the issuer is already registered' })
+  create(@Body(new ZodPipe(CreateIssuerSchema)) body: CreateIssuerBody, @Admin() admin: AdminContext) {
+    return this.issuers.create(body, admin);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List trusted issuers, oldest first' })
+  @ListQuery()
+  list(@Query(new ZodPipe(PageQuerySchema, 'query')) query: unknown) {
+    return this.issuers.list(toPageRequest(query as never));
+  }
+
+  @Get(':id')
+  @ApiResponse({ status: 404, description: 'no such issuer' })
+  get(@Param('id') id: string) {
+    return this.issuers.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change an issuer; a patch that names a key source replaces the source' })
+  @ApiBody({ schema: openApiSchema(UpdateIssuerSchema) })
+  @ApiResponse({ status: 404, description: 'no such issuer' })
+  update(@Param('id') id: string, @Body(new ZodPipe(UpdateIssuerSchema)) body: UpdateIssuerBody, @Admin() admin: AdminContext) {
+    return this.issuers.update(id, body, admin);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiResponse({ status: 204, description: 'deleted' })
+  async remove(@Param('id') id: string, @Admin() admin: AdminContext): Promise<void> {
+    await this.issuers.remove(id, admin);
+  }
+
+  @Get(':id/jwks')
+  @ApiOperation({ summary: 'The keys held now, when and where from, and the last fetch error' })
+  keyStatus(@Param('id') id: string) {
+    return this.issuers.keyStatus(id);
+  }
+
+  @Post(':id/jwks/refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Fetch the issuer's keys now; answers the resulting key status" })
+  refreshKeys(@Param('id') id: string, @Admin() admin: AdminContext) {
+    return this.issuers.refreshKeys(id, admin);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Trusted issuers: each change is one transaction that writes the issuer, its key row,
+ * and the outbox (trust changes for `issuer` and `issuer_keys`, one admin audit event).
+ * Enforces: exactly one key source; inline keys public and valid; a jwks_uri (or a
+ * discovery issuer URL) fetchable under the outbound rules; CEL compiled; `issuer` unique.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { IssuerRow } from '@trust-broker/contracts';
+import { conflict, invalidRequest, notFound } from '@trust-broker/service-kit';
+import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
+import { postgresErrorCode, RegistryDatabase, type Sql } from '../database/registry-database';
+import type { AdminContext } from '../http/admin-request';
+import { CREATED_AT_KEY_SQL, toPage, type Page, type PageRequest } from '../http/paging';
+import { KeyRefreshQueue } from '../key-refresh/key-refresh.queue';
+import { recordAdminAudit, recordTrustChange } from '../outbox/outbox.writer';
+import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.presenter';
+import { isUuid, KeyRefresherService } from '../party-keys/key-refresher.service';
+import { checkOutboundUrl } from '../party-keys/outbound-url';
+import { deletePartyKeys, readPartyKeys, writeInlineKeys, writeRemoteSource } from '../party-keys/party-keys.repository';
+import { checkInlineJwks } from '../party-keys/public-jwks';
+import { checkCelExpression } from './issuer-expressions';
+import { presentIssuer } from './issuer.presenter';
+import { ISSUER_DEFAULTS, type CreateIssuerBody, type UpdateIssuerBody } from './issuer.schemas';
+
+/** The writable settings of an issuer, all resolved. */
+type IssuerSettings = Omit<IssuerRow, 'id' | 'version' | 'created_at' | 'updated_at' | 'expires_at'> & { expires_at: string | Date | null };
+
+const SETTING_COLUMNS = [
+  'issuer', 'display_name', 'status', 'expires_at', 'jwks', 'jwks_uri', 'discovery', 'allowed_algorithms', 'subjects',
+  'condition', 'claim_mappings', 'allowed_scopes', 'audiences', 'max_assertion_lifetime_s', 'clock_skew_s',
+  'require_jti', 'require_client_auth', 'allowed_client_ids', 'access_token_ttl_s',
+] as const satisfies readonly (keyof IssuerSettings)[];
+
+const JSON_COLUMNS = new Set<string>(['jwks', 'claim_mappings']);
+
+@Injectable()
+export class IssuersService {
+  constructor(
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    private readonly database: RegistryDatabase,
+    private readonly refresher: KeyRefresherService,
+    private readonly refreshQueue: KeyRefreshQueue,
+  ) {}
+
+  async create(body: CreateIssuerBody, admin: AdminContext): Promise<Record<string, unknown>> {
+    const settings = this.checkSettings({
+      ...ISSUER_DEFAULTS,
+      display_name: body.issuer,
+      jwks: null,
+      jwks_uri: null,
+      discovery: false,
+      ...stripUndefined(body),
+    } as IssuerSettings);
+    const row = await this.database.transaction(async (tx) => {
+      const values = SETTING_COLUMNS.map((column) => toParam(column, settings[column]));
+      const inserted = await tx.rows<IssuerRow>(
+        `INSERT INTO registry.issuers (${SETTING_COLUMNS.join(', ')})
+         VALUES (${SETTING_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+         ON CONFLICT (issuer) DO NOTHING RETURNING *`,
+        values,
+      );
+      const created = inserted[0];
+      if (!created) throw conflict(`issuer: "${settings.issuer}" is already registered`);
+      await this.writeKeySource(tx, created);
+      await recordTrustChange(tx, { entity: 'issuer', id: created.id, version: created.version, op: 'upsert' });
+      await recordAdminAudit(tx, { ...auditContext(admin), action: 'created', issuer: created.issuer, details: { before: null, after: presentIssuer(created) } });
+      return created;
+    });
+    if (row.jwks === null) await this.refreshQueue.requestRefresh('issuer', row.id, 'forced');
+    return presentIssuer(row);
+  }
+
+  async list(page: PageRequest): Promise<Page<Record<string, unknown>>> {
+    if (page.after && !isUuid(page.after.id)) throw invalidRequest('cursor: not a cursor returned by this list');
+    const rows = await this.database.rows<IssuerRow & { created_at_key: string }>(
+      `SELECT *, ${CREATED_AT_KEY_SQL} AS created_at_key FROM registry.issuers
+       WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
+       ORDER BY created_at, id LIMIT $3`,
+      [page.after?.createdAt ?? null, page.after?.id ?? null, page.limit + 1],
+    );
+    return toPage(rows, page.limit, (row) => row.id, presentIssuer);
+  }
+
+  async get(id: string): Promise<Record<string, unknown>> {
+    return presentIssuer(await this.find(this.database, id));
+  }
+
+  async update(id: string, patch: UpdateIssuerBody, admin: AdminContext): Promise<Record<string, unknown>> {
+    const { after, keysChanged } = await this.database.transaction(async (tx) => {
+      const current = await this.find(tx, id, true);
+      const changesKeySource = patch.jwks !== undefined || patch.jwks_uri !== undefined || patch.discovery !== undefined;
+      const settings = this.checkSettings({
+        ...pickSettings(current),
+        ...stripUndefined(patch),
+        // A patch that names a key source replaces the source: the ones it does not name are cleared.
+        ...(changesKeySource ? { jwks: patch.jwks ?? null, jwks_uri: patch.jwks_uri ?? null, discovery: patch.discovery ?? false } : {}),
+      } as IssuerSettings);
+      const updated = await this.updateRow(tx, id, settings);
+      const keysChanged =
+        JSON.stringify(current.jwks) !== JSON.stringify(updated.jwks) ||
+        current.jwks_uri !== updated.jwks_uri ||
+        current.discovery !== updated.discovery ||
+        (updated.discovery && current.issuer !== updated.issuer);
+      if (keysChanged) await this.writeKeySource(tx, updated);
+      await recordTrustChange(tx, { entity: 'issuer', id, version: updated.version, op: 'upsert' });
+      await recordAdminAudit(tx, { ...auditContext(admin), action: 'updated', issuer: updated.issuer, details: { before: presentIssuer(current), after: presentIssuer(updated) } });
+      return { after: updated, keysChanged };
+    });
+    if (keysChanged && after.jwks === null) await this.refreshQueue.requestRefresh('issuer', id, 'forced');
+    return presentIssuer(after);
+  }
+
+  async remove(id: string, admin: AdminContext): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      const current = await this.find(tx, id, true);
+      await tx.rows(`DELETE FROM registry.issuers WHERE id = $1`, [id]);
+      const keysVersion = await deletePartyKeys(tx, 'issuer', id);
+      await recordTrustChange(tx, { entity: 'issuer', id, version: current.version + 1, op: 'delete' });
+      if (keysVersion !== null) await recordTrustChange(tx, { entity: 'issuer_keys', id, version: keysVersion, op: 'delete' });
+      await recordAdminAudit(tx, { ...auditContext(admin), action: 'deleted', issuer: current.issuer, details: { before: presentIssuer(current), after: null } });
+    });
+  }
+
+  async keyStatus(id: string): Promise<KeyStatusView> {
+    await this.find(this.database, id);
+    const keys = await readPartyKeys(this.database, 'issuer', id);
+    if (!keys) throw notFound(`issuer ${id} has no key record`);
+    return presentKeyStatus(keys);
+  }
+
+  /** Fetches the issuer's keys now (an admin's forced refresh always fetches) and answers the outcome. */
+  async refreshKeys(id: string, admin: AdminContext): Promise<KeyStatusView> {
+    await this.find(this.database, id);
+    const keys = await this.refresher.refresh('issuer', id, 'forced', admin);
+    if (!keys) throw notFound(`no issuer with id ${id}`);
+    return presentKeyStatus(keys);
+  }
+
+  private async find(sql: Sql, id: string, forUpdate = false): Promise<IssuerRow> {
+    const rows = isUuid(id) ? await sql.rows<IssuerRow>(`SELECT * FROM registry.issuers WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]) : [];
+    if (!rows[0]) throw notFound(`no issuer with id ${id.slice(0, 64)}`);
+    return rows[0];
+  }
+
+  private async updateRow(tx: Sql, id: string, settings: IssuerSettings): Promise<IssuerRow> {
+    // Checked first so the common case does not end in a failed (and logged) statement.
+    const taken = await tx.rows(`SELECT 1 FROM registry.issuers WHERE issuer = $1 AND id <> $2`, [settings.issuer, id]);
+    if (taken.length > 0) throw conflict(`issuer: "${settings.issuer}" is already registered`);
+    try {
+      const rows = await tx.rows<IssuerRow>(
+        `UPDATE registry.issuers SET ${SETTING_COLUMNS.map((column, i) => `${column} = $${i + 2}`).join(', ')},
+           version = version + 1, updated_at = now()
+         WHERE id = $1 RETURNING *`,
+        [id, ...SETTING_COLUMNS.map((column) => toParam(column, settings[column]))],
+      );
+      return rows[0]!;
+    } catch (error) {
+      if (postgresErrorCode(error) === '23505') throw conflict(`issuer: "${settings.issuer}" is already registered`);
+      throw error;
+    }
+  }
+
+  private async writeKeySource(tx: Sql, row: IssuerRow): Promise<void> {
+    const version = row.jwks
+      ? await writeInlineKeys(tx, 'issuer', row.id, row.jwks)
+      : await writeRemoteSource(tx, 'issuer', row.id, row.discovery ? 'discovery' : 'jwks_uri', row.jwks_uri);
+    await recordTrustChange(tx, { entity: 'issuer_keys', id: row.id, version, op: 'upsert' });
+  }
+
+  /** The rules a whole issuer must meet, after defaults or a patch are applied. */
+  private checkSettings(settings: IssuerSettings): IssuerSettings {
+    const sources = Number(settings.jwks !== null) + Number(settings.jwks_uri !== null) + Number(settings.discovery);
+    if (sources === 0) throw invalidRequest('jwks: one key source is required: jwks, jwks_uri or discovery: true');
+    if (sources > 1) throw invalidRequest('jwks: give exactly one key source: jwks, jwks_uri or discovery: true');
+    const checked = { ...settings };
+    if (settings.jwks !== null) checked.jwks = checkInlineJwks(settings.jwks);
+    if (settings.jwks_uri !== null) checkOutboundUrl(settings.jwks_uri, 'jwks_uri', this.config.outbound);
+    if (settings.discovery) {
+      if (!isHttpUrl(settings.issuer)) throw invalidRequest('issuer: discovery needs an issuer that is an http(s) URL');
+      checkOutboundUrl(settings.issuer, 'issuer', this.config.outbound);
+    }
+    if (settings.condition !== null) checkCelExpression(settings.condition, 'condition');
+    for (const [claim, expression] of Object.entries(settings.claim_mappings ?? {})) checkCelExpression(expression, `claim_mappings.${claim}`);
+    return checked;
+  }
+}
+
+function pickSettings(row: IssuerRow): IssuerSettings {
+  return Object.fromEntries(SETTING_COLUMNS.map((column) => [column, row[column]])) as IssuerSettings;
+}
+
+function toParam(column: string, value: unknown): unknown {
+  return JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value;
+}
+
+export function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function auditContext(admin: AdminContext): { actor: string | null; request_id: string | null; remote_addr: string | null } {
+  return { actor: admin.actor, request_id: admin.requestId, remote_addr: admin.remoteAddr };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,31 @@
+/** `GET /v1/issuers/{id}/jwks`: the keys held now, when and where from, the last fetch error. */
+import type { StoredPartyKeys } from './party-keys.repository';
+
+export interface KeyStatusView {
+  keys: Record<string, unknown>[];
+  source: StoredPartyKeys['source'];
+  jwks_uri: string | null;
+  fetched_at: string | null;
+  next_refresh_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  version: number;
+}
+
+export function presentKeyStatus(row: StoredPartyKeys): KeyStatusView {
+  return {
+    keys: row.keys.keys,
+    source: row.source,
+    jwks_uri: row.jwks_uri,
+    fetched_at: toIso(row.fetched_at),
+    next_refresh_at: toIso(row.next_refresh_at),
+    last_error: row.last_error,
+    last_error_at: toIso(row.last_error_at),
+    version: row.version,
+  };
+}
+
+export function toIso(value: Date | string | null): string | null {
+  if (value === null) return null;
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
