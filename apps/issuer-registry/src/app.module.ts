@@ -4,6 +4,8 @@ import type { DataSource } from 'typeorm';
 import { REGISTRY_CONFIG, type RegistryConfig } from './config/registry.config';
 import { REGISTRY_DATA_SOURCE, RegistryDatabase } from './database/registry-database';
 import { RegistryReadiness } from './health/registry-readiness';
+import { ClientsController } from './clients/clients.controller';
+import { ClientsService } from './clients/clients.service';
 import { AdminGuard } from './http/admin.guard';
 import { IssuersController } from './issuers/issuers.controller';
 import { IssuersService } from './issuers/issuers.service';
@@ -20,7 +22,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [HealthModule],
-      controllers: [IssuersController],
+      controllers: [IssuersController, ClientsController],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: REGISTRY_DATA_SOURCE, useValue: dataSource },
@@ -33,6 +35,7 @@ export class AppModule {
         KeyRefreshQueue,
         KeyRefreshProcessor,
         IssuersService,
+        ClientsService,
       ],
     };
   }

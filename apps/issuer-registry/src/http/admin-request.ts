@@ -11,3 +11,13 @@ export const Admin = createParamDecorator((_data: unknown, context: ExecutionCon
   const request = context.switchToHttp().getRequest<{ actor?: string; id?: string; ip?: string }>();
   return { actor: request.actor ?? null, requestId: request.id ?? null, remoteAddr: request.ip ?? null };
 });
+
+/** The audit-event fields of an admin request. */
+export function auditContext(admin: AdminContext): { actor: string | null; request_id: string | null; remote_addr: string | null } {
+  return { actor: admin.actor, request_id: admin.requestId, remote_addr: admin.remoteAddr };
+}
+
+/** A patch's fields that were given (undefined means "leave as is"). */
+export function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

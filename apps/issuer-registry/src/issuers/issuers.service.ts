@@ -9,7 +9,7 @@ import type { IssuerRow } from '@trust-broker/contracts';
 import { conflict, invalidRequest, notFound } from '@trust-broker/service-kit';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { postgresErrorCode, RegistryDatabase, type Sql } from '../database/registry-database';
-import type { AdminContext } from '../http/admin-request';
+import { auditContext, stripUndefined, type AdminContext } from '../http/admin-request';
 import { CREATED_AT_KEY_SQL, toPage, type Page, type PageRequest } from '../http/paging';
 import { KeyRefreshQueue } from '../key-refresh/key-refresh.queue';
 import { recordAdminAudit, recordTrustChange } from '../outbox/outbox.writer';
@@ -191,14 +191,6 @@ function pickSettings(row: IssuerRow): IssuerSettings {
 
 function toParam(column: string, value: unknown): unknown {
   return JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value;
-}
-
-export function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-export function auditContext(admin: AdminContext): { actor: string | null; request_id: string | null; remote_addr: string | null } {
-  return { actor: admin.actor, request_id: admin.requestId, remote_addr: admin.remoteAddr };
 }
 
 function isHttpUrl(value: string): boolean {

@@ -1,0 +1,36 @@
+/** A client as the admin API shows it: never its secret (only the 201 and a rotation carry that, once). */
+import type { ClientRow } from '@trust-broker/contracts';
+import { toIso } from '../party-keys/key-status.presenter';
+
+export function presentClient(row: ClientRow): Record<string, unknown> {
+  return {
+    client_id: row.client_id,
+    client_name: row.client_name,
+    token_endpoint_auth_method: row.token_endpoint_auth_method,
+    jwks: row.jwks,
+    jwks_uri: row.jwks_uri,
+    token_endpoint_auth_signing_alg: row.token_endpoint_auth_signing_alg,
+    grant_types: row.grant_types,
+    scope: row.scope,
+    client_assertion_reuse: row.client_assertion_reuse,
+    client_assertion_max_lifetime_s: row.client_assertion_max_lifetime_s,
+    access_token_ttl_s: row.access_token_ttl_s,
+    status: row.status,
+    version: row.version,
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+  };
+}
+
+export interface RevocationRow {
+  id: string;
+  client_id: string;
+  jti: string | null;
+  kid: string | null;
+  created_at: Date;
+  seq: string;
+}
+
+export function presentRevocation(row: RevocationRow): Record<string, unknown> {
+  return { id: row.id, client_id: row.client_id, jti: row.jti, kid: row.kid, created_at: toIso(row.created_at) };
+}

@@ -1,0 +1,262 @@
+/**
+ * Clients: each change is one transaction that writes the client, its key row (for
+ * private_key_jwt), and the outbox (trust changes, one admin audit event without secrets).
+ * Enforces: private_key_jwt has exactly one of jwks/jwks_uri and the other methods none;
+ * secret methods get a server-generated 256-bit secret, shown once, stored encrypted
+ * (AES-256-GCM, AAD `client_secret:<client_id>`); a signing alg that fits the method;
+ * no client_credentials for public clients; `client_id` unique.
+ */
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ClientRow } from '@trust-broker/contracts';
+import { encryptSecret, generateSecret, sha256Hex } from '@trust-broker/secrets';
+import { conflict, invalidRequest, notFound } from '@trust-broker/service-kit';
+import { isAsymmetricAlgorithm, isHmacAlgorithm } from '@trust-broker/validation';
+import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
+import { RegistryDatabase, type Sql } from '../database/registry-database';
+import { auditContext, stripUndefined, type AdminContext } from '../http/admin-request';
+import { CREATED_AT_KEY_SQL, toPage, type Page, type PageRequest } from '../http/paging';
+import { KeyRefreshQueue } from '../key-refresh/key-refresh.queue';
+import { recordAdminAudit, recordTrustChange } from '../outbox/outbox.writer';
+import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.presenter';
+import { KeyRefresherService } from '../party-keys/key-refresher.service';
+import { checkOutboundUrl } from '../party-keys/outbound-url';
+import { deletePartyKeys, readPartyKeys, writeInlineKeys, writeRemoteSource } from '../party-keys/party-keys.repository';
+import { checkInlineJwks } from '../party-keys/public-jwks';
+import { presentClient, presentRevocation, type RevocationRow } from './client.presenter';
+import {
+  ASSERTION_METHODS,
+  CLIENT_DEFAULTS,
+  SECRET_METHODS,
+  type AssertionRevocationBody,
+  type AuthMethod,
+  type CreateClientBody,
+  type UpdateClientBody,
+} from './client.schemas';
+
+type ClientSettings = Omit<ClientRow, 'client_id' | 'secret_ciphertext' | 'version' | 'created_at' | 'updated_at'>;
+
+const SETTING_COLUMNS = [
+  'client_name', 'token_endpoint_auth_method', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg', 'grant_types',
+  'scope', 'client_assertion_reuse', 'client_assertion_max_lifetime_s', 'access_token_ttl_s', 'status',
+] as const satisfies readonly (keyof ClientSettings)[];
+
+/** Longest single-use client assertion; only reusable ones (an admin's choice) may live longer. */
+const MAX_SINGLE_USE_LIFETIME_S = 86_400;
+
+@Injectable()
+export class ClientsService {
+  constructor(
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    private readonly database: RegistryDatabase,
+    private readonly refresher: KeyRefresherService,
+    private readonly refreshQueue: KeyRefreshQueue,
+  ) {}
+
+  async create(body: CreateClientBody, admin: AdminContext): Promise<Record<string, unknown>> {
+    const { client_id: requestedId, ...fields } = body;
+    const clientId = requestedId ?? randomUUID();
+    const settings = this.checkSettings({ ...CLIENT_DEFAULTS, ...stripUndefined(fields) } as ClientSettings);
+    const secret = SECRET_METHODS.has(settings.token_endpoint_auth_method) ? generateSecret() : null;
+    const row = await this.database.transaction(async (tx) => {
+      const inserted = await tx.rows<ClientRow>(
+        `INSERT INTO registry.clients (client_id, secret_ciphertext, ${SETTING_COLUMNS.join(', ')})
+         VALUES ($1, $2, ${SETTING_COLUMNS.map((_, i) => `$${i + 3}`).join(', ')})
+         ON CONFLICT (client_id) DO NOTHING RETURNING *`,
+        [clientId, secret === null ? null : this.encrypt(clientId, secret), ...SETTING_COLUMNS.map((c) => toParam(c, settings[c]))],
+      );
+      const created = inserted[0];
+      if (!created) throw conflict(`client_id: "${clientId}" is already registered`);
+      await this.writeKeySource(tx, created, null);
+      await recordTrustChange(tx, { entity: 'client', id: clientId, version: created.version, op: 'upsert' });
+      await recordAdminAudit(tx, { ...auditContext(admin), action: 'created', client_id: clientId, details: { before: null, after: presentClient(created) } });
+      return created;
+    });
+    if (row.jwks_uri !== null) await this.refreshQueue.requestRefresh('client', clientId, 'forced');
+    return { ...presentClient(row), ...(secret === null ? {} : { client_secret: secret }) };
+  }
+
+  async list(page: PageRequest): Promise<Page<Record<string, unknown>>> {
+    const rows = await this.database.rows<ClientRow & { created_at_key: string }>(
+      `SELECT *, ${CREATED_AT_KEY_SQL} AS created_at_key FROM registry.clients
+       WHERE $1::timestamptz IS NULL OR (created_at, client_id) > ($1::timestamptz, $2::text)
+       ORDER BY created_at, client_id LIMIT $3`,
+      [page.after?.createdAt ?? null, page.after?.id ?? null, page.limit + 1],
+    );
+    return toPage(rows, page.limit, (row) => row.client_id, presentClient);
+  }
+
+  async get(clientId: string): Promise<Record<string, unknown>> {
+    return presentClient(await this.find(this.database, clientId));
+  }
+
+  async update(clientId: string, patch: UpdateClientBody, admin: AdminContext): Promise<Record<string, unknown>> {
+    const { row, secret, keysChanged } = await this.database.transaction(async (tx) => {
+      const current = await this.find(tx, clientId, true);
+      const changesKeySource = patch.jwks !== undefined || patch.jwks_uri !== undefined;
+      const settings = this.checkSettings({
+        ...pickSettings(current),
+        ...stripUndefined(patch),
+        // A patch that names a key source replaces the source.
+        ...(changesKeySource ? { jwks: patch.jwks ?? null, jwks_uri: patch.jwks_uri ?? null } : {}),
+      } as ClientSettings);
+      const needsSecret = SECRET_METHODS.has(settings.token_endpoint_auth_method);
+      // A secret is generated when a client moves to a secret method, dropped when it leaves them.
+      const secret = needsSecret && current.secret_ciphertext === null ? generateSecret() : null;
+      const ciphertext = needsSecret ? (secret === null ? current.secret_ciphertext : this.encrypt(clientId, secret)) : null;
+      const rows = await tx.rows<ClientRow>(
+        `UPDATE registry.clients SET ${SETTING_COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(', ')},
+           secret_ciphertext = $2, version = version + 1, updated_at = now()
+         WHERE client_id = $1 RETURNING *`,
+        [clientId, ciphertext, ...SETTING_COLUMNS.map((c) => toParam(c, settings[c]))],
+      );
+      const updated = rows[0]!;
+      const keysChanged = await this.writeKeySource(tx, updated, current);
+      await recordTrustChange(tx, { entity: 'client', id: clientId, version: updated.version, op: 'upsert' });
+      await recordAdminAudit(tx, {
+        ...auditContext(admin),
+        action: 'updated',
+        client_id: clientId,
+        details: { before: presentClient(current), after: presentClient(updated), secret_generated: secret !== null },
+      });
+      return { row: updated, secret, keysChanged };
+    });
+    if (keysChanged && row.jwks_uri !== null) await this.refreshQueue.requestRefresh('client', clientId, 'forced');
+    return { ...presentClient(row), ...(secret === null ? {} : { client_secret: secret }) };
+  }
+
+  async remove(clientId: string, admin: AdminContext): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      const current = await this.find(tx, clientId, true);
+      await tx.rows(`DELETE FROM registry.clients WHERE client_id = $1`, [clientId]);
+      const keysVersion = await deletePartyKeys(tx, 'client', clientId);
+      await recordTrustChange(tx, { entity: 'client', id: clientId, version: current.version + 1, op: 'delete' });
+      if (keysVersion !== null) await recordTrustChange(tx, { entity: 'client_keys', id: clientId, version: keysVersion, op: 'delete' });
+      await recordAdminAudit(tx, { ...auditContext(admin), action: 'deleted', client_id: clientId, details: { before: presentClient(current), after: null } });
+    });
+  }
+
+  /** A new secret replaces the old one; the trust change makes token-service drop the old within seconds. */
+  async rotateSecret(clientId: string, admin: AdminContext): Promise<{ client_id: string; client_secret: string }> {
+    const secret = generateSecret();
+    await this.database.transaction(async (tx) => {
+      const current = await this.find(tx, clientId, true);
+      if (!SECRET_METHODS.has(current.token_endpoint_auth_method)) {
+        throw invalidRequest(`token_endpoint_auth_method: client ${clientId} uses ${current.token_endpoint_auth_method}, which has no secret`);
+      }
+      const rows = await tx.rows<ClientRow>(
+        `UPDATE registry.clients SET secret_ciphertext = $2, version = version + 1, updated_at = now() WHERE client_id = $1 RETURNING *`,
+        [clientId, this.encrypt(clientId, secret)],
+      );
+      await recordTrustChange(tx, { entity: 'client', id: clientId, version: rows[0]!.version, op: 'upsert' });
+      await recordAdminAudit(tx, { ...auditContext(admin), action: 'secret_rotated', client_id: clientId, details: { version: rows[0]!.version } });
+    });
+    return { client_id: clientId, client_secret: secret };
+  }
+
+  async revokeAssertion(clientId: string, body: AssertionRevocationBody, admin: AdminContext): Promise<Record<string, unknown>> {
+    const row = await this.database.transaction(async (tx) => {
+      const client = await this.find(tx, clientId, true);
+      if (!ASSERTION_METHODS.has(client.token_endpoint_auth_method)) {
+        throw invalidRequest(`token_endpoint_auth_method: client ${clientId} uses ${client.token_endpoint_auth_method}, which has no client assertions`);
+      }
+      const inserted = await tx.rows<RevocationRow>(
+        `INSERT INTO registry.assertion_revocations (client_id, jti, kid) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING *`,
+        [clientId, body.jti ?? null, body.kid ?? null],
+      );
+      const revocation = inserted[0];
+      if (!revocation) throw conflict(`${body.jti !== undefined ? 'jti' : 'kid'}: already revoked for client ${clientId}`);
+      await recordTrustChange(tx, { entity: 'assertion_revocation', id: clientId, version: Number(revocation.seq), op: 'upsert' });
+      await recordAdminAudit(tx, {
+        ...auditContext(admin),
+        action: 'assertion_revoked',
+        client_id: clientId,
+        kid: revocation.kid,
+        // The jti only as its hash: an audit event never holds an assertion's identifiers in clear.
+        details: { revocation_id: revocation.id, by: revocation.jti !== null ? 'jti' : 'kid', jti_sha256: revocation.jti === null ? null : sha256Hex(revocation.jti) },
+      });
+      return revocation;
+    });
+    return presentRevocation(row);
+  }
+
+  async keyStatus(clientId: string): Promise<KeyStatusView> {
+    await this.find(this.database, clientId);
+    const keys = await readPartyKeys(this.database, 'client', clientId);
+    if (!keys) throw notFound(`client ${clientId} has no keys (it does not use private_key_jwt)`);
+    return presentKeyStatus(keys);
+  }
+
+  async refreshKeys(clientId: string, admin: AdminContext): Promise<KeyStatusView> {
+    await this.find(this.database, clientId);
+    const keys = await this.refresher.refresh('client', clientId, 'forced', admin);
+    if (!keys) throw notFound(`client ${clientId} has no keys (it does not use private_key_jwt)`);
+    return presentKeyStatus(keys);
+  }
+
+  private async find(sql: Sql, clientId: string, forUpdate = false): Promise<ClientRow> {
+    const rows = await sql.rows<ClientRow>(`SELECT * FROM registry.clients WHERE client_id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [clientId]);
+    if (!rows[0]) throw notFound(`no client with client_id ${clientId.slice(0, 64)}`);
+    return rows[0];
+  }
+
+  /** Writes the party_keys row the client's method needs; true when its keys changed. */
+  private async writeKeySource(tx: Sql, row: ClientRow, before: ClientRow | null): Promise<boolean> {
+    const unchanged = before !== null && JSON.stringify(before.jwks) === JSON.stringify(row.jwks) && before.jwks_uri === row.jwks_uri && before.token_endpoint_auth_method === row.token_endpoint_auth_method;
+    if (unchanged) return false;
+    if (row.token_endpoint_auth_method !== 'private_key_jwt') {
+      const version = await deletePartyKeys(tx, 'client', row.client_id);
+      if (version !== null) await recordTrustChange(tx, { entity: 'client_keys', id: row.client_id, version, op: 'delete' });
+      return version !== null;
+    }
+    const version = row.jwks
+      ? await writeInlineKeys(tx, 'client', row.client_id, row.jwks)
+      : await writeRemoteSource(tx, 'client', row.client_id, 'jwks_uri', row.jwks_uri);
+    await recordTrustChange(tx, { entity: 'client_keys', id: row.client_id, version, op: 'upsert' });
+    return true;
+  }
+
+  private checkSettings(settings: ClientSettings): ClientSettings {
+    const method: AuthMethod = settings.token_endpoint_auth_method;
+    const checked = { ...settings };
+    if (method === 'private_key_jwt') {
+      const sources = Number(settings.jwks !== null) + Number(settings.jwks_uri !== null);
+      if (sources === 0) throw invalidRequest('jwks: private_key_jwt needs one key source: jwks or jwks_uri');
+      if (sources > 1) throw invalidRequest('jwks: give exactly one key source: jwks or jwks_uri');
+      if (settings.jwks !== null) checked.jwks = checkInlineJwks(settings.jwks);
+      if (settings.jwks_uri !== null) checkOutboundUrl(settings.jwks_uri, 'jwks_uri', this.config.outbound);
+    } else if (settings.jwks !== null || settings.jwks_uri !== null) {
+      throw invalidRequest(`${settings.jwks !== null ? 'jwks' : 'jwks_uri'}: only private_key_jwt clients have keys (this one uses ${method})`);
+    }
+    const alg = settings.token_endpoint_auth_signing_alg;
+    if (alg !== null) {
+      if (method === 'private_key_jwt' && !isAsymmetricAlgorithm(alg)) throw invalidRequest('token_endpoint_auth_signing_alg: private_key_jwt needs an asymmetric algorithm');
+      if (method === 'client_secret_jwt' && !isHmacAlgorithm(alg)) throw invalidRequest('token_endpoint_auth_signing_alg: client_secret_jwt needs an HMAC algorithm (HS256, HS384, HS512)');
+      if (!ASSERTION_METHODS.has(method)) throw invalidRequest(`token_endpoint_auth_signing_alg: only for private_key_jwt and client_secret_jwt (this client uses ${method})`);
+    }
+    if (settings.client_assertion_reuse && !ASSERTION_METHODS.has(method)) {
+      throw invalidRequest(`client_assertion_reuse: only for private_key_jwt and client_secret_jwt (this client uses ${method})`);
+    }
+    if (!settings.client_assertion_reuse && settings.client_assertion_max_lifetime_s > MAX_SINGLE_USE_LIFETIME_S) {
+      throw invalidRequest(`client_assertion_max_lifetime_s: at most ${MAX_SINGLE_USE_LIFETIME_S} unless client_assertion_reuse is true`);
+    }
+    // RFC 6749 §4.4: client_credentials is for confidential clients only.
+    if (method === 'none' && settings.grant_types.includes('client_credentials')) {
+      throw invalidRequest('grant_types: client_credentials needs an authenticated client (token_endpoint_auth_method none cannot use it)');
+    }
+    return checked;
+  }
+
+  private encrypt(clientId: string, secret: string): string {
+    return encryptSecret(this.config.keyEncryptionKey, secret, `client_secret:${clientId}`);
+  }
+}
+
+function pickSettings(row: ClientRow): ClientSettings {
+  return Object.fromEntries(SETTING_COLUMNS.map((column) => [column, row[column]])) as ClientSettings;
+}
+
+function toParam(column: string, value: unknown): unknown {
+  return column === 'jwks' && value !== null ? JSON.stringify(value) : value;
+}
