@@ -61,7 +61,7 @@ export class OutboundFetcher {
       if (etag) headers['if-none-match'] = etag;
       const response = await request(url, { method: 'GET', headers, signal, dispatcher: this.dispatcher });
       if (REDIRECT_STATUSES.has(response.statusCode)) {
-        response.body.destroy();
+        discard(response.body);
         if (redirects >= this.config.maxRedirects) {
           throw new OutboundFetchError('too_many_redirects', `too many redirects (more than ${this.config.maxRedirects})`);
         }
@@ -70,11 +70,11 @@ export class OutboundFetcher {
       }
       const cache = { url: url.toString(), etag: headerValue(response.headers.etag), maxAgeSeconds: parseMaxAge(headerValue(response.headers['cache-control'])) };
       if (response.statusCode === 304 && etag) {
-        response.body.destroy();
+        discard(response.body);
         return { status: 304, ...cache };
       }
       if (response.statusCode !== 200) {
-        response.body.destroy();
+        discard(response.body);
         throw new OutboundFetchError('http_status', `HTTP ${response.statusCode}`);
       }
       const text = await this.readBody(response.body, headerValue(response.headers['content-length']));
@@ -104,7 +104,7 @@ export class OutboundFetcher {
     const limit = this.config.maxBodyBytes;
     const tooLarge = () => new OutboundFetchError('body_too_large', `body exceeds ${limit} bytes`);
     if (contentLength !== null && Number(contentLength) > limit) {
-      body.destroy();
+      discard(body);
       throw tooLarge();
     }
     const chunks: Buffer[] = [];
@@ -112,7 +112,7 @@ export class OutboundFetcher {
     for await (const chunk of body) {
       size += (chunk as Buffer).length;
       if (size > limit) {
-        body.destroy();
+        discard(body);
         throw tooLarge();
       }
       chunks.push(chunk as Buffer);
@@ -130,6 +130,12 @@ export class OutboundFetcher {
     const coded = findCause(error, (e) => typeof (e as { code?: unknown }).code === 'string') as { code: string } | undefined;
     return new OutboundFetchError('network', `network error${coded ? ` (${coded.code})` : ''}`, { cause: error });
   }
+}
+
+/** Abandons a response body; the stream's abort error must not surface as an unhandled 'error' event. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function findCause(error: unknown, match: (e: unknown) => boolean): unknown {
