@@ -181,7 +181,7 @@ async function main() {
     };
     writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     cleanups.unshift(async () => rmSync(stateFile, { force: true }));
-    readyBanner(apps, { ...env, ADMIN_API_KEY_FROM_ENV: process.env.ADMIN_API_KEY ? '1' : '' }, relative(ROOT, secretsFile) || secretsFile, flags);
+    readyBanner(apps, { ...env, ADMIN_API_KEY_FROM_ENV: process.env.ADMIN_API_KEY ? '1' : '' }, secretsFile.startsWith(`${ROOT}/`) ? relative(ROOT, secretsFile) : secretsFile, flags);
   } catch (error) {
     await stopAll();
     throw error;
