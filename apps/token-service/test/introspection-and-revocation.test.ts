@@ -159,22 +159,22 @@ describe('POST /oauth2/introspect', () => {
     expect(answer.body).toEqual({ active: false });
   });
 
-  const refusedCases: Array<[string, () => Promise<{ parameters: Record<string, string>; headers?: Record<string, string> }>, number, string]> = [
-    ['no client authentication', async () => ({ parameters: { token: await tokenFor('client_secret_basic') } }), 401, 'invalid_client'],
-    ['a public client (none)', async () => ({ parameters: { token: await tokenFor('client_secret_basic'), client_id: publicClient.client_id } }), 401, 'invalid_client'],
-    ['a wrong secret (Basic)', async () => ({
+  const refusedCases: Array<[string, number, string, () => Promise<{ parameters: Record<string, string>; headers?: Record<string, string> }>]> = [
+    ['no client authentication', 401, 'invalid_client', async () => ({ parameters: { token: await tokenFor('client_secret_basic') } })],
+    ['a public client (none)', 401, 'invalid_client', async () => ({ parameters: { token: await tokenFor('client_secret_basic'), client_id: publicClient.client_id } })],
+    ['a wrong secret (Basic)', 401, 'invalid_client', async () => ({
       parameters: { token: await tokenFor('client_secret_basic') },
       headers: { authorization: basicAuthorization(clients.client_secret_basic.client_id, 'wrong-secret') },
-    }), 401, 'invalid_client'],
-    ['a wrong secret (post)', async () => ({
+    })],
+    ['a wrong secret (post)', 401, 'invalid_client', async () => ({
       parameters: { token: await tokenFor('client_secret_basic'), client_id: clients.client_secret_post.client_id, client_secret: 'wrong-secret' },
-    }), 401, 'invalid_client'],
-    ['an unknown client', async () => ({ parameters: { token: 'x', client_id: 'nobody', client_secret: 'whatever' } }), 401, 'invalid_client'],
-    ['no token parameter', async () => ({ parameters: { client_id: clients.client_secret_post.client_id, client_secret: clients.client_secret_post.client_secret! } }), 400, 'invalid_request'],
-    ['an empty token parameter', async () => ({ parameters: { token: '', client_id: clients.client_secret_post.client_id, client_secret: clients.client_secret_post.client_secret! } }), 400, 'invalid_request'],
+    })],
+    ['an unknown client', 401, 'invalid_client', async () => ({ parameters: { token: 'x', client_id: 'nobody', client_secret: 'whatever' } })],
+    ['no token parameter', 400, 'invalid_request', async () => ({ parameters: { client_id: clients.client_secret_post.client_id, client_secret: clients.client_secret_post.client_secret! } })],
+    ['an empty token parameter', 400, 'invalid_request', async () => ({ parameters: { token: '', client_id: clients.client_secret_post.client_id, client_secret: clients.client_secret_post.client_secret! } })],
   ];
 
-  it.each(refusedCases)('%s: %i %s', async (_name, makeRequest, status, error) => {
+  it.each(refusedCases)('%s: %i %s', async (_name, status, error, makeRequest) => {
     const { parameters, headers = {} } = await makeRequest();
     const answer = await postForm(`${broker.url}/oauth2/introspect`, parameters, headers);
     expect(answer.status).toBe(status);
@@ -279,17 +279,17 @@ describe('POST /oauth2/revoke', () => {
     expect((await callAs('client_secret_post', 'introspect', { token }, replica)).body).toEqual({ active: false });
   });
 
-  const refusedCases: Array<[string, () => Promise<{ parameters: Record<string, string>; headers?: Record<string, string> }>, number, string]> = [
-    ['no client authentication', async () => ({ parameters: { token: await tokenFor('client_secret_basic') } }), 401, 'invalid_client'],
-    ['a public client (none)', async () => ({ parameters: { token: 'x', client_id: publicClient.client_id } }), 401, 'invalid_client'],
-    ['a wrong secret', async () => ({
+  const refusedCases: Array<[string, number, string, () => Promise<{ parameters: Record<string, string>; headers?: Record<string, string> }>]> = [
+    ['no client authentication', 401, 'invalid_client', async () => ({ parameters: { token: await tokenFor('client_secret_basic') } })],
+    ['a public client (none)', 401, 'invalid_client', async () => ({ parameters: { token: 'x', client_id: publicClient.client_id } })],
+    ['a wrong secret', 401, 'invalid_client', async () => ({
       parameters: { token: await tokenFor('client_secret_basic') },
       headers: { authorization: basicAuthorization(clients.client_secret_basic.client_id, 'wrong-secret') },
-    }), 401, 'invalid_client'],
-    ['no token parameter', async () => ({ parameters: { client_id: clients.client_secret_post.client_id, client_secret: clients.client_secret_post.client_secret! } }), 400, 'invalid_request'],
+    })],
+    ['no token parameter', 400, 'invalid_request', async () => ({ parameters: { client_id: clients.client_secret_post.client_id, client_secret: clients.client_secret_post.client_secret! } })],
   ];
 
-  it.each(refusedCases)('%s: %i %s, and the token stays active', async (_name, makeRequest, status, error) => {
+  it.each(refusedCases)('%s: %i %s, and the token stays active', async (_name, status, error, makeRequest) => {
     const { parameters, headers = {} } = await makeRequest();
     const answer = await postForm(`${broker.url}/oauth2/revoke`, parameters, headers);
     expect(answer.status).toBe(status);
