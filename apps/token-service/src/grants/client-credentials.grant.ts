@@ -8,6 +8,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { OAuthError } from '../oauth/oauth-error';
+import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import type { GrantDecision, GrantRequest } from './grant.types';
 import { resolveAudience } from './resolve-audience';
 import { parseScopeList, resolveScope } from './resolve-scope';
@@ -17,10 +18,7 @@ export class ClientCredentialsGrant {
   constructor(@Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig) {}
 
   exchange(request: GrantRequest): GrantDecision {
-    const client = request.client;
-    if (!client || client.method === 'none') {
-      throw new OAuthError('invalid_client', 'client_credentials requires an authenticated confidential client', 'client_auth_required');
-    }
+    const client = requireConfidentialClient(request.client);
     const scopes = resolveScope(request.parameters.scope, [parseScopeList(client.client.scope)]);
     const audience = resolveAudience(request.parameters, undefined, [this.config.brokerIssuer]);
     request.audit.subject = client.clientId;
@@ -32,4 +30,12 @@ export class ClientCredentialsGrant {
       mappedClaims: {},
     };
   }
+}
+
+/** RFC 6749 §4.4: only confidential clients, authenticated (checked before `grant_types`: a public client is not "authorized" for anything here). */
+export function requireConfidentialClient(client: AuthenticatedClient | undefined): AuthenticatedClient {
+  if (!client || client.method === 'none') {
+    throw new OAuthError('invalid_client', 'client_credentials requires an authenticated confidential client', 'client_auth_required');
+  }
+  return client;
 }

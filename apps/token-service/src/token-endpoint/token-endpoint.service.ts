@@ -2,7 +2,7 @@
  * POST /oauth2/token as a pipeline of small named steps (RFC 6749 §3.2, §4.4, §5;
  * RFC 7523 §2.1, §2.2; CONTRACT.md "OAuth endpoints"):
  *   readParameters → requireSupportedGrantType → authenticateClient →
- *   checkClientMayUseGrant → runGrant → mintAccessToken → publishAuditEvent → respond.
+ *   requireConfidentialClient (client_credentials) → checkClientMayUseGrant → runGrant → mintAccessToken → publishAuditEvent → respond.
  * Every request, success or failure, makes exactly one audit event, enqueued BEFORE the
  * answer: if it cannot be enqueued, nothing is issued (503). Errors are OAuthErrors; the
  * rule engine's are converted where they arise.
@@ -15,8 +15,9 @@ import { AuditUnavailableError } from '../audit/audit.errors';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
-import { ClientCredentialsGrant } from '../grants/client-credentials.grant';
+import { ClientCredentialsGrant, requireConfidentialClient } from '../grants/client-credentials.grant';
 import {
+  CLIENT_CREDENTIALS_GRANT,
   JWT_BEARER_GRANT,
   SUPPORTED_GRANT_TYPES,
   type GrantAuditFields,
@@ -75,6 +76,7 @@ export class TokenEndpointService {
       parameters,
     });
     recordClient(client, audit);
+    if (grantType === CLIENT_CREDENTIALS_GRANT) requireConfidentialClient(client);
     checkClientMayUseGrant(client, grantType);
     const decision = await this.runGrant(grantType, { parameters, client, audit });
     audit.scope = decision.scopes.join(' ');

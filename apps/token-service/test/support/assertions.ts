@@ -1,6 +1,6 @@
 /** Real keys and signed assertions (jose), as partner IdPs and clients make them. */
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload, type SignOptions } from 'jose';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -32,13 +32,18 @@ export function assertionClaims(base: { iss: string; sub: string; aud: string | 
   return claims as JWTPayload;
 }
 
-export async function signAssertion(key: PartyKey | { secret: Uint8Array; alg: string }, claims: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+export async function signAssertion(
+  key: PartyKey | { secret: Uint8Array; alg: string },
+  claims: JWTPayload,
+  header: Partial<JWTHeaderParameters> = {},
+  signOptions: SignOptions = {},
+): Promise<string> {
   const jwt = new SignJWT(claims);
-  if ('secret' in key) return jwt.setProtectedHeader({ alg: key.alg, ...header } as JWTHeaderParameters).sign(key.secret);
+  if ('secret' in key) return jwt.setProtectedHeader({ alg: key.alg, ...header } as JWTHeaderParameters).sign(key.secret, signOptions);
   const protectedHeader = { alg: key.alg, kid: key.kid, ...header } as JWTHeaderParameters;
   // `kid: undefined` in `header` means: no kid at all.
   if (protectedHeader.kid === undefined) delete protectedHeader.kid;
-  return jwt.setProtectedHeader(protectedHeader).sign(key.privateKey);
+  return jwt.setProtectedHeader(protectedHeader).sign(key.privateKey, signOptions);
 }
 
 /** An unsigned (`alg: none`) JWT. */
