@@ -30,7 +30,8 @@ const COMMA = 0x2c;
 
 /**
  * Scans text that JSON.parse already accepted, so it only tracks nesting and strings:
- * inside an object, the string that starts a member is its name.
+ * inside an object, the string that starts a member is its name. String contents are
+ * skipped with indexOf, which keeps the scan to a few microseconds per assertion.
  */
 function hasDuplicateMember(text: string): boolean {
   const frames: (Set<string> | null)[] = [];
@@ -39,10 +40,11 @@ function hasDuplicateMember(text: string): boolean {
     const code = text.charCodeAt(i);
     if (code === QUOTE) {
       const end = findStringEnd(text, i);
-      const frame = frames[frames.length - 1];
-      if (expectName && frame) {
+      if (expectName) {
+        const frame = frames[frames.length - 1];
         const raw = text.slice(i + 1, end);
         const name = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        if (frame === undefined || frame === null) return false;
         if (frame.has(name)) return true;
         frame.add(name);
         expectName = false;
@@ -64,11 +66,14 @@ function hasDuplicateMember(text: string): boolean {
   return false;
 }
 
+/** The index of the quote that closes the string opening at `start` (one not escaped by an odd run of backslashes). */
 function findStringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === BACKSLASH) i++;
-    else if (code === QUOTE) return i;
+  let end = text.indexOf('"', start + 1);
+  while (end !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
   }
   return text.length;
 }

@@ -15,23 +15,29 @@ export interface UnverifiedAssertion {
   claims: Record<string, unknown>;
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/** Three base64url parts; the signature may be empty so that `alg: none` is reported as such. */
+const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function parseCompactJws(compact: string, kind: AssertionKind): UnverifiedAssertion {
-  if (compact.charCodeAt(0) === 0x7b /* { */) {
-    throw reject(kind, 'assertion_malformed', 'The assertion must use the JWS compact serialization, not the JSON serialization');
-  }
-  const parts = compact.split('.');
-  if (parts.length === 5) throw reject(kind, 'assertion_encrypted', 'Encrypted assertions (JWE) are not accepted');
-  if (parts.length !== 3) throw reject(kind, 'assertion_malformed', 'The assertion is not a compact JWS (three dot-separated parts)');
-  const [headerSegment, payloadSegment, signatureSegment] = parts as [string, string, string];
-  if (!BASE64URL.test(signatureSegment)) throw reject(kind, 'assertion_malformed', 'The assertion signature is not base64url');
+  const parts = COMPACT_JWS.exec(compact);
+  if (parts === null) throw describeShapeError(compact, kind);
   return {
     compact,
-    header: parseHeaderSegment(headerSegment, kind),
-    claims: parseClaimsSegment(payloadSegment, kind),
+    header: parseHeaderSegment(parts[1] as string, kind),
+    claims: parseClaimsSegment(parts[2] as string, kind),
   };
+}
+
+/** Only on failure: say whether it was the JSON serialization, a JWE, or just not a compact JWS. */
+function describeShapeError(compact: string, kind: AssertionKind) {
+  if (compact.trimStart().startsWith('{')) {
+    return reject(kind, 'assertion_malformed', 'The assertion must use the JWS compact serialization, not the JSON serialization');
+  }
+  const parts = compact.split('.').length;
+  if (parts === 5) return reject(kind, 'assertion_encrypted', 'Encrypted assertions (JWE) are not accepted');
+  if (parts !== 3) return reject(kind, 'assertion_malformed', 'The assertion is not a compact JWS (three dot-separated parts)');
+  return reject(kind, 'assertion_malformed', 'The assertion parts are not base64url');
 }
 
 function parseHeaderSegment(segment: string, kind: AssertionKind): Record<string, unknown> {
@@ -55,8 +61,8 @@ function parseClaimsSegment(segment: string, kind: AssertionKind): Record<string
 }
 
 function decodeSegment(segment: string, kind: AssertionKind, part: 'header' | 'payload'): string {
-  // A length of 4n+1 can never be base64url; empty segments carry nothing to verify.
-  if (segment.length === 0 || segment.length % 4 === 1 || !BASE64URL.test(segment)) {
+  // A length of 4n+1 can never be base64url.
+  if (segment.length % 4 === 1) {
     throw reject(kind, 'assertion_malformed', `The assertion ${part} is not base64url`);
   }
   try {
