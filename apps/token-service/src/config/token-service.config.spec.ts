@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from '@trust-broker/service-kit';
+import { loadTokenServiceConfig } from './token-service.config';
+
+const kek = randomBytes(32).toString('base64');
+
+describe('loadTokenServiceConfig', () => {
+  it('applies the defaults of CONTRACT.md', () => {
+    const config = loadTokenServiceConfig({ KEY_ENCRYPTION_KEY: kek });
+    expect(config).toMatchObject({
+      port: 8080,
+      brokerIssuer: 'http://localhost:8080',
+      tokenEndpoint: 'http://localhost:8080/oauth2/token',
+      clientAssertionAudienceCompat: false,
+      trustReloadIntervalMs: 30_000,
+      keyRefreshWaitMs: 2000,
+      warnings: [],
+    });
+    expect(config.keyEncryptionKey.equals(Buffer.from(kek, 'base64'))).toBe(true);
+  });
+
+  it('generates a development key with a warning', () => {
+    const config = loadTokenServiceConfig({});
+    expect(config.keyEncryptionKey).toHaveLength(32);
+    expect(config.warnings.join()).toContain('KEY_ENCRYPTION_KEY');
+  });
+
+  it.each([
+    ['KEY_ENCRYPTION_KEY missing in production', { NODE_ENV: 'production' }, 'KEY_ENCRYPTION_KEY'],
+    ['KEY_ENCRYPTION_KEY of 16 bytes', { KEY_ENCRYPTION_KEY: randomBytes(16).toString('base64') }, 'KEY_ENCRYPTION_KEY'],
+    ['a port out of range', { TOKEN_SERVICE_PORT: '70000' }, 'TOKEN_SERVICE_PORT'],
+    ['a non-boolean compatibility flag', { CLIENT_ASSERTION_AUDIENCE_COMPAT: 'maybe' }, 'CLIENT_ASSERTION_AUDIENCE_COMPAT'],
+    ['a zero reload interval', { TRUST_RELOAD_INTERVAL_S: '0' }, 'TRUST_RELOAD_INTERVAL_S'],
+  ])('stops on %s, naming the variable', (_label, env, variable) => {
+    let error: unknown;
+    try {
+      loadTokenServiceConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toContain(variable);
+  });
+});
