@@ -50,6 +50,7 @@ export class Supervisor {
     service.startedAt = Date.now();
     const child = spawn(service.command, service.args, { cwd: service.cwd, env: service.env, stdio: ['ignore', 'pipe', 'pipe'] });
     service.child = child;
+    if (child.pid !== undefined) this.report(service, `started (pid ${child.pid})`);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => this.write(`${this.prefix(service)} ${line}`));
     }

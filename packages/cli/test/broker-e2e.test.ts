@@ -1,0 +1,325 @@
+/**
+ * End to end, the way a user meets the system: `node scripts/start.mjs` (what
+ * `npm start` runs, minus the build turbo already did) in a fresh database and Redis
+ * prefix on free ports; then `npm run demo` against it, asserting each step; then the
+ * `trust-broker` CLI against the running services, failure paths included; then a
+ * crashed service is restarted, and SIGTERM stops everything.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import {
+  createTestDatabase,
+  createTestRedisPrefix,
+  eventually,
+  getFreePort,
+  startNodeProcess,
+  type RunningProcess,
+  type TestDatabase,
+  type TestRedisPrefix,
+} from '@trust-broker/testing';
+import { runCli } from '../src/program';
+
+jest.setTimeout(240_000);
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const READY_BANNER = 'Trust Broker is ready';
+
+describe('npm start + npm run demo + trust-broker CLI, against the real services', () => {
+  let database: TestDatabase;
+  let redis: TestRedisPrefix;
+  let broker: RunningProcess;
+  let dataDir: string;
+  let ports: { token: number; registry: number; audit: number };
+  let cliEnv: Record<string, string>;
+  let adminKey: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('e2e');
+    redis = createTestRedisPrefix('e2e');
+    dataDir = mkdtempSync(join(tmpdir(), 'tb-e2e-data-'));
+    ports = { token: await getFreePort(), registry: await getFreePort(), audit: await getFreePort() };
+    broker = startNodeProcess(join(ROOT, 'scripts', 'start.mjs'), {
+      TB_DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: redis.prefix,
+      TOKEN_SERVICE_PORT: String(ports.token),
+      ISSUER_REGISTRY_PORT: String(ports.registry),
+      AUDIT_WORKER_PORT: String(ports.audit),
+      BROKER_ISSUER: `http://127.0.0.1:${ports.token}`,
+      LOG_LEVEL: 'warn',
+      ADMIN_API_KEY: '',
+      KEY_ENCRYPTION_KEY: '',
+    }, ['--no-build', '--demo']);
+    await eventually(async () => {
+      if (broker.child.exitCode !== null) throw new Error(`start.mjs exited ${broker.child.exitCode}:\n${broker.output()}`);
+      return broker.output().includes(READY_BANNER);
+    }, 200_000, 250).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- output ---\n${broker.output().slice(-4000)}`);
+    });
+    adminKey = (JSON.parse(readFileSync(join(dataDir, 'local-secrets.json'), 'utf8')) as { ADMIN_API_KEY: string }).ADMIN_API_KEY;
+    cliEnv = {
+      TRUST_BROKER_TOKEN_URL: `http://127.0.0.1:${ports.token}/oauth2/token`,
+      TRUST_BROKER_REGISTRY_URL: `http://127.0.0.1:${ports.registry}`,
+      TRUST_BROKER_AUDIT_URL: `http://127.0.0.1:${ports.audit}`,
+      TRUST_BROKER_ADMIN_KEY: adminKey,
+    };
+  });
+
+  afterAll(async () => {
+    await broker?.stop(30_000);
+    await database?.drop();
+    await redis?.clear();
+  });
+
+  async function cli(args: string[], env: Record<string, string> = {}) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(args, { output: { out: (t) => out.push(t), err: (t) => err.push(t) }, env: { ...cliEnv, ...env }, cwd: dataDir });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  describe('npm start', () => {
+    it('prints where each service listens and the generated admin key, kept in a 0600 file', () => {
+      const output = broker.output();
+      for (const port of Object.values(ports)) expect(output).toContain(`http://localhost:${port}`);
+      expect(output).toContain(`admin key        ${adminKey}`);
+      expect(adminKey.length).toBeGreaterThanOrEqual(32);
+      expect(statSync(join(dataDir, 'local-secrets.json')).mode & 0o777).toBe(0o600);
+      for (const app of ['issuer-registry', 'token-service', 'audit-worker']) {
+        expect(output).toContain(`start | migrating ${app} ...`);
+        expect(output).toMatch(new RegExp(`^${app} +\\| ${app} listening on`, 'm'));
+      }
+      const state = JSON.parse(readFileSync(join(dataDir, 'broker.json'), 'utf8')) as Record<string, unknown>;
+      expect(state).toMatchObject({ token_url: `http://127.0.0.1:${ports.token}/oauth2/token`, allow_private_networks: true });
+    });
+
+    it('never prints the key-encryption key', () => {
+      const { KEY_ENCRYPTION_KEY } = JSON.parse(readFileSync(join(dataDir, 'local-secrets.json'), 'utf8')) as { KEY_ENCRYPTION_KEY: string };
+      expect(broker.output()).not.toContain(KEY_ENCRYPTION_KEY);
+    });
+  });
+
+  describe('npm run demo', () => {
+    interface DemoSummary {
+      steps: Record<string, Record<string, unknown>>;
+    }
+    let summary: DemoSummary;
+    let demoOutput: string;
+
+    beforeAll(() => {
+      const summaryFile = join(dataDir, 'demo-summary.json');
+      const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'demo.mjs'), '--summary', summaryFile], {
+        env: { ...process.env, TB_DATA_DIR: dataDir, TRUST_BROKER_ADMIN_KEY: '', ADMIN_API_KEY: '' },
+        encoding: 'utf8',
+        timeout: 180_000,
+      });
+      demoOutput = `${result.stdout}\n${result.stderr}`;
+      if (result.status !== 0) throw new Error(`demo exited ${result.status}:\n${demoOutput}`);
+      summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as DemoSummary;
+    });
+
+    it('narrates nine steps and completes', () => {
+      expect(demoOutput).toContain('Demo complete: 9 steps ok.');
+      expect(Object.keys(summary.steps)).toEqual([
+        'partner_idp',
+        'issuer_registered',
+        'client_registered',
+        'assertion_signed',
+        'token_issued',
+        'replay_refused',
+        'introspect_revoke',
+        'rotation',
+        'audit',
+      ]);
+    });
+
+    it('registers the partner by discovery and a private_key_jwt client', () => {
+      expect(summary.steps.issuer_registered).toMatchObject({ source: 'discovery', kids: [summary.steps.partner_idp!.kid] });
+      expect(summary.steps.client_registered).toMatchObject({ method: 'private_key_jwt' });
+    });
+
+    it('issues a token for the partner user to the client, naming the partner as idp', () => {
+      expect(summary.steps.token_issued).toMatchObject({
+        sub: 'alice@partner.example',
+        client_id: summary.steps.client_registered!.client_id,
+        idp: summary.steps.partner_idp!.issuer,
+        scope: 'orders:read',
+        aud: 'https://orders.api.example',
+      });
+    });
+
+    it('refuses the replayed assertion, and the revoked token introspects inactive', () => {
+      expect(summary.steps.replay_refused).toMatchObject({ status: 400, error: 'invalid_grant' });
+      expect(summary.steps.introspect_revoke).toMatchObject({ before: true, after: false });
+    });
+
+    it('keeps working after the partner rotates its key, through a fetch of the new JWKS', () => {
+      const rotation = summary.steps.rotation as { kids: string[]; fetches: number };
+      expect(rotation.kids).toHaveLength(1);
+      expect(rotation.kids[0]).not.toBe(summary.steps.partner_idp!.kid);
+      expect(rotation.fetches).toBeGreaterThanOrEqual(1);
+    });
+
+    it('shows the audit trail and verifies the chain', () => {
+      const audit = summary.steps.audit as { counts: Record<string, number>; intact: boolean; checked: number };
+      expect(audit.intact).toBe(true);
+      expect(audit.counts['token:success']).toBeGreaterThanOrEqual(2);
+      expect(audit.counts['token:failure']).toBeGreaterThanOrEqual(1);
+      expect(audit.counts['revocation:success']).toBe(1);
+      expect(demoOutput).toContain('jti_replayed');
+    });
+
+    it('prints neither the admin key nor a whole token or assertion', () => {
+      expect(demoOutput).not.toContain(adminKey);
+      expect(demoOutput).not.toMatch(/eyJ[\w-]{30,}\.[\w-]+\.[\w-]+/);
+    });
+  });
+
+  describe('trust-broker CLI', () => {
+    const keyDir = mkdtempSync(join(tmpdir(), 'tb-e2e-keys-'));
+    const partnerKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const partnerKeyFile = join(keyDir, 'partner.jwk.json');
+    const partnerIss = `https://idp.cli-${Date.now()}.example`;
+    writeFileSync(partnerKeyFile, JSON.stringify({ ...partnerKey.export({ format: 'jwk' }), kid: 'cli-k1' }));
+
+    it('issuers add (inline keys from a private JWK file: only the public part is sent), show, list, update', async () => {
+      const added = await cli(['--json', 'issuers', 'add', '--issuer', partnerIss, '--jwks-file', partnerKeyFile, '--subjects', '*', '--allowed-scopes', 'read,write']);
+      expect(added).toMatchObject({ code: 0, err: '' });
+      const issuer = JSON.parse(added.out) as { id: string; jwks: { keys: Array<Record<string, unknown>> }; allowed_scopes: string[] };
+      expect(issuer.allowed_scopes).toEqual(['read', 'write']);
+      expect(JSON.stringify(issuer)).not.toContain('"d"');
+
+      const shown = await cli(['issuers', 'show', partnerIss]);
+      expect(shown.code).toBe(0);
+      expect(shown.out).toContain(issuer.id);
+      const keys = await cli(['--json', 'issuers', 'show', issuer.id, '--keys']);
+      expect(JSON.parse(keys.out)).toMatchObject({ source: 'inline', keys: [expect.objectContaining({ kid: 'cli-k1' })] });
+
+      const listed = await cli(['--json', 'issuers', 'list', '--all']);
+      expect((JSON.parse(listed.out) as { items: Array<{ issuer: string }> }).items.map((i) => i.issuer)).toContain(partnerIss);
+
+      const updated = await cli(['--json', 'issuers', 'update', partnerIss, '--allowed-scopes', 'read', '--max-assertion-lifetime', '120']);
+      expect(JSON.parse(updated.out)).toMatchObject({ allowed_scopes: ['read'], max_assertion_lifetime_s: 120 });
+    });
+
+    it('assertion mint + token request (jwt-bearer, public): a token; the same assertion again: invalid_grant, exit 1', async () => {
+      const minted = await cli(['assertion', 'mint', '--key', partnerKeyFile, '--iss', partnerIss, '--sub', 'bob', '--lifetime', '60']);
+      expect(minted.code).toBe(0);
+      const assertionFile = join(keyDir, 'assertion.jwt');
+      writeFileSync(assertionFile, minted.out);
+      const first = await eventually(async () => {
+        const result = await cli(['--json', 'token', 'request', '--assertion', `@${assertionFile}`, '--scope', 'read']);
+        return result.code === 0 ? result : undefined;
+      }, 10_000, 300);
+      expect(JSON.parse(first.out)).toMatchObject({ token_type: 'Bearer', scope: 'read' });
+      const replay = await cli(['token', 'request', '--assertion', `@${assertionFile}`, '--scope', 'read']);
+      expect(replay.code).toBe(1);
+      expect(replay.err).toMatch(/error: invalid_grant: .+ \(HTTP 400 from /);
+    });
+
+    it('a scope the issuer does not allow: invalid_scope with the server description', async () => {
+      const minted = await cli(['assertion', 'mint', '--key', partnerKeyFile, '--iss', partnerIss, '--sub', 'bob']);
+      const result = await cli(['token', 'request', '--assertion', minted.out, '--scope', 'admin']);
+      expect(result.code).toBe(1);
+      expect(result.err).toContain('invalid_scope');
+    });
+
+    it('clients add (client_secret_basic), client_credentials, rotate-secret: the old secret stops working', async () => {
+      const clientId = `cli-client-${Date.now()}`;
+      const added = await cli(['--json', 'clients', 'add', '--client-id', clientId, '--auth-method', 'client_secret_basic', '--scope', 'read']);
+      expect(added.code).toBe(0);
+      const oldSecret = (JSON.parse(added.out) as { client_secret: string }).client_secret;
+      expect(oldSecret.length).toBeGreaterThan(20);
+
+      const token = await eventually(async () => {
+        const result = await cli(['token', 'request', '--client-id', clientId, '--client-secret', oldSecret, '--token-only']);
+        return result.code === 0 ? result : undefined;
+      }, 10_000, 300);
+      expect(token.out.split('.')).toHaveLength(3);
+
+      const rotated = await cli(['--json', 'clients', 'rotate-secret', clientId]);
+      const newSecret = (JSON.parse(rotated.out) as { client_secret: string }).client_secret;
+      expect(newSecret).not.toBe(oldSecret);
+      await eventually(async () => (await cli(['token', 'request', '--client-id', clientId, '--client-secret', oldSecret])).code === 1, 10_000, 300);
+      const refused = await cli(['token', 'request', '--client-id', clientId, '--client-secret', oldSecret]);
+      expect(refused.err).toContain('invalid_client');
+      await eventually(async () => (await cli(['token', 'request', '--client-id', clientId, '--client-secret', newSecret])).code === 0, 10_000, 300);
+      // The client registered client_secret_basic: the same secret in the body is another method, refused.
+      const otherMethod = await cli(['token', 'request', '--client-id', clientId, '--client-secret', newSecret, '--client-auth', 'post']);
+      expect(otherMethod.code).toBe(1);
+      expect(otherMethod.err).toContain('invalid_client');
+
+      const disabled = await cli(['clients', 'disable', clientId]);
+      expect(disabled).toMatchObject({ code: 0, out: `disabled ${clientId}` });
+      await eventually(async () => (await cli(['token', 'request', '--client-id', clientId, '--client-secret', newSecret])).code === 1, 10_000, 300);
+    });
+
+    it('server-side failures: wrong admin key 401, duplicate issuer 409, invalid body 400, unknown client 404', async () => {
+      const wrongKey = await cli(['issuers', 'list'], { TRUST_BROKER_ADMIN_KEY: 'not-the-admin-key-at-all' });
+      expect(wrongKey.code).toBe(1);
+      expect(wrongKey.err).toContain('HTTP 401');
+
+      const duplicate = await cli(['issuers', 'add', '--issuer', partnerIss, '--jwks-file', partnerKeyFile, '--subjects', '*']);
+      expect(duplicate.code).toBe(1);
+      expect(duplicate.err).toContain('HTTP 409');
+
+      const invalid = await cli(['issuers', 'add', '--issuer', `${partnerIss}/other`, '--jwks-uri', 'not a url', '--subjects', '*']);
+      expect(invalid.code).toBe(1);
+      expect(invalid.err).toMatch(/invalid_request: .*jwks_uri/);
+
+      const unknown = await cli(['clients', 'show', 'no-such-client']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.err).toContain('HTTP 404');
+    });
+
+    it('issuers disable: its assertions are refused from then on', async () => {
+      expect((await cli(['issuers', 'disable', partnerIss])).code).toBe(0);
+      await eventually(async () => {
+        const minted = await cli(['assertion', 'mint', '--key', partnerKeyFile, '--iss', partnerIss, '--sub', 'bob']);
+        const result = await cli(['token', 'request', '--assertion', minted.out]);
+        return result.code === 1 && result.err.includes('invalid_grant');
+      }, 10_000, 300);
+    });
+
+    it('audit tail shows what happened (with filters) and audit verify says intact', async () => {
+      const tail = await eventually(async () => {
+        const result = await cli(['--json', 'audit', 'tail', '--type', 'admin', '--limit', '100']);
+        const items = (JSON.parse(result.out) as { items: Array<{ issuer: string | null; action: string }> }).items;
+        return items.some((event) => event.issuer === partnerIss && event.action === 'created') ? items : undefined;
+      }, 15_000, 500);
+      expect(tail.every((event) => (event as { type?: string }).type === 'admin')).toBe(true);
+      const table = await cli(['audit', 'tail', '--outcome', 'failure']);
+      expect(table.code).toBe(0);
+      expect(table.out).toContain('failure');
+      const verify = await cli(['audit', 'verify']);
+      expect(verify.code).toBe(0);
+      expect(verify.out).toMatch(/^audit chain intact: \d+ events checked$/);
+    });
+  });
+
+  describe('supervision', () => {
+    it('a crashed service is reported and restarted', async () => {
+      const pidOf = () => [...broker.output().matchAll(/^token-service +\| \[supervisor\] started \(pid (\d+)\)$/gm)].map((m) => Number(m[1]));
+      const [firstPid] = pidOf();
+      expect(firstPid).toBeGreaterThan(0);
+      process.kill(firstPid!, 'SIGKILL');
+      await eventually(async () => /token-service +\| \[supervisor\] exited \(SIGKILL\); restart 1 in 1 s/.test(broker.output()), 20_000);
+      await eventually(async () => pidOf().length === 2, 30_000);
+      await eventually(async () => (await fetch(`http://127.0.0.1:${ports.token}/readyz`).then((r) => r.status, () => 0)) === 200, 60_000, 500);
+    });
+
+    it('SIGTERM stops every service and the start script', async () => {
+      await broker.stop(30_000);
+      expect(broker.output()).toContain('start | SIGTERM: stopping every service ...');
+      expect(broker.output()).toContain('start | stopped');
+      for (const port of Object.values(ports)) {
+        expect(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0)).toBe(0);
+      }
+      expect(existsSync(join(dataDir, 'broker.json'))).toBe(false);
+    });
+  });
+});
