@@ -581,6 +581,37 @@ describe('trust changes', () => {
   });
 });
 
+describe('trust changes of clients and expiry', () => {
+  it('refuses every assertion signed with a kid an admin revoked', async () => {
+    const key = await generatePartyKey('ES256');
+    const client = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(key), client_assertion_reuse: true });
+    const assertion = () => signAssertion(key, clientClaims(client.client_id));
+    await eventually(async () => (await clientCredentialsWithAssertion(await assertion())).status === 200, 10_000);
+    await env.admin.revokeClientAssertion(client.client_id, { kid: key.kid });
+    await eventually(async () => (await clientCredentialsWithAssertion(await assertion())).status === 401, 2000, 50);
+    expect((await clientCredentialsWithAssertion(await assertion())).body.error).toBe('invalid_client');
+  });
+
+  it('refuses a disabled client within 2 s', async () => {
+    const client = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post' });
+    const request = () => postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret! });
+    await eventually(async () => (await request()).status === 200, 10_000);
+    await env.admin.updateClient(client.client_id, { status: 'disabled' });
+    await eventually(async () => (await request()).status === 401, 2000, 50);
+  });
+
+  it('refuses an issuer whose expires_at has passed, and serves its unexpired twin', async () => {
+    const key = await generatePartyKey('ES256');
+    const expired = await env.admin.createIssuer({ issuer: 'https://idp-expired.example', jwks: jwksOf(key), subjects: ['*'], expires_at: new Date(Date.now() - 60_000).toISOString() });
+    const twin = await env.admin.createIssuer({ issuer: 'https://idp-unexpired.example', jwks: jwksOf(key), subjects: ['*'], expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+    const request = async (iss: string) => exchange(await signAssertion(key, assertionClaims({ iss, sub: 'alice', aud: broker.issuer })));
+    // Changes are relayed in commit order: once the twin is served, the expired one is cached too.
+    await eventually(async () => (await request(twin.issuer)).status === 200, 10_000);
+    const refused = await request(expired.issuer);
+    expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
+  });
+});
+
 describe('a second replica with CLIENT_ASSERTION_AUDIENCE_COMPAT=true', () => {
   let replica: TokenServiceInstance;
   beforeAll(async () => {
