@@ -10,14 +10,21 @@ import { z } from 'zod';
 const seconds = (defaultValue: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(defaultValue);
 
+/** `VAR=` counts as not set (shells and compose files produce it). */
+function unsetWhenEmpty<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema);
+}
+
 const registryEnvSchema = z.object({
   ...commonEnvShape,
   ISSUER_REGISTRY_PORT: portFromEnv(8081),
-  ADMIN_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
-  KEY_ENCRYPTION_KEY: z
-    .string()
-    .optional()
-    .refine((value) => value === undefined || isKeyEncryptionKey(value), 'must be 32 bytes encoded in base64'),
+  ADMIN_API_KEY: unsetWhenEmpty(z.string().min(32, 'must be at least 32 characters').optional()),
+  KEY_ENCRYPTION_KEY: unsetWhenEmpty(
+    z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || isKeyEncryptionKey(value), 'must be 32 bytes encoded in base64'),
+  ),
   OUTBOUND_ALLOW_PRIVATE_NETWORKS: booleanFromEnv(false),
   /** Total budget of one outbound fetch (connect, redirects, body). */
   JWKS_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
