@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { parseJsonObject } from './json-object';
 
 describe('parseJsonObject (RFC 7515 §4, RFC 7519 §4: no duplicate member names)', () => {
@@ -22,5 +23,27 @@ describe('parseJsonObject (RFC 7515 §4, RFC 7519 §4: no duplicate member names
     const result = parseJsonObject(text);
     if (expected === true) expect(result.ok).toBe(true);
     else expect(result).toEqual({ ok: false, problem: expected });
+  });
+});
+
+describe('parseJsonObject properties', () => {
+  it('never flags what JSON.stringify produced (no false duplicates)', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.jsonValue()), (value) => {
+        expect(parseJsonObject(JSON.stringify(value))).toEqual({ ok: true, value: JSON.parse(JSON.stringify(value)) });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('always flags a member name repeated in the same object', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }), fc.jsonValue(), (value, extra) => {
+        const [name] = Object.keys(value) as [string];
+        const text = JSON.stringify(value).replace(/^\{/, `{${JSON.stringify(name)}:${JSON.stringify(extra)},`);
+        expect(parseJsonObject(text)).toEqual({ ok: false, problem: 'duplicate_member' });
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -40,15 +40,14 @@ function hasDuplicateMember(text: string): boolean {
     const code = text.charCodeAt(i);
     if (code === QUOTE) {
       const end = findStringEnd(text, i);
-      if (expectName) {
-        const frame = frames[frames.length - 1];
+      const frame = frames[frames.length - 1];
+      if (expectName && frame) {
         const raw = text.slice(i + 1, end);
         const name = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
-        if (frame === undefined || frame === null) return false;
         if (frame.has(name)) return true;
         frame.add(name);
-        expectName = false;
       }
+      expectName = false;
       i = end;
     } else if (code === OPEN_BRACE) {
       frames.push(new Set());
