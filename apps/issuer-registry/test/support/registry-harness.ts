@@ -29,12 +29,14 @@ export interface ApiResponse {
   headers: Headers;
 }
 
-export async function startRegistry(label: string, extraEnv: Record<string, string> = {}): Promise<RegistryHarness> {
+export async function startRegistry(label: string, extraEnv: Record<string, string> = {}, options: { databasePort?: number } = {}): Promise<RegistryHarness> {
   const database = await createTestDatabase(label);
+  const appDatabaseUrl = new URL(database.url);
+  if (options.databasePort !== undefined) appDatabaseUrl.port = String(options.databasePort);
   const redis = createTestRedisPrefix(label);
   const env: Record<string, string> = {
     NODE_ENV: 'test',
-    DATABASE_URL: database.url,
+    DATABASE_URL: appDatabaseUrl.toString(),
     REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix,
     ADMIN_API_KEY: ADMIN_KEY,
