@@ -25,6 +25,8 @@ const MAX_TOKEN_LENGTH = 16_384;
 /** Replicas' clocks may differ a little: tolerated for `iat`/`nbf` of our own tokens. */
 const CLOCK_TOLERANCE_S = 5;
 const ACCEPTED_TYP = new Set(['at+jwt', 'application/at+jwt']);
+/** Three non-empty base64url segments: Buffer's lenient decoder must not accept variants of a token. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const STATUS_ORDER = { active: 0, next: 1, retired: 2 } as const;
 
 @Injectable()
@@ -88,10 +90,8 @@ export class AccessTokenSigner implements AccessTokenSignerApi, OnModuleInit, On
   }
 
   async verify(token: string): Promise<AccessTokenClaims | undefined> {
-    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
-    const parts = token.split('.');
-    if (parts.length !== 3) return undefined;
-    const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return undefined;
+    const [encodedHeader, encodedPayload, encodedSignature] = token.split('.') as [string, string, string];
     const header = decodeJsonSegment(encodedHeader);
     if (!header || typeof header.kid !== 'string' || typeof header.typ !== 'string') return undefined;
     if (!ACCEPTED_TYP.has(header.typ.toLowerCase()) || header.crit !== undefined) return undefined;

@@ -245,6 +245,9 @@ describe('AccessTokenSigner (real Postgres)', () => {
       ['header not JSON', (_s, valid) => `bm90IGpzb24.${valid.split('.')[1]}.${valid.split('.')[2]}`],
       ['oversized', () => 'a'.repeat(20_000)],
       ['tampered claims', (_s, valid) => tamper(valid, { sub: 'mallory' })],
+      ['padding appended to the signature', (_s, valid) => `${valid}=`],
+      ['a non-base64url character in the signature', (_s, valid) => `${valid.slice(0, -2)}+${valid.slice(-1)}`],
+      ['whitespace around it', (_s, valid) => ` ${valid}\n`],
       ['signature of another token', async (s, valid) => {
         const other = await s.sign(claims({ sub: 'bob' }));
         return `${valid.split('.').slice(0, 2).join('.')}.${other.split('.')[2]}`;
