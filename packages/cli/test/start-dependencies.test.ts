@@ -1,0 +1,143 @@
+/**
+ * What `npm start` does when Postgres or Redis is missing (scripts/lib), run as real
+ * ESM child processes against the real engines: an embedded Postgres started on a
+ * free port with its data kept, a database created when missing, redis-server
+ * started with AOF, and the message that says how to get Redis when there is none.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { getFreePort } from '@trust-broker/testing';
+
+jest.setTimeout(180_000);
+
+const LIB = resolve(__dirname, '..', '..', '..', 'scripts', 'lib');
+const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface ScriptResult {
+  status: number | null;
+  result: Record<string, unknown> | undefined;
+  stderr: string;
+}
+
+/** Runs an ESM snippet with the lib imported; its last stdout line is JSON. */
+function runScript(body: string, env: Record<string, string> = {}): ScriptResult {
+  const code = `
+    import { ensurePostgres } from ${JSON.stringify(join(LIB, 'postgres.mjs'))};
+    import { ensureRedis } from ${JSON.stringify(join(LIB, 'redis.mjs'))};
+    import { redisAnswers, canConnect } from ${JSON.stringify(join(LIB, 'probes.mjs'))};
+    import pg from 'pg';
+    const logs = [];
+    const log = (line) => logs.push(line);
+    const out = await (async () => { ${body} })();
+    console.log(JSON.stringify({ ...out, logs }));
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: resolve(LIB, '..', '..'),
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 150_000,
+  });
+  const lines = child.stdout.trim().split('\n');
+  let result: Record<string, unknown> | undefined;
+  try {
+    result = JSON.parse(lines[lines.length - 1] ?? '') as Record<string, unknown>;
+  } catch {
+    result = undefined;
+  }
+  return { status: child.status, result, stderr: child.stderr };
+}
+
+describe('npm start without a Postgres at DATABASE_URL', () => {
+  it('starts an embedded Postgres with its data under the data dir, creates the database, and reuses the data next time', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tb-embedded-'));
+    const port = await getFreePort();
+    const body = `
+      const first = await ensurePostgres({ databaseUrl: 'postgres://postgres@127.0.0.1:${port}/tb_embedded', dataDir: ${JSON.stringify(dataDir)}, password: 'pw-${port}', log });
+      const client = new pg.Client({ connectionString: first.databaseUrl });
+      await client.connect();
+      const { rows } = await client.query('SELECT current_database() AS db');
+      await client.query('CREATE TABLE kept (id int)');
+      await client.end();
+      await first.stop();
+      const downAfterStop = !(await canConnect('127.0.0.1', ${port}));
+      const second = await ensurePostgres({ databaseUrl: 'postgres://postgres@127.0.0.1:${port}/tb_embedded', dataDir: ${JSON.stringify(dataDir)}, password: 'pw-${port}', log });
+      const again = new pg.Client({ connectionString: second.databaseUrl });
+      await again.connect();
+      const kept = await again.query("SELECT to_regclass('public.kept') IS NOT NULL AS kept");
+      await again.end();
+      await second.stop();
+      return { embedded: first.embedded, url: first.databaseUrl, db: rows[0].db, downAfterStop, kept: kept.rows[0].kept };
+    `;
+    const { status, result, stderr } = runScript(body);
+    expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result).toMatchObject({ embedded: true, db: 'tb_embedded', downAfterStop: true, kept: true });
+    expect(new URL(result!.url as string).password).toBe(`pw-${port}`);
+    const logs = result!.logs as string[];
+    expect(logs.filter((line) => line.startsWith('initialising embedded Postgres'))).toHaveLength(1);
+    expect(logs).toContain('created database tb_embedded');
+    expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+  });
+
+  it('creates the database on a running Postgres when it is missing, and leaves an existing one alone', async () => {
+    const name = `tb_test_start_${process.pid}_${Date.now()}`;
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${name}`;
+    const body = `
+      const first = await ensurePostgres({ databaseUrl: ${JSON.stringify(url.toString())}, dataDir: '/nonexistent', password: 'unused', log });
+      const second = await ensurePostgres({ databaseUrl: ${JSON.stringify(url.toString())}, dataDir: '/nonexistent', password: 'unused', log });
+      return { embedded: first.embedded, url: first.databaseUrl, secondEmbedded: second.embedded };
+    `;
+    try {
+      const { status, result } = runScript(body);
+      expect(status).toBe(0);
+      expect(result).toMatchObject({ embedded: false, url: url.toString(), secondEmbedded: false, logs: [`created database ${name}`] });
+    } finally {
+      const admin = new Client({ connectionString: ADMIN_URL });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
+  it('stops with a message when a remote Postgres does not answer (no embedded one for a remote URL)', () => {
+    const { status, stderr } = runScript(`return await ensurePostgres({ databaseUrl: 'postgres://postgres@db.invalid:5432/x', dataDir: '/tmp', password: 'p', log });`);
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('no Postgres answers at db.invalid:5432 (DATABASE_URL)');
+  });
+});
+
+describe('npm start without a Redis at REDIS_URL', () => {
+  it('starts redis-server with AOF under the data dir and stops it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tb-redis-'));
+    const port = await getFreePort();
+    const body = `
+      const redis = await ensureRedis({ redisUrl: 'redis://127.0.0.1:${port}', dataDir: ${JSON.stringify(dataDir)}, log });
+      const answered = await redisAnswers('redis://127.0.0.1:${port}');
+      await redis.stop();
+      const answersAfterStop = await redisAnswers('redis://127.0.0.1:${port}');
+      return { started: redis.started, answered, answersAfterStop };
+    `;
+    const { status, result, stderr } = runScript(body);
+    expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result).toMatchObject({ started: true, answered: true, answersAfterStop: false });
+    expect(readdirSync(join(dataDir, 'redis'))).toContain('appendonlydir');
+  });
+
+  it('uses a Redis that answers without starting one', () => {
+    const { status, result } = runScript(`const r = await ensureRedis({ redisUrl: ${JSON.stringify(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379')}, dataDir: '/nonexistent', log }); return { started: r.started };`);
+    expect(status).toBe(0);
+    expect(result).toMatchObject({ started: false, logs: [] });
+  });
+
+  it('without redis-server installed, says how to get a Redis', async () => {
+    const port = await getFreePort();
+    // An empty PATH: no redis-server on it (node itself is started by its absolute path).
+    const { status, stderr } = runScript(`return await ensureRedis({ redisUrl: 'redis://127.0.0.1:${port}', dataDir: '/tmp', log });`, { PATH: mkdtempSync(join(tmpdir(), 'tb-empty-path-')) });
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('redis-server is not installed');
+    expect(stderr).toContain('docker compose up -d redis');
+  });
+});
