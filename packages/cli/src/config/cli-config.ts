@@ -1,10 +1,11 @@
 /**
  * Where the CLI sends its requests and with which credential: flags first, then the
- * environment, then the local defaults of CONTRACT.md, then (admin key only) the
- * `.data/local-secrets.json` that `npm start` writes. The only file that reads env.
+ * environment, then what `npm start` wrote in its data folder (`.data/` of the working
+ * directory, or TB_DATA_DIR): the URLs in broker.json, the admin key in
+ * local-secrets.json; then the local defaults of CONTRACT.md. The only file that reads env.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface GlobalOptions {
   tokenUrl?: string;
@@ -30,26 +31,43 @@ export const LOCAL_SECRETS_FILE = join('.data', 'local-secrets.json');
 
 type Env = Record<string, string | undefined>;
 
-function firstSet(...values: Array<string | undefined>): string | undefined {
-  return values.find((value) => value !== undefined && value !== '');
+interface LocalBrokerState {
+  token_url?: unknown;
+  registry_url?: unknown;
+  audit_url?: unknown;
 }
 
-/** The admin key that `npm start` generated in this directory, if there is one. */
-export function readLocalAdminKey(cwd: string): string | undefined {
+function firstSet(...values: unknown[]): string | undefined {
+  return values.find((value): value is string => typeof value === 'string' && value !== '');
+}
+
+function readJsonObject(file: string): Record<string, unknown> {
   try {
-    const secrets = JSON.parse(readFileSync(join(cwd, LOCAL_SECRETS_FILE), 'utf8')) as { ADMIN_API_KEY?: unknown };
-    return typeof secrets.ADMIN_API_KEY === 'string' ? secrets.ADMIN_API_KEY : undefined;
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
   } catch {
-    return undefined;
+    return {};
   }
 }
 
+/** The data folder of a local `npm start`: TB_DATA_DIR, else `.data` of the working directory. */
+export function localDataDir(env: Env, cwd: string): string {
+  return resolve(cwd, firstSet(env.TB_DATA_DIR) ?? '.data');
+}
+
+/** The admin key that `npm start` generated, if there is one. */
+export function readLocalAdminKey(dataDir: string): string | undefined {
+  return firstSet(readJsonObject(join(dataDir, 'local-secrets.json')).ADMIN_API_KEY);
+}
+
 export function resolveCliConfig(options: GlobalOptions, env: Env, cwd: string): CliConfig {
+  const dataDir = localDataDir(env, cwd);
+  const state = readJsonObject(join(dataDir, 'broker.json')) as LocalBrokerState;
   return {
-    tokenUrl: firstSet(options.tokenUrl, env.TRUST_BROKER_TOKEN_URL) ?? DEFAULT_TOKEN_URL,
-    registryUrl: firstSet(options.registryUrl, env.TRUST_BROKER_REGISTRY_URL) ?? DEFAULT_REGISTRY_URL,
-    auditUrl: firstSet(options.auditUrl, env.TRUST_BROKER_AUDIT_URL) ?? DEFAULT_AUDIT_URL,
-    adminKey: firstSet(options.adminKey, env.TRUST_BROKER_ADMIN_KEY, env.ADMIN_API_KEY) ?? readLocalAdminKey(cwd),
+    tokenUrl: firstSet(options.tokenUrl, env.TRUST_BROKER_TOKEN_URL, state.token_url) ?? DEFAULT_TOKEN_URL,
+    registryUrl: firstSet(options.registryUrl, env.TRUST_BROKER_REGISTRY_URL, state.registry_url) ?? DEFAULT_REGISTRY_URL,
+    auditUrl: firstSet(options.auditUrl, env.TRUST_BROKER_AUDIT_URL, state.audit_url) ?? DEFAULT_AUDIT_URL,
+    adminKey: firstSet(options.adminKey, env.TRUST_BROKER_ADMIN_KEY, env.ADMIN_API_KEY) ?? readLocalAdminKey(dataDir),
     json: options.json === true,
   };
 }
