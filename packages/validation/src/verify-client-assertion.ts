@@ -19,6 +19,7 @@ import { checkHeader } from './rules/check-header';
 import { requireIssuer } from './rules/check-issuer';
 import { checkJti } from './rules/check-jti';
 import { checkLifetime } from './rules/check-lifetime';
+import { checkPolicyTimes } from './rules/check-policy';
 import { checkNotRevoked } from './rules/check-revocation';
 import { checkSecretLength } from './rules/check-secret-length';
 import { requireSubject } from './rules/check-subject';
@@ -28,6 +29,8 @@ import { recordJti } from './rules/record-jti';
 import { selectCandidateKeys } from './rules/select-candidate-keys';
 import { verifySignature } from './rules/verify-signature';
 import type { ClientAssertionPolicy, ClientVerificationContext, VerifiedAssertion } from './types';
+
+const JWT_METHODS = new Set<string>(['private_key_jwt', 'client_secret_jwt']);
 
 export async function verifyClientAssertion(assertion: unknown, ctx: ClientVerificationContext): Promise<VerifiedAssertion> {
   try {
@@ -45,6 +48,7 @@ async function runClientRules(assertion: unknown, ctx: ClientVerificationContext
   const subject = requireSubject(claims, 'client');
   checkClientIdentity(issuer, subject, ctx.clientIdParameter);
   const policy = await findClient(ctx, subject);
+  checkPolicyTimes(policy);
   const hmac = policy.method === 'client_secret_jwt';
   checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, hmac ? 'hmac' : 'asymmetric', 'client');
   const keys = await selectCandidateKeys(policy.keys, checkedHeader, 'client');
@@ -78,8 +82,8 @@ async function findClient(ctx: ClientVerificationContext, clientId: string): Pro
   } catch (cause) {
     throw new AssertionError('temporarily_unavailable', 'party_lookup_failed', 'The clients cannot be read; try again later', { cause });
   }
-  // The policy must be the one registered under exactly this client_id.
-  if (policy === undefined || policy === null || policy.clientId !== clientId) {
+  // The policy must be the one registered under exactly this client_id, with a JWT method.
+  if (policy === undefined || policy === null || policy.clientId !== clientId || !JWT_METHODS.has(policy.method)) {
     throw new AssertionError('invalid_client', 'client_unknown', 'The client is not registered for JWT authentication');
   }
   return policy;

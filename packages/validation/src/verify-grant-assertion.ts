@@ -17,6 +17,7 @@ import { checkHeader } from './rules/check-header';
 import { checkIssuerMatches, requireIssuer } from './rules/check-issuer';
 import { checkJti } from './rules/check-jti';
 import { checkLifetime } from './rules/check-lifetime';
+import { checkPolicyTimes } from './rules/check-policy';
 import { checkSubjectAllowed, requireSubject } from './rules/check-subject';
 import { checkTimeClaims } from './rules/check-time-claims';
 import { parseCompactJws } from './rules/parse-compact-jws';
@@ -40,6 +41,7 @@ async function runGrantRules(assertion: unknown, ctx: GrantVerificationContext):
   const issuer = requireIssuer(claims, 'grant');
   const policy = await findTrustedIssuer(ctx, issuer);
   checkIssuerMatches(issuer, policy.issuer, 'grant');
+  checkPolicyTimes(policy);
   checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, 'asymmetric', 'grant');
   const keys = await selectCandidateKeys(policy.keys, checkedHeader, 'grant');
   const key = await verifySignature(compact, checkedHeader.alg, keys, 'grant');

@@ -84,6 +84,8 @@ const cases: ClientCase[] = [
   { name: 'refuses a client_id parameter that differs from sub', context: { clientIdParameter: 'client-2' }, expect: fail('client_id_mismatch') },
   { name: 'refuses an unknown client', claims: { iss: 'ghost', sub: 'ghost' }, expect: fail('client_unknown') },
   { name: 'refuses when the lookup answers for another client', context: { findClient: () => undefined }, expect: fail('client_unknown') },
+  { name: 'refuses a client whose method is not a JWT method', policy: { method: 'client_secret_basic' as 'client_secret_jwt' }, expect: fail('client_unknown') },
+  { name: 'fails closed when the client policy has no maximum lifetime', policy: { maxLifetimeSeconds: undefined as unknown as number }, expect: fail('verification_failed') },
   { name: 'refuses a missing sub', claims: { sub: undefined }, expect: fail('subject_missing') },
   { name: 'refuses a missing iss', claims: { iss: undefined }, expect: fail('issuer_missing') },
 

@@ -165,6 +165,12 @@ const cases: GrantCase[] = [
   { name: 'passes a jti of exactly 256 characters', claims: { jti: 'j'.repeat(256) }, expect: PASS },
   { name: 'refuses a numeric jti', claims: { jti: 12345 }, expect: fail('jti_invalid') },
   { name: 'refuses a replayed jti', prepare: replayOnce, expect: fail('jti_replayed') },
+  // a broken policy or clock fails closed
+  { name: 'fails closed when the policy has no clock skew', claims: { iat: NOW - 200, exp: NOW - 100 }, policy: () => ({ clockSkewSeconds: undefined as unknown as number }), expect: fail('verification_failed') },
+  { name: 'fails closed when the policy maximum lifetime is NaN', policy: () => ({ maxLifetimeSeconds: Number.NaN }), expect: fail('verification_failed') },
+  { name: 'fails closed when the clock answers NaN', context: (ctx) => ({ ...ctx, now: () => Number.NaN }), expect: fail('verification_failed') },
+  { name: 'fails closed when the algorithm allowlist is a string', policy: () => ({ allowedAlgorithms: 'ES256,RS256' as unknown as string[] }), expect: fail('verification_failed') },
+  { name: 'fails closed when the subjects list is not a list', policy: () => ({ subjects: '*' as unknown as string[] }), expect: fail('verification_failed') },
   {
     name: 'answers temporarily_unavailable when the replay guard throws',
     context: (ctx) => ({ ...ctx, replayGuard: { markUsed: () => Promise.reject(new Error('ECONNREFUSED')) } }),

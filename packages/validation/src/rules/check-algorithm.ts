@@ -19,6 +19,8 @@ export function checkAlgorithmPresent(header: Record<string, unknown>, kind: Ass
 }
 
 export function checkAlgorithmAllowed(alg: string, allowed: readonly string[], family: AlgorithmFamily, kind: AssertionKind): void {
+  // A string would "include" any substring of itself: only a real list is an allowlist.
+  if (!Array.isArray(allowed)) throw new TypeError('The party policy needs an allowedAlgorithms array');
   const inFamily = family === 'hmac' ? isHmacAlgorithm(alg) : isAsymmetricAlgorithm(alg);
   if (!inFamily || !allowed.includes(alg)) {
     throw reject(kind, 'alg_not_allowed', `The algorithm "${printable(alg)}" is not allowed for this ${kind === 'grant' ? 'issuer' : 'client'}`);

@@ -16,6 +16,8 @@ export function requireSubject(claims: Record<string, unknown>, kind: AssertionK
 }
 
 export function checkSubjectAllowed(sub: string, subjects: readonly string[], kind: AssertionKind): void {
+  // A string would "include" any substring of itself: only a real list is a policy.
+  if (!Array.isArray(subjects)) throw new TypeError('The issuer policy needs a subjects array');
   if (subjects.includes(ANY_SUBJECT) || subjects.includes(sub)) return;
   throw reject(kind, 'subject_not_allowed', 'This issuer may not assert this subject');
 }
