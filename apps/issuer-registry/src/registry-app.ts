@@ -37,7 +37,7 @@ function describeApi(app: NestFastifyApplication): void {
       .setTitle('Trust Broker issuer registry')
       .setDescription('Admin API for trusted issuers (RFC 7523 §2.1) and clients (§2.2), and the keys held for them.')
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' }, 'admin')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'the ADMIN_API_KEY' }, 'admin')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });

@@ -289,3 +289,27 @@ describe('GET /v1/issuers (paging)', () => {
     expect(res.body.error_description).toMatch(description);
   });
 });
+
+describe('OpenAPI', () => {
+  it('describes every admin route, its bodies and the bearer scheme, without a credential', async () => {
+    const response = await fetch(`${registry.url}/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      paths: Record<string, Record<string, { security?: unknown; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties?: boolean; required?: string[] } }> } }>>;
+      components: { securitySchemes: Record<string, { scheme: string }> };
+    };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/issuers', '/v1/issuers/{id}', '/v1/issuers/{id}/jwks', '/v1/issuers/{id}/jwks/refresh', '/v1/clients', '/v1/clients/{client_id}', '/v1/clients/{client_id}/secret', '/v1/clients/{client_id}/assertion-revocations']),
+    );
+    expect(document.components.securitySchemes.admin!.scheme).toBe('bearer');
+    const create = document.paths['/v1/issuers']!.post!;
+    expect(create.security).toEqual([{ admin: [] }]);
+    const schema = create.requestBody!.content['application/json']!.schema;
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(expect.arrayContaining(['issuer', 'subjects']));
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['jwks', 'jwks_uri', 'discovery', 'condition', 'claim_mappings']));
+    const docs = await fetch(`${registry.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger');
+  });
+});

@@ -245,6 +245,13 @@ describe('key-refresh jobs', () => {
     expect(idp.hits(path)).toBe(hits + 1);
   });
 
+  it('counts fetches by outcome at /metrics', async () => {
+    const metrics = await (await fetch(`${registry.url}/metrics`)).text();
+    expect(metrics).toMatch(/issuer_registry_key_fetches_total\{party="issuer",outcome="changed"\} [1-9]/);
+    expect(metrics).toMatch(/issuer_registry_key_fetches_total\{party="issuer",outcome="failed"\} [1-9]/);
+    expect(metrics).toMatch(/issuer_registry_outbox_deliveries_total\{kind="trust_change",result="delivered"\} [1-9]/);
+  });
+
   it('fails a malformed job for good', async () => {
     const job = await refreshQueue.add('refresh', { party: 'user', id: 'x' }, { attempts: 5 });
     await eventually(async () => (await job.isFailed()) && true, 5000);

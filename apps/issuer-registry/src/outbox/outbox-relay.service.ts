@@ -16,6 +16,7 @@ import {
 } from '@trust-broker/contracts';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
+import { outboxDeliveryCounter } from '../metrics/registry-metrics';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { RegistryDatabase } from '../database/registry-database';
 import { RegistryRedis } from '../redis/registry-redis';
@@ -101,8 +102,10 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
         try {
           await withTimeout(this.deliver(row), DELIVERY_TIMEOUT_MS);
           deliveredIds.push(row.id);
+          outboxDeliveryCounter.inc({ kind: row.kind, result: 'delivered' });
         } catch (error) {
           complete = false;
+          outboxDeliveryCounter.inc({ kind: row.kind, result: 'failed' });
           await tx.rows(`UPDATE registry.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [
             row.id,
             (error as Error).message.slice(0, 500),

@@ -9,6 +9,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { RegistryDatabase, type Sql } from '../database/registry-database';
 import type { AdminContext } from '../http/admin-request';
+import { keyFetchCounter } from '../metrics/registry-metrics';
 import { discoverJwksUri } from '../jwks-fetcher/discover-jwks-uri';
 import { OutboundFetcher } from '../jwks-fetcher/outbound-fetcher';
 import { recordAdminAudit, recordTrustChange } from '../outbox/outbox.writer';
@@ -63,9 +64,11 @@ export class KeyRefresherService implements OnModuleDestroy {
     if (fetched.kind === 'failed') this.logger.warn(`key fetch for ${party} ${id} failed: ${fetched.error}`);
     return this.database.transaction(async (tx) => {
       const locked = await readPartyKeys(tx, party, id, true);
+      const sourceNow = await this.readRemoteSource(tx, party, id);
       // Deleted, or its source changed while we fetched: this outcome is for an old configuration.
-      if (!locked || locked.source === 'inline' || locked.configured_uri !== current.configured_uri || locked.source !== current.source) return locked;
+      if (!locked || locked.source === 'inline' || locked.source !== current.source || JSON.stringify(sourceNow) !== JSON.stringify(source)) return locked;
       const outcome = this.decideOutcome(locked, fetched);
+      keyFetchCounter.inc({ party, outcome: fetched.kind === 'failed' ? 'failed' : fetched.kind === 'not_modified' ? 'not_modified' : outcome.keysChanged ? 'changed' : 'unchanged' });
       const stored = await writeFetchOutcome(tx, party, id, outcome);
       if (outcome.keysChanged) {
         await recordTrustChange(tx, { entity: party === 'issuer' ? 'issuer_keys' : 'client_keys', id, version: stored.version, op: 'upsert' });
