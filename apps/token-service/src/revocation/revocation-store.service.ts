@@ -13,12 +13,14 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { waitForRedis } from '@trust-broker/service-kit';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { REQUEST_REDIS } from '../redis/redis.module';
 import { RevocationStoreUnavailableError } from './revocation.errors';
 
 /** How often a replica checks that Redis still holds the revocations. */
 const RESYNC_CHECK_INTERVAL_MS = 30_000;
+const STARTUP_REDIS_WAIT_MS = 5000;
 /** A revocation mark outlives the token by a little, for replicas whose clocks run behind. */
 const MARK_MARGIN_MS = 60_000;
 
@@ -42,7 +44,10 @@ export class RevocationStore implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.resyncIfLost().catch((error: Error) => this.logger.warn(`revocations not restored to Redis yet: ${error.message}`));
+    // The request connection queues nothing while it connects: wait for it, briefly.
+    await waitForRedis(this.redis, STARTUP_REDIS_WAIT_MS)
+      .then(() => this.resyncIfLost())
+      .catch((error: Error) => this.logger.warn(`revocations not restored to Redis yet: ${error.message}`));
     this.timer = setInterval(() => {
       this.resyncIfLost().catch((error: Error) => this.logger.warn(`revocation resync failed: ${error.message}`));
     }, RESYNC_CHECK_INTERVAL_MS);
