@@ -23,9 +23,29 @@ describe('compileCelExpression', () => {
     ['', /empty/],
     ['   ', /empty/],
     ['true || '.repeat(600) + 'true', new RegExp(`longer than ${MAX_CEL_EXPRESSION_LENGTH}`)],
+    ["claim.sub == 'alice'", /Unknown variable "claim": the only variable is "claims"/],
+    ["request.ip == '1.2.3.4'", /Unknown variable "request"/],
+    ["claims.groups.exists(g, h == 'x')", /Unknown variable "h"/],
+    ["claims.groups.map(g, g).exists(x, g == x)", /Unknown variable "g"/],
+    ['foo(claims.sub)', /Unknown function "foo"/],
+    ['claims.sub.bogusMethod()', /Unknown function "bogusMethod"/],
   ])('refuses %j with a CelExpressionError that says why', (source, message) => {
     expect(() => compileCelExpression(source)).toThrow(CelExpressionError);
     expect(() => compileCelExpression(source)).toThrow(message);
+  });
+
+  it.each([
+    "claims.groups.exists(g, g == 'ops')",
+    "claims.groups.all(g, g.startsWith('a') || g.size() > 1)",
+    "claims.groups.exists_one(g, g == 'ops')",
+    "claims.groups.filter(g, g != 'x').map(g, g.upperAscii())",
+    "claims.groups.exists(g, claims.groups.exists(h, h == g))",
+    'type(claims.sub) == string && int(claims.org.tier) > 1',
+    "has(claims.sub) && 'sub' in claims && claims.sub.matches('^a')",
+    "{'a': 1}.a == 1 && [1, 2].size() == 2 && timestamp('2026-01-01T00:00:00Z') < timestamp('2027-01-01T00:00:00Z')",
+    "claims.email.split('@')[1] == 'example.com'",
+  ])('compiles %s', (source) => {
+    expect(compileCelExpression(source).source).toBe(source);
   });
 
   it('compiles once and serves the same compiled expression from the cache', () => {

@@ -7,6 +7,7 @@
 import { parse, plan, type CelResult } from '@bufbuild/cel';
 import { CelExpressionError } from '../errors';
 import { CEL_ENVIRONMENT } from './cel-environment';
+import { checkCelReferences } from './check-cel-references';
 import { claimsToCel } from './claims-to-cel';
 
 /** Longest accepted expression: conditions and mappings are one-liners, not programs. */
@@ -35,8 +36,11 @@ function compileUncached(source: string): CompiledCelExpression {
   if (source.length > MAX_CEL_EXPRESSION_LENGTH) throw new CelExpressionError(`The CEL expression is longer than ${MAX_CEL_EXPRESSION_LENGTH} characters`);
   let evaluate: ReturnType<typeof plan>;
   try {
-    evaluate = plan(CEL_ENVIRONMENT, parse(source));
+    const parsed = parse(source);
+    checkCelReferences(parsed.expr, CEL_ENVIRONMENT);
+    evaluate = plan(CEL_ENVIRONMENT, parsed);
   } catch (cause) {
+    if (cause instanceof CelExpressionError) throw cause;
     throw new CelExpressionError(`Invalid CEL expression: ${describe(cause)}`, { cause });
   }
   return {
