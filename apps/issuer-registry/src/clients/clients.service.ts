@@ -72,7 +72,7 @@ export class ClientsService {
       await recordAdminAudit(tx, { ...auditContext(admin), action: 'created', client_id: clientId, details: { before: null, after: presentClient(created) } });
       return created;
     });
-    if (row.jwks_uri !== null) await this.refreshQueue.requestRefresh('client', clientId, 'forced');
+    if (row.jwks_uri !== null) void this.refreshQueue.requestRefresh('client', clientId, 'forced');
     return { ...presentClient(row), ...(secret === null ? {} : { client_secret: secret }) };
   }
 
@@ -121,7 +121,7 @@ export class ClientsService {
       });
       return { row: updated, secret, keysChanged };
     });
-    if (keysChanged && row.jwks_uri !== null) await this.refreshQueue.requestRefresh('client', clientId, 'forced');
+    if (keysChanged && row.jwks_uri !== null) void this.refreshQueue.requestRefresh('client', clientId, 'forced');
     return { ...presentClient(row), ...(secret === null ? {} : { client_secret: secret }) };
   }
 

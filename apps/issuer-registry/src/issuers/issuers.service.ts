@@ -66,7 +66,7 @@ export class IssuersService {
       await recordAdminAudit(tx, { ...auditContext(admin), action: 'created', issuer: created.issuer, details: { before: null, after: presentIssuer(created) } });
       return created;
     });
-    if (row.jwks === null) await this.refreshQueue.requestRefresh('issuer', row.id, 'forced');
+    if (row.jwks === null) void this.refreshQueue.requestRefresh('issuer', row.id, 'forced');
     return presentIssuer(row);
   }
 
@@ -106,7 +106,7 @@ export class IssuersService {
       await recordAdminAudit(tx, { ...auditContext(admin), action: 'updated', issuer: updated.issuer, details: { before: presentIssuer(current), after: presentIssuer(updated) } });
       return { after: updated, keysChanged };
     });
-    if (keysChanged && after.jwks === null) await this.refreshQueue.requestRefresh('issuer', id, 'forced');
+    if (keysChanged && after.jwks === null) void this.refreshQueue.requestRefresh('issuer', id, 'forced');
     return presentIssuer(after);
   }
 

@@ -42,11 +42,15 @@ export class KeyRefreshQueue implements OnApplicationBootstrap, OnModuleDestroy 
     await this.queue.close().catch(() => undefined);
   }
 
-  /** Enqueues a refresh of one party unless one is already pending. Best effort: the sweep catches up. */
-  async requestRefresh(party: PartyType, id: string, reason: 'scheduled' | 'forced'): Promise<void> {
+  /**
+   * Enqueues a refresh of one party unless one is already pending. Best effort and not
+   * awaited: an admin request must not hang while Redis is away; the sweep catches up.
+   */
+  requestRefresh(party: PartyType, id: string, reason: 'scheduled' | 'forced'): Promise<void> {
     const job = parseKeyRefreshJob({ party, id, reason, kid: null, requested_at: new Date().toISOString() });
-    await this.queue
+    return this.queue
       .add(REFRESH_JOB_NAME, job, { ...DEFAULT_JOB_OPTIONS, attempts: 3, deduplication: { id: keyRefreshDedupId(party, id) } })
+      .then(() => undefined)
       .catch((error: Error) => this.logger.warn(`could not enqueue a key refresh for ${party} ${id}: ${error.message}`));
   }
 }

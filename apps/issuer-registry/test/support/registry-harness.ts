@@ -29,15 +29,17 @@ export interface ApiResponse {
   headers: Headers;
 }
 
-export async function startRegistry(label: string, extraEnv: Record<string, string> = {}, options: { databasePort?: number } = {}): Promise<RegistryHarness> {
+export async function startRegistry(label: string, extraEnv: Record<string, string> = {}, options: { databasePort?: number; redisPort?: number } = {}): Promise<RegistryHarness> {
   const database = await createTestDatabase(label);
   const appDatabaseUrl = new URL(database.url);
   if (options.databasePort !== undefined) appDatabaseUrl.port = String(options.databasePort);
   const redis = createTestRedisPrefix(label);
+  const appRedisUrl = new URL(redis.url);
+  if (options.redisPort !== undefined) appRedisUrl.port = String(options.redisPort);
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     DATABASE_URL: appDatabaseUrl.toString(),
-    REDIS_URL: redis.url,
+    REDIS_URL: appRedisUrl.toString(),
     REDIS_PREFIX: redis.prefix,
     ADMIN_API_KEY: ADMIN_KEY,
     KEY_ENCRYPTION_KEY: randomKeyEncryptionKey(),
