@@ -192,6 +192,7 @@ export class AccessTokenSigner implements AccessTokenSignerApi, OnModuleInit, On
       // Tokens signed just before the rotation live `maxAccessTokenTtlSeconds`; a replica
       // that has not reloaded yet may sign with the old key for one more reload interval.
       retentionSeconds: this.options.maxAccessTokenTtlSeconds + 2 * reloadSeconds + 60,
+      algorithm: this.options.algorithm,
     };
   }
 
@@ -234,7 +235,7 @@ export class AccessTokenSigner implements AccessTokenSignerApi, OnModuleInit, On
 }
 
 function toKeyState(row: SigningKeyRow) {
-  return { kid: row.kid, status: row.status, createdAt: row.created_at, activatedAt: row.activated_at, expiresAt: row.expires_at };
+  return { kid: row.kid, alg: row.alg, status: row.status, createdAt: row.created_at, activatedAt: row.activated_at, expiresAt: row.expires_at };
 }
 
 function withStoredState(key: LoadedSigningKey, row: SigningKeyRow): LoadedSigningKey {

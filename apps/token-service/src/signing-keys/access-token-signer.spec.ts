@@ -199,6 +199,22 @@ describe('AccessTokenSigner (real Postgres)', () => {
     expect((await storedKeys()).map((row) => row.kid)).not.toContain(first);
   });
 
+  it('a changed ACCESS_TOKEN_SIGNING_ALG takes over through a published next key, old tokens still verify', async () => {
+    const before = await startSigner({ algorithm: 'ES256' });
+    const oldToken = await before.sign(claims());
+    before.stop();
+    const start = nowMs;
+    const after = await startSigner({ algorithm: 'EdDSA' });
+    // The next EdDSA key is published at once but signs only after the publish-ahead margin.
+    expect(after.publicJwks().keys.map((key) => key.alg)).toEqual(['ES256', 'EdDSA']);
+    expect(decodeProtectedHeader(await after.sign(claims())).alg).toBe('ES256');
+    nowMs = start + 100_000;
+    await after.tick();
+    expect(decodeProtectedHeader(await after.sign(claims())).alg).toBe('EdDSA');
+    expect(after.algorithms).toEqual(['EdDSA', 'ES256']);
+    await verifyWithJose(after, oldToken);
+  });
+
   it('rotates on demand: a new key signs at once, the old one stays published', async () => {
     const signer = await startSigner();
     const first = signer.activeKid!;

@@ -27,6 +27,15 @@ describe('planRotation', () => {
     expect(planRotation(keys, at(now), policy, forced)).toEqual(expected);
   });
 
+  it('an active key of another algorithm than configured is rotated out through a published next key', () => {
+    const es256 = { ...active('a', 0), alg: 'ES256' };
+    const eddsa = { ...policy, algorithm: 'EdDSA' };
+    expect(planRotation([es256], at(10), eddsa)).toEqual([{ kind: 'create', status: 'next' }]);
+    expect(planRotation([es256, { ...next('n', 10), alg: 'EdDSA' }], at(109), eddsa)).toEqual([]);
+    expect(planRotation([es256, { ...next('n', 10), alg: 'EdDSA' }], at(110), eddsa)).toEqual([{ kind: 'promote', kid: 'n', retireKid: 'a' }]);
+    expect(planRotation([es256], at(10), { ...policy, algorithm: 'ES256' })).toEqual([]);
+  });
+
   it('caps the publish-ahead margin at half the rotation period', () => {
     const shortPolicy = { rotationSeconds: 100, publishAheadSeconds: 3600, retentionSeconds: 10 };
     expect(planRotation([active('a', 0)], at(49), shortPolicy)).toEqual([]);

@@ -8,6 +8,8 @@
  *   promote it and retire the active key, which stays in the JWKS for `retentionSeconds`
  *   (the longest access-token lifetime plus margins) so tokens it signed still verify;
  * - a retired key past its `expires_at`: delete it (it leaves the JWKS);
+ * - the configured algorithm changed (`ACCESS_TOKEN_SIGNING_ALG`): rotate as if the period
+ *   were over, still through a published `next` key;
  * - forced (on-demand rotation): promote at once, the `next` key or a new one.
  */
 import type { SigningKeyStatus } from './signing-key';
@@ -16,10 +18,13 @@ export interface RotationPolicy {
   rotationSeconds: number;
   publishAheadSeconds: number;
   retentionSeconds: number;
+  /** The algorithm new keys get; an active key of another algorithm is rotated out. */
+  algorithm?: string;
 }
 
 export interface KeyState {
   kid: string;
+  alg?: string;
   status: SigningKeyStatus;
   createdAt: Date;
   activatedAt: Date | null;
@@ -43,7 +48,8 @@ export function planRotation(keys: readonly KeyState[], now: Date, policy: Rotat
     return actions;
   }
   const publishAheadMs = effectivePublishAheadSeconds(policy) * 1000;
-  const rotateAt = (active.activatedAt ?? active.createdAt).getTime() + policy.rotationSeconds * 1000;
+  const algorithmChanged = policy.algorithm !== undefined && active.alg !== undefined && active.alg !== policy.algorithm;
+  const rotateAt = algorithmChanged ? now.getTime() : (active.activatedAt ?? active.createdAt).getTime() + policy.rotationSeconds * 1000;
   const nextPropagated = next !== undefined && now.getTime() >= next.createdAt.getTime() + publishAheadMs;
   if (forced) {
     actions.push(next ? { kind: 'promote', kid: next.kid, retireKid: active.kid } : { kind: 'create_and_promote', retireKid: active.kid });
