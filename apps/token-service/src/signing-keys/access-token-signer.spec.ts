@@ -199,7 +199,7 @@ describe('AccessTokenSigner (real Postgres)', () => {
     expect((await storedKeys()).map((row) => row.kid)).not.toContain(first);
   });
 
-  it('a changed ACCESS_TOKEN_SIGNING_ALG takes over through a published next key, old tokens still verify', async () => {
+  it('a changed TOKEN_SIGNING_ALG takes over through a published next key, old tokens still verify', async () => {
     const before = await startSigner({ algorithm: 'ES256' });
     const oldToken = await before.sign(claims());
     before.stop();

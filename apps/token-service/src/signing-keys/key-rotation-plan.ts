@@ -8,7 +8,7 @@
  *   promote it and retire the active key, which stays in the JWKS for `retentionSeconds`
  *   (the longest access-token lifetime plus margins) so tokens it signed still verify;
  * - a retired key past its `expires_at`: delete it (it leaves the JWKS);
- * - the configured algorithm changed (`ACCESS_TOKEN_SIGNING_ALG`): rotate as if the period
+ * - the configured algorithm changed (`TOKEN_SIGNING_ALG`): rotate as if the period
  *   were over, still through a published `next` key;
  * - forced (on-demand rotation): promote at once, the `next` key or a new one.
  */

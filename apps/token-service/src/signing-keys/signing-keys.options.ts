@@ -4,7 +4,7 @@ import type { SigningAlgorithm } from './signing-algorithms';
 export interface SigningKeysOptions {
   /** `BROKER_ISSUER`: the `iss` of every access token. */
   issuer: string;
-  /** `ACCESS_TOKEN_SIGNING_ALG`: the algorithm of newly generated keys. */
+  /** `TOKEN_SIGNING_ALG`: the algorithm of newly generated keys. */
   algorithm: SigningAlgorithm;
   /** `KEY_ENCRYPTION_KEY`, 32 bytes. */
   keyEncryptionKey: Buffer;
