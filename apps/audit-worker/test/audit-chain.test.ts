@@ -10,7 +10,7 @@ import { runMigrationsWithLock } from '@trust-broker/service-kit';
 import { createTestDatabase, randomKeyEncryptionKey, type TestDatabase } from '@trust-broker/testing';
 import { parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { AUDIT_SCHEMA, createAuditDataSource } from '../src/audit-chain/audit-data-source';
-import { toChainEvent } from '../src/audit-chain/chain-event';
+import { canonicalEvent, chainHash, eventFromRow, prepareEvent, toChainEvent } from '../src/audit-chain/chain-event';
 import { ChainVerifier } from '../src/audit-chain/chain-verifier';
 import { ChainWriter } from '../src/audit-chain/chain-writer';
 import { RetentionService } from '../src/retention/retention.service';
@@ -56,7 +56,7 @@ async function openChain(label: string, checkpointEvery = 5): Promise<Chain> {
   };
 }
 
-const events = (n: number) => Array.from({ length: n }, () => toChainEvent(makeEvent()));
+const events = (n: number) => Array.from({ length: n }, () => prepareEvent(toChainEvent(makeEvent())));
 
 /** What an attacker with superuser rights does first: switch the append-only trigger off. */
 async function disableTriggers(chain: Chain): Promise<void> {
@@ -219,7 +219,6 @@ describe('verify names the first place where the chain breaks', () => {
 
 /** Recomputes hash and prev_hash from `fromSeq` on, as an attacker hiding a change would. */
 async function rehashFrom(chain: Chain, fromSeq: number, prevHash: string): Promise<void> {
-  const { eventFromRow, canonicalEvent, chainHash } = await import('../src/audit-chain/chain-event');
   const { rows } = await chain.sql(`SELECT * FROM audit.events WHERE seq >= $1 ORDER BY seq`, [fromSeq]);
   let prev = prevHash;
   for (const row of rows) {

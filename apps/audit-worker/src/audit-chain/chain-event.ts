@@ -41,6 +41,17 @@ export function canonicalEvent(event: AuditEvent): string {
   return text;
 }
 
+/** An event ready to append: its canonical form and its JSON, computed before the chain lock is taken. */
+export interface PreparedEvent {
+  event: AuditEvent;
+  canonical: string;
+  json: string;
+}
+
+export function prepareEvent(event: AuditEvent): PreparedEvent {
+  return { event, canonical: canonicalEvent(event), json: JSON.stringify(event) };
+}
+
 export function chainHash(prevHash: string, canonical: string): string {
   return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(canonical, 'utf8').digest('hex');
 }

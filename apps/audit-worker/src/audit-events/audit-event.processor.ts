@@ -9,7 +9,7 @@ import { Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUES } from '@trust-broker/contracts';
 import { createRedis } from '@trust-broker/service-kit';
-import { MalformedAuditEventError, toChainEvent } from '../audit-chain/chain-event';
+import { MalformedAuditEventError, prepareEvent, toChainEvent } from '../audit-chain/chain-event';
 import { auditMetrics } from './audit-metrics';
 import type { EventBatcher } from './event-batcher';
 
@@ -55,7 +55,7 @@ export class AuditEventProcessor {
       this.logger.warn(`audit job ${job.id} failed without retry: ${error.message}`);
       throw new UnrecoverableError(error.message);
     }
-    await this.batcher.add(event);
+    await this.batcher.add(prepareEvent(event));
   }
 
   /** Stops taking jobs and lets the active ones finish (their batch gets written). */

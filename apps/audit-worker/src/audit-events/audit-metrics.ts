@@ -7,6 +7,11 @@ export const auditMetrics = {
   malformed: new Counter({ name: 'audit_events_malformed_total', help: 'Audit jobs failed without retry because their payload is malformed' }),
   writeFailures: new Counter({ name: 'audit_batch_write_failures_total', help: 'Batch writes that failed and were retried' }),
   checkpoints: new Counter({ name: 'audit_checkpoints_total', help: 'Signed checkpoints written by this worker' }),
+  writeSeconds: new Histogram({
+    name: 'audit_batch_write_seconds',
+    help: 'Time to append one batch to the chain (one transaction)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  }),
   batchSize: new Histogram({
     name: 'audit_batch_size',
     help: 'Events per written batch',

@@ -6,12 +6,12 @@
  * stay active and locked; no attempt of theirs is used up).
  */
 import { Logger } from '@nestjs/common';
-import type { AuditEvent } from '@trust-broker/contracts';
+import type { PreparedEvent } from '../audit-chain/chain-event';
 import type { AppendResult } from '../audit-chain/chain-writer';
 import { auditMetrics } from './audit-metrics';
 
 interface Pending {
-  event: AuditEvent;
+  event: PreparedEvent;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -34,12 +34,12 @@ export class EventBatcher {
   private stopped = false;
 
   constructor(
-    private readonly append: (events: AuditEvent[]) => Promise<AppendResult>,
+    private readonly append: (events: PreparedEvent[]) => Promise<AppendResult>,
     private readonly options: BatcherOptions,
   ) {}
 
   /** Resolves once the event is committed (or was already stored). */
-  add(event: AuditEvent): Promise<void> {
+  add(event: PreparedEvent): Promise<void> {
     if (this.stopped) return Promise.reject(new BatcherStoppedError('the audit writer is stopping'));
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ event, resolve, reject });
@@ -85,7 +85,9 @@ export class EventBatcher {
     let delayMs = 100;
     for (let attempt = 1; ; attempt += 1) {
       try {
+        const endTimer = auditMetrics.writeSeconds.startTimer();
         const result = await this.append(batch.map((item) => item.event));
+        endTimer();
         auditMetrics.eventsWritten.inc(result.written);
         auditMetrics.duplicates.inc(result.duplicates);
         auditMetrics.batchSize.observe(batch.length);

@@ -30,7 +30,7 @@ const schema = z
     }, 'must be 32 bytes encoded in base64'),
     AUDIT_SIGNING_KEY: optionalText.refine((v) => v === undefined || parseEd25519PrivateKey(v) !== undefined, 'must be an Ed25519 private key (PKCS#8 PEM)'),
     /** Most events written in one transaction (and most jobs held at once). */
-    AUDIT_BATCH_SIZE: positiveInt(500, 5000),
+    AUDIT_BATCH_SIZE: positiveInt(250, 5000),
     /** How long a partial batch waits for more events before it is written. */
     AUDIT_BATCH_WAIT_MS: positiveInt(5, 10_000),
     /** A signed checkpoint after this many events ... */
