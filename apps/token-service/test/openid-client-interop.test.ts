@@ -11,7 +11,7 @@ import { assertionClaims, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssert
 import type { CreatedClient } from './support/admin-api';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 const ISS = 'https://idp-interop.example';
 let env: BrokerEnvironment;

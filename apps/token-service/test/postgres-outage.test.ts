@@ -9,7 +9,7 @@ import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type
 import { TcpProxy } from './support/tcp-proxy';
 import { postForm } from './support/token-client';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 const ISS = 'https://idp-pg-outage.example';
 let env: BrokerEnvironment;

@@ -10,7 +10,7 @@ import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type
 import { OwnRedisServer } from './support/redis-server';
 import { postForm } from './support/token-client';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 const ISS = 'https://idp-redis-outage.example';
 let env: BrokerEnvironment;

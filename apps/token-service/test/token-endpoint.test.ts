@@ -23,7 +23,7 @@ import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type
 import type { CreatedClient } from './support/admin-api';
 import { basicAuthorization, postForm, type TokenAnswer } from './support/token-client';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 const OPEN_ISS = 'https://idp-open.example';
 const STRICT_ISS = 'https://idp-strict.example';
@@ -544,6 +544,14 @@ describe('audit events', () => {
       expect(everything).not.toContain(secret.split('.')[2]);
     }
     expect(everything).not.toContain(String(decodeJwt(assertion).jti));
+  });
+});
+
+describe('metrics', () => {
+  it('counts token requests by grant type and outcome at /metrics', async () => {
+    const text = await (await fetch(`${broker.url}/metrics`)).text();
+    expect(text).toMatch(/token_requests_total\{grant_type="client_credentials",outcome="success",error=""\} [1-9]/);
+    expect(text).toMatch(/token_requests_total\{grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer",outcome="failure",error="invalid_grant"\} [1-9]/);
   });
 });
 

@@ -30,6 +30,7 @@ import { OAuthError } from '../oauth/oauth-error';
 import { ReplayStoreUnavailableError } from '../replay/replay.errors';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
+import { TokenMetrics } from './token-metrics';
 import type { TokenHttpRequest, TokenResponseBody } from './token-request.types';
 
 /** One request's identifiers, filled in step by step for its audit event. */
@@ -43,6 +44,7 @@ interface TokenAudit extends GrantAuditFields {
 @Injectable()
 export class TokenEndpointService {
   private readonly logger = new Logger(TokenEndpointService.name);
+  private readonly metrics = new TokenMetrics();
 
   constructor(
     private readonly clientAuthenticator: ClientAuthenticator,
@@ -54,16 +56,24 @@ export class TokenEndpointService {
   ) {}
 
   async handle(request: TokenHttpRequest): Promise<TokenResponseBody> {
+    const startedAt = process.hrtime.bigint();
     const audit: TokenAudit = {};
     let response: TokenResponseBody;
     try {
       response = await this.issue(request, audit);
     } catch (error) {
       const failure = asOAuthError(error, this.logger);
+      this.metrics.record(audit.grantType, failure.code, startedAt);
       await this.publishOrFail(this.auditEvent(request, audit, failure));
       throw error instanceof OAuthError ? error : failure;
     }
-    await this.publishOrFail(this.auditEvent(request, audit));
+    try {
+      await this.publishOrFail(this.auditEvent(request, audit));
+    } catch (error) {
+      this.metrics.record(audit.grantType, 'temporarily_unavailable', startedAt);
+      throw error;
+    }
+    this.metrics.record(audit.grantType, undefined, startedAt);
     return response;
   }
 

@@ -67,7 +67,7 @@ export async function startBrokerEnvironment(label: string, registryEnv: Record<
   });
   const registryUrl = `http://127.0.0.1:${registryPort}`;
   try {
-    await waitForHttp(`${registryUrl}/readyz`, 60_000);
+    await waitForHttp(`${registryUrl}/readyz`, 120_000);
   } catch (error) {
     await registry.stop();
     throw new Error(`issuer-registry did not start: ${(error as Error).message}\n${registry.output()}`);
@@ -101,7 +101,7 @@ export async function startTokenService(environment: BrokerEnvironment, env: Rec
     ...env,
   });
   try {
-    await waitForHttp(`${issuer}/readyz`, 60_000);
+    await waitForHttp(`${issuer}/readyz`, 120_000);
   } catch (error) {
     await child.stop();
     throw new Error(`token-service did not start: ${(error as Error).message}\n${child.output()}`);
