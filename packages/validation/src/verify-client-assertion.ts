@@ -52,7 +52,7 @@ async function runClientRules(assertion: unknown, ctx: ClientVerificationContext
   const hmac = policy.method === 'client_secret_jwt';
   checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, hmac ? 'hmac' : 'asymmetric', 'client');
   const keys = await selectCandidateKeys(policy.keys, checkedHeader, 'client');
-  if (hmac) checkSecretLength(keys);
+  if (hmac) checkSecretLength(keys.keys);
   const key = await verifySignature(compact, checkedHeader.alg, keys, 'client');
   checkClientAudience(claims, ctx.audience, { acceptEndpointAudience: ctx.acceptEndpointAudience, endpointUrl: ctx.endpointUrl });
   const now = nowInSeconds(ctx);

@@ -97,6 +97,7 @@ const cases: ClientCase[] = [
   { name: "refuses an alg outside the client's allowlist", header: { alg: 'EdDSA', kid: 'c-ed' }, policy: { allowedAlgorithms: ['ES256'] }, expect: fail('alg_not_allowed') },
   { name: 'refuses a client_secret_jwt secret under 32 bytes', as: 'shortSecretClient', header: asSecretClient, signWith: (k) => k.shortSecret, expect: fail('secret_too_short') },
   { name: 'refuses HS256 signed with a wrong secret', as: 'secretClient', header: asSecretClient, signWith: () => new Uint8Array(32).fill(7), expect: fail('signature_invalid') },
+  { name: 'refuses HS256 with a kid and a wrong secret as a bad signature, not an unknown kid', as: 'secretClient', header: { alg: 'HS256', kid: 'k9' }, signWith: () => new Uint8Array(32).fill(7), expect: fail('signature_invalid') },
   { name: 'refuses ES256 under the kid of the Ed25519 key', header: { alg: 'ES256', kid: 'c-ed' }, expect: fail('alg_key_mismatch') },
   { name: 'reports an unknown kid with the kid', header: { kid: 'c-2' }, expect: fail('unknown_kid', 'c-2') },
   { name: "refuses a signature by another party's key", signWith: (k) => k.attacker.privateKey, expect: fail('signature_invalid') },

@@ -325,6 +325,16 @@ describe('verifyGrantAssertion: replay and retries', () => {
     await expect(verifyGrantAssertion('é'.repeat(8_193), ctx)).rejects.toMatchObject({ error: 'invalid_request', reason: 'assertion_too_large' });
   });
 
+  it('tries kid-less keys for an unknown kid, and reports unknown_kid (to refresh) when none verifies', async () => {
+    const guard = new MapReplayGuard(() => NOW);
+    const kidless = [{ kty: 'EC' as const, crv: 'P-256', key: parties.keys.ec.publicKey }];
+    const ctx = grantContext([{ ...parties.issuerA, keys: createStaticKeyResolver(kidless) }], guard);
+    const byOldKey = sign({ jti: 'old-key' }, { alg: 'ES256', kid: 'named-now' });
+    await expect(verifyGrantAssertion(byOldKey, ctx)).resolves.toMatchObject({ kid: 'named-now' });
+    const byRotatedKey = sign({ jti: 'new-key' }, { alg: 'ES256', kid: 'rotated' }, parties.keys.attacker.privateKey);
+    await expect(verifyGrantAssertion(byRotatedKey, ctx)).rejects.toMatchObject({ reason: 'unknown_kid', kid: 'rotated' });
+  });
+
   it('returns the kid of the key that verified when the header has none', async () => {
     const guard = new MapReplayGuard(() => NOW);
     const assertion = signCompact('EdDSA', '{"alg":"EdDSA"}', JSON.stringify(defaultClaims()), parties.keys.ed.privateKey);

@@ -8,11 +8,21 @@
 import type { AssertionKind } from '../assertion-kind';
 import { reject } from '../assertion-kind';
 import { AssertionError } from '../errors';
-import { keyFitsAlgorithm } from '../algorithms';
+import { isHmacAlgorithm, keyFitsAlgorithm } from '../algorithms';
 import type { CandidateKey, KeyResolver } from '../types';
 import type { CheckedHeader } from './check-header';
 
-export async function selectCandidateKeys(resolver: KeyResolver, header: CheckedHeader, kind: AssertionKind): Promise<CandidateKey[]> {
+export interface SelectedKeys {
+  keys: CandidateKey[];
+  /**
+   * Set when the header names a `kid` that no candidate carries (only kid-less keys were
+   * offered): if none of them verifies, the failure is reported as `unknown_kid`, so the
+   * caller refreshes the party's keys (a rotation from a kid-less key to a named one).
+   */
+  unmatchedKid?: string;
+}
+
+export async function selectCandidateKeys(resolver: KeyResolver, header: CheckedHeader, kind: AssertionKind): Promise<SelectedKeys> {
   const resolved = await resolveKeys(resolver, header);
   const { kid } = header;
   if (!Array.isArray(resolved)) {
@@ -30,7 +40,9 @@ export async function selectCandidateKeys(resolver: KeyResolver, header: Checked
     if (kid === undefined) throw reject(kind, 'no_matching_key', 'No registered key fits the assertion algorithm');
     throw reject(kind, 'alg_key_mismatch', 'The key named by "kid" cannot be used with the assertion algorithm');
   }
-  return fitting;
+  // A client secret carries no kid and never rotates by kid: only public keys can be "unknown".
+  if (kid !== undefined && !isHmacAlgorithm(header.alg) && !fitting.some((key) => key.kid === kid)) return { keys: fitting, unmatchedKid: kid };
+  return { keys: fitting };
 }
 
 async function resolveKeys(resolver: KeyResolver, header: CheckedHeader): Promise<CandidateKey[] | { unknownKid: true }> {
