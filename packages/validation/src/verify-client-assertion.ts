@@ -51,9 +51,9 @@ async function runClientRules(assertion: unknown, ctx: ClientVerificationContext
   checkPolicyTimes(policy);
   const hmac = policy.method === 'client_secret_jwt';
   checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, hmac ? 'hmac' : 'asymmetric', 'client');
-  const keys = await selectCandidateKeys(policy.keys, checkedHeader, 'client');
-  if (hmac) checkSecretLength(keys.keys);
-  const key = await verifySignature(compact, checkedHeader.alg, keys, 'client');
+  const candidates = await selectCandidateKeys(policy.keys, checkedHeader, 'client');
+  if (hmac) checkSecretLength(candidates.keys);
+  const key = await verifySignature(compact, checkedHeader.alg, candidates, 'client');
   checkClientAudience(claims, ctx.audience, { acceptEndpointAudience: ctx.acceptEndpointAudience, endpointUrl: ctx.endpointUrl });
   const now = nowInSeconds(ctx);
   const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'client');

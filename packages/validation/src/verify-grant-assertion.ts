@@ -43,8 +43,8 @@ async function runGrantRules(assertion: unknown, ctx: GrantVerificationContext):
   checkIssuerMatches(issuer, policy.issuer, 'grant');
   checkPolicyTimes(policy);
   checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, 'asymmetric', 'grant');
-  const keys = await selectCandidateKeys(policy.keys, checkedHeader, 'grant');
-  const key = await verifySignature(compact, checkedHeader.alg, keys, 'grant');
+  const candidates = await selectCandidateKeys(policy.keys, checkedHeader, 'grant');
+  const key = await verifySignature(compact, checkedHeader.alg, candidates, 'grant');
   checkGrantAudience(claims, ctx.audience);
   const now = nowInSeconds(ctx);
   const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'grant');

@@ -63,6 +63,7 @@ const cases: ClientCase[] = [
   { name: 'passes: client_secret_jwt HS512', as: 'secretClient', header: { alg: 'HS512' }, expect: PASS },
   { name: 'passes: client_secret_jwt with a kid header', as: 'secretClient', header: { alg: 'HS256', kid: 'whatever' }, expect: PASS },
   { name: 'passes: client_id parameter equal to sub', context: { clientIdParameter: CLIENT_ID }, expect: PASS },
+  { name: 'passes: an empty client_id parameter counts as absent', context: { clientIdParameter: '' }, expect: PASS },
   { name: 'passes: compat on, aud is the token endpoint', claims: { aud: TOKEN_ENDPOINT }, context: { acceptEndpointAudience: true }, expect: PASS },
   { name: 'passes: compat on, aud is the called endpoint', claims: { aud: INTROSPECTION_ENDPOINT }, context: { acceptEndpointAudience: true, endpointUrl: INTROSPECTION_ENDPOINT }, expect: PASS },
   { name: 'passes: compat on, aud still the issuer identifier', context: { acceptEndpointAudience: true }, expect: PASS },

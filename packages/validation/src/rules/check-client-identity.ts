@@ -7,7 +7,8 @@ import { reject } from '../assertion-kind';
 
 export function checkClientIdentity(iss: string, sub: string, clientIdParameter: string | undefined): void {
   if (iss !== sub) throw reject('client', 'subject_mismatch', 'A client assertion must have "iss" equal to "sub" (the client_id)');
-  if (clientIdParameter !== undefined && clientIdParameter !== sub) {
+  // An empty parameter counts as absent (CONTRACT.md).
+  if (clientIdParameter !== undefined && clientIdParameter !== '' && clientIdParameter !== sub) {
     throw reject('client', 'client_id_mismatch', 'The client_id parameter does not match the client assertion');
   }
 }
