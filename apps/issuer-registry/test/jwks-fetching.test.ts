@@ -151,6 +151,13 @@ describe('failed fetches keep the last good keys and say why', () => {
     expect((await status(id)).last_error).toBe(res.body.last_error);
   });
 
+  it('records a failed forced refresh as a failed admin event', async () => {
+    const event = await eventually(async () =>
+      (await readAuditEvents(registry.redis.prefix)).find((a) => a.event.action === 'keys_refreshed' && a.event.outcome === 'failure' && (a.event.details as { last_error: string }).last_error === 'HTTP 404'),
+    );
+    expect(event.event.reason).toBe('key_fetch_failed');
+  });
+
   it('clears the error once the IdP answers again', async () => {
     idp.route(path, json({ keys: [goodKey] }));
     const res = await refresh(id);

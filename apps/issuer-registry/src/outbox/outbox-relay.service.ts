@@ -40,6 +40,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
   private running: Promise<void> | undefined;
   private rerun = false;
   private stopped = false;
+  private failing = false;
 
   constructor(
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
@@ -73,7 +74,15 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
       return;
     }
     this.running = this.drain()
-      .catch((error: Error) => this.logger.warn(`outbox relay pass failed: ${error.message}`))
+      .then(() => {
+        if (this.failing) this.logger.log('outbox relay recovered');
+        this.failing = false;
+      })
+      .catch((error: Error) => {
+        // Once per outage, not once per poll.
+        if (!this.failing) this.logger.warn(`outbox relay pass failed (will keep retrying): ${error.message}`);
+        this.failing = true;
+      })
       .finally(() => {
         this.running = undefined;
         if (this.rerun) {
@@ -86,35 +95,33 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
   /** Relays until the outbox is empty (or a delivery fails). */
   async drain(): Promise<void> {
     for (;;) {
-      const { delivered, complete } = await this.relayBatch();
-      if (!complete || delivered < BATCH_SIZE || this.stopped) return;
+      const { delivered, failure } = await this.relayBatch();
+      if (failure) throw new Error(`delivery to Redis failed: ${failure}`);
+      if (delivered < BATCH_SIZE || this.stopped) return;
     }
   }
 
-  private async relayBatch(): Promise<{ delivered: number; complete: boolean }> {
+  private async relayBatch(): Promise<{ delivered: number; failure: string | null }> {
     return this.database.transaction(async (tx) => {
       const rows = await tx.rows<OutboxRow>(
         `SELECT id, kind, payload FROM registry.outbox ORDER BY id LIMIT ${BATCH_SIZE} FOR UPDATE SKIP LOCKED`,
       );
       const deliveredIds: string[] = [];
-      let complete = true;
+      let failure: string | null = null;
       for (const row of rows) {
         try {
           await withTimeout(this.deliver(row), DELIVERY_TIMEOUT_MS);
           deliveredIds.push(row.id);
           outboxDeliveryCounter.inc({ kind: row.kind, result: 'delivered' });
         } catch (error) {
-          complete = false;
+          failure = (error as Error).message.slice(0, 500);
           outboxDeliveryCounter.inc({ kind: row.kind, result: 'failed' });
-          await tx.rows(`UPDATE registry.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [
-            row.id,
-            (error as Error).message.slice(0, 500),
-          ]);
+          await tx.rows(`UPDATE registry.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [row.id, failure]);
           break; // keep the order: later entries wait for this one
         }
       }
       if (deliveredIds.length > 0) await tx.rows(`DELETE FROM registry.outbox WHERE id = ANY($1::bigint[])`, [deliveredIds]);
-      return { delivered: deliveredIds.length, complete };
+      return { delivered: deliveredIds.length, failure };
     });
   }
 

@@ -29,6 +29,8 @@ export interface AdminAuditInput {
   kid?: string | null;
   request_id?: string | null;
   remote_addr?: string | null;
+  /** A change that was attempted and failed (a forced key refresh whose fetch failed). */
+  failure?: { reason: string };
   details: Record<string, unknown>;
 }
 
@@ -37,7 +39,8 @@ export async function recordAdminAudit(tx: Sql, input: AdminAuditInput): Promise
     id: randomUUID(),
     type: 'admin',
     occurred_at: new Date().toISOString(),
-    outcome: 'success',
+    outcome: input.failure ? 'failure' : 'success',
+    reason: input.failure?.reason ?? null,
     actor: input.actor,
     action: input.action,
     issuer: input.issuer ?? null,

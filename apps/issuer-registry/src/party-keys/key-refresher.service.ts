@@ -80,6 +80,7 @@ export class KeyRefresherService implements OnModuleDestroy {
           request_id: admin?.requestId ?? null,
           remote_addr: admin?.remoteAddr ?? null,
           ...(party === 'issuer' ? { issuer: source.name } : { client_id: source.name }),
+          ...(fetched.kind === 'failed' ? { failure: { reason: 'key_fetch_failed' } } : {}),
           details: {
             reason,
             before: describeKeys(locked),
