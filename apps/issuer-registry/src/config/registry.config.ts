@@ -18,7 +18,7 @@ function unsetWhenEmpty<T extends z.ZodType>(schema: T) {
 const registryEnvSchema = z.object({
   ...commonEnvShape,
   ISSUER_REGISTRY_PORT: portFromEnv(8081),
-  ADMIN_API_KEY: unsetWhenEmpty(z.string().min(32, 'must be at least 32 characters').optional()),
+  ADMIN_API_KEY: unsetWhenEmpty(z.string().min(16, 'must be at least 16 characters').optional()),
   KEY_ENCRYPTION_KEY: unsetWhenEmpty(
     z
       .string()
