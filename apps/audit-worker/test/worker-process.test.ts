@@ -1,0 +1,101 @@
+/**
+ * The built worker as a real process: killed in the middle of its work, run as two
+ * replicas, fed malformed payloads. Real Postgres, Redis and BullMQ throughout.
+ */
+import { eventually } from '@trust-broker/testing';
+import { makeEvent } from './fixtures';
+import { WorkerHarness, readMetric } from './worker-harness';
+
+jest.setTimeout(240_000);
+
+const INTACT = { intact: true, broken_at: null, reason: null };
+
+describe('a worker killed with SIGKILL in the middle of a batch', () => {
+  let harness: WorkerHarness;
+  beforeAll(async () => {
+    harness = await WorkerHarness.create('kill');
+  });
+  afterAll(async () => harness.close());
+
+  it('loses nothing and writes nothing twice once restarted; redelivered events are skipped', async () => {
+    const events = Array.from({ length: 3000 }, () => makeEvent());
+    await harness.enqueue(events);
+    const env = { AUDIT_BATCH_SIZE: '100', AUDIT_BATCH_WAIT_MS: '5', AUDIT_CHECKPOINT_EVERY: '500' };
+    const first = await harness.startWorker(env);
+    await eventually(async () => (await harness.storedCounts()).rows >= 200, 120_000, 10);
+    await first.process.kill('SIGKILL');
+    const atKill = await harness.storedCounts();
+    expect(atKill.rows).toBeLessThan(3000); // it really died with work left
+
+    const second = await harness.startWorker(env);
+    await eventually(async () => (await harness.storedCounts()).rows === 3000, 180_000, 200);
+    // Producers may send an event twice (a retry after a timeout): same id, new job.
+    await harness.enqueue(events.slice(0, 50), (_, index) => `again-${index}`);
+    await eventually(async () => (await harness.queue.getCompletedCount()) === 3050, 60_000, 100);
+    expect(await readMetric(second, 'audit_events_duplicate_total')).toBeGreaterThanOrEqual(50);
+    expect(await harness.storedCounts()).toEqual({ rows: 3000, ids: 3000, top: 3000 });
+    expect(await harness.queue.getFailedCount()).toBe(0);
+    expect(await harness.verify(second)).toEqual({ ...INTACT, checked: 3000 });
+  });
+});
+
+describe('two worker replicas on one queue', () => {
+  let harness: WorkerHarness;
+  beforeAll(async () => {
+    harness = await WorkerHarness.create('replicas');
+  });
+  afterAll(async () => harness.close());
+
+  it('share the work and keep one intact chain', async () => {
+    const env = { AUDIT_BATCH_SIZE: '50', AUDIT_CHECKPOINT_EVERY: '300' };
+    const [a, b] = await Promise.all([harness.startWorker(env), harness.startWorker(env)]);
+    await harness.enqueue(Array.from({ length: 4000 }, () => makeEvent()));
+    await eventually(async () => (await harness.storedCounts()).rows === 4000, 180_000, 200);
+    expect(await harness.storedCounts()).toEqual({ rows: 4000, ids: 4000, top: 4000 });
+    const [writtenA, writtenB] = await Promise.all([readMetric(a!, 'audit_events_written_total'), readMetric(b!, 'audit_events_written_total')]);
+    expect(writtenA + writtenB).toBe(4000);
+    expect(writtenA).toBeGreaterThan(0);
+    expect(writtenB).toBeGreaterThan(0);
+    // Both started together: one generated the signing key, the other loaded it.
+    const keys = await harness.pg.query(`SELECT count(*)::int AS n FROM audit.signing_keys`);
+    expect(keys.rows[0].n).toBe(1);
+    expect(await harness.verify(a!)).toEqual({ ...INTACT, checked: 4000 });
+  });
+});
+
+describe('malformed payloads', () => {
+  let harness: WorkerHarness;
+  beforeAll(async () => {
+    harness = await WorkerHarness.create('malformed');
+  });
+  afterAll(async () => harness.close());
+
+  it('are failed at once without retry, kept, counted, and never block good events', async () => {
+    const worker = await harness.startWorker();
+    const secretLooking = 'eyJhbGciOiJSUzI1NiJ9.SECRET-ASSERTION.sig';
+    const malformed = [
+      { jobId: 'bad-missing-id', data: { ...makeEvent(), id: undefined } },
+      { jobId: 'bad-type', data: makeEvent({ type: 'bogus' as never }) },
+      { jobId: 'bad-extra-field', data: { ...makeEvent(), assertion: secretLooking } },
+      { jobId: 'bad-nul', data: makeEvent({ subject: 'a\u0000b' }) },
+      { jobId: 'bad-not-object', data: 'just a string' },
+      { jobId: 'bad-date', data: makeEvent({ occurred_at: secretLooking }) },
+    ];
+    const good = Array.from({ length: 5 }, () => makeEvent());
+    await harness.enqueueRaw(malformed);
+    await harness.enqueue(good);
+    await eventually(async () => (await harness.queue.getFailedCount()) === malformed.length && (await harness.storedCounts()).rows === 5, 60_000, 100);
+    const failed = await harness.queue.getFailed(0, 100);
+    expect(failed.map((job) => job.id).sort()).toEqual(malformed.map((m) => m.jobId).sort());
+    for (const job of failed) {
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).toMatch(/^malformed audit event: /);
+      expect(job.failedReason).not.toContain('SECRET');
+    }
+    expect(await readMetric(worker, 'audit_events_malformed_total')).toBe(malformed.length);
+    expect(worker.process.output()).not.toContain('SECRET');
+    expect(await harness.verify(worker)).toEqual({ ...INTACT, checked: 5 });
+    // Nothing else was retried or is waiting.
+    expect(await harness.queue.getJobCounts('wait', 'delayed', 'active')).toEqual({ wait: 0, delayed: 0, active: 0 });
+  });
+});
