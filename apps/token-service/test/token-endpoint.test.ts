@@ -468,6 +468,13 @@ describe('CONTRACT.md error cases', () => {
     expect(typeof answer.body.error_description).toBe('string');
   });
 
+  it.each(['GET', 'PUT', 'DELETE'])('answers %s with 405 invalid_request', async (method) => {
+    const response = await fetch(broker.tokenEndpoint, { method });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
   it('answers 413 to a body over 1,048,576 bytes', async () => {
     const answer = await postForm(broker.tokenEndpoint, `grant_type=client_credentials&pad=${'x'.repeat(1_048_600)}`);
     expect(answer.status).toBe(413);

@@ -1,4 +1,5 @@
-import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { OAuthError } from '../oauth/oauth-error';
 import { TokenEndpointService } from './token-endpoint.service';
 import type { TokenResponseBody } from './token-request.types';
 
@@ -13,7 +14,7 @@ interface FastifyReplyLike {
   header(name: string, value: string): FastifyReplyLike;
 }
 
-/** RFC 6749 §3.2: POST only (other methods get 404/405 from the router), form body. */
+/** RFC 6749 §3.2: POST only, form body; other methods are 405 `invalid_request`. */
 @Controller('oauth2')
 export class TokenController {
   constructor(private readonly tokenEndpoint: TokenEndpointService) {}
@@ -31,6 +32,30 @@ export class TokenController {
       remoteAddr: request.ip,
     });
   }
+
+  @Get('token')
+  get(): never {
+    throw methodNotAllowed();
+  }
+
+  @Put('token')
+  put(): never {
+    throw methodNotAllowed();
+  }
+
+  @Patch('token')
+  patch(): never {
+    throw methodNotAllowed();
+  }
+
+  @Delete('token')
+  delete(): never {
+    throw methodNotAllowed();
+  }
+}
+
+function methodNotAllowed(): OAuthError {
+  return new OAuthError('invalid_request', 'the token endpoint takes POST only', 'method_not_allowed', { Allow: 'POST' }, 405);
 }
 
 function single(value: string | string[] | undefined): string | undefined {
