@@ -10,6 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   createTestDatabase,
   createTestRedisPrefix,
@@ -256,6 +258,46 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
       const disabled = await cli(['clients', 'disable', clientId]);
       expect(disabled).toMatchObject({ code: 0, out: `disabled ${clientId}` });
       await eventually(async () => (await cli(['token', 'request', '--client-id', clientId, '--client-secret', newSecret])).code === 1, 10_000, 300);
+    });
+
+    it('token introspect and revoke: active, then inactive', async () => {
+      const clientId = `cli-introspect-${Date.now()}`;
+      const added = await cli(['--json', 'clients', 'add', '--client-id', clientId, '--auth-method', 'client_secret_basic', '--scope', 'read']);
+      const secret = (JSON.parse(added.out) as { client_secret: string }).client_secret;
+      const auth = ['--client-id', clientId, '--client-secret', secret];
+      const token = await eventually(async () => {
+        const result = await cli(['token', 'request', ...auth, '--token-only']);
+        return result.code === 0 ? result.out : undefined;
+      }, 10_000, 300);
+      const before = await cli(['--json', 'token', 'introspect', token, ...auth]);
+      expect(JSON.parse(before.out)).toMatchObject({ active: true, client_id: clientId });
+      expect(await cli(['token', 'revoke', token, ...auth])).toMatchObject({ code: 0, out: 'revoked' });
+      const after = await cli(['--json', 'token', 'introspect', token, ...auth]);
+      expect(JSON.parse(after.out)).toEqual({ active: false });
+    });
+
+    it('issuers add --jwks-uri, then refresh fetches its keys now and show --keys tells where from', async () => {
+      const publicJwk = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }), kid: 'uri-k1', alg: 'ES256' };
+      let fetches = 0;
+      const jwksServer = createServer((_request, response) => {
+        fetches += 1;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ keys: [publicJwk] }));
+      });
+      await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
+      const jwksUri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
+      try {
+        const iss = `https://idp.uri-${Date.now()}.example`;
+        expect((await cli(['issuers', 'add', '--issuer', iss, '--jwks-uri', jwksUri, '--subjects', 'svc-a,svc-b'])).code).toBe(0);
+        await eventually(async () => fetches >= 1, 20_000, 200);
+        const refreshed = await cli(['--json', 'issuers', 'refresh', iss]);
+        expect(refreshed.code).toBe(0);
+        expect(fetches).toBeGreaterThanOrEqual(2);
+        const keys = JSON.parse((await cli(['--json', 'issuers', 'show', iss, '--keys'])).out) as Record<string, unknown>;
+        expect(keys).toMatchObject({ source: 'jwks_uri', jwks_uri: jwksUri, last_error: null, keys: [expect.objectContaining({ kid: 'uri-k1' })] });
+      } finally {
+        await new Promise((r) => jwksServer.close(r));
+      }
     });
 
     it('server-side failures: wrong admin key 401, duplicate issuer 409, invalid body 400, unknown client 404', async () => {
