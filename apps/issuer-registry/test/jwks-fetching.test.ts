@@ -175,6 +175,19 @@ describe('failed fetches keep the last good keys and say why', () => {
   });
 });
 
+describe('an IdP that is gone', () => {
+  it('keeps the last good keys when the IdP stops listening', async () => {
+    const gone = await startFakeIdp();
+    gone.route('/jwks', json({ keys: [await publicJwk('last-good')] }));
+    const created = await registry.call('POST', '/v1/issuers', { issuer: 'https://gone.example.com', subjects: ['*'], jwks_uri: `${gone.url}/jwks` });
+    await eventually(async () => (await status(created.body.id)).keys.length === 1, 10000);
+    await gone.close();
+    const res = await refresh(created.body.id);
+    expect(res.body).toMatchObject({ keys: [{ kid: 'last-good' }], last_error: 'network error (ECONNREFUSED)' });
+    expect(res.body.last_error_at).not.toBeNull();
+  });
+});
+
 describe('redirects', () => {
   function chain(prefix: string, hops: number, key: Record<string, unknown>): string {
     for (let i = 0; i < hops; i++) {
