@@ -82,6 +82,21 @@ describe('trust-broker CLI', () => {
     expect(result.err).toContain('conflict: issuer https://idp.example already exists (HTTP 409');
   });
 
+  it('with --json, errors are JSON on stderr: the server fields, or the CLI code', async () => {
+    respond = () => ({ status: 400, body: { error: 'invalid_request', error_description: 'subjects: required' } });
+    const server = await run(['--json', 'issuers', 'add', '--issuer', 'https://i', '--subjects', '*', '--discovery']);
+    expect(server.code).toBe(1);
+    expect(JSON.parse(server.err)).toEqual({ error: 'invalid_request', error_description: 'subjects: required', status: 400, url: `${baseUrl}/v1/issuers` });
+    const usage = await run(['--json', 'issuers', 'list'], { TRUST_BROKER_ADMIN_KEY: '' });
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.err)).toMatchObject({ error: 'usage_error', error_description: expect.stringContaining('no admin key') });
+  });
+
+  it('--version prints the package version', async () => {
+    const result = await run(['--version']);
+    expect(result).toMatchObject({ code: 0, out: '0.1.0' });
+  });
+
   it('a 401 names the credential problem', async () => {
     respond = (request) => (request.authorization === 'Bearer right' ? { status: 200, body: { items: [], next_cursor: null } } : { status: 401, body: { error: 'unauthorized', error_description: 'invalid credential' } });
     const wrong = await run(['clients', 'list'], { TRUST_BROKER_ADMIN_KEY: 'wrong' });
