@@ -311,3 +311,21 @@ describe('POST /oauth2/revoke', () => {
     expect((await callAs('client_secret_post', 'introspect', { token })).body.active).toBe(true);
   });
 });
+
+describe('GET /metrics', () => {
+  it('counts introspections and revocations by result, and the published signing keys', async () => {
+    const text = await (await fetch(`${broker.url}/metrics`)).text();
+    for (const [endpoint, result] of [
+      ['introspection', 'active'],
+      ['introspection', 'inactive'],
+      ['introspection', 'invalid_client'],
+      ['introspection', 'invalid_request'],
+      ['revocation', 'revoked'],
+      ['revocation', 'not_revoked'],
+      ['revocation', 'invalid_client'],
+    ]) {
+      expect(text).toMatch(new RegExp(`token_management_requests_total\\{endpoint="${endpoint}",result="${result}"\\} [1-9]`));
+    }
+    expect(text).toMatch(/signing_keys\{status="active"\} 1\b/);
+  });
+});

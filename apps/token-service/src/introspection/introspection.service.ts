@@ -19,6 +19,7 @@ import { ClientAuthenticator } from '../client-auth/client-authenticator.service
 import type { AuthenticatedClient, ClientAuthenticatorApi } from '../client-auth/client-auth.types';
 import { readFormParameters } from '../oauth/form-body';
 import { RevocationStore } from '../revocation/revocation-store.service';
+import { TokenManagementMetrics } from '../revocation/token-management-metrics';
 import {
   authenticateConfidentialCaller,
   buildTokenManagementAuditEvent,
@@ -39,6 +40,8 @@ interface IntrospectionContext {
 
 @Injectable()
 export class IntrospectionService {
+  private readonly metrics = new TokenManagementMetrics();
+
   constructor(
     @Inject(ClientAuthenticator) private readonly authenticator: ClientAuthenticatorApi,
     private readonly signer: AccessTokenSigner,
@@ -55,6 +58,7 @@ export class IntrospectionService {
       const answered = toEndpointError(error);
       const reason = answered instanceof ApiError ? answered.reason : 'internal_error';
       const code = answered instanceof ApiError ? answered.error : 'server_error';
+      this.metrics.record('introspection', code);
       await this.publish({ ...context, request, outcome: 'failure', reason, error: code });
       throw answered;
     }
@@ -67,6 +71,7 @@ export class IntrospectionService {
         ? { active: true, token_client_id: response.client_id ?? null }
         : { active: false, inactive_reason: inactiveReason },
     });
+    this.metrics.record('introspection', response.active ? 'active' : 'inactive');
     return response;
   }
 

@@ -19,6 +19,7 @@ import { readFormParameters } from '../oauth/form-body';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 import { RevocationStore } from './revocation-store.service';
+import { TokenManagementMetrics } from './token-management-metrics';
 import {
   authenticateConfidentialCaller,
   buildTokenManagementAuditEvent,
@@ -37,6 +38,8 @@ type RevocationOutcome = Pick<TokenManagementAuditInput, 'outcome' | 'reason' | 
 
 @Injectable()
 export class RevocationService {
+  private readonly metrics = new TokenManagementMetrics();
+
   constructor(
     @Inject(ClientAuthenticator) private readonly authenticator: ClientAuthenticatorApi,
     private readonly signer: AccessTokenSigner,
@@ -53,10 +56,12 @@ export class RevocationService {
       const answered = toEndpointError(error);
       const reason = answered instanceof ApiError ? answered.reason : 'internal_error';
       const code = answered instanceof ApiError ? answered.error : 'server_error';
+      this.metrics.record('revocation', code);
       await this.publish({ ...context, request, outcome: 'failure', reason, error: code });
       throw answered;
     }
     await this.publish({ ...context, request, ...outcome });
+    this.metrics.record('revocation', outcome.details?.revoked === true ? 'revoked' : 'not_revoked');
   }
 
   private async revoke(request: OAuthHttpRequest, context: RevocationContext): Promise<RevocationOutcome> {

@@ -16,6 +16,7 @@ import type { AccessTokenClaims, AccessTokenSignerApi } from './access-token.typ
 import { planRotation, type RotationAction, type RotationPolicy } from './key-rotation-plan';
 import { signBytes, verifyBytes } from './signing-algorithms';
 import { generateSigningKeyRow, loadSigningKey, type LoadedSigningKey, type SigningKeyRow } from './signing-key';
+import { SigningKeyMetrics } from './signing-key-metrics';
 import { SigningKeyError } from './signing-keys.errors';
 import { SIGNING_KEYS_DATA_SOURCE, SIGNING_KEYS_OPTIONS, type SigningKeysOptions } from './signing-keys.options';
 import { SigningKeysRepository } from './signing-keys.repository';
@@ -33,6 +34,7 @@ const STATUS_ORDER = { active: 0, next: 1, retired: 2 } as const;
 export class AccessTokenSigner implements AccessTokenSignerApi, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('AccessTokenSigner');
   private readonly repository: SigningKeysRepository;
+  private readonly metrics = new SigningKeyMetrics();
   private readonly clock: () => number;
   private keys = new Map<string, LoadedSigningKey>();
   private activeKey: LoadedSigningKey | undefined;
@@ -141,6 +143,7 @@ export class AccessTokenSigner implements AccessTokenSignerApi, OnModuleInit, On
     }
     const active = [...keys.values()].find((key) => key.status === 'active');
     this.keys = keys;
+    this.metrics.recordKeys(this.publishedKeys().map((key) => key.status));
     if (active) {
       if (this.activeKey?.kid !== active.kid) this.logger.log(`signing with key ${active.kid} (${active.alg})`);
       this.activeKey = active;
@@ -168,12 +171,14 @@ export class AccessTokenSigner implements AccessTokenSignerApi, OnModuleInit, On
       case 'promote':
         if (action.retireKid) await this.repository.retireKey(manager, action.retireKid, now, retireUntil);
         await this.repository.activateKey(manager, action.kid, now);
+        this.metrics.recordRotation();
         this.logger.log(`rotated: ${action.kid} active${action.retireKid ? `, ${action.retireKid} retired` : ''}`);
         return;
       case 'create_and_promote': {
         await this.repository.retireKey(manager, action.retireKid, now, retireUntil);
         const row = await generateSigningKeyRow(this.options.algorithm, this.options.keyEncryptionKey, 'active', now);
         await this.repository.insertKey(manager, row);
+        this.metrics.recordRotation();
         this.logger.log(`rotated: ${row.kid} active, ${action.retireKid} retired`);
         return;
       }
