@@ -7,6 +7,7 @@ import { ConfigError, createDataSource, createHttpApp, ensureDatabaseExists, lis
 import { AppModule } from './app.module';
 import { loadTokenServiceConfig, type TokenServiceConfig } from './config/token-service.config';
 import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from './migrations';
+import { auditRejectedTokenRequests } from './token-endpoint/rejected-token-request.audit';
 
 /** CONTRACT.md: a body over 1,048,576 bytes is 413. */
 const BODY_LIMIT_BYTES = 1_048_576;
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   }
 
   const app = await createHttpApp(AppModule.forRoot(config, dataSource), { bodyLimit: BODY_LIMIT_BYTES, logLevel: config.logLevel });
+  auditRejectedTokenRequests(app);
   const url = await listen(app, config.port);
   console.log(`token-service listening on ${url}`);
 }

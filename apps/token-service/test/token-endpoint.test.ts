@@ -562,6 +562,23 @@ describe('metrics', () => {
   });
 });
 
+describe('audit events of requests refused before the pipeline', () => {
+  it.each([
+    ['a body over the limit', `grant_type=client_credentials&pad=${'x'.repeat(1_048_600)}`, 'application/x-www-form-urlencoded', 413, 'body_too_large'],
+    ['an unsupported content type', 'grant_type=client_credentials', 'application/xml', 400, 'malformed_request'],
+  ])('audits %s once', async (_label, body, contentType, status, reason) => {
+    const requestId = `req-${randomUUID()}`;
+    const response = await fetch(broker.tokenEndpoint, { method: 'POST', headers: { 'content-type': contentType, 'x-request-id': requestId }, body });
+    expect(response.status).toBe(status);
+    const events = await eventually(async () => {
+      const found = await audit.byRequestId(requestId);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ outcome: 'failure', reason, error: 'invalid_request', actor: 'anonymous' });
+  });
+});
+
 describe('trust changes', () => {
   it('refuses a disabled issuer within 2 s', async () => {
     const key = await generatePartyKey('ES256');

@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import { OAuthError } from '../oauth/oauth-error';
+import { markTokenRequestAudited } from './rejected-token-request.audit';
 import { TokenEndpointService } from './token-endpoint.service';
 import type { TokenResponseBody } from './token-request.types';
 
@@ -24,6 +25,7 @@ export class TokenController {
   async token(@Req() request: FastifyRequestLike, @Res({ passthrough: true }) reply: FastifyReplyLike): Promise<TokenResponseBody> {
     // RFC 6749 §5.1: tokens must not be cached.
     reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    markTokenRequestAudited(request);
     return this.tokenEndpoint.handle({
       body: request.body,
       contentType: single(request.headers['content-type']),
