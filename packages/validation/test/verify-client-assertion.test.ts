@@ -20,6 +20,7 @@ import {
   INTROSPECTION_ENDPOINT,
   MapReplayGuard,
   NOW,
+  publicJwk,
   SECRET_CLIENT_ID,
   SHORT_SECRET_CLIENT_ID,
   TOKEN_ENDPOINT,
@@ -102,7 +103,8 @@ const cases: ClientCase[] = [
   { name: 'refuses ES256 under the kid of the Ed25519 key', header: { alg: 'ES256', kid: 'c-ed' }, expect: fail('alg_key_mismatch') },
   { name: 'reports an unknown kid with the kid', header: { kid: 'c-2' }, expect: fail('unknown_kid', 'c-2') },
   { name: "refuses a signature by another party's key", signWith: (k) => k.attacker.privateKey, expect: fail('signature_invalid') },
-  { name: 'refuses an embedded jwk header', header: { jwk: { kty: 'EC' } }, expect: fail('embedded_key_header') },
+  { name: "refuses an embedded jwk header carrying an attacker's key", signWith: (k) => k.attacker.privateKey, raw: (k, sign) => sign({ kid: undefined, jwk: publicJwk(k.attacker) }, {}), expect: fail('embedded_key_header') },
+  { name: 'refuses a jku header', header: { jku: 'https://attacker.example/jwks' }, expect: fail('embedded_key_header') },
   { name: 'refuses typ at+jwt', header: { typ: 'at+JWT' }, expect: fail('typ_not_allowed') },
   { name: 'refuses crit', header: { crit: ['b64'], b64: false }, expect: fail('crit_unsupported') },
 

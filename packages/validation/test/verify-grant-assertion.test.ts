@@ -85,7 +85,17 @@ const cases: GrantCase[] = [
   { name: 'refuses an unknown crit extension', header: { crit: ['urn:example:ext'], 'urn:example:ext': true }, expect: fail('crit_unsupported') },
   { name: 'refuses b64:false with crit', header: { crit: ['b64'], b64: false }, expect: fail('crit_unsupported') },
   { name: 'refuses b64:false without crit', header: { b64: false }, expect: fail('crit_unsupported') },
-  { name: "refuses an embedded jwk header carrying an attacker's key", header: { kid: undefined, jwk: 'ATTACKER' }, signWith: (k) => k.attacker.privateKey, expect: fail('embedded_key_header') },
+  {
+    name: "refuses an embedded jwk header carrying an attacker's key (signed with that key)",
+    signWith: (k) => k.attacker.privateKey,
+    raw: (k, sign) => sign({ kid: undefined, jwk: publicJwk(k.attacker) }, {}),
+    expect: fail('embedded_key_header'),
+  },
+  {
+    name: "refuses an embedded jwk header even when it repeats the issuer's real key",
+    raw: (k, sign) => sign({ jwk: publicJwk(k.ec, { kid: 'ec-1' }) }, {}),
+    expect: fail('embedded_key_header'),
+  },
   { name: 'refuses a jku header', header: { jku: 'https://attacker.example/jwks.json' }, expect: fail('embedded_key_header') },
   { name: 'refuses an x5u header', header: { x5u: 'https://attacker.example/cert.pem' }, expect: fail('embedded_key_header') },
   { name: 'refuses an x5c header', header: { x5c: ['MIIB'] }, expect: fail('embedded_key_header') },
