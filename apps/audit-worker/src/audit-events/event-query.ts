@@ -27,7 +27,7 @@ export const MAX_LIMIT = 100;
 export const DEFAULT_LIMIT = 50;
 const TYPES = new Set<string>(AUDIT_EVENT_TYPES);
 const OUTCOMES = new Set(['success', 'failure']);
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 const TEXT_FILTERS = ['issuer', 'client_id', 'subject'] as const;
 
 export function encodeCursor(seq: number): string {
@@ -38,6 +38,17 @@ export function decodeCursor(cursor: string): number | undefined {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return undefined;
   const match = /^seq:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   return match ? Number(match[1]) : undefined;
+}
+
+/** An RFC 3339 date-time, or undefined; a day that does not exist (Feb 30) is refused, not rolled over. */
+export function parseRfc3339(value: string): Date | undefined {
+  const match = RFC3339.exec(value);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const calendarDay = new Date(Date.UTC(year, month - 1, day));
+  if (month < 1 || month > 12 || calendarDay.getUTCDate() !== day) return undefined;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? undefined : time;
 }
 
 export function parseEventQuery(query: Record<string, unknown>): EventQuery {
@@ -67,8 +78,8 @@ export function parseEventQuery(query: Record<string, unknown>): EventQuery {
   for (const name of ['since', 'until'] as const) {
     const value = single(name);
     if (value === undefined) continue;
-    const time = RFC3339.test(value) ? new Date(value) : undefined;
-    if (!time || Number.isNaN(time.getTime())) throw invalidRequest(`${name} must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z`);
+    const time = parseRfc3339(value);
+    if (!time) throw invalidRequest(`${name} must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z`);
     filters[name] = time;
   }
   if (filters.since && filters.until && filters.since > filters.until) throw invalidRequest('since must not be after until');

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { eventually } from '@trust-broker/testing';
+import { prepareEvent, toChainEvent, type PreparedEvent } from '../audit-chain/chain-event';
+import type { AppendResult } from '../audit-chain/chain-writer';
+import { BatcherStoppedError, EventBatcher } from './event-batcher';
+
+const event = () => prepareEvent(toChainEvent({ id: randomUUID(), type: 'token', occurred_at: '2026-01-01T00:00:00Z', outcome: 'success' }));
+const ok = (events: PreparedEvent[]): AppendResult => ({ written: events.length, duplicates: 0, headSeq: 0, checkpointed: false });
+
+describe('EventBatcher', () => {
+  it('writes full batches at once and resolves each event only after its batch is written', async () => {
+    const batches: number[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batcher = new EventBatcher(
+      async (events) => {
+        batches.push(events.length);
+        if (batches.length === 1) await gate;
+        return ok(events);
+      },
+      { batchSize: 3, waitMs: 60_000, retryMaxMs: 10 },
+    );
+    let settled = 0;
+    const adds = Array.from({ length: 7 }, () => batcher.add(event()).then(() => (settled += 1)));
+    await eventually(async () => batches.length === 1);
+    expect(settled).toBe(0); // the first batch is not committed yet
+    release();
+    await eventually(async () => batches.length === 2 && settled === 6);
+    // The 7th waits for a full batch or the wait time; stop writes it.
+    await batcher.stop();
+    await Promise.all(adds);
+    expect(batches).toEqual([3, 3, 1]);
+  });
+
+  it('writes a partial batch after waitMs', async () => {
+    const batches: number[] = [];
+    const batcher = new EventBatcher(async (events) => (batches.push(events.length), ok(events)), { batchSize: 100, waitMs: 20, retryMaxMs: 10 });
+    await Promise.all([batcher.add(event()), batcher.add(event())]);
+    expect(batches).toEqual([2]);
+  });
+
+  it('retries a failed write with backoff until it succeeds, and keeps the events pending meanwhile', async () => {
+    let attempts = 0;
+    const batcher = new EventBatcher(
+      async (events) => {
+        attempts += 1;
+        if (attempts < 4) throw new Error('connect ECONNREFUSED');
+        return ok(events);
+      },
+      { batchSize: 10, waitMs: 1, retryMaxMs: 20 },
+    );
+    await batcher.add(event());
+    expect(attempts).toBe(4);
+  });
+
+  it('on stop, a failing write rejects its events and new events are refused', async () => {
+    const batcher = new EventBatcher(
+      async () => {
+        throw new Error('down');
+      },
+      { batchSize: 10, waitMs: 1, retryMaxMs: 20 },
+    );
+    const pending = batcher.add(event());
+    pending.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await batcher.stop();
+    await expect(pending).rejects.toThrow('down');
+    await expect(batcher.add(event())).rejects.toBeInstanceOf(BatcherStoppedError);
+  });
+});
