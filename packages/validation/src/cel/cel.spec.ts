@@ -27,6 +27,8 @@ describe('compileCelExpression', () => {
     ["request.ip == '1.2.3.4'", /Unknown variable "request"/],
     ["claims.groups.exists(g, h == 'x')", /Unknown variable "h"/],
     ["claims.groups.map(g, g).exists(x, g == x)", /Unknown variable "g"/],
+    ["claims.roles.exists(r, claims.groups.exists(g, g == r))", /Nested comprehensions/],
+    ['claims.a.all(x, claims.a.map(y, y).size() > 0)', /Nested comprehensions/],
     ['foo(claims.sub)', /Unknown function "foo"/],
     ['claims.sub.bogusMethod()', /Unknown function "bogusMethod"/],
   ])('refuses %j with a CelExpressionError that says why', (source, message) => {
@@ -39,7 +41,7 @@ describe('compileCelExpression', () => {
     "claims.groups.all(g, g.startsWith('a') || g.size() > 1)",
     "claims.groups.exists_one(g, g == 'ops')",
     "claims.groups.filter(g, g != 'x').map(g, g.upperAscii())",
-    "claims.groups.exists(g, claims.groups.exists(h, h == g))",
+    "claims.groups.map(g, g.lowerAscii()).exists(g, g == 'ops')",
     'type(claims.sub) == string && int(claims.org.tier) > 1',
     "has(claims.sub) && 'sub' in claims && claims.sub.matches('^a')",
     "{'a': 1}.a == 1 && [1, 2].size() == 2 && timestamp('2026-01-01T00:00:00Z') < timestamp('2027-01-01T00:00:00Z')",

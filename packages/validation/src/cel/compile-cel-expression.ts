@@ -7,7 +7,7 @@
 import { parse, plan, type CelResult } from '@bufbuild/cel';
 import { CelExpressionError } from '../errors';
 import { CEL_ENVIRONMENT } from './cel-environment';
-import { checkCelReferences } from './check-cel-references';
+import { checkCelExpression } from './check-cel-expression';
 import { claimsToCel } from './claims-to-cel';
 
 /** Longest accepted expression: conditions and mappings are one-liners, not programs. */
@@ -37,7 +37,7 @@ function compileUncached(source: string): CompiledCelExpression {
   let evaluate: ReturnType<typeof plan>;
   try {
     const parsed = parse(source);
-    checkCelReferences(parsed.expr, CEL_ENVIRONMENT);
+    checkCelExpression(parsed.expr, CEL_ENVIRONMENT);
     evaluate = plan(CEL_ENVIRONMENT, parsed);
   } catch (cause) {
     if (cause instanceof CelExpressionError) throw cause;
