@@ -129,6 +129,12 @@ async function main() {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // `kill <npm pid>` ends npm and its shell but does not reach this process: once
+  // orphaned, stop everything as on a signal instead of leaving the services running.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) onSignal('parent process gone');
+  }, 1000).unref();
 
   try {
     const postgres = await ensurePostgres({
