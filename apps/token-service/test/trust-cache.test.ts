@@ -1,0 +1,163 @@
+/**
+ * The trust cache against the registry schema in a real Postgres (created by the built
+ * issuer-registry's own migrations), rows written with SQL as the registry writes them:
+ * full loads, per-entity changes, stale messages ignored, renames, deletions, key
+ * versions, revocations, and secrets that do not decrypt (fail closed).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { encryptSecret } from '@trust-broker/secrets';
+import { createTestDatabase, startNodeProcess, type TestDatabase } from '@trust-broker/testing';
+import type { TrustChange } from '@trust-broker/contracts';
+import { loadTokenServiceConfig, type TokenServiceConfig } from '../src/config/token-service.config';
+import { TrustCache } from '../src/trust/trust-cache.service';
+import { generatePartyKey, jwksOf } from './support/assertions';
+import { ISSUER_REGISTRY_SCRIPT } from './support/broker-environment';
+
+jest.setTimeout(120_000);
+
+let database: TestDatabase;
+let db: DataSource;
+let config: TokenServiceConfig;
+let cache: TrustCache;
+const kek = randomBytes(32);
+
+const change = (entity: TrustChange['entity'], id: string, version: number, op: TrustChange['op'] = 'upsert'): TrustChange => ({
+  entity,
+  id,
+  version,
+  op,
+  occurred_at: new Date().toISOString(),
+});
+
+async function insertIssuer(iss: string, jwks: unknown): Promise<string> {
+  const rows: { id: string }[] = await db.query(
+    `INSERT INTO registry.issuers (issuer, display_name, jwks, allowed_algorithms, subjects) VALUES ($1, $1, $2, '{ES256}', '{*}') RETURNING id`,
+    [iss, jwks],
+  );
+  const id = rows[0]!.id;
+  await db.query(`INSERT INTO registry.party_keys (party_type, party_id, keys, source) VALUES ('issuer', $1, $2, 'inline')`, [id, jwks]);
+  return id;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase('trustcache');
+  const migrate = startNodeProcess(ISSUER_REGISTRY_SCRIPT, { DATABASE_URL: database.url, NODE_ENV: 'test', LOG_LEVEL: 'warn', ADMIN_API_KEY: randomBytes(32).toString('base64url') }, ['migrate']);
+  await new Promise<void>((resolve) => migrate.child.once('exit', () => resolve()));
+  expect(migrate.child.exitCode).toBe(0);
+  db = new DataSource({ type: 'postgres', url: database.url });
+  await db.initialize();
+  config = loadTokenServiceConfig({ DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: kek.toString('base64') });
+  cache = new TrustCache(db, config);
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  await database?.drop();
+});
+
+it('loads issuers by exact iss, with keys imported once per version', async () => {
+  const key = await generatePartyKey('ES256', 'k1');
+  const id = await insertIssuer('https://a.example', jwksOf(key));
+  await cache.reloadAll();
+  const issuer = cache.findActiveIssuer('https://a.example')!;
+  expect(issuer.row.id).toBe(id);
+  expect(issuer.keys.map((k) => k.kid)).toEqual(['k1']);
+  expect(cache.findActiveIssuer('https://a.example/')).toBeUndefined();
+  await cache.reloadAll();
+  // Same key set version: the very same imported key objects.
+  expect(cache.findActiveIssuer('https://a.example')!.keys[0]!.key).toBe(issuer.keys[0]!.key);
+});
+
+it('applies a change to one issuer, ignores a stale message, follows a rename and a deletion', async () => {
+  const key = await generatePartyKey('ES256');
+  const id = await insertIssuer('https://b.example', jwksOf(key));
+  await cache.applyChange(change('issuer', id, 1));
+  expect(cache.findActiveIssuer('https://b.example')).toBeDefined();
+
+  await db.query(`UPDATE registry.issuers SET status = 'disabled', version = 2 WHERE id = $1`, [id]);
+  await cache.applyChange(change('issuer', id, 1)); // stale: version 1 is what we hold
+  expect(cache.findActiveIssuer('https://b.example')).toBeDefined();
+  await cache.applyChange(change('issuer', id, 2));
+  expect(cache.findActiveIssuer('https://b.example')).toBeUndefined();
+
+  await db.query(`UPDATE registry.issuers SET status = 'active', issuer = 'https://b2.example', version = 3 WHERE id = $1`, [id]);
+  await cache.applyChange(change('issuer', id, 3));
+  expect(cache.findActiveIssuer('https://b2.example')?.row.id).toBe(id);
+  expect(cache.findActiveIssuer('https://b.example')).toBeUndefined();
+
+  await db.query(`DELETE FROM registry.issuers WHERE id = $1`, [id]);
+  await cache.applyChange(change('issuer', id, 4, 'delete'));
+  expect(cache.findActiveIssuer('https://b2.example')).toBeUndefined();
+});
+
+it('reloads a party key set on issuer_keys and wakes the requests waiting for it', async () => {
+  const first = await generatePartyKey('ES256', 'old');
+  const id = await insertIssuer('https://c.example', jwksOf(first));
+  await cache.applyChange(change('issuer', id, 1));
+  const before = cache.keysVersion('issuer', id);
+  const waiting = cache.waitForKeysChange('issuer', id, before, 10_000);
+
+  const second = await generatePartyKey('ES256', 'new');
+  await db.query(`UPDATE registry.party_keys SET keys = $2, version = version + 1 WHERE party_type = 'issuer' AND party_id = $1`, [id, jwksOf(second)]);
+  await cache.applyChange(change('issuer_keys', id, before + 1));
+  expect(await waiting).toBe(true);
+  expect(cache.findActiveIssuer('https://c.example')!.keys.map((k) => k.kid)).toEqual(['new']);
+  expect(await cache.waitForKeysChange('issuer', id, cache.keysVersion('issuer', id), 50)).toBe(false);
+});
+
+it('refuses issuers past expires_at', async () => {
+  const key = await generatePartyKey('ES256');
+  const id = await insertIssuer('https://d.example', jwksOf(key));
+  await db.query(`UPDATE registry.issuers SET expires_at = now() - interval '1 second', version = 2 WHERE id = $1`, [id]);
+  await cache.applyChange(change('issuer', id, 2));
+  expect(cache.findActiveIssuer('https://d.example')).toBeUndefined();
+});
+
+it('decrypts client secrets once; a secret under another key authenticates nobody', async () => {
+  const good = `c-${randomUUID()}`;
+  const bad = `c-${randomUUID()}`;
+  const secret = 's'.repeat(43);
+  await db.query(
+    `INSERT INTO registry.clients (client_id, token_endpoint_auth_method, secret_ciphertext) VALUES ($1, 'client_secret_jwt', $2), ($3, 'client_secret_basic', $4)`,
+    [good, encryptSecret(kek, secret, `client_secret:${good}`), bad, encryptSecret(randomBytes(32), secret, `client_secret:${bad}`)],
+  );
+  await cache.reloadAll();
+  expect(cache.findClient(good)!.secret!.toString('utf8')).toBe(secret);
+  expect(cache.findClient(good)!.assertionPolicy!.allowedAlgorithms).toEqual(['HS256', 'HS384', 'HS512']);
+  expect(cache.findClient(bad)!.secret).toBeUndefined();
+});
+
+it('applies client assertion revocations by jti and by kid', async () => {
+  const key = await generatePartyKey('ES256', 'ck');
+  const clientId = `c-${randomUUID()}`;
+  await db.query(`INSERT INTO registry.clients (client_id, token_endpoint_auth_method, jwks) VALUES ($1, 'private_key_jwt', $2)`, [clientId, jwksOf(key)]);
+  await db.query(`INSERT INTO registry.party_keys (party_type, party_id, keys, source) VALUES ('client', $1, $2, 'inline')`, [clientId, jwksOf(key)]);
+  await cache.applyChange(change('client', clientId, 1));
+  const isRevoked = () => cache.findClient(clientId)!.assertionPolicy!.isRevoked!;
+  expect(isRevoked()({ jti: 'j1', kid: 'ck' })).toBe(false);
+
+  await db.query(`INSERT INTO registry.assertion_revocations (client_id, jti) VALUES ($1, 'j1')`, [clientId]);
+  await cache.applyChange(change('assertion_revocation', clientId, 1));
+  expect(isRevoked()({ jti: 'j1' })).toBe(true);
+  expect(isRevoked()({ jti: 'j2', kid: 'other' })).toBe(false);
+
+  await db.query(`INSERT INTO registry.assertion_revocations (client_id, kid) VALUES ($1, 'ck')`, [clientId]);
+  await cache.applyChange(change('assertion_revocation', clientId, 2));
+  expect(isRevoked()({ jti: 'j3', kid: 'ck' })).toBe(true);
+  // The keys survive a revocation change.
+  expect(cache.findClient(clientId)!.keys.map((k) => k.kid)).toEqual(['ck']);
+});
+
+it('keeps serving the last good state when Postgres fails', async () => {
+  const ownPool = new DataSource({ type: 'postgres', url: database.url });
+  await ownPool.initialize();
+  const own = new TrustCache(ownPool, config);
+  await own.reloadAll();
+  expect(own.findActiveIssuer('https://a.example')).toBeDefined();
+  await ownPool.destroy(); // every query fails from now on
+  await expect(own.reloadAll()).rejects.toThrow();
+  await expect(own.applyChange(change('issuer', randomUUID(), 99))).rejects.toThrow();
+  expect(own.findActiveIssuer('https://a.example')).toBeDefined();
+  expect(own.isLoaded()).toBe(true);
+});
