@@ -312,6 +312,30 @@ describe('POST /oauth2/revoke', () => {
   });
 });
 
+describe('requests with a body the endpoints do not take', () => {
+  const cases: Array<[string, 'introspect' | 'revoke', string, string, number, string]> = [
+    ['a body over 1 MiB to introspect', 'introspect', 'application/x-www-form-urlencoded', `token=${'a'.repeat(1_100_000)}`, 413, 'body_too_large'],
+    ['a text/plain body to introspect', 'introspect', 'text/plain', 'token=abc', 400, 'unsupported_content_type'],
+    ['an application/xml body to introspect', 'introspect', 'application/xml', '<token>abc</token>', 400, 'malformed_request'],
+    ['a body over 1 MiB to revoke', 'revoke', 'application/x-www-form-urlencoded', `token=${'a'.repeat(1_100_000)}`, 413, 'body_too_large'],
+    ['a text/plain body to revoke', 'revoke', 'text/plain', 'token=abc', 400, 'unsupported_content_type'],
+    ['an application/xml body to revoke', 'revoke', 'application/xml', '<token>abc</token>', 400, 'malformed_request'],
+  ];
+
+  it.each(cases)('%s (POST /oauth2/%s): invalid_request, audited once', async (_name, endpoint, contentType, body, status, reason) => {
+    const requestId = randomUUID();
+    const response = await fetch(`${broker.url}/oauth2/${endpoint}`, { method: 'POST', headers: { 'content-type': contentType, 'x-request-id': requestId }, body });
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
+    const events = await eventually(async () => {
+      const found = await audit.byRequestId(requestId);
+      return found.length > 0 ? found : undefined;
+    }, 10_000);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: endpoint === 'introspect' ? 'introspection' : 'revocation', outcome: 'failure', reason, error: 'invalid_request' });
+  });
+});
+
 describe('GET /metrics', () => {
   it('counts introspections and revocations by result, and the published signing keys', async () => {
     const text = await (await fetch(`${broker.url}/metrics`)).text();

@@ -1,5 +1,6 @@
 /** `POST /oauth2/introspect` (RFC 7662 §2); the answer is never cached (`no-store`). */
 import { Controller, Delete, Get, Header, HttpCode, Patch, Post, Put, Req } from '@nestjs/common';
+import { markTokenManagementRequestAudited } from '../revocation/rejected-token-management-request.audit';
 import { methodNotAllowed } from '../revocation/revocation.controller';
 import type { OAuthHttpRequest } from '../revocation/token-management-request';
 import { IntrospectionService, type IntrospectionResponse } from './introspection.service';
@@ -13,6 +14,7 @@ export class IntrospectionController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   async introspect(@Req() request: OAuthHttpRequest): Promise<IntrospectionResponse> {
+    markTokenManagementRequestAudited(request);
     return this.introspection.handle(request);
   }
 

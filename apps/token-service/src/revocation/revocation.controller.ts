@@ -1,6 +1,7 @@
 /** `POST /oauth2/revoke` (RFC 7009 §2); other methods are `invalid_request` (405). */
 import { Controller, Delete, Get, Header, HttpCode, Patch, Post, Put, Req } from '@nestjs/common';
 import { OAuthError } from '../oauth/oauth-error';
+import { markTokenManagementRequestAudited } from './rejected-token-management-request.audit';
 import { RevocationService } from './revocation.service';
 import type { OAuthHttpRequest } from './token-management-request';
 
@@ -12,6 +13,7 @@ export class RevocationController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   async revoke(@Req() request: OAuthHttpRequest): Promise<void> {
+    markTokenManagementRequestAudited(request);
     await this.revocation.handle(request);
   }
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClientAuthModule } from '../client-auth/client-auth.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
+import { RejectedTokenManagementRequestAudit } from './rejected-token-management-request.audit';
 import { RevocationController } from './revocation.controller';
 import { RevocationStore } from './revocation-store.service';
 import { RevocationService } from './revocation.service';
@@ -13,7 +14,7 @@ import { RevocationService } from './revocation.service';
 @Module({
   imports: [SigningKeysModule, ClientAuthModule, AuditModule],
   controllers: [RevocationController],
-  providers: [RevocationStore, RevocationService],
+  providers: [RevocationStore, RevocationService, RejectedTokenManagementRequestAudit],
   exports: [RevocationStore],
 })
 export class RevocationModule {}
