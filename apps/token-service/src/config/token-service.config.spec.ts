@@ -25,6 +25,16 @@ describe('loadTokenServiceConfig', () => {
     expect(config.warnings.join()).toContain('KEY_ENCRYPTION_KEY');
   });
 
+  it('names every problem at once, the production key requirement included', () => {
+    let error: unknown;
+    try {
+      loadTokenServiceConfig({ NODE_ENV: 'production', TOKEN_SERVICE_PORT: 'abc' });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['KEY_ENCRYPTION_KEY', 'TOKEN_SERVICE_PORT']);
+  });
+
   it.each([
     ['KEY_ENCRYPTION_KEY missing in production', { NODE_ENV: 'production' }, 'KEY_ENCRYPTION_KEY'],
     ['KEY_ENCRYPTION_KEY of 16 bytes', { KEY_ENCRYPTION_KEY: randomBytes(16).toString('base64') }, 'KEY_ENCRYPTION_KEY'],

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { booleanFromEnv, commonEnvShape, loadConfig, portFromEnv } from '@trust-broker/service-kit';
+import { booleanFromEnv, commonEnvShape, ConfigError, loadConfig, portFromEnv } from '@trust-broker/service-kit';
 import { parseKeyEncryptionKey } from '@trust-broker/secrets';
 
 /** Nest injection token of the parsed `TokenServiceConfig`. */
@@ -19,7 +19,10 @@ const positiveInt = (min: number, max: number, defaultValue: number) =>
 const envSchema = z
   .object({
     ...commonEnvShape,
-    KEY_ENCRYPTION_KEY: z.string().optional(),
+    KEY_ENCRYPTION_KEY: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || value === '' || isKeyEncryptionKey(value), 'must be 32 bytes encoded in base64'),
     TOKEN_SERVICE_PORT: portFromEnv(8080),
     CLIENT_ASSERTION_AUDIENCE_COMPAT: booleanFromEnv(false),
     /** Full reload of the trust cache, healing lost trust-change messages. */
@@ -30,18 +33,6 @@ const envSchema = z
     TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGORITHMS).default('ES256'),
     /** Signing key rotation period (signing-keys/). */
     SIGNING_KEY_ROTATION_S: positiveInt(60, 365 * 24 * 3600, 7 * 24 * 3600),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.KEY_ENCRYPTION_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['KEY_ENCRYPTION_KEY'], message: 'required in production' });
-    }
-    if (env.KEY_ENCRYPTION_KEY) {
-      try {
-        parseKeyEncryptionKey(env.KEY_ENCRYPTION_KEY);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', path: ['KEY_ENCRYPTION_KEY'], message: (error as Error).message });
-      }
-    }
   });
 
 export interface TokenServiceConfig {
@@ -67,7 +58,16 @@ export interface TokenServiceConfig {
 
 /** Parses the environment; throws `ConfigError` naming every bad variable. */
 export function loadTokenServiceConfig(env: Record<string, string | undefined>): TokenServiceConfig {
-  const parsed = loadConfig(envSchema, env);
+  // Checked beside the schema so that every problem is named at once.
+  const problems = env.NODE_ENV === 'production' && !env.KEY_ENCRYPTION_KEY ? ['KEY_ENCRYPTION_KEY: required in production'] : [];
+  let parsed: z.infer<typeof envSchema>;
+  try {
+    parsed = loadConfig(envSchema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...problems]);
+    throw error;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   const warnings: string[] = [];
   let keyEncryptionKey: Buffer;
   if (parsed.KEY_ENCRYPTION_KEY) {
@@ -95,4 +95,13 @@ export function loadTokenServiceConfig(env: Record<string, string | undefined>):
     signingKeyRotationS: parsed.SIGNING_KEY_ROTATION_S,
     warnings,
   };
+}
+
+function isKeyEncryptionKey(value: string): boolean {
+  try {
+    parseKeyEncryptionKey(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
