@@ -159,6 +159,8 @@ async function main() {
       LOG_LEVEL: process.env.LOG_LEVEL || 'info',
       ...Object.fromEntries(ports.map((app) => [app.portVariable, String(app.port)])),
       ...(flags.demo ? { OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true' } : {}),
+      // Colour codes only where a terminal shows them, not in files or CI logs.
+      ...(process.stdout.isTTY ? {} : { NO_COLOR: '1' }),
     };
     delete env.EMBEDDED_POSTGRES_PASSWORD;
 
@@ -171,12 +173,19 @@ async function main() {
     supervisor.start();
 
     const apps = ports.map((app) => ({ ...app, url: `http://localhost:${app.port}` }));
+    let notReady = apps.map((app) => app.name);
     await waitFor(
       'all three services answering /readyz',
-      async () => (await Promise.all(apps.map((app) => httpStatus(`http://127.0.0.1:${app.port}/readyz`)))).every((status) => status === 200),
+      async () => {
+        const statuses = await Promise.all(apps.map((app) => httpStatus(`http://127.0.0.1:${app.port}/readyz`)));
+        notReady = apps.flatMap((app, index) => (statuses[index] === 200 ? [] : [`${app.name} (${statuses[index] ? `HTTP ${statuses[index]}` : 'no answer'})`]));
+        return notReady.length === 0;
+      },
       READY_TIMEOUT_MS,
       500,
-    );
+    ).catch(() => {
+      throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')}; see their log lines above`);
+    });
     const state = {
       token_url: `${env.BROKER_ISSUER}/oauth2/token`,
       broker_issuer: env.BROKER_ISSUER,
