@@ -39,6 +39,29 @@ describe('a worker killed with SIGKILL in the middle of a batch', () => {
   });
 });
 
+describe('a worker stopped with SIGTERM while busy', () => {
+  let harness: WorkerHarness;
+  beforeAll(async () => {
+    harness = await WorkerHarness.create('sigterm');
+  });
+  afterAll(async () => harness.close());
+
+  it('writes what it holds, exits by itself, and a restart finishes the rest', async () => {
+    await harness.enqueue(Array.from({ length: 3000 }, () => makeEvent()));
+    const env = { AUDIT_BATCH_SIZE: '100' };
+    const first = await harness.startWorker(env);
+    await eventually(async () => (await harness.storedCounts()).rows >= 200, 120_000, 10);
+    await first.process.stop(60_000);
+    expect(first.process.child.signalCode).not.toBe('SIGKILL');
+    // A graceful stop leaves no job active (held) behind.
+    expect(await harness.queue.getActiveCount()).toBe(0);
+    const second = await harness.startWorker(env);
+    await eventually(async () => (await harness.storedCounts()).rows === 3000, 180_000, 200);
+    expect(await harness.storedCounts()).toEqual({ rows: 3000, ids: 3000, top: 3000 });
+    expect(await harness.verify(second)).toEqual({ ...INTACT, checked: 3000 });
+  });
+});
+
 describe('two worker replicas on one queue', () => {
   let harness: WorkerHarness;
   beforeAll(async () => {
