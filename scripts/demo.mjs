@@ -144,8 +144,8 @@ async function eventually(what, check, timeoutMs, stepMs = 250) {
 function explainRefusal(error, settings) {
   const text = `${error.message}`;
   const fromServer = error instanceof ApiRequestError || error.fromServer === true;
-  if (fromServer && /private|loopback|not allowed|refus|blocked|forbidden address/i.test(text) && settings.allowPrivateNetworks !== true) {
-    return `${text}\n    The partner IdP of this demo runs on 127.0.0.1, which the registry refuses by default.\n    Restart the broker with:  npm start -- --demo   (or TB_DEMO=1 npm start), then run npm run demo again.`;
+  if (fromServer && settings.allowPrivateNetworks !== true) {
+    return `${text}\n    The partner IdP of this demo runs on http://127.0.0.1, which the registry refuses unless the broker allows private networks.\n    Restart the broker with:  npm start -- --demo   (or TB_DEMO=1 npm start), then run npm run demo again.`;
   }
   return text;
 }
@@ -166,6 +166,12 @@ async function main() {
   const registry = new AdminApi(settings.registryUrl, settings.adminKey);
   const audit = new AdminApi(settings.auditUrl, settings.adminKey);
   await checkBrokerAnswers(settings);
+  if (settings.allowPrivateNetworks === false) {
+    throw new Error(
+      'the running broker was started without --demo, so its registry refuses to fetch keys from 127.0.0.1 where the partner IdP of this demo runs.\n' +
+        'Stop it (Ctrl-C) and start it with:  npm start -- --demo   (or TB_DEMO=1 npm start), then run npm run demo again.',
+    );
+  }
   const brokerIssuer = await resolveBrokerIssuer(settings.tokenUrl);
   const runId = randomBytes(3).toString('hex');
   const startedAt = new Date(Date.now() - 1000).toISOString();

@@ -175,6 +175,24 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
       expect(demoOutput).toContain('jti_replayed');
     });
 
+    it('against a broker started without --demo, stops before changing anything and says how to restart it', async () => {
+      const otherDir = mkdtempSync(join(tmpdir(), 'tb-e2e-nodemo-'));
+      const state = JSON.parse(readFileSync(join(dataDir, 'broker.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(otherDir, 'broker.json'), JSON.stringify({ ...state, allow_private_networks: false }));
+      writeFileSync(join(otherDir, 'local-secrets.json'), readFileSync(join(dataDir, 'local-secrets.json')));
+      const before = JSON.parse((await cli(['--json', 'issuers', 'list', '--all'])).out) as { items: unknown[] };
+      const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'demo.mjs')], {
+        env: { ...process.env, TB_DATA_DIR: otherDir, TRUST_BROKER_ADMIN_KEY: '', ADMIN_API_KEY: '' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('started without --demo');
+      expect(result.stderr).toContain('npm start -- --demo');
+      const after = JSON.parse((await cli(['--json', 'issuers', 'list', '--all'])).out) as { items: unknown[] };
+      expect(after.items).toHaveLength(before.items.length);
+    });
+
     it('prints neither the admin key nor a whole token or assertion', () => {
       expect(demoOutput).not.toContain(adminKey);
       expect(demoOutput).not.toMatch(/eyJ[\w-]{30,}\.[\w-]+\.[\w-]+/);
