@@ -1,0 +1,462 @@
+#!/usr/bin/env node
+/**
+ * Issue 7: the token endpoint under load beside node-oidc-provider. Prints figures and
+ * asserts nothing (not a test). One run:
+ *  1. fresh database and Redis prefix; migrations; issuer-registry, audit-worker and
+ *     token-service as real processes (token-service with TOKEN_SERVICE_WORKERS);
+ *  2. through the admin API: one trusted issuer (ES256, inline jwks), one private_key_jwt
+ *     client (ES256) allowed both grants;
+ *  3. the crypto-bound limit: ES256 verify + sign per second on one core, jose and node:crypto;
+ *  4. workloads (a) jwt-bearer, (b) client_credentials + private_key_jwt, (c) both, each
+ *     with single-use assertions generated before it; then oidc-provider doing (b);
+ *  5. 9,999 more trusted issuers inserted into the registry tables, token-service
+ *     restarted, (a) again;
+ *  6. the table, ratios to oidc-provider and fractions of the crypto limit.
+ *
+ *   npm run bench -w @trust-broker/bench          (or: node bench/src/token-endpoint.bench.mjs)
+ *   BENCH_DURATION_S=12 BENCH_CONNECTIONS=64 BENCH_WORKERS=2 to change the load.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
+import pg from 'pg';
+import testing from '@trust-broker/testing';
+
+const { createTestDatabase, createTestRedisPrefix, getFreePort, waitForHttp, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 12);
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const WORKERS = process.env.BENCH_WORKERS ?? String(availableParallelism());
+const EXTRA_ISSUERS = Number(process.env.BENCH_EXTRA_ISSUERS ?? 9999);
+/** Upper bound of the request rate we expect, to size the single-use assertions. */
+const MAX_RATE = Number(process.env.BENCH_MAX_RATE ?? 4000);
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const IDP = 'https://idp.bench.example';
+const RESOURCE = 'https://api.bench.example';
+const CLIENT_ID = 'bench-client';
+
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------- processes ----------
+
+/** VmRSS in MB of `pid` and of its children (the cluster workers). */
+function rssOfTree(pid) {
+  const pids = [pid];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids.map((p) => {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      return { pid: p, mb: match ? Number(match[1]) / 1024 : 0 };
+    } catch {
+      return { pid: p, mb: 0 };
+    }
+  });
+}
+
+function migrate(app, env) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js'), 'migrate'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`${app} migrate exited ${code}: ${output}`))));
+  });
+}
+
+async function startService(app, env, port) {
+  const proc = startNodeProcess(join(ROOT, 'apps', app, 'dist', 'main.js'), env);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 120_000);
+  } catch (error) {
+    await proc.stop();
+    throw new Error(`${app} did not become ready: ${error.message}\n${proc.output()}`);
+  }
+  return proc;
+}
+
+// ---------- keys and assertions ----------
+
+async function es256KeyPair(kid) {
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' };
+  return { publicKey, privateKey, publicJwk, privateJwk };
+}
+
+function signAssertion(key, claims) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ ...claims, jti: randomUUID() })
+    .setProtectedHeader({ alg: 'ES256', kid: key.publicJwk.kid, typ: 'JWT' })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 280)
+    .sign(key.privateKey);
+}
+
+const grantAssertion = (keys, audience, iss = IDP) => signAssertion(keys.idp, { iss, sub: `user-${randomBytes(3).toString('hex')}`, aud: audience });
+const clientAssertion = (keys, audience) => signAssertion(keys.client, { iss: CLIENT_ID, sub: CLIENT_ID, aud: audience });
+
+const form = (params) => new URLSearchParams(params).toString();
+
+/** Request bodies of one workload, each with fresh single-use assertions. */
+async function makeBodies(kind, count, keys, audience) {
+  const bodies = new Array(count);
+  for (let i = 0; i < count; i += 1) {
+    const params = {};
+    if (kind === 'a' || kind === 'c') Object.assign(params, { grant_type: JWT_BEARER, assertion: await grantAssertion(keys, audience) });
+    if (kind === 'b') params.grant_type = 'client_credentials';
+    if (kind === 'b' || kind === 'c') Object.assign(params, { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(keys, audience) });
+    params.scope = 'read';
+    bodies[i] = form(params);
+  }
+  return bodies;
+}
+
+// ---------- load ----------
+
+/** autocannon over `bodies`, each sent once; a short warm-up first, on its own bodies. */
+async function drive(url, bodies, durationS) {
+  let next = 0;
+  let exhausted = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: durationS,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        setupRequest: (request) => {
+          if (next >= bodies.length) exhausted += 1;
+          request.body = bodies[next % bodies.length];
+          next += 1;
+          return request;
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors + result.timeouts,
+    exhausted,
+  };
+}
+
+/** Samples token-service RSS and the audit queue while `work` runs. */
+async function withSampling(tokenProc, auditQueue, work) {
+  const samples = { rssSumPeak: 0, rssPerProcessPeak: 0, processes: 0, queuePeak: 0 };
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      if (tokenProc) {
+        const tree = rssOfTree(tokenProc.child.pid);
+        samples.processes = tree.length;
+        samples.rssSumPeak = Math.max(samples.rssSumPeak, tree.reduce((s, p) => s + p.mb, 0));
+        samples.rssPerProcessPeak = Math.max(samples.rssPerProcessPeak, ...tree.map((p) => p.mb));
+      }
+      samples.queuePeak = Math.max(samples.queuePeak, await queueDepth(auditQueue));
+      await sleep(500);
+    }
+  })();
+  try {
+    const result = await work();
+    return { ...result, ...samples };
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
+
+async function queueDepth(queue) {
+  const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+  return counts.waiting + counts.active + counts.delayed + counts.prioritized;
+}
+
+async function runWorkload(label, kind, target, keys, tokenProc, auditQueue) {
+  const count = Math.ceil(MAX_RATE * (DURATION_S + 1));
+  const warmCount = Math.ceil(MAX_RATE * (WARMUP_S + 1));
+  log(`${label}: generating ${count + warmCount} request bodies`);
+  const warm = await makeBodies(kind, warmCount, keys, target.audience);
+  const bodies = await makeBodies(kind, count, keys, target.audience);
+  await drive(target.url, warm, WARMUP_S);
+  log(`${label}: ${DURATION_S} s at ${CONNECTIONS} connections`);
+  const result = await withSampling(tokenProc, auditQueue, () => drive(target.url, bodies, DURATION_S));
+  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}`);
+  return { label, ...result };
+}
+
+// ---------- crypto limit ----------
+
+/** ES256 verify + sign pairs per second on this core, for `durationMs`. */
+async function cryptoLimit(durationMs = 2000) {
+  const key = await es256KeyPair('limit');
+  const token = await signAssertion(key, { iss: 'x', sub: 'y', aud: 'z' });
+  const timeLoop = async (op) => {
+    for (let i = 0; i < 200; i += 1) await op(); // warm-up
+    let n = 0;
+    const end = performance.now() + durationMs;
+    const start = performance.now();
+    while (performance.now() < end) {
+      await op();
+      n += 1;
+    }
+    return n / ((performance.now() - start) / 1000);
+  };
+  const joseVerify = await timeLoop(() => jwtVerify(token, key.publicKey));
+  const joseSign = await timeLoop(() => new SignJWT({ sub: 'y' }).setProtectedHeader({ alg: 'ES256' }).sign(key.privateKey));
+  const nodePrivate = createPrivateKey({ key: key.privateJwk, format: 'jwk' });
+  const nodePublic = createPublicKey({ key: key.publicJwk, format: 'jwk' });
+  const data = Buffer.from(token.slice(0, token.lastIndexOf('.')));
+  const signature = cryptoSign('sha256', data, { key: nodePrivate, dsaEncoding: 'ieee-p1363' });
+  const nodeVerify = await timeLoop(() => cryptoVerify('sha256', data, { key: nodePublic, dsaEncoding: 'ieee-p1363' }, signature));
+  const nodeSign = await timeLoop(() => cryptoSign('sha256', data, { key: nodePrivate, dsaEncoding: 'ieee-p1363' }));
+  return { joseVerify, joseSign, nodeVerify, nodeSign };
+}
+
+/** Requests per second that `verifies` + 1 sign per request allow on `cores` cores. */
+const limitFor = (verifyRate, signRate, verifies, cores) => cores / (verifies / verifyRate + 1 / signRate);
+
+// ---------- setup ----------
+
+async function admin(base, key, method, path, body) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function postToken(url, body) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  return { status: res.status, json: await res.json().catch(() => undefined) };
+}
+
+/** Copies the registered issuer `count` times under other `iss` values, keys included. */
+async function insertIssuers(databaseUrl, count) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO registry.issuers (issuer, display_name, status, expires_at, jwks, jwks_uri, discovery, allowed_algorithms, subjects,
+         condition, claim_mappings, allowed_scopes, audiences, max_assertion_lifetime_s, clock_skew_s, require_jti, require_client_auth,
+         allowed_client_ids, access_token_ttl_s)
+       SELECT 'https://idp-' || g || '.bench.example', 'bench issuer ' || g, status, expires_at, jwks, jwks_uri, discovery, allowed_algorithms, subjects,
+         condition, claim_mappings, allowed_scopes, audiences, max_assertion_lifetime_s, clock_skew_s, require_jti, require_client_auth,
+         allowed_client_ids, access_token_ttl_s
+       FROM registry.issuers i, generate_series(1, $2::int) g WHERE i.issuer = $1`,
+      [IDP, count],
+    );
+    await client.query(
+      `INSERT INTO registry.party_keys (party_type, party_id, keys, source, jwks_uri, fetched_at, next_refresh_at)
+       SELECT 'issuer', n.id::text, k.keys, k.source, k.jwks_uri, k.fetched_at, k.next_refresh_at
+       FROM registry.issuers n
+       JOIN registry.issuers o ON o.issuer = $1
+       JOIN registry.party_keys k ON k.party_type = 'issuer' AND k.party_id = o.id::text
+       WHERE n.issuer LIKE 'https://idp-%.bench.example'`,
+      [IDP],
+    );
+    await client.query('COMMIT');
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM registry.issuers');
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------- report ----------
+
+function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit }) {
+  const cores = availableParallelism();
+  const f0 = (n) => n.toFixed(0);
+  const lines = [];
+  lines.push('');
+  lines.push(`Token endpoint benchmark: ${cores} CPUs (${cpuModel}), Node ${process.version}, load generator on the same machine`);
+  lines.push(`autocannon ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per workload, token-service TOKEN_SERVICE_WORKERS=${WORKERS}`);
+  lines.push('');
+  lines.push('Crypto-bound limit (ES256, this run, one core):');
+  lines.push(`  jose 6 (WebCrypto)  verify ${f0(limits.joseVerify)}/s, sign ${f0(limits.joseSign)}/s -> verify+sign ${f0(limitFor(limits.joseVerify, limits.joseSign, 1, 1))}/s per core`);
+  lines.push(`  node:crypto         verify ${f0(limits.nodeVerify)}/s, sign ${f0(limits.nodeSign)}/s -> verify+sign ${f0(limitFor(limits.nodeVerify, limits.nodeSign, 1, 1))}/s per core`);
+  lines.push('');
+  const header = ['workload', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'RSS MB peak/proc (sum)', 'audit queue peak', 'x oidc-provider (b)', 'of jose limit', 'of node:crypto limit'];
+  const rows = [];
+  for (const r of [...results, oidc, tenK].filter(Boolean)) {
+    const verifies = r.kind === 'c' ? 2 : 1;
+    const ours = r.label !== oidc.label;
+    rows.push([
+      r.label,
+      f0(r.rps),
+      String(r.p50),
+      String(r.p99),
+      String(r.non2xx) + (r.exhausted ? ` (${r.exhausted} reused bodies)` : ''),
+      ours ? `${f0(r.rssPerProcessPeak)} (${f0(r.rssSumPeak)}, ${r.processes} proc)` : `${f0(r.rssPerProcessPeak)}`,
+      ours ? String(r.queuePeak) : '-',
+      ours ? `${(r.rps / oidc.rps).toFixed(2)}x` : '1.00x',
+      `${((100 * r.rps) / limitFor(limits.joseVerify, limits.joseSign, verifies, cores)).toFixed(0)}%`,
+      `${((100 * r.rps) / limitFor(limits.nodeVerify, limits.nodeSign, verifies, cores)).toFixed(0)}%`,
+    ]);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  lines.push(fmt(header));
+  lines.push(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) lines.push(fmt(row));
+  lines.push('');
+  lines.push(`Limits are for ${cores} cores (verifies + 1 sign per request: 1 verify for (a), (b); 2 for (c)); the load generator shares the cores.`);
+  if (tenK) lines.push(`(a) with ${tenK.issuers} trusted issuers vs one: ${((100 * tenK.rps) / oneIssuerA.rps).toFixed(1)}% of the throughput, p99 ${tenK.p99} vs ${oneIssuerA.p99} ms`);
+  lines.push(`Audit queue (waiting+active+delayed): peak ${audit.peak} during the run, ${audit.afterRun} right after the last workload, ${audit.drained === null ? 'not empty' : `empty ${audit.drained.toFixed(1)} s later`}; ${audit.failed} failed jobs`);
+  lines.push('');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+// ---------- main ----------
+
+async function main() {
+  const database = await createTestDatabase('bench');
+  const redisPrefix = createTestRedisPrefix('bench');
+  const ports = { token: await getFreePort(), registry: await getFreePort(), audit: await getFreePort(), oidc: await getFreePort() };
+  const brokerIssuer = `http://127.0.0.1:${ports.token}`;
+  const adminKey = randomBytes(24).toString('base64url');
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL: database.url,
+    REDIS_URL: redisPrefix.url,
+    REDIS_PREFIX: redisPrefix.prefix,
+    BROKER_ISSUER: brokerIssuer,
+    ADMIN_API_KEY: adminKey,
+    KEY_ENCRYPTION_KEY: randomKeyEncryptionKey(),
+    TOKEN_SERVICE_PORT: String(ports.token),
+    ISSUER_REGISTRY_PORT: String(ports.registry),
+    AUDIT_WORKER_PORT: String(ports.audit),
+    TOKEN_SERVICE_WORKERS: WORKERS,
+    LOG_LEVEL: 'warn',
+  };
+  const procs = {};
+  const redis = new Redis(redisPrefix.url, { maxRetriesPerRequest: null });
+  const auditQueue = new Queue('audit-events', { connection: redis, prefix: redisPrefix.prefix });
+  try {
+    log(`database ${database.name}, Redis prefix ${redisPrefix.prefix}`);
+    for (const app of ['issuer-registry', 'token-service', 'audit-worker']) await migrate(app, env);
+    procs.registry = await startService('issuer-registry', env, ports.registry);
+    procs.audit = await startService('audit-worker', env, ports.audit);
+    procs.token = await startService('token-service', env, ports.token);
+
+    const keys = { idp: await es256KeyPair('idp-1'), client: await es256KeyPair('client-1'), oidcSigning: await es256KeyPair('oidc-1') };
+    const registryUrl = `http://127.0.0.1:${ports.registry}`;
+    await admin(registryUrl, adminKey, 'POST', '/v1/issuers', {
+      issuer: IDP,
+      jwks: { keys: [keys.idp.publicJwk] },
+      allowed_algorithms: ['ES256'],
+      subjects: ['*'],
+      allowed_scopes: ['read'],
+      audiences: [RESOURCE],
+    });
+    await admin(registryUrl, adminKey, 'POST', '/v1/clients', {
+      client_id: CLIENT_ID,
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [keys.client.publicJwk] },
+      token_endpoint_auth_signing_alg: 'ES256',
+      grant_types: ['client_credentials', JWT_BEARER],
+      scope: 'read',
+    });
+    const ours = { url: `${brokerIssuer}/oauth2/token`, audience: brokerIssuer };
+    // Both registrations have reached the token service once (c) answers 200.
+    await eventually(async () => (await postToken(ours.url, (await makeBodies('c', 1, keys, brokerIssuer))[0])).status === 200, 30_000, 200);
+    const sample = await postToken(ours.url, (await makeBodies('a', 1, keys, brokerIssuer))[0]);
+    await jwtVerify(sample.json.access_token, (await import('jose')).createRemoteJWKSet(new URL(`${brokerIssuer}/.well-known/jwks.json`)), { issuer: brokerIssuer });
+
+    log('measuring the crypto limit');
+    const limits = await cryptoLimit();
+
+    const results = [];
+    results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue)) });
+    results.push({ kind: 'b', ...(await runWorkload('(b) client_credentials + private_key_jwt', 'b', ours, keys, procs.token, auditQueue)) });
+    results.push({ kind: 'c', ...(await runWorkload('(c) jwt-bearer + private_key_jwt', 'c', ours, keys, procs.token, auditQueue)) });
+
+    // The reference: oidc-provider doing (b), as its own process.
+    const oidcIssuer = `http://127.0.0.1:${ports.oidc}`;
+    procs.oidc = startNodeProcess(join(dirname(fileURLToPath(import.meta.url)), 'oidc-provider.server.mjs'), {
+      NODE_ENV: 'production',
+      OIDC_BENCH_CONFIG: JSON.stringify({ port: ports.oidc, issuer: oidcIssuer, clientId: CLIENT_ID, clientJwk: keys.client.publicJwk, signingJwk: keys.oidcSigning.privateJwk, resource: RESOURCE, scope: 'read' }),
+    });
+    await eventually(async () => procs.oidc.output().includes('listening'), 30_000);
+    const theirs = { url: `${oidcIssuer}/token`, audience: oidcIssuer };
+    const check = await postToken(theirs.url, (await makeBodies('b', 1, keys, oidcIssuer))[0]);
+    if (check.status !== 200) throw new Error(`oidc-provider answered ${check.status} ${JSON.stringify(check.json)}\n${procs.oidc.output()}`);
+    const claims = (await jwtVerify(check.json.access_token, keys.oidcSigning.publicKey)).payload;
+    log(`oidc-provider access token: JWT ES256, aud ${claims.aud}, scope ${claims.scope}`);
+    const oidcRun = await runWorkload('oidc-provider (b)', 'b', theirs, keys, procs.oidc, auditQueue);
+    const oidc = { kind: 'b', ...oidcRun };
+    await procs.oidc.stop();
+    delete procs.oidc;
+
+    const afterRun = await queueDepth(auditQueue);
+    const drainStart = Date.now();
+    let drained = null;
+    try {
+      await eventually(async () => (await queueDepth(auditQueue)) === 0, 60_000, 100);
+      drained = (Date.now() - drainStart) / 1000;
+    } catch {
+      // reported as not empty
+    }
+
+    let tenK;
+    if (EXTRA_ISSUERS > 0) {
+      log(`inserting ${EXTRA_ISSUERS} more trusted issuers`);
+      const issuers = await insertIssuers(database.url, EXTRA_ISSUERS);
+      await procs.token.stop(30_000);
+      procs.token = await startService('token-service', env, ports.token);
+      const far = await grantAssertion(keys, brokerIssuer, `https://idp-${EXTRA_ISSUERS}.bench.example`);
+      await eventually(async () => (await postToken(ours.url, form({ grant_type: JWT_BEARER, assertion: far }))).status === 200, 60_000, 500);
+      const run = await runWorkload(`(a) with ${issuers} issuers`, 'a', ours, keys, procs.token, auditQueue);
+      tenK = { kind: 'a', issuers, ...run };
+    }
+
+    const counts = await auditQueue.getJobCounts('completed', 'failed');
+    const audit = {
+      peak: Math.max(...[...results, tenK].filter(Boolean).map((r) => r.queuePeak)),
+      afterRun,
+      drained,
+      completed: counts.completed,
+      failed: counts.failed,
+    };
+    printReport({ cpuModel: cpus()[0]?.model ?? 'unknown CPU', limits, results, oidc, tenK, oneIssuerA: results[0], audit });
+  } finally {
+    for (const proc of Object.values(procs)) await proc.stop(30_000).catch(() => undefined);
+    await auditQueue.close().catch(() => undefined);
+    redis.disconnect();
+    await redisPrefix.clear().catch(() => undefined);
+    await database.drop().catch(() => undefined);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+  process.exitCode = 1;
+});
