@@ -73,7 +73,7 @@ function runMigrations(app, env) {
   }
 }
 
-function readyBanner(apps, env, secretsFile, flags) {
+function readyBanner(apps, env, secretsFile) {
   const lines = [
     '',
     '================ Trust Broker is ready ================',
@@ -81,7 +81,7 @@ function readyBanner(apps, env, secretsFile, flags) {
     `  token endpoint   ${env.BROKER_ISSUER}/oauth2/token`,
     `  admin key        ${env.ADMIN_API_KEY}`,
     `                   (kept in ${secretsFile}${env.ADMIN_API_KEY_FROM_ENV ? '; here from ADMIN_API_KEY' : ''})`,
-    `  outbound fetches to private networks: ${flags.demo ? 'allowed (--demo / TB_DEMO=1)' : 'refused (npm start -- --demo allows them for the demo)'}`,
+    `  outbound fetches to private networks: ${env.OUTBOUND_ALLOW_PRIVATE_NETWORKS === 'true' ? 'allowed (for local demos and tests only)' : 'refused (npm start -- --demo allows them for the demo)'}`,
     '  try: npm run demo          Ctrl-C stops everything',
     '=======================================================',
     '',
@@ -191,12 +191,12 @@ async function main() {
       broker_issuer: env.BROKER_ISSUER,
       registry_url: apps.find((app) => app.name === 'issuer-registry').url,
       audit_url: apps.find((app) => app.name === 'audit-worker').url,
-      allow_private_networks: flags.demo,
+      allow_private_networks: env.OUTBOUND_ALLOW_PRIVATE_NETWORKS === 'true',
       pid: process.pid,
     };
     writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     cleanups.unshift(async () => rmSync(stateFile, { force: true }));
-    readyBanner(apps, { ...env, ADMIN_API_KEY_FROM_ENV: process.env.ADMIN_API_KEY ? '1' : '' }, secretsFile.startsWith(`${ROOT}/`) ? relative(ROOT, secretsFile) : secretsFile, flags);
+    readyBanner(apps, { ...env, ADMIN_API_KEY_FROM_ENV: process.env.ADMIN_API_KEY ? '1' : '' }, secretsFile.startsWith(`${ROOT}/`) ? relative(ROOT, secretsFile) : secretsFile);
   } catch (error) {
     await stopAll();
     throw error;
