@@ -4,7 +4,7 @@
  */
 import { eventually } from '@trust-broker/testing';
 import { makeEvent } from './fixtures';
-import { WorkerHarness, readMetric } from './worker-harness';
+import { ADMIN_KEY, WorkerHarness, readMetric } from './worker-harness';
 
 jest.setTimeout(240_000);
 
@@ -104,10 +104,13 @@ describe('malformed payloads', () => {
       { jobId: 'bad-not-object', data: 'just a string' },
       { jobId: 'bad-date', data: makeEvent({ occurred_at: secretLooking }) },
     ];
-    const good = Array.from({ length: 5 }, () => makeEvent());
+    // Valid but long: 1,000 random CJK characters are 3,000 bytes, over the btree row limit.
+    const cjk = () => Array.from({ length: 1000 }, () => String.fromCharCode(0x4e00 + Math.floor(Math.random() * 0x5000))).join('');
+    const long = makeEvent({ issuer: cjk(), subject: cjk() });
+    const good = [...Array.from({ length: 5 }, () => makeEvent()), long];
     await harness.enqueueRaw(malformed);
     await harness.enqueue(good);
-    await eventually(async () => (await harness.queue.getFailedCount()) === malformed.length && (await harness.storedCounts()).rows === 5, 60_000, 100);
+    await eventually(async () => (await harness.queue.getFailedCount()) === malformed.length && (await harness.storedCounts()).rows === 6, 60_000, 100);
     const failed = await harness.queue.getFailed(0, 100);
     expect(failed.map((job) => job.id).sort()).toEqual(malformed.map((m) => m.jobId).sort());
     for (const job of failed) {
@@ -117,7 +120,11 @@ describe('malformed payloads', () => {
     }
     expect(await readMetric(worker, 'audit_events_malformed_total')).toBe(malformed.length);
     expect(worker.process.output()).not.toContain('SECRET');
-    expect(await harness.verify(worker)).toEqual({ ...INTACT, checked: 5 });
+    expect(await harness.verify(worker)).toEqual({ ...INTACT, checked: 6 });
+    for (const filter of [`issuer=${encodeURIComponent(long.issuer!)}`, `subject=${encodeURIComponent(long.subject!)}`]) {
+      const response = await fetch(`${worker.url}/v1/audit/events?${filter}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(((await response.json()) as { items: Array<{ id: string }> }).items.map((item) => item.id)).toEqual([long.id]);
+    }
     // Nothing else was retried or is waiting.
     expect(await harness.queue.getJobCounts('wait', 'delayed', 'active')).toEqual({ wait: 0, delayed: 0, active: 0 });
   });

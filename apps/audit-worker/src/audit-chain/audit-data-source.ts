@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@trust-broker/service-kit';
 import { CreateAuditSchema1764300000000 } from '../migrations/1764300000000-create-audit-schema';
+import { HashIndexesForLongValues1764300000001 } from '../migrations/1764300000001-hash-indexes-for-long-values';
 
 export const AUDIT_SCHEMA = 'audit';
 
@@ -8,7 +9,7 @@ export function createAuditDataSource(databaseUrl: string, poolSize = 6): DataSo
   return createDataSource({
     url: databaseUrl,
     schema: AUDIT_SCHEMA,
-    migrations: [CreateAuditSchema1764300000000],
+    migrations: [CreateAuditSchema1764300000000, HashIndexesForLongValues1764300000001],
     poolSize,
     applicationName: 'audit-worker',
   });

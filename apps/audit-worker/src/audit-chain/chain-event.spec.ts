@@ -28,6 +28,7 @@ describe('toChainEvent', () => {
     ['a NUL character', { ...valid, subject: 'a\u0000b' }],
     ['a NUL character inside details', { ...valid, details: { k: 'a\u0000' } }],
     ['a bad jti_hash', { ...valid, jti_hash: 'xyz' }],
+    ['details nested too deep', { ...valid, details: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)) }],
   ])('refuses %s, naming the field but never its value', (_, payload) => {
     let error: unknown;
     try {
@@ -38,6 +39,11 @@ describe('toChainEvent', () => {
     expect(error).toBeInstanceOf(MalformedAuditEventError);
     expect((error as Error).message).not.toContain('eyJ');
   });
+});
+
+it('accepts details nested up to the limit', () => {
+  const details = JSON.parse('{"a":'.repeat(31) + '1' + '}'.repeat(31));
+  expect(toChainEvent({ ...valid, details }).details).toEqual(details);
 });
 
 describe('the chain hash', () => {

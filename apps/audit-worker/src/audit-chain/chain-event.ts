@@ -20,6 +20,22 @@ export class MalformedAuditEventError extends Error {
   }
 }
 
+/** Deep enough for any before/after record; shallow enough for every JSON parser on the way. */
+export const MAX_DETAILS_DEPTH = 32;
+
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_DETAILS_DEPTH) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** Validates and normalises a queue payload; throws MalformedAuditEventError. */
 export function toChainEvent(payload: unknown): AuditEvent {
   const result = AuditEventSchema.safeParse(payload);
@@ -29,6 +45,9 @@ export function toChainEvent(payload: unknown): AuditEvent {
   const event = result.data;
   const occurredAt = new Date(event.occurred_at);
   if (Number.isNaN(occurredAt.getTime())) throw new MalformedAuditEventError(['occurred_at: invalid_date']);
+  if (event.details !== null && nestingDepth(event.details) > MAX_DETAILS_DEPTH) {
+    throw new MalformedAuditEventError([`details: nested deeper than ${MAX_DETAILS_DEPTH} levels`]);
+  }
   const normalised: AuditEvent = { ...event, id: event.id.toLowerCase(), occurred_at: occurredAt.toISOString() };
   // Postgres text and jsonb cannot hold U+0000; such an event could never be stored.
   if (JSON.stringify(normalised).includes('\\u0000')) throw new MalformedAuditEventError(['(event): nul_character']);

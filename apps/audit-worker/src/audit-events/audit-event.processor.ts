@@ -11,7 +11,7 @@ import { QUEUES } from '@trust-broker/contracts';
 import { createRedis } from '@trust-broker/service-kit';
 import { MalformedAuditEventError, prepareEvent, toChainEvent } from '../audit-chain/chain-event';
 import { auditMetrics } from './audit-metrics';
-import type { EventBatcher } from './event-batcher';
+import { EventRejectedError, type EventBatcher } from './event-batcher';
 
 export interface AuditConsumerOptions {
   redisUrl: string;
@@ -55,7 +55,12 @@ export class AuditEventProcessor {
       this.logger.warn(`audit job ${job.id} failed without retry: ${error.message}`);
       throw new UnrecoverableError(error.message);
     }
-    await this.batcher.add(prepareEvent(event));
+    try {
+      await this.batcher.add(prepareEvent(event));
+    } catch (error) {
+      if (error instanceof EventRejectedError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
   }
 
   /** Stops taking jobs and lets the active ones finish (their batch gets written). */

@@ -21,13 +21,14 @@ function whereClause(filters: EventFilters, params: unknown[]): string[] {
   const conditions: string[] = [];
   const add = (sql: string, value: unknown) => {
     params.push(value);
-    conditions.push(sql.replace('?', `$${params.length}`));
+    conditions.push(sql.replaceAll('?', `$${params.length}`));
   };
   if (filters.type !== undefined) add('type = ?', filters.type);
   if (filters.outcome !== undefined) add('outcome = ?', filters.outcome);
-  if (filters.issuer !== undefined) add('issuer = ?', filters.issuer);
+  // The MD5 comparison lets the index on md5(issuer) serve (see the migration); the second one decides.
+  if (filters.issuer !== undefined) add('md5(issuer) = md5(?::text) AND issuer = ?', filters.issuer);
   if (filters.client_id !== undefined) add('client_id = ?', filters.client_id);
-  if (filters.subject !== undefined) add('subject = ?', filters.subject);
+  if (filters.subject !== undefined) add('md5(subject) = md5(?::text) AND subject = ?', filters.subject);
   if (filters.since !== undefined) add('occurred_at >= ?', filters.since.toISOString());
   if (filters.until !== undefined) add('occurred_at <= ?', filters.until.toISOString());
   return conditions;

@@ -5,6 +5,7 @@ export const auditMetrics = {
   eventsWritten: new Counter({ name: 'audit_events_written_total', help: 'Audit events appended to the chain' }),
   duplicates: new Counter({ name: 'audit_events_duplicate_total', help: 'Redelivered audit events that were already stored' }),
   malformed: new Counter({ name: 'audit_events_malformed_total', help: 'Audit jobs failed without retry because their payload is malformed' }),
+  rejected: new Counter({ name: 'audit_events_rejected_total', help: 'Valid audit events that Postgres refused for their content (failed without retry)' }),
   writeFailures: new Counter({ name: 'audit_batch_write_failures_total', help: 'Batch writes that failed and were retried' }),
   checkpoints: new Counter({ name: 'audit_checkpoints_total', help: 'Signed checkpoints written by this worker' }),
   writeSeconds: new Histogram({

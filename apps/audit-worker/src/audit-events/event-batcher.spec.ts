@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from '@trust-broker/testing';
 import { prepareEvent, toChainEvent, type PreparedEvent } from '../audit-chain/chain-event';
 import type { AppendResult } from '../audit-chain/chain-writer';
-import { BatcherStoppedError, EventBatcher } from './event-batcher';
+import { BatcherStoppedError, EventBatcher, EventRejectedError, refusedForContent } from './event-batcher';
 
 const event = () => prepareEvent(toChainEvent({ id: randomUUID(), type: 'token', occurred_at: '2026-01-01T00:00:00Z', outcome: 'success' }));
 const ok = (events: PreparedEvent[]): AppendResult => ({ written: events.length, duplicates: 0, headSeq: 0, checkpointed: false });
@@ -66,5 +66,38 @@ describe('EventBatcher', () => {
     await batcher.stop();
     await expect(pending).rejects.toThrow('down');
     await expect(batcher.add(event())).rejects.toBeInstanceOf(BatcherStoppedError);
+  });
+});
+
+describe('an event that Postgres refuses for its content', () => {
+  it.each([
+    [{ code: '54000' }, '54000'],
+    [{ code: '22021' }, '22021'],
+    [{ code: '23505' }, undefined],
+    [{ code: '57P01' }, undefined],
+    [{ code: '08006' }, undefined],
+    [{ code: 'ECONNREFUSED' }, undefined],
+    [new Error('timeout'), undefined],
+  ])('%j is refused for content: %s', (error, expected) => {
+    expect(refusedForContent(error)).toBe(expected);
+  });
+
+  it('fails alone: the rest of its batch is written', async () => {
+    const culprit = event();
+    const written: string[] = [];
+    const batcher = new EventBatcher(
+      async (events) => {
+        if (events.some((e) => e === culprit)) throw Object.assign(new Error('index row size exceeds maximum'), { code: '54000' });
+        written.push(...events.map((e) => e.event.id));
+        return ok(events);
+      },
+      { batchSize: 5, waitMs: 1, retryMaxMs: 10 },
+    );
+    const others = Array.from({ length: 4 }, () => event());
+    const results = await Promise.allSettled([...others, culprit].map((e) => batcher.add(e)));
+    expect(results.slice(0, 4).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(results[4]).toMatchObject({ status: 'rejected', reason: expect.any(EventRejectedError) });
+    expect((results[4] as PromiseRejectedResult).reason.message).toBe('audit event refused by Postgres (SQLSTATE 54000)');
+    expect(written.sort()).toEqual(others.map((e) => e.event.id).sort());
   });
 });

@@ -26,6 +26,28 @@ export class BatcherStoppedError extends Error {
   readonly code = 'batcher_stopped';
 }
 
+/** Postgres refused this one event for what it holds (not because it is unreachable): retrying cannot help. */
+export class EventRejectedError extends Error {
+  readonly code = 'audit_event_rejected';
+  constructor(readonly sqlState: string) {
+    // The SQLSTATE only: a database message may quote the value.
+    super(`audit event refused by Postgres (SQLSTATE ${sqlState})`);
+    this.name = 'EventRejectedError';
+  }
+}
+
+/**
+ * Whether a write error says something about the data (SQLSTATE classes 22 data exception
+ * and 54 program limit, such as an oversized index row) rather than about the database
+ * being unreachable, overloaded or restarting (everything else is retried; so is class 23,
+ * which under the chain lock would mean a chain head out of step, not a bad event).
+ */
+export function refusedForContent(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  return ['22', '54'].includes(code.slice(0, 2)) ? code : undefined;
+}
+
 export class EventBatcher {
   private readonly logger = new Logger('EventBatcher');
   private pending: Pending[] = [];
@@ -81,6 +103,17 @@ export class EventBatcher {
     });
   }
 
+  /** One event spoiled the batch: write the events one by one so only the culprit fails. */
+  private async isolateRefused(batch: Pending[], sqlState: string): Promise<void> {
+    if (batch.length === 1) {
+      auditMetrics.rejected.inc();
+      this.logger.warn(`an audit event was refused by Postgres (SQLSTATE ${sqlState}); its job fails without retry`);
+      batch[0]!.reject(new EventRejectedError(sqlState));
+      return;
+    }
+    for (const item of batch) await this.writeWithRetry([item]);
+  }
+
   private async writeWithRetry(batch: Pending[]): Promise<void> {
     let delayMs = 100;
     for (let attempt = 1; ; attempt += 1) {
@@ -95,6 +128,11 @@ export class EventBatcher {
         return;
       } catch (error) {
         auditMetrics.writeFailures.inc();
+        const sqlState = refusedForContent(error);
+        if (sqlState !== undefined) {
+          await this.isolateRefused(batch, sqlState);
+          return;
+        }
         // The cause is a database error: it names no event content.
         this.logger.warn(`writing ${batch.length} audit events failed (attempt ${attempt}): ${(error as Error).message}`);
         if (this.stopped) {
