@@ -55,11 +55,12 @@ async function main(): Promise<void> {
     batchSize: config.batchSize,
     waitMs: config.batchWaitMs,
     retryMaxMs: config.dbRetryMaxMs,
+    maxInFlight: config.writesInFlight,
   });
   const processor = new AuditEventProcessor(batcher, {
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
-    batchSize: config.batchSize,
+    concurrency: config.batchSize * (config.writesInFlight + 1),
     lockDurationMs: config.lockDurationMs,
     stalledIntervalMs: config.stalledIntervalMs,
   });

@@ -2,8 +2,8 @@
  * The BullMQ consumer of the audit queue. Each job's payload is validated on arrival
  * (malformed: failed at once with UnrecoverableError, kept in the failed set, counted);
  * a valid event joins the current batch and the job completes only once that batch is
- * committed. Concurrency is twice the batch size, so one batch fills while the previous
- * one is written.
+ * committed. Concurrency is (writes in flight + 1) batches, so a batch fills while the
+ * others are being written.
  */
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -16,7 +16,8 @@ import { EventRejectedError, type EventBatcher } from './event-batcher';
 export interface AuditConsumerOptions {
   redisUrl: string;
   redisPrefix: string;
-  batchSize: number;
+  /** Jobs held at once: enough to fill a batch while the others are being written. */
+  concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
 }
@@ -36,7 +37,7 @@ export class AuditEventProcessor {
     this.worker = new Worker(QUEUES.audit, (job) => this.process(job), {
       connection: this.connection,
       prefix: this.options.redisPrefix,
-      concurrency: this.options.batchSize * 2,
+      concurrency: this.options.concurrency,
       lockDuration: this.options.lockDurationMs,
       stalledInterval: this.options.stalledIntervalMs,
       // A job held by a killed worker comes back; it must never be failed for that.

@@ -18,7 +18,7 @@ describe('EventBatcher', () => {
         if (batches.length === 1) await gate;
         return ok(events);
       },
-      { batchSize: 3, waitMs: 60_000, retryMaxMs: 10 },
+      { batchSize: 3, waitMs: 60_000, retryMaxMs: 10, maxInFlight: 1 },
     );
     let settled = 0;
     const adds = Array.from({ length: 7 }, () => batcher.add(event()).then(() => (settled += 1)));
@@ -32,9 +32,26 @@ describe('EventBatcher', () => {
     expect(batches).toEqual([3, 3, 1]);
   });
 
+  it('keeps up to maxInFlight writes going at once, never more', async () => {
+    let running = 0;
+    let most = 0;
+    const batcher = new EventBatcher(
+      async (events) => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running -= 1;
+        return ok(events);
+      },
+      { batchSize: 2, waitMs: 1, retryMaxMs: 10, maxInFlight: 2 },
+    );
+    await Promise.all(Array.from({ length: 12 }, () => batcher.add(event())));
+    expect(most).toBe(2);
+  });
+
   it('writes a partial batch after waitMs', async () => {
     const batches: number[] = [];
-    const batcher = new EventBatcher(async (events) => (batches.push(events.length), ok(events)), { batchSize: 100, waitMs: 20, retryMaxMs: 10 });
+    const batcher = new EventBatcher(async (events) => (batches.push(events.length), ok(events)), { batchSize: 100, waitMs: 20, retryMaxMs: 10, maxInFlight: 2 });
     await Promise.all([batcher.add(event()), batcher.add(event())]);
     expect(batches).toEqual([2]);
   });
@@ -47,7 +64,7 @@ describe('EventBatcher', () => {
         if (attempts < 4) throw new Error('connect ECONNREFUSED');
         return ok(events);
       },
-      { batchSize: 10, waitMs: 1, retryMaxMs: 20 },
+      { batchSize: 10, waitMs: 1, retryMaxMs: 20, maxInFlight: 2 },
     );
     await batcher.add(event());
     expect(attempts).toBe(4);
@@ -58,7 +75,7 @@ describe('EventBatcher', () => {
       async () => {
         throw new Error('down');
       },
-      { batchSize: 10, waitMs: 1, retryMaxMs: 20 },
+      { batchSize: 10, waitMs: 1, retryMaxMs: 20, maxInFlight: 2 },
     );
     const pending = batcher.add(event());
     pending.catch(() => undefined);
@@ -91,7 +108,7 @@ describe('an event that Postgres refuses for its content', () => {
         written.push(...events.map((e) => e.event.id));
         return ok(events);
       },
-      { batchSize: 5, waitMs: 1, retryMaxMs: 10 },
+      { batchSize: 5, waitMs: 1, retryMaxMs: 10, maxInFlight: 2 },
     );
     const others = Array.from({ length: 4 }, () => event());
     const results = await Promise.allSettled([...others, culprit].map((e) => batcher.add(e)));

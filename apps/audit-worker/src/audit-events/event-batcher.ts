@@ -1,6 +1,6 @@
 /**
  * Collects events from concurrently running jobs into batches: a batch is written when
- * it is full or when the first event in it has waited `waitMs`. Each job's promise
+ * it is full or when the first event in it has waited `waitMs` (two writes may be in flight). Each job's promise
  * resolves only after its batch committed, so nothing is acknowledged before it is
  * stored. While Postgres cannot be reached the batch is retried with backoff (the jobs
  * stay active and locked; no attempt of theirs is used up).
@@ -20,6 +20,11 @@ export interface BatcherOptions {
   batchSize: number;
   waitMs: number;
   retryMaxMs: number;
+  /**
+   * Batches written at once. They take turns on the chain lock, but the next one is already
+   * sent and waiting in Postgres when the previous commits, which hides the round trips.
+   */
+  maxInFlight: number;
 }
 
 export class BatcherStoppedError extends Error {
@@ -52,7 +57,7 @@ export class EventBatcher {
   private readonly logger = new Logger('EventBatcher');
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> | undefined;
+  private readonly writes = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -74,14 +79,14 @@ export class EventBatcher {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.writing || this.pending.length > 0) {
-      if (!this.writing) this.startWrite();
-      await this.writing;
+    while (this.writes.size > 0 || this.pending.length > 0) {
+      while (this.pending.length > 0 && this.writes.size < this.options.maxInFlight) this.startWrite();
+      await Promise.all(this.writes);
     }
   }
 
   private schedule(): void {
-    if (this.writing) return; // the running write picks the rest up when it ends
+    if (this.writes.size >= this.options.maxInFlight) return; // a finishing write picks the rest up
     if (this.pending.length >= this.options.batchSize) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
@@ -95,12 +100,13 @@ export class EventBatcher {
   }
 
   private startWrite(): void {
-    if (this.writing || this.pending.length === 0) return;
+    if (this.writes.size >= this.options.maxInFlight || this.pending.length === 0) return;
     const batch = this.pending.splice(0, this.options.batchSize);
-    this.writing = this.writeWithRetry(batch).finally(() => {
-      this.writing = undefined;
+    const write: Promise<void> = this.writeWithRetry(batch).finally(() => {
+      this.writes.delete(write);
       if (this.pending.length > 0) this.schedule();
     });
+    this.writes.add(write);
   }
 
   /** One event spoiled the batch: write the events one by one so only the culprit fails. */

@@ -37,6 +37,11 @@ function benchEvent(i: number): AuditEventInput {
   };
 }
 
+async function workerCpuSeconds(port: number): Promise<number> {
+  const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+  return Number(/^process_cpu_seconds_total (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+}
+
 async function main(): Promise<void> {
   const db = await createTestDatabase('bench');
   const redisPrefix = createTestRedisPrefix('bench');
@@ -68,10 +73,12 @@ async function main(): Promise<void> {
       await queue.addBulk(jobs);
     }
     const enqueuedMs = Number(process.hrtime.bigint() - enqueueStarted) / 1e6;
+    const cpuBefore = await workerCpuSeconds(port);
     const started = process.hrtime.bigint();
     await queue.resume();
     await eventually(async () => (await head()) >= TOTAL, 600_000, 50);
     const drainedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const workerCpuMs = ((await workerCpuSeconds(port)) - cpuBefore) * 1000;
 
     const verifyStarted = process.hrtime.bigint();
     const verify = await fetch(`http://127.0.0.1:${port}/v1/audit/verify`, {
@@ -89,6 +96,7 @@ async function main(): Promise<void> {
     console.log(`enqueued (addBulk):   ${enqueuedMs.toFixed(0)} ms, queue paused`);
     console.log(`drained after resume: ${drainedMs.toFixed(0)} ms`);
     console.log(`sustained throughput: ${Math.round((TOTAL / drainedMs) * 1000)} events/s (queue -> Postgres, hash-chained)`);
+    console.log(`worker CPU:           ${workerCpuMs.toFixed(0)} ms (${((workerCpuMs * 1000) / TOTAL).toFixed(0)} µs per event, ${((workerCpuMs / drainedMs) * 100).toFixed(0)}% of one core)`);
     console.log(`batches written:      ${batches} (mean ${(TOTAL / batches).toFixed(0)} events, ${(writeMs / batches).toFixed(1)} ms each; ${writeMs.toFixed(0)} ms in Postgres transactions)`);
     console.log(`checkpoints signed:   ${checkpoints}`);
     console.log(`verify:               ${JSON.stringify(verify)} in ${verifyMs.toFixed(0)} ms (${Math.round((TOTAL / verifyMs) * 1000)} rows/s)`);

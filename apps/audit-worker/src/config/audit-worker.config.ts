@@ -31,6 +31,8 @@ const schema = z
     AUDIT_SIGNING_KEY: optionalText.refine((v) => v === undefined || parseEd25519PrivateKey(v) !== undefined, 'must be an Ed25519 private key (PKCS#8 PEM)'),
     /** Most events written in one transaction (and most jobs held at once). */
     AUDIT_BATCH_SIZE: positiveInt(250, 5000),
+    /** Batches written at once (they take turns on the chain lock; the next waits in Postgres). */
+    AUDIT_WRITES_IN_FLIGHT: positiveInt(2, 8),
     /** How long a partial batch waits for more events before it is written. */
     AUDIT_BATCH_WAIT_MS: positiveInt(5, 10_000),
     /** A signed checkpoint after this many events ... */
@@ -65,6 +67,7 @@ export interface AuditWorkerConfig {
   signingKey?: KeyObject;
   batchSize: number;
   batchWaitMs: number;
+  writesInFlight: number;
   checkpointEvery: number;
   checkpointIntervalMs: number;
   retentionDays?: number;
@@ -110,6 +113,7 @@ export function loadAuditWorkerConfig(env: Record<string, string | undefined> = 
     signingKey: parsed.AUDIT_SIGNING_KEY === undefined ? undefined : parseEd25519PrivateKey(parsed.AUDIT_SIGNING_KEY),
     batchSize: parsed.AUDIT_BATCH_SIZE,
     batchWaitMs: parsed.AUDIT_BATCH_WAIT_MS,
+    writesInFlight: parsed.AUDIT_WRITES_IN_FLIGHT,
     checkpointEvery: parsed.AUDIT_CHECKPOINT_EVERY,
     checkpointIntervalMs: parsed.AUDIT_CHECKPOINT_INTERVAL_S * 1000,
     retentionDays: parsed.AUDIT_RETENTION_DAYS,
