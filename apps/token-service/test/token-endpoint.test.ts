@@ -611,6 +611,28 @@ describe('trust changes', () => {
       server.close();
     }
   });
+
+  it('accepts a rotated client key (jwks_uri) without an admin call (unknown kid → registry refresh)', async () => {
+    const { createServer } = await import('node:http');
+    let served = await generatePartyKey('ES256', 'client-rotating-1');
+    let jwks = jwksOf(served);
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
+      response.end(JSON.stringify(jwks));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const client = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `http://127.0.0.1:${port}/jwks.json` });
+      const assertionFor = (key: PartyKey) => signAssertion(key, clientClaims(client.client_id));
+      await eventually(async () => (await clientCredentialsWithAssertion(await assertionFor(served))).status === 200, 15_000, 200);
+      served = await generatePartyKey('ES256', 'client-rotating-2');
+      jwks = jwksOf(served);
+      await eventually(async () => (await clientCredentialsWithAssertion(await assertionFor(served))).status === 200, 15_000, 200);
+    } finally {
+      server.close();
+    }
+  });
 });
 
 describe('trust changes of clients and expiry', () => {
