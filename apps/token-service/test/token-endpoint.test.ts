@@ -546,6 +546,16 @@ describe('audit events', () => {
     });
     expect(success!.jti_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(failures[0]).toMatchObject({ outcome: 'failure', reason: 'jti_replayed', error: 'invalid_grant', actor: 'anonymous', issuer: OPEN_ISS });
+
+    const wrongSecretId = `req-${randomUUID()}`;
+    await postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_id: postClient.client_id, client_secret: 'wrong' }, { 'x-request-id': wrongSecretId });
+    const [wrongSecret] = await eventually(async () => {
+      const found = await audit.byRequestId(wrongSecretId);
+      return found.length > 0 ? found : undefined;
+    });
+    // The claimed client is named; the actor is not, as it did not authenticate.
+    expect(wrongSecret).toMatchObject({ outcome: 'failure', reason: 'secret_mismatch', error: 'invalid_client', client_id: postClient.client_id, actor: 'anonymous' });
+    expect(JSON.stringify(wrongSecret)).not.toContain(postClient.client_secret!);
     const everything = JSON.stringify(await audit.events());
     for (const secret of [assertion, clientAssertion, ok.body.access_token as string]) {
       expect(everything).not.toContain(secret.split('.')[2]);

@@ -36,7 +36,10 @@ import type { TokenHttpRequest, TokenResponseBody } from './token-request.types'
 /** One request's identifiers, filled in step by step for its audit event. */
 interface TokenAudit extends GrantAuditFields {
   grantType?: string;
+  /** The authenticated client (also the actor). */
   clientId?: string;
+  /** The `client_id` parameter as sent, for failures before or during authentication. */
+  claimedClientId?: string;
   clientKid?: string;
   tokenJti?: string;
 }
@@ -79,6 +82,7 @@ export class TokenEndpointService {
 
   private async issue(request: TokenHttpRequest, audit: TokenAudit): Promise<TokenResponseBody> {
     const parameters = readFormParameters(request.body, request.contentType);
+    if (parameters.client_id !== undefined) audit.claimedClientId = parameters.client_id;
     const grantType = requireSupportedGrantType(parameters, audit);
     const client = await this.clientAuthenticator.authenticate({
       endpoint: 'token',
@@ -141,7 +145,7 @@ export class TokenEndpointService {
       error: failure ? failure.code : null,
       actor: audit.clientId !== undefined ? clip(`client:${audit.clientId}`, 256) : 'anonymous',
       issuer: audit.issuer !== undefined ? clip(audit.issuer, 2048) : null,
-      client_id: audit.clientId !== undefined ? clip(audit.clientId, 256) : null,
+      client_id: audit.clientId !== undefined ? clip(audit.clientId, 256) : audit.claimedClientId !== undefined ? clip(audit.claimedClientId, 256) : null,
       subject: audit.subject !== undefined ? clip(audit.subject, 1024) : null,
       kid: audit.kid !== undefined ? clip(audit.kid, 256) : null,
       client_kid: audit.clientKid !== undefined ? clip(audit.clientKid, 256) : null,
