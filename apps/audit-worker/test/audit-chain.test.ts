@@ -112,6 +112,14 @@ describe('appending to the chain', () => {
     }
   });
 
+  it('verifies intact while appends run', async () => {
+    const appends = Promise.all(Array.from({ length: 10 }, () => chain.writer.append(events(20))));
+    const reports = await Promise.all([chain.verifier.verify(), chain.verifier.verify(), chain.verifier.verify()]);
+    await appends;
+    for (const report of reports) expect(report).toMatchObject({ intact: true, broken_at: null, reason: null });
+    expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 711, broken_at: null, reason: null });
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE while the trigger is on', async () => {
     await expect(chain.sql(`UPDATE audit.events SET subject = 'x' WHERE seq = 1`)).rejects.toThrow(/append-only/);
     await expect(chain.sql(`DELETE FROM audit.events WHERE seq = 1`)).rejects.toThrow(/append-only/);

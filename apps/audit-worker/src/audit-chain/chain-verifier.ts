@@ -47,12 +47,32 @@ export class ChainVerifier {
     private readonly trustedKeys: () => Promise<Map<string, { key: KeyObject }>>,
   ) {}
 
+  /** One REPEATABLE READ snapshot for the whole walk: appends and pruning meanwhile do not disturb it. */
   async verify(): Promise<VerifyReport> {
     const keys = await this.trustedKeys();
-    const checkpoints: CheckpointRow[] = await this.dataSource.query(
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction('REPEATABLE READ');
+      const report = await this.walk(keys, (sql, params) => runner.query(sql, params));
+      await runner.commitTransaction();
+      return report;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async walk(
+    keys: Map<string, { key: KeyObject }>,
+    query: (sql: string, params?: unknown[]) => Promise<never[]>,
+  ): Promise<VerifyReport> {
+    const checkpoints: CheckpointRow[] = await query(
       `SELECT seq, hash, created_at, kid, signature FROM audit.checkpoints ORDER BY seq`,
     );
-    const headRows: { seq: string }[] = await this.dataSource.query(`SELECT seq FROM audit.chain_head WHERE id = 1`);
+    const headRows: { seq: string }[] = await query(`SELECT seq FROM audit.chain_head WHERE id = 1`);
     const bySeq = new Map(checkpoints.map((checkpoint) => [Number(checkpoint.seq), checkpoint]));
     const isSigned = (checkpoint: CheckpointRow) => {
       const key = keys.get(checkpoint.kid)?.key;
@@ -67,7 +87,7 @@ export class ChainVerifier {
     };
     const broken = (checked: number, at: number, reason: BreakReason): VerifyReport => ({ intact: false, checked, broken_at: at, reason });
 
-    const first: { seq: string }[] = await this.dataSource.query(`SELECT seq FROM audit.events ORDER BY seq LIMIT 1`);
+    const first: { seq: string }[] = await query(`SELECT seq FROM audit.events ORDER BY seq LIMIT 1`);
     let expectedSeq = 1;
     let prevHash = GENESIS_HASH;
     if (first.length > 0 && Number(first[0]!.seq) > 1) {
@@ -86,7 +106,7 @@ export class ChainVerifier {
     let checked = 0;
     let lastSeq = expectedSeq - 1;
     for (;;) {
-      const rows: EventRow[] = await this.dataSource.query(SELECT_PAGE, [lastSeq]);
+      const rows: EventRow[] = await query(SELECT_PAGE, [lastSeq]);
       if (rows.length === 0) break;
       for (const row of rows) {
         const seq = Number(row.seq);
