@@ -92,7 +92,20 @@ export function toApiError(exception: unknown): ApiError | undefined {
   if (typeof exception === 'object' && exception !== null && 'statusCode' in exception) {
     return fromFastifyError(exception as { statusCode?: number; code?: string; message?: string });
   }
-  return undefined;
+  return fromUnstorableText(exception);
+}
+
+/**
+ * Postgres refuses text it cannot store (a NUL byte, an invalid sequence): SQLSTATE 22021
+ * or 22P05. That text came from the request, so it is the caller's 400, not our 500.
+ */
+const UNSTORABLE_TEXT_CODES = new Set(['22021', '22P05']);
+
+export function fromUnstorableText(exception: unknown): ApiError | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const { code, driverError } = exception as { code?: unknown; driverError?: { code?: unknown } };
+  if (!UNSTORABLE_TEXT_CODES.has(String(code ?? driverError?.code))) return undefined;
+  return new ApiError(400, 'invalid_request', 'the request holds characters that cannot be stored (e.g. a NUL byte)', 'unstorable_text');
 }
 
 export function sendApiError(reply: ReplyLike, error: ApiError): void {

@@ -1,0 +1,18 @@
+import { toApiError } from './errors';
+
+describe('toApiError', () => {
+  it.each([
+    ['a pg error for a NUL byte (22021)', { code: '22021', message: 'invalid byte sequence for encoding "UTF8": 0x00' }],
+    ['a TypeORM QueryFailedError wrapping it', { driverError: { code: '22021' } }],
+    ['an untranslatable character (22P05)', { code: '22P05' }],
+  ])('answers %s as 400 invalid_request', (_label, error) => {
+    expect(toApiError(Object.assign(new Error('query failed'), error))).toMatchObject({ status: 400, error: 'invalid_request', reason: 'unstorable_text' });
+  });
+
+  it.each([
+    ['another database error', { code: '23505' }],
+    ['a plain error', {}],
+  ])('leaves %s to the generic 500', (_label, error) => {
+    expect(toApiError(Object.assign(new Error('boom'), error))).toBeUndefined();
+  });
+});
