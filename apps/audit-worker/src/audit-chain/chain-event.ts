@@ -60,15 +60,19 @@ export function canonicalEvent(event: AuditEvent): string {
   return text;
 }
 
-/** An event ready to append: its canonical form and its JSON, computed before the chain lock is taken. */
+/**
+ * An event ready to append, encoded once as it arrives: `item` is its entry in the batch
+ * that audit.append_events() takes, `{"canonical": <the text to hash>, "event": <the event>}`.
+ */
 export interface PreparedEvent {
   event: AuditEvent;
   canonical: string;
-  json: string;
+  item: string;
 }
 
 export function prepareEvent(event: AuditEvent): PreparedEvent {
-  return { event, canonical: canonicalEvent(event), json: JSON.stringify(event) };
+  const canonical = canonicalEvent(event);
+  return { event, canonical, item: `{"canonical":${JSON.stringify(canonical)},"event":${JSON.stringify(event)}}` };
 }
 
 export function chainHash(prevHash: string, canonical: string): string {
