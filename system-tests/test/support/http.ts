@@ -1,4 +1,5 @@
 /** POSTs to the token endpoint the way an OAuth client does. */
+import { request } from 'node:http';
 export interface TokenAnswer {
   status: number;
   body: Record<string, unknown>;
@@ -26,4 +27,33 @@ export async function postForm(url: string, parameters: Record<string, string> |
 export function basicAuthorization(clientId: string, secret: string): string {
   const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret)}`).toString('base64')}`;
+}
+
+/** POSTs a form from a given loopback source address (127.0.0.0/8 is all ours), for per-address limits. */
+export function postFormFrom(localAddress: string, url: string, parameters: Record<string, string>, headers: Record<string, string> = {}): Promise<TokenAnswer> {
+  const target = new URL(url);
+  const body = new URLSearchParams(parameters).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', localAddress, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
+          let parsed: Record<string, unknown>;
+          try {
+            parsed = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            parsed = { raw: text };
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, headers: responseHeaders });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -1,0 +1,120 @@
+/**
+ * Faults (SECURITY.md "Dependencies fail"): the whole system on a redis-server of the
+ * test's own (AOF), stopped under load and started again. Meanwhile the token endpoint
+ * answers 503 temporarily_unavailable; it recovers without a restart; no token is issued
+ * without its replay record and its audit event, and no audit event is lost.
+ */
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
+import { eventually } from '@trust-broker/testing';
+import { assertionClaims, JWT_BEARER_GRANT, signAssertion } from './support/assertions';
+import { postForm } from './support/http';
+import { registerPartner, untilPartnerTrusted, type Partner } from './support/parties';
+import { OwnRedisServer } from './support/redis-server';
+import { startSystem, type System } from './support/system';
+
+const BROKER = 'https://broker.example.com';
+const CONCURRENCY = 4;
+let redis: OwnRedisServer;
+let system: System;
+let partner: Partner;
+
+beforeAll(async () => {
+  redis = await OwnRedisServer.start();
+  system = await startSystem('redisfault', { redisUrl: redis.url, auditWorker: true, tokenEnv: { BROKER_ISSUER: BROKER } });
+  partner = await registerPartner(system.admin);
+  await untilPartnerTrusted(system.tokens[0]!.tokenEndpoint, BROKER, partner);
+});
+
+afterAll(async () => {
+  await system?.stop();
+  await redis?.destroy();
+});
+
+interface Exchange {
+  startedAt: number;
+  endedAt: number;
+  status: number;
+  error?: string;
+  jti: string;
+  assertion: string;
+  issued: boolean;
+}
+
+async function exchange(): Promise<Exchange> {
+  const claims = assertionClaims({ iss: partner.iss, sub: 'alice', aud: BROKER });
+  const assertion = await signAssertion(partner.key, claims);
+  const startedAt = Date.now();
+  const answer = await postForm(system.tokens[0]!.tokenEndpoint, { grant_type: JWT_BEARER_GRANT, assertion }).catch(() => ({ status: 0, body: {} as Record<string, unknown> }));
+  return { startedAt, endedAt: Date.now(), status: answer.status, error: answer.body.error as string | undefined, jti: String(claims.jti), assertion, issued: typeof answer.body.access_token === 'string' };
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+it('503 while Redis is down, recovery without restart, every token with its replay record and audit event', async () => {
+  const exchanges: Exchange[] = [];
+  let running = true;
+  const loops = Array.from({ length: CONCURRENCY }, async () => {
+    while (running) exchanges.push(await exchange());
+  });
+
+  await sleep(1500);
+  const stopping = Date.now();
+  await redis.stop();
+  const down = Date.now();
+  await sleep(3000);
+  const restarting = Date.now();
+  await redis.resume();
+  const up = Date.now();
+  const firstAfter = await eventually(async () => exchanges.find((e) => e.startedAt >= up && e.status === 200), 20_000, 20);
+  await sleep(1000);
+  running = false;
+  await Promise.all(loops);
+
+  const before = exchanges.filter((e) => e.endedAt < stopping);
+  const during = exchanges.filter((e) => e.startedAt >= down && e.endedAt <= restarting);
+  expect(before.filter((e) => e.status === 200).length).toBeGreaterThan(0);
+  expect(during.length).toBeGreaterThan(0);
+  expect(during.filter((e) => e.status !== 503 || e.error !== 'temporarily_unavailable' || e.issued)).toEqual([]);
+  const recoveryMs = firstAfter.endedAt - up;
+  console.log(`${exchanges.length} exchanges; ${during.length} while Redis was down, all 503; first token ${recoveryMs} ms after Redis was back`);
+  expect(recoveryMs).toBeLessThan(5000);
+  // Anything else is 200 or 503: no 500, no other error.
+  expect(exchanges.filter((e) => e.status !== 200 && e.status !== 503)).toEqual([]);
+
+  // Every issued token left its replay record (it survived the restart: AOF).
+  const issued = exchanges.filter((e) => e.issued);
+  for (const e of issued.slice(0, 50)) {
+    const again = await postForm(system.tokens[0]!.tokenEndpoint, { grant_type: JWT_BEARER_GRANT, assertion: e.assertion });
+    expect({ status: again.status, error: again.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
+  }
+
+  // Every issued token has exactly one success event; none was lost, none doubled.
+  const db = new Client({ connectionString: system.database.url });
+  await db.connect();
+  try {
+    const issuedHashes = new Set(issued.map((e) => sha256(e.jti)));
+    const rows = await eventually(async () => {
+      const result = await db.query<{ jti_hash: string; n: string }>(
+        `SELECT jti_hash, count(*) AS n FROM audit.events WHERE type = 'token' AND outcome = 'success' GROUP BY jti_hash`,
+      );
+      const hashes = new Set(result.rows.map((row) => row.jti_hash));
+      return [...issuedHashes].every((hash) => hashes.has(hash)) ? result.rows : undefined;
+    }, 60_000, 500);
+    expect(rows.filter((row) => Number(row.n) !== 1)).toEqual([]);
+    // The success events are exactly the issued tokens (+ the one that proved the partner trusted).
+    expect(rows.length).toBeGreaterThanOrEqual(issuedHashes.size);
+    expect(rows.length).toBeLessThanOrEqual(issuedHashes.size + 1);
+    // Every replay refused above is audited too.
+    const replays = await eventually(async () => {
+      const result = await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit.events WHERE type = 'token' AND outcome = 'failure' AND reason = 'jti_replayed'`);
+      return Number(result.rows[0]!.n) >= Math.min(50, issued.length) ? Number(result.rows[0]!.n) : undefined;
+    }, 60_000, 500);
+    expect(replays).toBe(Math.min(50, issued.length));
+  } finally {
+    await db.end();
+  }
+  const verify = (await (await fetch(`${system.audit!.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${system.adminApiKey}` } })).json()) as { intact: boolean };
+  expect(verify.intact).toBe(true);
+});
