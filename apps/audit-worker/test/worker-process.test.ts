@@ -2,13 +2,15 @@
  * The built worker as a real process: killed in the middle of its work, run as two
  * replicas, fed malformed payloads. Real Postgres, Redis and BullMQ throughout.
  */
-import { eventually } from '@trust-broker/testing';
+import { join } from 'node:path';
+import { eventually, startNodeProcess } from '@trust-broker/testing';
 import { makeEvent } from './fixtures';
 import { ADMIN_KEY, WorkerHarness, readMetric } from './worker-harness';
 
 jest.setTimeout(240_000);
 
 const INTACT = { intact: true, broken_at: null, reason: null };
+const MAIN = join(__dirname, '..', 'dist', 'main.js');
 
 describe('a worker killed with SIGKILL in the middle of a batch', () => {
   let harness: WorkerHarness;
@@ -83,6 +85,40 @@ describe('two worker replicas on one queue', () => {
     const keys = await harness.pg.query(`SELECT count(*)::int AS n FROM audit.signing_keys`);
     expect(keys.rows[0].n).toBe(1);
     expect(await harness.verify(a!)).toEqual({ ...INTACT, checked: 4000 });
+  });
+});
+
+describe('the process', () => {
+  let harness: WorkerHarness;
+  beforeAll(async () => {
+    harness = await WorkerHarness.create('process');
+  });
+  afterAll(async () => harness.close());
+
+  it('"migrate" migrates and exits; a bad setting stops it naming the variable', async () => {
+    const migrate = startNodeProcess(MAIN, { DATABASE_URL: harness.db.url, KEY_ENCRYPTION_KEY: harness.keyEncryptionKey }, ['migrate']);
+    await new Promise((resolve) => migrate.child.once('exit', resolve));
+    expect(migrate.child.exitCode).toBe(0);
+    expect(migrate.output()).toContain('migrations applied: CreateAuditSchema1764300000000');
+    const { rows } = await harness.pg.query(`SELECT count(*)::int AS n FROM audit.migrations`);
+    expect(rows[0].n).toBeGreaterThanOrEqual(3);
+
+    const bad = startNodeProcess(MAIN, { DATABASE_URL: harness.db.url, AUDIT_BATCH_SIZE: 'lots', NODE_ENV: 'production', ADMIN_API_KEY: '' });
+    await new Promise((resolve) => bad.child.once('exit', resolve));
+    expect(bad.child.exitCode).toBe(2);
+    expect(bad.output()).toMatch(/AUDIT_BATCH_SIZE/);
+    expect(bad.output()).toMatch(/ADMIN_API_KEY: required in production/);
+  });
+
+  it('signs a checkpoint after AUDIT_CHECKPOINT_INTERVAL_S when the head moved', async () => {
+    await harness.startWorker({ AUDIT_CHECKPOINT_EVERY: '100000', AUDIT_CHECKPOINT_INTERVAL_S: '1' });
+    await harness.enqueue(Array.from({ length: 3 }, () => makeEvent()));
+    await eventually(async () => (await harness.storedCounts()).rows === 3, 60_000, 100);
+    const checkpoint = await eventually(async () => {
+      const { rows } = await harness.pg.query(`SELECT max(seq)::int AS seq FROM audit.checkpoints`);
+      return rows[0].seq === 3 ? rows[0] : undefined;
+    }, 30_000, 200);
+    expect(checkpoint).toEqual({ seq: 3 });
   });
 });
 

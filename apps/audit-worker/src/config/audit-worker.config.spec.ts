@@ -52,6 +52,7 @@ describe('audit-worker config', () => {
 
   it.each([
     [{ NODE_ENV: 'production' }, ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY']],
+    [{ NODE_ENV: 'production', AUDIT_BATCH_SIZE: '0', KEY_ENCRYPTION_KEY: KEK }, ['ADMIN_API_KEY', 'AUDIT_BATCH_SIZE']],
     [{ ADMIN_API_KEY: 'short' }, ['ADMIN_API_KEY']],
     [{ KEY_ENCRYPTION_KEY: 'dG9vLXNob3J0' }, ['KEY_ENCRYPTION_KEY']],
     [{ AUDIT_SIGNING_KEY: 'not a key' }, ['AUDIT_SIGNING_KEY']],

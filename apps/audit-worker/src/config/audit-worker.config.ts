@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { commonEnvShape, loadConfig, portFromEnv } from '@trust-broker/service-kit';
+import { ConfigError, commonEnvShape, loadConfig, portFromEnv } from '@trust-broker/service-kit';
 import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
 
 const positiveInt = (defaultValue: number, max: number) => z.coerce.number().int().min(1).max(max).default(defaultValue);
@@ -46,12 +46,6 @@ const schema = z
     AUDIT_STALLED_INTERVAL_MS: positiveInt(30_000, 600_000),
     /** Longest pause between write attempts while Postgres cannot be reached. */
     AUDIT_DB_RETRY_MAX_MS: positiveInt(5000, 60_000),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    for (const variable of ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY'] as const) {
-      if (env[variable] === undefined) ctx.addIssue({ code: 'custom', path: [variable], message: 'required in production' });
-    }
   });
 
 export interface AuditWorkerConfig {
@@ -89,7 +83,20 @@ export function parseEd25519PrivateKey(pem: string): KeyObject | undefined {
 
 /** Parses the environment; throws a ConfigError naming every bad variable. */
 export function loadAuditWorkerConfig(env: Record<string, string | undefined> = process.env): AuditWorkerConfig {
-  const parsed = loadConfig(schema, env);
+  // Checked beside the schema (not as a refinement, which zod skips once a field is bad), so
+  // every problem is listed at once.
+  const production = env.NODE_ENV === 'production';
+  const missingInProduction = ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY']
+    .filter((variable) => production && !env[variable]?.trim())
+    .map((variable) => `${variable}: required in production`);
+  let parsed: z.infer<typeof schema>;
+  try {
+    parsed = loadConfig(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...missingInProduction]);
+    throw error;
+  }
+  if (missingInProduction.length > 0) throw new ConfigError(missingInProduction);
   const generated: AuditWorkerConfig['generated'] = {};
   let adminApiKey = parsed.ADMIN_API_KEY;
   if (adminApiKey === undefined) {
