@@ -3,11 +3,13 @@
  * advisory lock) → HTTP. `node dist/main.js migrate` only migrates and exits.
  */
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { ConfigError, createDataSource, createHttpApp, ensureDatabaseExists, listen, runMigrationsWithLock } from '@trust-broker/service-kit';
 import { AppModule } from './app.module';
 import { loadTokenServiceConfig, type TokenServiceConfig } from './config/token-service.config';
 import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from './migrations';
 import { auditRejectedTokenRequests } from './token-endpoint/rejected-token-request.audit';
+import { superviseWorkers } from './workers/worker-supervisor';
 
 /** CONTRACT.md: a body over 1,048,576 bytes is 413. */
 const BODY_LIMIT_BYTES = 1_048_576;
@@ -40,6 +42,12 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'migrate') {
     console.log(`token-service: migrations applied: ${applied.length > 0 ? applied.join(', ') : 'none pending'}`);
     await dataSource.destroy();
+    return;
+  }
+  if (cluster.isPrimary && config.workers > 1) {
+    // Migrated above; each worker runs main() again (its migrations then find nothing to do).
+    await dataSource.destroy();
+    superviseWorkers(config.workers);
     return;
   }
 

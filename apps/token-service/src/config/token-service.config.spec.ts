@@ -14,9 +14,14 @@ describe('loadTokenServiceConfig', () => {
       clientAssertionAudienceCompat: false,
       trustReloadIntervalMs: 30_000,
       keyRefreshWaitMs: 2000,
+      workers: 1,
       warnings: [],
     });
     expect(config.keyEncryptionKey.equals(Buffer.from(kek, 'base64'))).toBe(true);
+  });
+
+  it('reads TOKEN_SERVICE_WORKERS', () => {
+    expect(loadTokenServiceConfig({ KEY_ENCRYPTION_KEY: kek, TOKEN_SERVICE_WORKERS: '4' }).workers).toBe(4);
   });
 
   it('generates a development key with a warning', () => {
@@ -41,6 +46,9 @@ describe('loadTokenServiceConfig', () => {
     ['a port out of range', { TOKEN_SERVICE_PORT: '70000' }, 'TOKEN_SERVICE_PORT'],
     ['a non-boolean compatibility flag', { CLIENT_ASSERTION_AUDIENCE_COMPAT: 'maybe' }, 'CLIENT_ASSERTION_AUDIENCE_COMPAT'],
     ['a zero reload interval', { TRUST_RELOAD_INTERVAL_S: '0' }, 'TRUST_RELOAD_INTERVAL_S'],
+    ['zero workers', { TOKEN_SERVICE_WORKERS: '0' }, 'TOKEN_SERVICE_WORKERS'],
+    ['a fractional worker count', { TOKEN_SERVICE_WORKERS: '1.5' }, 'TOKEN_SERVICE_WORKERS'],
+    ['a worker count that is not a number', { TOKEN_SERVICE_WORKERS: 'all' }, 'TOKEN_SERVICE_WORKERS'],
   ])('stops on %s, naming the variable', (_label, env, variable) => {
     let error: unknown;
     try {

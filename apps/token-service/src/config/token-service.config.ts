@@ -33,6 +33,12 @@ const envSchema = z
     TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGORITHMS).default('ES256'),
     /** Signing key rotation period (signing-keys/). */
     SIGNING_KEY_ROTATION_S: positiveInt(60, 365 * 24 * 3600, 7 * 24 * 3600),
+    /**
+     * Processes serving HTTP (workers/): 1 serves in the main process; N > 1 forks N
+     * cluster workers on one port. 1 by default: containers scale by replicas; set it to
+     * the number of cores on a host that runs one token-service.
+     */
+    TOKEN_SERVICE_WORKERS: positiveInt(1, 64, 1),
   });
 
 export interface TokenServiceConfig {
@@ -52,6 +58,8 @@ export interface TokenServiceConfig {
   keyRefreshWaitMs: number;
   signingAlgorithm: (typeof SIGNING_ALGORITHMS)[number];
   signingKeyRotationS: number;
+  /** `TOKEN_SERVICE_WORKERS`: HTTP processes (1: the main process serves). */
+  workers: number;
   /** Things main.ts prints at start (e.g. a generated development key). */
   warnings: string[];
 }
@@ -93,6 +101,7 @@ export function loadTokenServiceConfig(env: Record<string, string | undefined>):
     keyRefreshWaitMs: parsed.KEY_REFRESH_WAIT_MS,
     signingAlgorithm: parsed.TOKEN_SIGNING_ALG,
     signingKeyRotationS: parsed.SIGNING_KEY_ROTATION_S,
+    workers: parsed.TOKEN_SERVICE_WORKERS,
     warnings,
   };
 }
