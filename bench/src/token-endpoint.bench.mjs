@@ -14,7 +14,8 @@
  *  6. the table, ratios to oidc-provider and fractions of the crypto limit.
  *
  *   npm run bench -w @trust-broker/bench          (or: node bench/src/token-endpoint.bench.mjs)
- *   BENCH_DURATION_S=12 BENCH_CONNECTIONS=64 BENCH_WORKERS=2 to change the load.
+ *   BENCH_DURATION_S=12 BENCH_CONNECTIONS=64 BENCH_WORKERS=2 to change the load;
+ *   BENCH_EXTRA_ISSUERS=0 skips step 5.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -51,8 +52,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------- processes ----------
 
-/** VmRSS in MB of `pid` and of its children (the cluster workers). */
-function rssOfTree(pid) {
+/** `pid` and its children (the cluster workers). */
+function processTree(pid) {
   const pids = [pid];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -64,7 +65,12 @@ function rssOfTree(pid) {
       // the process ended while we looked
     }
   }
-  return pids.map((p) => {
+  return pids;
+}
+
+/** VmRSS in MB of `pid` and of its children. */
+function rssOfTree(pid) {
+  return processTree(pid).map((p) => {
     try {
       const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
       return { pid: p, mb: match ? Number(match[1]) / 1024 : 0 };
@@ -72,6 +78,55 @@ function rssOfTree(pid) {
       return { pid: p, mb: 0 };
     }
   });
+}
+
+/** CPU seconds (user + system) used so far by `pids`. */
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // ended
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** CPU seconds the whole machine spent busy (every process, teammates' too), from /proc/stat. */
+function machineBusySeconds() {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+/** Pids whose command name is `name` (e.g. redis-server), all of them. */
+function pidsNamed(name) {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Where the CPU went during `work`: cores used by each part of the system. */
+async function withCpuShares(parts, work) {
+  const before = Object.fromEntries(Object.entries(parts).map(([name, pids]) => [name, cpuSeconds(pids())]));
+  const machineBefore = machineBusySeconds();
+  const started = performance.now();
+  const result = await work();
+  const elapsed = (performance.now() - started) / 1000;
+  // Processes that ended meanwhile (postgres backends) drop out: never below zero.
+  const cpu = Object.fromEntries(Object.entries(parts).map(([name, pids]) => [name, Math.max(0, cpuSeconds(pids()) - before[name]) / elapsed]));
+  cpu.machine = (machineBusySeconds() - machineBefore) / elapsed;
+  return { ...result, cpu };
 }
 
 function migrate(app, env) {
@@ -84,8 +139,10 @@ function migrate(app, env) {
   });
 }
 
-async function startService(app, env, port) {
-  const proc = startNodeProcess(join(ROOT, 'apps', app, 'dist', 'main.js'), env);
+async function startService(app, env, port, nodeArgs = []) {
+  const script = join(ROOT, 'apps', app, 'dist', 'main.js');
+  // startNodeProcess runs `node <first> ...rest`, so node flags can go first.
+  const proc = nodeArgs.length > 0 ? startNodeProcess(nodeArgs[0], env, [...nodeArgs.slice(1), script]) : startNodeProcess(script, env);
   try {
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, 120_000);
   } catch (error) {
@@ -195,7 +252,7 @@ async function queueDepth(queue) {
   return counts.waiting + counts.active + counts.delayed + counts.prioritized;
 }
 
-async function runWorkload(label, kind, target, keys, tokenProc, auditQueue) {
+async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, parts) {
   const count = Math.ceil(MAX_RATE * (DURATION_S + 1));
   const warmCount = Math.ceil(MAX_RATE * (WARMUP_S + 1));
   log(`${label}: generating ${count + warmCount} request bodies`);
@@ -203,8 +260,9 @@ async function runWorkload(label, kind, target, keys, tokenProc, auditQueue) {
   const bodies = await makeBodies(kind, count, keys, target.audience);
   await drive(target.url, warm, WARMUP_S);
   log(`${label}: ${DURATION_S} s at ${CONNECTIONS} connections`);
-  const result = await withSampling(tokenProc, auditQueue, () => drive(target.url, bodies, DURATION_S));
-  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}`);
+  const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, () => drive(target.url, bodies, DURATION_S)));
+  const cpu = Object.entries(result.cpu).map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ');
+  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}; cores used: ${cpu}`);
   return { label, ...result };
 }
 
@@ -295,6 +353,8 @@ async function insertIssuers(databaseUrl, count) {
 function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit }) {
   const cores = availableParallelism();
   const f0 = (n) => n.toFixed(0);
+  // Requests per CPU-second of the server's own processes: the figure least moved by other load on the machine.
+  const perCore = (r) => r.rps / Math.max(r.cpu.server, 0.01);
   const lines = [];
   lines.push('');
   lines.push(`Token endpoint benchmark: ${cores} CPUs (${cpuModel}), Node ${process.version}, load generator on the same machine`);
@@ -304,7 +364,7 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit 
   lines.push(`  jose 6 (WebCrypto)  verify ${f0(limits.joseVerify)}/s, sign ${f0(limits.joseSign)}/s -> verify+sign ${f0(limitFor(limits.joseVerify, limits.joseSign, 1, 1))}/s per core`);
   lines.push(`  node:crypto         verify ${f0(limits.nodeVerify)}/s, sign ${f0(limits.nodeSign)}/s -> verify+sign ${f0(limitFor(limits.nodeVerify, limits.nodeSign, 1, 1))}/s per core`);
   lines.push('');
-  const header = ['workload', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'RSS MB peak/proc (sum)', 'audit queue peak', 'x oidc-provider (b)', 'of jose limit', 'of node:crypto limit'];
+  const header = ['workload', 'req/s', 'req per server CPU-s', 'p50 ms', 'p99 ms', 'non-2xx', 'RSS MB peak/proc (sum)', 'audit queue peak', 'x oidc-provider (b)', 'of jose limit', 'of node:crypto limit'];
   const rows = [];
   for (const r of [...results, oidc, tenK].filter(Boolean)) {
     const verifies = r.kind === 'c' ? 2 : 1;
@@ -312,6 +372,7 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit 
     rows.push([
       r.label,
       f0(r.rps),
+      `${f0(perCore(r))}${ours ? ` (${(perCore(r) / perCore(oidc)).toFixed(2)}x)` : ''}`,
       String(r.p50),
       String(r.p99),
       String(r.non2xx) + (r.exhausted ? ` (${r.exhausted} reused bodies)` : ''),
@@ -328,8 +389,24 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit 
   lines.push(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of rows) lines.push(fmt(row));
   lines.push('');
+  lines.push('Cores used during each workload (of the machine\'s; redis and postgres count every client, teammates\' too):');
+  const cpuNames = Object.keys(results[0].cpu);
+  const cpuRows = [...results, oidc, tenK].filter(Boolean).map((r) => [r.label, ...cpuNames.map((name) => r.cpu[name].toFixed(2))]);
+  const cpuHeader = ['workload', ...cpuNames];
+  const cpuWidths = cpuHeader.map((h, i) => Math.max(h.length, ...cpuRows.map((row) => row[i].length)));
+  const cpuFmt = (row) => `| ${row.map((cell, i) => cell.padEnd(cpuWidths[i])).join(' | ')} |`;
+  lines.push(cpuFmt(cpuHeader));
+  lines.push(`|${cpuWidths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of cpuRows) lines.push(cpuFmt(row));
+  lines.push('');
+  lines.push('req per server CPU-s: requests per second divided by the cores the server processes used (ratio to oidc-provider in brackets).');
   lines.push(`Limits are for ${cores} cores (verifies + 1 sign per request: 1 verify for (a), (b); 2 for (c)); the load generator shares the cores.`);
-  if (tenK) lines.push(`(a) with ${tenK.issuers} trusted issuers vs one: ${((100 * tenK.rps) / oneIssuerA.rps).toFixed(1)}% of the throughput, p99 ${tenK.p99} vs ${oneIssuerA.p99} ms`);
+  if (tenK) {
+    lines.push(
+      `(a) with ${tenK.issuers} trusted issuers vs one: ${((100 * tenK.rps) / oneIssuerA.rps).toFixed(1)}% of the throughput, ` +
+        `${((100 * perCore(tenK)) / perCore(oneIssuerA)).toFixed(1)}% of the requests per server CPU-second, p99 ${tenK.p99} vs ${oneIssuerA.p99} ms`,
+    );
+  }
   lines.push(`Audit queue (waiting+active+delayed): peak ${audit.peak} during the run, ${audit.afterRun} right after the last workload, ${audit.drained === null ? 'not empty' : `empty ${audit.drained.toFixed(1)} s later`}; ${audit.failed} failed jobs`);
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -357,6 +434,8 @@ async function main() {
     TOKEN_SERVICE_WORKERS: WORKERS,
     LOG_LEVEL: 'warn',
   };
+  // BENCH_TOKEN_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles token-service only.
+  const tokenNodeArgs = (process.env.BENCH_TOKEN_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const procs = {};
   const redis = new Redis(redisPrefix.url, { maxRetriesPerRequest: null });
   const auditQueue = new Queue('audit-events', { connection: redis, prefix: redisPrefix.prefix });
@@ -365,7 +444,7 @@ async function main() {
     for (const app of ['issuer-registry', 'token-service', 'audit-worker']) await migrate(app, env);
     procs.registry = await startService('issuer-registry', env, ports.registry);
     procs.audit = await startService('audit-worker', env, ports.audit);
-    procs.token = await startService('token-service', env, ports.token);
+    procs.token = await startService('token-service', env, ports.token, tokenNodeArgs);
 
     const keys = { idp: await es256KeyPair('idp-1'), client: await es256KeyPair('client-1'), oidcSigning: await es256KeyPair('oidc-1') };
     const registryUrl = `http://127.0.0.1:${ports.registry}`;
@@ -394,10 +473,20 @@ async function main() {
     log('measuring the crypto limit');
     const limits = await cryptoLimit();
 
+    const parts = (server) => ({
+      server: () => processTree(server().child.pid),
+      'audit-worker': () => processTree(procs.audit.child.pid),
+      'load generator': () => [process.pid],
+      redis: () => pidsNamed('redis-server'),
+      postgres: () => pidsNamed('postgres'),
+    });
+    const tokenParts = parts(() => procs.token);
     const results = [];
-    results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue)) });
-    results.push({ kind: 'b', ...(await runWorkload('(b) client_credentials + private_key_jwt', 'b', ours, keys, procs.token, auditQueue)) });
-    results.push({ kind: 'c', ...(await runWorkload('(c) jwt-bearer + private_key_jwt', 'c', ours, keys, procs.token, auditQueue)) });
+    results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue, tokenParts)) });
+    // BENCH_ONLY_A=1: workload (a) alone (for profiling), no table.
+    if (process.env.BENCH_ONLY_A === '1') return;
+    results.push({ kind: 'b', ...(await runWorkload('(b) client_credentials + private_key_jwt', 'b', ours, keys, procs.token, auditQueue, tokenParts)) });
+    results.push({ kind: 'c', ...(await runWorkload('(c) jwt-bearer + private_key_jwt', 'c', ours, keys, procs.token, auditQueue, tokenParts)) });
 
     // The reference: oidc-provider doing (b), as its own process.
     const oidcIssuer = `http://127.0.0.1:${ports.oidc}`;
@@ -411,7 +500,7 @@ async function main() {
     if (check.status !== 200) throw new Error(`oidc-provider answered ${check.status} ${JSON.stringify(check.json)}\n${procs.oidc.output()}`);
     const claims = (await jwtVerify(check.json.access_token, keys.oidcSigning.publicKey)).payload;
     log(`oidc-provider access token: JWT ES256, aud ${claims.aud}, scope ${claims.scope}`);
-    const oidcRun = await runWorkload('oidc-provider (b)', 'b', theirs, keys, procs.oidc, auditQueue);
+    const oidcRun = await runWorkload('oidc-provider (b)', 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc));
     const oidc = { kind: 'b', ...oidcRun };
     await procs.oidc.stop();
     delete procs.oidc;
@@ -431,10 +520,10 @@ async function main() {
       log(`inserting ${EXTRA_ISSUERS} more trusted issuers`);
       const issuers = await insertIssuers(database.url, EXTRA_ISSUERS);
       await procs.token.stop(30_000);
-      procs.token = await startService('token-service', env, ports.token);
+      procs.token = await startService('token-service', env, ports.token, tokenNodeArgs);
       const far = await grantAssertion(keys, brokerIssuer, `https://idp-${EXTRA_ISSUERS}.bench.example`);
       await eventually(async () => (await postToken(ours.url, form({ grant_type: JWT_BEARER, assertion: far }))).status === 200, 60_000, 500);
-      const run = await runWorkload(`(a) with ${issuers} issuers`, 'a', ours, keys, procs.token, auditQueue);
+      const run = await runWorkload(`(a) with ${issuers} issuers`, 'a', ours, keys, procs.token, auditQueue, tokenParts);
       tenK = { kind: 'a', issuers, ...run };
     }
 
