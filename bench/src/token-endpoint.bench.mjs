@@ -35,6 +35,7 @@ const { createTestDatabase, createTestRedisPrefix, getFreePort, waitForHttp, eve
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 12);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
+const FRESH_WARMUP_S = Number(process.env.BENCH_FRESH_WARMUP_S ?? 7);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const WORKERS = process.env.BENCH_WORKERS ?? String(availableParallelism());
 const EXTRA_ISSUERS = Number(process.env.BENCH_EXTRA_ISSUERS ?? 9999);
@@ -252,17 +253,20 @@ async function queueDepth(queue) {
   return counts.waiting + counts.active + counts.delayed + counts.prioritized;
 }
 
-async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, parts) {
+async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, parts, { fresh = false } = {}) {
+  // A process that just started is still compiling its hot path (V8 tiers up over
+  // thousands of requests) and growing its heap: the first workload on it warms up longer.
+  const warmupS = WARMUP_S + (fresh ? FRESH_WARMUP_S : 0);
   const count = Math.ceil(MAX_RATE * (DURATION_S + 1));
-  const warmCount = Math.ceil(MAX_RATE * (WARMUP_S + 1));
+  const warmCount = Math.ceil(MAX_RATE * (warmupS + 1));
   log(`${label}: generating ${count + warmCount} request bodies`);
   const warm = await makeBodies(kind, warmCount, keys, target.audience);
   const bodies = await makeBodies(kind, count, keys, target.audience);
-  await drive(target.url, warm, WARMUP_S);
+  await drive(target.url, warm, warmupS);
   log(`${label}: ${DURATION_S} s at ${CONNECTIONS} connections`);
   const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, () => drive(target.url, bodies, DURATION_S)));
   const cpu = Object.entries(result.cpu).map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ');
-  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}; cores used: ${cpu}`);
+  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}; RSS peak ${result.rssPerProcessPeak.toFixed(0)} MB per process; cores used: ${cpu}`);
   return { label, ...result };
 }
 
@@ -358,7 +362,8 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit 
   const lines = [];
   lines.push('');
   lines.push(`Token endpoint benchmark: ${cores} CPUs (${cpuModel}), Node ${process.version}, load generator on the same machine`);
-  lines.push(`autocannon ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per workload, token-service TOKEN_SERVICE_WORKERS=${WORKERS}`);
+  lines.push(`token-service NODE_OPTIONS: ${process.env.BENCH_TOKEN_HEAP_MB === '0' ? '(none)' : `--max-old-space-size=${process.env.BENCH_TOKEN_HEAP_MB ?? 128}`}`);
+  lines.push(`autocannon ${CONNECTIONS} connections, ${WARMUP_S} s warm-up (${WARMUP_S + FRESH_WARMUP_S} s on a fresh process) + ${DURATION_S} s per workload, token-service TOKEN_SERVICE_WORKERS=${WORKERS}`);
   lines.push('');
   lines.push('Crypto-bound limit (ES256, this run, one core):');
   lines.push(`  jose 6 (WebCrypto)  verify ${f0(limits.joseVerify)}/s, sign ${f0(limits.joseSign)}/s -> verify+sign ${f0(limitFor(limits.joseVerify, limits.joseSign, 1, 1))}/s per core`);
@@ -436,6 +441,11 @@ async function main() {
   };
   // BENCH_TOKEN_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles token-service only.
   const tokenNodeArgs = (process.env.BENCH_TOKEN_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // V8 lets the old space grow to a limit sized from the machine's memory, and garbage
+  // stays resident until then: the heap limit is what bounds token-service's RSS
+  // (bench/README.md). BENCH_TOKEN_HEAP_MB=0 leaves V8's default.
+  const heapMb = Number(process.env.BENCH_TOKEN_HEAP_MB ?? 128);
+  const tokenEnv = heapMb > 0 ? { ...env, NODE_OPTIONS: `--max-old-space-size=${heapMb}` } : env;
   const procs = {};
   const redis = new Redis(redisPrefix.url, { maxRetriesPerRequest: null });
   const auditQueue = new Queue('audit-events', { connection: redis, prefix: redisPrefix.prefix });
@@ -444,7 +454,7 @@ async function main() {
     for (const app of ['issuer-registry', 'token-service', 'audit-worker']) await migrate(app, env);
     procs.registry = await startService('issuer-registry', env, ports.registry);
     procs.audit = await startService('audit-worker', env, ports.audit);
-    procs.token = await startService('token-service', env, ports.token, tokenNodeArgs);
+    procs.token = await startService('token-service', tokenEnv, ports.token, tokenNodeArgs);
 
     const keys = { idp: await es256KeyPair('idp-1'), client: await es256KeyPair('client-1'), oidcSigning: await es256KeyPair('oidc-1') };
     const registryUrl = `http://127.0.0.1:${ports.registry}`;
@@ -482,7 +492,7 @@ async function main() {
     });
     const tokenParts = parts(() => procs.token);
     const results = [];
-    results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue, tokenParts)) });
+    results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true })) });
     // BENCH_ONLY_A=1: workload (a) alone (for profiling), no table.
     if (process.env.BENCH_ONLY_A === '1') return;
     results.push({ kind: 'b', ...(await runWorkload('(b) client_credentials + private_key_jwt', 'b', ours, keys, procs.token, auditQueue, tokenParts)) });
@@ -500,7 +510,7 @@ async function main() {
     if (check.status !== 200) throw new Error(`oidc-provider answered ${check.status} ${JSON.stringify(check.json)}\n${procs.oidc.output()}`);
     const claims = (await jwtVerify(check.json.access_token, keys.oidcSigning.publicKey)).payload;
     log(`oidc-provider access token: JWT ES256, aud ${claims.aud}, scope ${claims.scope}`);
-    const oidcRun = await runWorkload('oidc-provider (b)', 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc));
+    const oidcRun = await runWorkload('oidc-provider (b)', 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc), { fresh: true });
     const oidc = { kind: 'b', ...oidcRun };
     await procs.oidc.stop();
     delete procs.oidc;
@@ -520,10 +530,10 @@ async function main() {
       log(`inserting ${EXTRA_ISSUERS} more trusted issuers`);
       const issuers = await insertIssuers(database.url, EXTRA_ISSUERS);
       await procs.token.stop(30_000);
-      procs.token = await startService('token-service', env, ports.token, tokenNodeArgs);
+      procs.token = await startService('token-service', tokenEnv, ports.token, tokenNodeArgs);
       const far = await grantAssertion(keys, brokerIssuer, `https://idp-${EXTRA_ISSUERS}.bench.example`);
       await eventually(async () => (await postToken(ours.url, form({ grant_type: JWT_BEARER, assertion: far }))).status === 200, 60_000, 500);
-      const run = await runWorkload(`(a) with ${issuers} issuers`, 'a', ours, keys, procs.token, auditQueue, tokenParts);
+      const run = await runWorkload(`(a) with ${issuers} issuers`, 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true });
       tenK = { kind: 'a', issuers, ...run };
     }
 
