@@ -8,6 +8,7 @@ import type { TokenServiceConfig } from './config/token-service.config';
 import { DatabaseModule } from './database/database.module';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { IntrospectionModule } from './introspection/introspection.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
 import { RevocationModule } from './revocation/revocation.module';
 import { SigningKeysModule } from './signing-keys/signing-keys.module';
@@ -29,6 +30,7 @@ export class AppModule {
         AuditModule,
         ClientAuthModule,
         SigningKeysModule,
+        RateLimitModule,
         TokenEndpointModule,
         DiscoveryModule,
         IntrospectionModule,

@@ -39,6 +39,10 @@ const envSchema = z
      * the number of cores on a host that runs one token-service.
      */
     TOKEN_SERVICE_WORKERS: positiveInt(1, 64, 1),
+    /** Rate limits of POST /oauth2/token (rate-limit/): requests per window; 0 turns one off. Generous: floods only. */
+    RATE_LIMIT_WINDOW_S: positiveInt(1, 3600, 10),
+    RATE_LIMIT_PER_CLIENT: positiveInt(0, 10_000_000, 20_000),
+    RATE_LIMIT_PER_ADDRESS: positiveInt(0, 10_000_000, 50_000),
   });
 
 export interface TokenServiceConfig {
@@ -60,6 +64,8 @@ export interface TokenServiceConfig {
   signingKeyRotationS: number;
   /** `TOKEN_SERVICE_WORKERS`: HTTP processes (1: the main process serves). */
   workers: number;
+  /** `RATE_LIMIT_*`: token requests per window, per claimed client and per peer address (0: off). */
+  rateLimit: { windowS: number; perClient: number; perAddress: number };
   /** Things main.ts prints at start (e.g. a generated development key). */
   warnings: string[];
 }
@@ -102,6 +108,7 @@ export function loadTokenServiceConfig(env: Record<string, string | undefined>):
     signingAlgorithm: parsed.TOKEN_SIGNING_ALG,
     signingKeyRotationS: parsed.SIGNING_KEY_ROTATION_S,
     workers: parsed.TOKEN_SERVICE_WORKERS,
+    rateLimit: { windowS: parsed.RATE_LIMIT_WINDOW_S, perClient: parsed.RATE_LIMIT_PER_CLIENT, perAddress: parsed.RATE_LIMIT_PER_ADDRESS },
     warnings,
   };
 }

@@ -1,0 +1,76 @@
+/**
+ * Rate limits of the token endpoint, per claimed client and per peer address, before the
+ * pipeline spends any signature check. A refused request still makes its one audit event
+ * (CONTRACT.md: every token request). When Redis cannot count, the request goes on: the
+ * pipeline itself then answers 503, since it cannot check replay or audit either.
+ */
+import { randomUUID } from 'node:crypto';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditPublisher } from '../audit/audit-publisher.service';
+import { markTokenRequestAudited } from '../token-endpoint/rejected-token-request.audit';
+import { claimedClientId } from './claimed-client-id';
+import { RateLimitedError } from './rate-limit.errors';
+import { TokenRateLimiter, type RateLimitSubject } from './token-rate-limiter';
+import { RateLimitMetrics } from './rate-limit.metrics';
+
+const TOKEN_PATH = '/oauth2/token';
+
+interface TokenRequestLike {
+  method: string;
+  url: string;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  id: string;
+  ip: string;
+}
+
+@Injectable()
+export class TokenRateLimitGuard implements CanActivate {
+  private readonly logger = new Logger(TokenRateLimitGuard.name);
+  private readonly metrics = new RateLimitMetrics();
+
+  constructor(
+    @Inject(TokenRateLimiter) private readonly limiter: TokenRateLimiter,
+    @Inject(AuditPublisher) private readonly audit: AuditPublisher,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<TokenRequestLike>();
+    if (request.method !== 'POST' || request.url.split('?')[0] !== TOKEN_PATH) return true;
+    const authorization = request.headers.authorization;
+    const clientId = claimedClientId(request.body, Array.isArray(authorization) ? authorization[0] : authorization);
+    const subjects: RateLimitSubject[] = [{ scope: 'address', id: request.ip }];
+    if (clientId !== undefined) subjects.push({ scope: 'client', id: clientId });
+    let verdict;
+    try {
+      verdict = await this.limiter.consume(subjects);
+    } catch (error) {
+      this.metrics.unavailable();
+      this.logger.warn(`rate limit not counted: ${(error as Error).message}`);
+      return true;
+    }
+    if (!verdict.exceeded) return true;
+    this.metrics.refused(verdict.exceeded);
+    await this.auditRefusal(request, clientId);
+    throw new RateLimitedError(verdict.exceeded, verdict.retryAfterS);
+  }
+
+  private async auditRefusal(request: TokenRequestLike, clientId: string | undefined): Promise<void> {
+    markTokenRequestAudited(request);
+    await this.audit
+      .publish({
+        id: randomUUID(),
+        type: 'token',
+        occurred_at: new Date().toISOString(),
+        outcome: 'failure',
+        reason: 'rate_limited',
+        error: 'temporarily_unavailable',
+        actor: 'anonymous',
+        client_id: clientId?.slice(0, 256) ?? null,
+        request_id: String(request.id).slice(0, 128),
+        remote_addr: request.ip.slice(0, 64),
+      })
+      .catch((error: Error) => this.logger.warn(`audit event of a rate-limited request lost: ${error.message}`));
+  }
+}
