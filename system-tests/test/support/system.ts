@@ -43,10 +43,8 @@ export interface TokenService extends Service {
 export interface SystemOptions {
   /** A Redis URL of the test's own (default: the machine's Redis). */
   redisUrl?: string;
-  /** A database URL for token-service only (e.g. through a TCP proxy the test cuts). */
-  tokenDatabaseUrl?: string;
-  /** A database URL for audit-worker only. */
-  auditDatabaseUrl?: string;
+  /** Rewrites the database URL the services use (e.g. through a TCP proxy the test cuts); the test's own connections stay direct. */
+  databaseUrl?: (url: string) => string;
   registryEnv?: Record<string, string>;
   tokenEnv?: Record<string, string>;
   auditEnv?: Record<string, string>;
@@ -85,7 +83,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
   const redis = createTestRedisPrefix(label);
   const adminApiKey = randomBytes(32).toString('base64url');
   const sharedEnv: Record<string, string> = {
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
     REDIS_URL: options.redisUrl ?? redis.url,
     REDIS_PREFIX: redis.prefix,
     KEY_ENCRYPTION_KEY: randomKeyEncryptionKey(),
@@ -112,7 +110,6 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
       const issuer = `http://127.0.0.1:${port}`;
       const child = startNodeProcess(SCRIPTS.token, {
         ...sharedEnv,
-        ...(options.tokenDatabaseUrl ? { DATABASE_URL: options.tokenDatabaseUrl } : {}),
         TOKEN_SERVICE_PORT: String(port),
         BROKER_ISSUER: issuer,
         ...options.tokenEnv,
@@ -135,7 +132,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     if (options.auditWorker) {
       audit = await startService(
         SCRIPTS.audit,
-        { ...sharedEnv, ...(options.auditDatabaseUrl ? { DATABASE_URL: options.auditDatabaseUrl } : {}), AUDIT_DB_RETRY_MAX_MS: '1000', ...options.auditEnv },
+        { ...sharedEnv, AUDIT_DB_RETRY_MAX_MS: '1000', ...options.auditEnv },
         'AUDIT_WORKER_PORT',
         'audit-worker',
       );

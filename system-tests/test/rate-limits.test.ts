@@ -1,0 +1,79 @@
+/**
+ * Abuse (SECURITY.md "Rate limits"): the token endpoint counts requests per claimed client
+ * and per peer address across replicas (the counters live in Redis); over the limit it
+ * answers 429 with Retry-After and a JSON error, audited, before any signature check.
+ * Low limits here; the defaults are generous (token-service README).
+ */
+import { eventually } from '@trust-broker/testing';
+import { basicAuthorization, postFormFrom, type TokenAnswer } from './support/http';
+import { startSystem, type System } from './support/system';
+
+const PER_CLIENT = 5;
+const PER_ADDRESS = 12;
+const WINDOW_S = 600;
+let system: System;
+
+beforeAll(async () => {
+  system = await startSystem('ratelimit', {
+    tokenServices: 2,
+    auditWorker: true,
+    tokenEnv: { RATE_LIMIT_WINDOW_S: String(WINDOW_S), RATE_LIMIT_PER_CLIENT: String(PER_CLIENT), RATE_LIMIT_PER_ADDRESS: String(PER_ADDRESS) },
+  });
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+/** Alternates between the two replicas: the limit is one, shared. */
+function endpoint(i: number): string {
+  return system.tokens[i % 2]!.tokenEndpoint;
+}
+
+function expectRateLimited(answer: TokenAnswer) {
+  expect(answer.status).toBe(429);
+  expect(answer.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.stringMatching(/too many token requests/) });
+  const retryAfter = Number(answer.headers.get('retry-after'));
+  expect(Number.isInteger(retryAfter)).toBe(true);
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(WINDOW_S);
+  expect(answer.headers.get('cache-control')).toBe('no-store');
+}
+
+it('per client: the limit, then 429, on both replicas; another client from the same address goes on', async () => {
+  const from = '127.0.0.2';
+  const attempt = (i: number, clientId: string) => postFormFrom(from, endpoint(i), { grant_type: 'client_credentials' }, { authorization: basicAuthorization(clientId, 'wrong-secret') });
+  for (let i = 0; i < PER_CLIENT; i++) expect((await attempt(i, 'noisy-client')).status).toBe(401);
+  for (let i = 0; i < 2; i++) expectRateLimited(await attempt(i, 'noisy-client'));
+  // The same client claimed another way (client_id parameter) is the same counter.
+  expectRateLimited(await postFormFrom(from, endpoint(0), { grant_type: 'client_credentials', client_id: 'noisy-client', client_secret: 'x' }));
+  expect((await attempt(0, 'quiet-client')).status).toBe(401);
+});
+
+it('per address: the limit, then 429 for any client; another address goes on', async () => {
+  const from = '127.0.0.3';
+  const attempt = (i: number, address = from) => postFormFrom(address, endpoint(i), { grant_type: 'client_credentials', client_id: `client-${i}`, client_secret: 'x' });
+  for (let i = 0; i < PER_ADDRESS; i++) expect((await attempt(i)).status).toBe(401);
+  expectRateLimited(await attempt(PER_ADDRESS));
+  expectRateLimited(await postFormFrom(from, endpoint(1), { grant_type: 'client_credentials' }));
+  expect((await attempt(0, '127.0.0.4')).status).toBe(401);
+});
+
+it('every refusal is one failed token audit event with reason rate_limited, naming the claimed client', async () => {
+  const auth = { authorization: `Bearer ${system.adminApiKey}` };
+  const events = await eventually(async () => {
+    const response = await fetch(`${system.audit!.url}/v1/audit/events?type=token&outcome=failure&limit=100`, { headers: auth });
+    const { items } = (await response.json()) as { items: Record<string, unknown>[] };
+    const limited = items.filter((event) => event.reason === 'rate_limited');
+    return limited.length >= 5 ? limited : undefined;
+  }, 30_000, 250);
+  expect(events).toHaveLength(5);
+  expect(events.map((event) => event.error)).toEqual(Array(5).fill('temporarily_unavailable'));
+  expect(events.filter((event) => event.client_id === 'noisy-client')).toHaveLength(3);
+});
+
+it('the refusals are counted at /metrics', async () => {
+  const texts = await Promise.all(system.tokens.map(async (token) => (await fetch(`${token.url}/metrics`)).text()));
+  const total = texts.reduce((sum, text) => sum + [...text.matchAll(/^token_rate_limited_total\{scope="(?:client|address)"\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0), 0);
+  expect(total).toBe(5);
+});
