@@ -103,9 +103,16 @@ it('503 while Redis is down, recovery without restart, every token with its repl
       return [...issuedHashes].every((hash) => hashes.has(hash)) ? result.rows : undefined;
     }, 60_000, 500);
     expect(rows.filter((row) => Number(row.n) !== 1)).toEqual([]);
-    // The success events are exactly the issued tokens (+ the one that proved the partner trusted).
-    expect(rows.length).toBeGreaterThanOrEqual(issuedHashes.size);
-    expect(rows.length).toBeLessThanOrEqual(issuedHashes.size + 1);
+    // Beyond the issued tokens, a success event may only come from the one request that
+    // proved the partner trusted, or from a request cut off by Redis stopping (its event
+    // was stored but the acknowledgement lost, so it answered 503): the audit errs on the
+    // side of recording, never of missing.
+    const sent = new Map(exchanges.map((e) => [sha256(e.jti), e]));
+    const extra = rows.filter((row) => !issuedHashes.has(row.jti_hash));
+    expect(extra.filter((row) => !sent.has(row.jti_hash)).length).toBeLessThanOrEqual(1);
+    const cutOff = extra.map((row) => sent.get(row.jti_hash)).filter((e): e is Exchange => e !== undefined);
+    expect(cutOff.filter((e) => !(e.startedAt <= down && e.endedAt >= stopping))).toEqual([]);
+    console.log(`${issuedHashes.size} tokens issued, ${rows.length} success events (${cutOff.length} from requests cut off by the stop)`);
     // Every replay refused above is audited too.
     const replays = await eventually(async () => {
       const result = await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit.events WHERE type = 'token' AND outcome = 'failure' AND reason = 'jti_replayed'`);
