@@ -362,7 +362,7 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit 
   const lines = [];
   lines.push('');
   lines.push(`Token endpoint benchmark: ${cores} CPUs (${cpuModel}), Node ${process.version}, load generator on the same machine`);
-  lines.push(`token-service NODE_OPTIONS: ${process.env.BENCH_TOKEN_HEAP_MB === '0' ? '(none)' : `--max-old-space-size=${process.env.BENCH_TOKEN_HEAP_MB ?? 128}`}`);
+  lines.push(`token-service NODE_OPTIONS: ${process.env.BENCH_TOKEN_HEAP_MB === '0' ? '(none)' : `--max-old-space-size=${process.env.BENCH_TOKEN_HEAP_MB ?? 192}`}`);
   lines.push(`autocannon ${CONNECTIONS} connections, ${WARMUP_S} s warm-up (${WARMUP_S + FRESH_WARMUP_S} s on a fresh process) + ${DURATION_S} s per workload, token-service TOKEN_SERVICE_WORKERS=${WORKERS}`);
   lines.push('');
   lines.push('Crypto-bound limit (ES256, this run, one core):');
@@ -444,7 +444,7 @@ async function main() {
   // V8 lets the old space grow to a limit sized from the machine's memory, and garbage
   // stays resident until then: the heap limit is what bounds token-service's RSS
   // (bench/README.md). BENCH_TOKEN_HEAP_MB=0 leaves V8's default.
-  const heapMb = Number(process.env.BENCH_TOKEN_HEAP_MB ?? 128);
+  const heapMb = Number(process.env.BENCH_TOKEN_HEAP_MB ?? 192);
   const tokenEnv = heapMb > 0 ? { ...env, NODE_OPTIONS: `--max-old-space-size=${heapMb}` } : env;
   const procs = {};
   const redis = new Redis(redisPrefix.url, { maxRetriesPerRequest: null });
