@@ -42,7 +42,7 @@ export async function verifyClientAssertion(assertion: unknown, ctx: ClientVerif
 
 async function runClientRules(assertion: unknown, ctx: ClientVerificationContext): Promise<VerifiedAssertion> {
   const compact = checkAssertionParameter(assertion);
-  const { header, claims } = parseCompactJws(compact, 'client');
+  const { parts, header, claims } = parseCompactJws(compact, 'client');
   const checkedHeader = checkHeader(header, 'client');
   const issuer = requireIssuer(claims, 'client');
   const subject = requireSubject(claims, 'client');
@@ -53,7 +53,7 @@ async function runClientRules(assertion: unknown, ctx: ClientVerificationContext
   checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, hmac ? 'hmac' : 'asymmetric', 'client');
   const candidates = await selectCandidateKeys(policy.keys, checkedHeader, 'client');
   if (hmac) checkSecretLength(candidates.keys);
-  const key = await verifySignature(compact, checkedHeader.alg, candidates, 'client');
+  const key = verifySignature(parts, checkedHeader.alg, candidates, 'client');
   checkClientAudience(claims, ctx.audience, { acceptEndpointAudience: ctx.acceptEndpointAudience, endpointUrl: ctx.endpointUrl });
   const now = nowInSeconds(ctx);
   const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'client');

@@ -36,7 +36,7 @@ export async function verifyGrantAssertion(assertion: unknown, ctx: GrantVerific
 
 async function runGrantRules(assertion: unknown, ctx: GrantVerificationContext): Promise<VerifiedAssertion> {
   const compact = checkAssertionParameter(assertion);
-  const { header, claims } = parseCompactJws(compact, 'grant');
+  const { parts, header, claims } = parseCompactJws(compact, 'grant');
   const checkedHeader = checkHeader(header, 'grant');
   const issuer = requireIssuer(claims, 'grant');
   const policy = await findTrustedIssuer(ctx, issuer);
@@ -44,7 +44,7 @@ async function runGrantRules(assertion: unknown, ctx: GrantVerificationContext):
   checkPolicyTimes(policy);
   checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, 'asymmetric', 'grant');
   const candidates = await selectCandidateKeys(policy.keys, checkedHeader, 'grant');
-  const key = await verifySignature(compact, checkedHeader.alg, candidates, 'grant');
+  const key = verifySignature(parts, checkedHeader.alg, candidates, 'grant');
   checkGrantAudience(claims, ctx.audience);
   const now = nowInSeconds(ctx);
   const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'grant');

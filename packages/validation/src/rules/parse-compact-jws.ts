@@ -6,26 +6,28 @@
  */
 import type { AssertionKind } from '../assertion-kind';
 import { reject } from '../assertion-kind';
+import { splitCompactJws, type CompactJwsParts } from '../jws/compact-jws-parts';
 import { parseJsonObject } from '../json-object';
 
 export interface UnverifiedAssertion {
   /** The compact JWS, as received. */
   compact: string;
+  /** Its parts, split and decoded once: the signature check reuses them. */
+  parts: CompactJwsParts;
   header: Record<string, unknown>;
   claims: Record<string, unknown>;
 }
 
-/** Three base64url parts; the signature may be empty so that `alg: none` is reported as such. */
-const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function parseCompactJws(compact: string, kind: AssertionKind): UnverifiedAssertion {
-  const parts = COMPACT_JWS.exec(compact);
-  if (parts === null) throw describeShapeError(compact, kind);
+  const parts = splitCompactJws(compact);
+  if (parts === undefined) throw describeShapeError(compact, kind);
   return {
     compact,
-    header: parseHeaderSegment(parts[1] as string, kind),
-    claims: parseClaimsSegment(parts[2] as string, kind),
+    parts,
+    header: parseHeaderSegment(parts.headerSegment, kind),
+    claims: parseClaimsSegment(parts.payloadSegment, kind),
   };
 }
 

@@ -1,0 +1,50 @@
+/**
+ * `splitCompactJws(compact)`: the three parts of a JWS in compact serialization
+ * (RFC 7515 §7.1), checked once so that nothing downstream splits or decodes again.
+ *
+ * Enforces: exactly three dot-separated parts, the header and payload non-empty and in
+ * the base64url alphabet (RFC 7515 §2: no padding, no `+`/`/`, no whitespace). The
+ * signing input is those exact ASCII characters (RFC 7515 §5.2 step 8), so no two
+ * different assertions can share one. The signature's octets are kept only when its
+ * text is strict, canonical base64url (re-encoding gives the same text, so the unused
+ * low bits of the last character are zero); anything else never verifies.
+ */
+
+/** Three base64url parts; the signature may be empty so that `alg: none` is reported as such. */
+const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
+
+declare const checked: unique symbol;
+
+export interface CompactJwsParts {
+  readonly headerSegment: string;
+  readonly payloadSegment: string;
+  /** `<header>.<payload>` as ASCII octets: what the signature covers. */
+  readonly signingInput: Buffer;
+  /** The signature octets; undefined when the signature text is empty or not canonical base64url. */
+  readonly signature: Buffer | undefined;
+  /** Only `splitCompactJws` makes these: the checks above have run. */
+  readonly [checked]: true;
+}
+
+/** The parts of `compact`, or undefined when it is not three base64url parts. */
+export function splitCompactJws(compact: string): CompactJwsParts | undefined {
+  const match = COMPACT_JWS.exec(compact);
+  if (match === null) return undefined;
+  const headerSegment = match[1] as string;
+  const payloadSegment = match[2] as string;
+  return {
+    headerSegment,
+    payloadSegment,
+    // The regex allows only ASCII, so latin1 is the exact byte-for-character encoding.
+    signingInput: Buffer.from(compact.slice(0, headerSegment.length + 1 + payloadSegment.length), 'latin1'),
+    signature: decodeCanonicalBase64url(match[3] as string),
+  } as CompactJwsParts;
+}
+
+/** The octets of `text` (already known to be in the base64url alphabet), or undefined unless it is their only encoding. */
+function decodeCanonicalBase64url(text: string): Buffer | undefined {
+  // Empty, or a length of 4n+1, is never an encoding of anything.
+  if (text.length === 0 || text.length % 4 === 1) return undefined;
+  const octets = Buffer.from(text, 'base64url');
+  return octets.toString('base64url') === text ? octets : undefined;
+}
