@@ -12,10 +12,8 @@ import { toAssertionError } from './assertion-kind';
 import { nowInSeconds } from './clock';
 import { AssertionError } from './errors';
 import { checkAlgorithmAllowed } from './rules/check-algorithm';
-import { checkAssertionParameter } from './rules/check-assertion-parameter';
 import { checkClientAudience } from './rules/check-audience';
 import { checkClientIdentity } from './rules/check-client-identity';
-import { checkHeader } from './rules/check-header';
 import { requireIssuer } from './rules/check-issuer';
 import { checkJti } from './rules/check-jti';
 import { checkLifetime } from './rules/check-lifetime';
@@ -24,7 +22,7 @@ import { checkNotRevoked } from './rules/check-revocation';
 import { checkSecretLength } from './rules/check-secret-length';
 import { requireSubject } from './rules/check-subject';
 import { checkTimeClaims } from './rules/check-time-claims';
-import { parseCompactJws } from './rules/parse-compact-jws';
+import { readAssertion } from './rules/read-assertion';
 import { recordJti } from './rules/record-jti';
 import { selectCandidateKeys } from './rules/select-candidate-keys';
 import { verifySignature } from './rules/verify-signature';
@@ -41,9 +39,7 @@ export async function verifyClientAssertion(assertion: unknown, ctx: ClientVerif
 }
 
 async function runClientRules(assertion: unknown, ctx: ClientVerificationContext): Promise<VerifiedAssertion> {
-  const compact = checkAssertionParameter(assertion);
-  const { parts, header, claims } = parseCompactJws(compact, 'client');
-  const checkedHeader = checkHeader(header, 'client');
+  const { parts, header, claims, checkedHeader } = readAssertion(assertion, 'client');
   const issuer = requireIssuer(claims, 'client');
   const subject = requireSubject(claims, 'client');
   checkClientIdentity(issuer, subject, ctx.clientIdParameter);

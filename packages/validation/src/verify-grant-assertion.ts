@@ -10,17 +10,15 @@ import { toAssertionError } from './assertion-kind';
 import { nowInSeconds } from './clock';
 import { AssertionError } from './errors';
 import { checkAlgorithmAllowed } from './rules/check-algorithm';
-import { checkAssertionParameter } from './rules/check-assertion-parameter';
 import { checkGrantAudience } from './rules/check-audience';
 import { checkCondition } from './rules/check-condition';
-import { checkHeader } from './rules/check-header';
 import { checkIssuerMatches, requireIssuer } from './rules/check-issuer';
 import { checkJti } from './rules/check-jti';
 import { checkLifetime } from './rules/check-lifetime';
 import { checkPolicyTimes } from './rules/check-policy';
 import { checkSubjectAllowed, requireSubject } from './rules/check-subject';
 import { checkTimeClaims } from './rules/check-time-claims';
-import { parseCompactJws } from './rules/parse-compact-jws';
+import { readAssertion } from './rules/read-assertion';
 import { recordJti } from './rules/record-jti';
 import { selectCandidateKeys } from './rules/select-candidate-keys';
 import { verifySignature } from './rules/verify-signature';
@@ -35,9 +33,7 @@ export async function verifyGrantAssertion(assertion: unknown, ctx: GrantVerific
 }
 
 async function runGrantRules(assertion: unknown, ctx: GrantVerificationContext): Promise<VerifiedAssertion> {
-  const compact = checkAssertionParameter(assertion);
-  const { parts, header, claims } = parseCompactJws(compact, 'grant');
-  const checkedHeader = checkHeader(header, 'grant');
+  const { parts, header, claims, checkedHeader } = readAssertion(assertion, 'grant');
   const issuer = requireIssuer(claims, 'grant');
   const policy = await findTrustedIssuer(ctx, issuer);
   checkIssuerMatches(issuer, policy.issuer, 'grant');
