@@ -44,7 +44,12 @@ export function splitCompactJws(compact: string): CompactJwsParts | undefined {
 /** The octets of `text` (already known to be in the base64url alphabet), or undefined unless it is their only encoding. */
 function decodeCanonicalBase64url(text: string): Buffer | undefined {
   // Empty, or a length of 4n+1, is never an encoding of anything.
-  if (text.length === 0 || text.length % 4 === 1) return undefined;
-  const octets = Buffer.from(text, 'base64url');
-  return octets.toString('base64url') === text ? octets : undefined;
+  const tail = text.length % 4;
+  if (text.length === 0 || tail === 1) return undefined;
+  // The last character of a 4n+2 (4n+3) text carries 4 (2) unused low bits: canonical only when
+  // they are zero, exactly when re-encoding the octets gives the same text (RFC 4648 §3.5).
+  if (tail !== 0 && (BASE64URL_VALUE.indexOf(text.charAt(text.length - 1)) & (tail === 2 ? 0x0f : 0x03)) !== 0) return undefined;
+  return Buffer.from(text, 'base64url');
 }
+
+const BASE64URL_VALUE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
