@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { ConfigError, createDataSource, createHttpApp, ensureDatabaseExists, listen, runMigrationsWithLock } from '@trust-broker/service-kit';
 import { AppModule } from './app.module';
-import { loadTokenServiceConfig, type TokenServiceConfig } from './config/token-service.config';
+import { loadTokenServiceConfigFromProcess, type TokenServiceConfig } from './config/token-service.config';
 import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from './migrations';
 import { auditRejectedTokenRequests } from './token-endpoint/rejected-token-request.audit';
 import { superviseWorkers } from './workers/worker-supervisor';
@@ -16,8 +16,7 @@ const BODY_LIMIT_BYTES = 1_048_576;
 
 function readConfig(): TokenServiceConfig {
   try {
-    // The one place that hands the environment to the config schema.
-    return loadTokenServiceConfig(process.env);
+    return loadTokenServiceConfigFromProcess();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`token-service: ${error.message}`);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '@trust-broker/service-kit';
-import { loadTokenServiceConfig } from './token-service.config';
+import { loadTokenServiceConfig, loadTokenServiceConfigFromProcess } from './token-service.config';
 
 const kek = randomBytes(32).toString('base64');
 
@@ -22,6 +22,22 @@ describe('loadTokenServiceConfig', () => {
 
   it('reads TOKEN_SERVICE_WORKERS', () => {
     expect(loadTokenServiceConfig({ KEY_ENCRYPTION_KEY: kek, TOKEN_SERVICE_WORKERS: '4' }).workers).toBe(4);
+  });
+
+  it('reads the process environment itself (main.ts hands it nothing)', () => {
+    const saved = { ...process.env };
+    try {
+      process.env.KEY_ENCRYPTION_KEY = kek;
+      process.env.TOKEN_SERVICE_WORKERS = '3';
+      process.env.TOKEN_SERVICE_PORT = '8181';
+      const config = loadTokenServiceConfigFromProcess();
+      expect(config).toMatchObject({ workers: 3, port: 8181 });
+      expect(config.keyEncryptionKey.equals(Buffer.from(kek, 'base64'))).toBe(true);
+      process.env.TOKEN_SERVICE_WORKERS = 'none';
+      expect(() => loadTokenServiceConfigFromProcess()).toThrow(ConfigError);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('generates a development key with a warning', () => {

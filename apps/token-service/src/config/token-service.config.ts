@@ -70,6 +70,11 @@ export interface TokenServiceConfig {
   warnings: string[];
 }
 
+/** Parses this process's environment (the one read of `process.env`); throws `ConfigError` naming every bad variable. */
+export function loadTokenServiceConfigFromProcess(): TokenServiceConfig {
+  return loadTokenServiceConfig(process.env);
+}
+
 /** Parses the environment; throws `ConfigError` naming every bad variable. */
 export function loadTokenServiceConfig(env: Record<string, string | undefined>): TokenServiceConfig {
   // Checked beside the schema so that every problem is named at once.
