@@ -352,6 +352,18 @@ async function insertIssuers(databaseUrl, count) {
   }
 }
 
+/** Step 6: EXTRA_ISSUERS more trusted issuers, token-service restarted on them, (a) again. */
+async function runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditQueue, tokenParts) {
+  log(`inserting ${EXTRA_ISSUERS} more trusted issuers`);
+  const issuers = await insertIssuers(database.url, EXTRA_ISSUERS);
+  await procs.token.stop(30_000);
+  procs.token = await startService('token-service', tokenEnv, ports.token, tokenNodeArgs);
+  const far = await grantAssertion(keys, brokerIssuer, `https://idp-${EXTRA_ISSUERS}.bench.example`);
+  await eventually(async () => (await postToken(ours.url, form({ grant_type: JWT_BEARER, assertion: far }))).status === 200, 60_000, 500);
+  const run = await runWorkload(`(a) with ${issuers} issuers`, 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true });
+  return { kind: 'a', issuers, ...run };
+}
+
 // ---------- report ----------
 
 function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit }) {
@@ -496,8 +508,13 @@ async function main() {
     });
     const tokenParts = parts(() => procs.token);
     const results = [];
+    // BENCH_ONLY_A=1: workload (a) alone (for profiling), no table; with BENCH_EXTRA_ISSUERS > 0
+    // (set it explicitly), (a) with that many more trusted issuers instead.
+    if (process.env.BENCH_ONLY_A === '1' && process.env.BENCH_EXTRA_ISSUERS !== undefined && EXTRA_ISSUERS > 0) {
+      await runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditQueue, tokenParts);
+      return;
+    }
     results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true })) });
-    // BENCH_ONLY_A=1: workload (a) alone (for profiling), no table.
     if (process.env.BENCH_ONLY_A === '1') return;
     results.push({ kind: 'b', ...(await runWorkload('(b) client_credentials + private_key_jwt', 'b', ours, keys, procs.token, auditQueue, tokenParts)) });
     results.push({ kind: 'c', ...(await runWorkload('(c) jwt-bearer + private_key_jwt', 'c', ours, keys, procs.token, auditQueue, tokenParts)) });
@@ -529,17 +546,7 @@ async function main() {
       // reported as not empty
     }
 
-    let tenK;
-    if (EXTRA_ISSUERS > 0) {
-      log(`inserting ${EXTRA_ISSUERS} more trusted issuers`);
-      const issuers = await insertIssuers(database.url, EXTRA_ISSUERS);
-      await procs.token.stop(30_000);
-      procs.token = await startService('token-service', tokenEnv, ports.token, tokenNodeArgs);
-      const far = await grantAssertion(keys, brokerIssuer, `https://idp-${EXTRA_ISSUERS}.bench.example`);
-      await eventually(async () => (await postToken(ours.url, form({ grant_type: JWT_BEARER, assertion: far }))).status === 200, 60_000, 500);
-      const run = await runWorkload(`(a) with ${issuers} issuers`, 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true });
-      tenK = { kind: 'a', issuers, ...run };
-    }
+    const tenK = EXTRA_ISSUERS > 0 ? await runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditQueue, tokenParts) : undefined;
 
     const counts = await auditQueue.getJobCounts('completed', 'failed');
     const audit = {

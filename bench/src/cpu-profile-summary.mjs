@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+/**
+ * Summarises a V8 `.cpuprofile` (from `--cpu-prof`, e.g. BENCH_TOKEN_NODE_ARGS): self time
+ * by package (node_modules/<pkg>, our workspaces, node: internals, GC, native) and by
+ * function, as a share of the busy (non-idle) time. Optionally per request:
+ *
+ *   node bench/src/cpu-profile-summary.mjs [--last-s N] <file.cpuprofile> [requests] [top]
+ *
+ * `--last-s N`: only the last N seconds of the profile (a bench run's measured part ends
+ * just before token-service stops). `requests`: how many requests the process served in
+ * that time, to print microseconds of CPU per request for each line.
+ */
+import { readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const lastAt = args.indexOf('--last-s');
+/** Only the samples of the profile's last N seconds (the measured part of a bench run, not start-up and warm-up). */
+const lastS = lastAt >= 0 ? Number(args.splice(lastAt, 2)[1]) : Infinity;
+const [file, requestsArg, topArg] = args;
+if (!file) {
+  process.stderr.write('usage: cpu-profile-summary.mjs [--last-s N] <file.cpuprofile> [requests] [top]\n');
+  process.exit(2);
+}
+const requests = Number(requestsArg ?? 0);
+const top = Number(topArg ?? 40);
+const profile = JSON.parse(readFileSync(file, 'utf8'));
+
+const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const selfUs = new Map();
+// timeDeltas[i] is the time since the previous sample; sample i is attributed to samples[i].
+const from = profile.endTime - lastS * 1e6;
+let at = profile.startTime;
+for (let i = 0; i < profile.samples.length; i += 1) {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at < from) continue;
+  const id = profile.samples[i];
+  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+}
+
+function packageOf(node) {
+  const { url, functionName } = node.callFrame;
+  if (!url) {
+    if (functionName === '(garbage collector)') return '(gc)';
+    if (functionName === '(idle)') return '(idle)';
+    if (functionName === '(program)') return '(program)';
+    return '(native)';
+  }
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
+  const modules = url.lastIndexOf('node_modules/');
+  if (modules >= 0) {
+    const rest = url.slice(modules + 'node_modules/'.length).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  const workspace = /\/(apps|packages)\/([^/]+)\//.exec(url);
+  if (workspace) return `${workspace[1]}/${workspace[2]}`;
+  return url.replace(/^file:\/\//, '');
+}
+
+const packages = new Map();
+const functions = new Map();
+let total = 0;
+let idle = 0;
+for (const [id, us] of selfUs) {
+  const node = byId.get(id);
+  const pkg = packageOf(node);
+  total += us;
+  if (pkg === '(idle)') {
+    idle += us;
+    continue;
+  }
+  packages.set(pkg, (packages.get(pkg) ?? 0) + us);
+  const file = (node.callFrame.url || '').split('/').slice(-1)[0];
+  const name = `${node.callFrame.functionName || '(anonymous)'} ${pkg}${file ? ` ${file}:${node.callFrame.lineNumber + 1}` : ''}`;
+  functions.set(name, (functions.get(name) ?? 0) + us);
+}
+const busy = total - idle;
+
+function print(title, map, limit) {
+  process.stdout.write(`\n${title}\n`);
+  const rows = [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit);
+  for (const [name, us] of rows) {
+    const share = ((100 * us) / busy).toFixed(1).padStart(5);
+    const perRequest = requests > 0 ? `${(us / requests).toFixed(1).padStart(7)} us/req  ` : '';
+    process.stdout.write(`${share}%  ${perRequest}${name}\n`);
+  }
+}
+
+process.stdout.write(`profile ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s (${((100 * busy) / total).toFixed(0)}%)`);
+if (requests > 0) process.stdout.write(`, ${requests} requests: ${(busy / requests).toFixed(0)} us busy per request`);
+process.stdout.write('\n');
+print('self time by package', packages, top);
+print('self time by function', functions, top);
