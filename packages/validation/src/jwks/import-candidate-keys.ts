@@ -5,7 +5,7 @@
  * JWKS often mixes in keys for other uses (RFC 7517 §5: ignore what you cannot use).
  *
  * Keys become node KeyObjects rather than algorithm-bound CryptoKeys, so one RSA key can
- * verify RS256 and PS256 alike; jose caches the per-algorithm CryptoKey for each.
+ * verify RS256 and PS256 alike, and node:crypto verifies with them directly.
  */
 import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
