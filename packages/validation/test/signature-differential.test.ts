@@ -11,10 +11,12 @@ import { constants, createHmac, generateKeyPairSync, KeyObject, randomBytes, sig
 import fc from 'fast-check';
 import { CompactSign, compactVerify, importJWK } from 'jose';
 import { SUPPORTED_ALGORITHMS } from '../src/algorithms';
+import { AssertionError, createStaticKeyResolver, importCandidateKeys, verifyGrantAssertion, type TrustedIssuerPolicy } from '../src/index';
 import { splitCompactJws } from '../src/jws/compact-jws-parts';
 import { VERIFIABLE_ALGORITHMS, verifyJwsSignature } from '../src/jws/verify-jws-signature';
 import { readAssertion } from '../src/rules/read-assertion';
 import type { CandidateKey } from '../src/types';
+import { BROKER, grantContext, MapReplayGuard, NOW } from './support/fixtures';
 
 type Key = CandidateKey['key'];
 
@@ -221,6 +223,43 @@ describe('signature verification agrees with jose compactVerify', () => {
     expect(splitCompactJws(valid)?.signature?.equals(signatureBytes(valid))).toBe(true);
     expect(splitCompactJws(withSignature(valid, `${signatureOf(valid)}==`))).toBeUndefined();
     expect(splitCompactJws(withSignature(valid, nonCanonical(signatureOf(valid)) as string))?.signature).toBeUndefined();
+  });
+});
+
+describe('through verifyGrantAssertion', () => {
+  const ISSUER = 'https://idp.example';
+  const claims = { iss: ISSUER, sub: 'alice', aud: BROKER, iat: NOW, exp: NOW + 120, jti: 'j-pipeline' };
+  let policy: TrustedIssuerPolicy;
+
+  beforeAll(async () => {
+    const keys = await importCandidateKeys({ keys: [{ ...p256.publicKey.export({ format: 'jwk' }), kid: 'ec-1' }, { ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rsa-1' }] });
+    policy = { issuer: ISSUER, allowedAlgorithms: ['ES256', 'PS256', 'RS256'], clockSkewSeconds: 30, maxLifetimeSeconds: 300, keys: createStaticKeyResolver(keys), replayNamespace: 'grant:test', requireJti: true, subjects: ['*'] };
+  });
+
+  const signed = (alg: string, kid: string) => new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg, kid }).sign(KEYS[alg]?.signing as KeyObject);
+
+  async function outcome(token: string): Promise<string> {
+    const guard = new MapReplayGuard(() => NOW);
+    try {
+      await verifyGrantAssertion(token, grantContext([policy], guard));
+      return 'ok';
+    } catch (error) {
+      // A rejected assertion never reaches the replay guard.
+      expect(guard.calls).toEqual([]);
+      return error instanceof AssertionError ? error.reason : `unexpected ${String(error)}`;
+    }
+  }
+
+  it.each([
+    ['ES256 valid', async () => signed('ES256', 'ec-1'), 'ok'],
+    ['PS256 valid', async () => signed('PS256', 'rsa-1'), 'ok'],
+    ['ES256 non-canonical signature text', async () => { const t = await signed('ES256', 'ec-1'); return withSignature(t, nonCanonical(signatureOf(t)) as string); }, 'signature_invalid'],
+    ['ES256 padded signature', async () => { const t = await signed('ES256', 'ec-1'); return `${t}==`; }, 'assertion_malformed'],
+    ['ES256 DER signature', async () => { const t = await signed('ES256', 'ec-1'); return withSignature(t, sign('sha256', data(t), { key: p256.privateKey, dsaEncoding: 'der' }).toString('base64url')); }, 'signature_invalid'],
+    ['PS256 header over an RS256 signature', async () => { const t = await signed('PS256', 'rsa-1'); return withSignature(t, sign('sha256', data(t), rsa.privateKey).toString('base64url')); }, 'signature_invalid'],
+    ['ES256 header naming the RSA key', async () => { const t = await signed('ES256', 'ec-1'); return `${b64(JSON.stringify({ alg: 'ES256', kid: 'rsa-1' }))}.${t.split('.')[1]}.${signatureOf(t)}`; }, 'alg_key_mismatch'],
+  ])('%s', async (_name, make, expected) => {
+    expect(await outcome(await make())).toBe(expected);
   });
 });
 
