@@ -161,3 +161,97 @@ it('keeps serving the last good state when Postgres fails', async () => {
   expect(own.findActiveIssuer('https://a.example')).toBeDefined();
   expect(own.isLoaded()).toBe(true);
 });
+
+describe('the periodic reconcile (reloadAll) with no trust-change message', () => {
+  it('rebuilds only what changed: an untouched issuer keeps its very cached entry', async () => {
+    const key = await generatePartyKey('ES256', 'r1');
+    const stayId = await insertIssuer('https://stay.example', jwksOf(key));
+    const editId = await insertIssuer('https://edit.example', jwksOf(key));
+    await cache.reloadAll();
+    const stay = cache.findActiveIssuer('https://stay.example')!;
+    const edit = cache.findActiveIssuer('https://edit.example')!;
+    expect([stay.row.id, edit.row.id]).toEqual([stayId, editId]);
+
+    await db.query(`UPDATE registry.issuers SET subjects = '{alice}', version = version + 1 WHERE id = $1`, [editId]);
+    await cache.reloadAll();
+    expect(cache.findActiveIssuer('https://stay.example')).toBe(stay);
+    const edited = cache.findActiveIssuer('https://edit.example')!;
+    expect(edited).not.toBe(edit);
+    expect(edited.row.subjects).toEqual(['alice']);
+    // Same key set version: the imported key is reused, not imported again.
+    expect(edited.keys[0]!.key).toBe(edit.keys[0]!.key);
+  });
+
+  it('drops deleted issuers and clients, follows renames in either order', async () => {
+    const key = await generatePartyKey('ES256');
+    const goneId = await insertIssuer('https://gone.example', jwksOf(key));
+    const firstId = await insertIssuer('https://first.example', jwksOf(key));
+    const secondId = await insertIssuer('https://second.example', jwksOf(key));
+    const clientId = `c-${randomUUID()}`;
+    await db.query(`INSERT INTO registry.clients (client_id, token_endpoint_auth_method) VALUES ($1, 'none')`, [clientId]);
+    await cache.reloadAll();
+    expect(cache.findActiveIssuer('https://gone.example')?.row.id).toBe(goneId);
+    expect(cache.findClient(clientId)).toBeDefined();
+
+    await db.query(`DELETE FROM registry.issuers WHERE id = $1`, [goneId]);
+    await db.query(`DELETE FROM registry.party_keys WHERE party_type = 'issuer' AND party_id = $1`, [goneId]);
+    await db.query(`DELETE FROM registry.clients WHERE client_id = $1`, [clientId]);
+    // second takes first's name, first moves elsewhere: the reconcile applies both.
+    await db.query(`UPDATE registry.issuers SET issuer = 'https://third.example', version = version + 1 WHERE id = $1`, [firstId]);
+    await db.query(`UPDATE registry.issuers SET issuer = 'https://first.example', version = version + 1 WHERE id = $1`, [secondId]);
+    await cache.reloadAll();
+    expect(cache.findActiveIssuer('https://gone.example')).toBeUndefined();
+    expect(cache.findClient(clientId)).toBeUndefined();
+    expect(cache.findActiveIssuer('https://first.example')?.row.id).toBe(secondId);
+    expect(cache.findActiveIssuer('https://third.example')?.row.id).toBe(firstId);
+    expect(cache.findActiveIssuer('https://second.example')).toBeUndefined();
+  });
+
+  it('picks up a new key set version and wakes the requests waiting for it', async () => {
+    const first = await generatePartyKey('ES256', 'before');
+    const id = await insertIssuer('https://rekey.example', jwksOf(first));
+    await cache.reloadAll();
+    const before = cache.keysVersion('issuer', id);
+    const waiting = cache.waitForKeysChange('issuer', id, before, 10_000);
+    const second = await generatePartyKey('ES256', 'after');
+    await db.query(`UPDATE registry.party_keys SET keys = $2, version = version + 1 WHERE party_type = 'issuer' AND party_id = $1`, [id, jwksOf(second)]);
+    await cache.reloadAll();
+    expect(await waiting).toBe(true);
+    expect(cache.findActiveIssuer('https://rekey.example')!.keys.map((k) => k.kid)).toEqual(['after']);
+  });
+
+  it('picks up a new assertion revocation of a client', async () => {
+    const key = await generatePartyKey('ES256', 'rk');
+    const clientId = `c-${randomUUID()}`;
+    await db.query(`INSERT INTO registry.clients (client_id, token_endpoint_auth_method, jwks) VALUES ($1, 'private_key_jwt', $2)`, [clientId, jwksOf(key)]);
+    await db.query(`INSERT INTO registry.party_keys (party_type, party_id, keys, source) VALUES ('client', $1, $2, 'inline')`, [clientId, jwksOf(key)]);
+    await cache.reloadAll();
+    const isRevoked = () => cache.findClient(clientId)!.assertionPolicy!.isRevoked!;
+    expect(isRevoked()({ jti: 'r1' })).toBe(false);
+    await db.query(`INSERT INTO registry.assertion_revocations (client_id, jti) VALUES ($1, 'r1')`, [clientId]);
+    await cache.reloadAll();
+    expect(isRevoked()({ jti: 'r1' })).toBe(true);
+    expect(cache.findClient(clientId)!.keys.map((k) => k.kid)).toEqual(['rk']);
+  });
+
+  it('reads a party changed by a message once more at the next reconcile', async () => {
+    const key = await generatePartyKey('ES256');
+    const id = await insertIssuer('https://msg.example', jwksOf(key));
+    await cache.reloadAll();
+    // The message is applied, then a later write comes without a message (lost): the reconcile heals it.
+    await db.query(`UPDATE registry.issuers SET subjects = '{bob}', version = 2 WHERE id = $1`, [id]);
+    await cache.applyChange(change('issuer', id, 2));
+    await db.query(`UPDATE registry.issuers SET subjects = '{carol}', version = 2 WHERE id = $1`, [id]);
+    await cache.reloadAll();
+    expect(cache.findActiveIssuer('https://msg.example')!.row.subjects).toEqual(['carol']);
+  });
+
+  it('holds the imported keys, not a second copy of the inline jwks', async () => {
+    const key = await generatePartyKey('ES256', 'held');
+    await insertIssuer('https://lean.example', jwksOf(key));
+    await cache.reloadAll();
+    const issuer = cache.findActiveIssuer('https://lean.example')!;
+    expect(issuer.row.jwks).toBeNull();
+    expect(issuer.keys.map((k) => k.kid)).toEqual(['held']);
+  });
+});

@@ -3,7 +3,10 @@
  * revocation, in memory, indexed by `iss` and `client_id`, so the token path never
  * touches Postgres. Enforces:
  * - keys are imported and secrets decrypted once per version, never per request;
- * - reloads are serialised, so an older full snapshot never overwrites a newer entity;
+ * - the periodic reconcile reads every row's version and rebuilds only the parties that
+ *   are new or changed (row, key set or revocations), dropping the ones gone; a party
+ *   changed by a message is read again by the next reconcile;
+ * - reloads are serialised, so an older snapshot never overwrites a newer entity;
  * - stale trust-change messages (version not newer than the cached one) are ignored;
  * - a failed load keeps the previous state (serving from memory while Postgres is down);
  * - disabled or expired issuers are never returned as active.
@@ -22,13 +25,15 @@ import {
 } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import {
+  readChangedRows,
   readClient,
   readIssuer,
   readPartyKeys,
   readRevocations,
-  readSnapshot,
   type PartyKeysSnapshot,
+  type RegistryVersions,
   type RevocationSnapshot,
+  type StaleParties,
 } from './registry-reader';
 import type { CachedClient, CachedIssuer, PartyType } from './trust.types';
 
@@ -43,6 +48,11 @@ export class TrustCache {
   private issuersById = new Map<string, CachedIssuer>();
   private issuersByIss = new Map<string, CachedIssuer>();
   private clients = new Map<string, CachedClient>();
+  /**
+   * `issuer:<id>` / `client:<client_id>` → the versions (row, key set, revocations) the
+   * cached entry was built from by a reconcile. Absent: read it again at the next one.
+   */
+  private readonly builtFrom = new Map<string, string>();
   private loaded = false;
   private lastLoadAt = 0;
   private tail: Promise<unknown> = Promise.resolve();
@@ -104,44 +114,77 @@ export class TrustCache {
     });
   }
 
-  /** Loads everything; on failure the previous state stays in place and the error is thrown. */
+  /**
+   * Brings the cache in line with the registry (the first load, then every
+   * TRUST_RELOAD_INTERVAL_S): reads every row's version, rebuilds only the parties that
+   * are new or changed, drops the ones gone. On failure nothing changes and the error is thrown.
+   */
   reloadAll(): Promise<void> {
     return this.serialise(async () => {
-      const snapshot = await readSnapshot(this.db);
+      const { versions, rows } = await readChangedRows(this.db, (current) => this.staleParties(current));
       const keysByParty = new Map<string, PartyKeysSnapshot>();
-      for (const row of snapshot.partyKeys) keysByParty.set(`${row.party_type}:${row.party_id}`, row);
-      const revocationsByClient = groupRevocations(snapshot.revocations);
+      for (const row of rows.partyKeys) keysByParty.set(`${row.party_type}:${row.party_id}`, row);
+      const revocationsByClient = groupRevocations(rows.revocations);
 
-      const issuersById = new Map<string, CachedIssuer>();
-      const issuersByIss = new Map<string, CachedIssuer>();
-      for (const row of snapshot.issuers) {
-        const issuer = await this.buildIssuer(row, keysByParty.get(`issuer:${row.id}`), this.issuersById.get(row.id));
-        issuersById.set(row.id, issuer);
-        issuersByIss.set(row.issuer, issuer);
+      // Everything is built before anything is replaced: a failure leaves the cache as it was.
+      const issuers: CachedIssuer[] = [];
+      for (const row of rows.issuers) {
+        issuers.push(await this.buildIssuer(row, keysByParty.get(`issuer:${row.id}`), this.issuersById.get(row.id)));
       }
-      const clients = new Map<string, CachedClient>();
-      for (const row of snapshot.clients) {
-        const client = await this.buildClient(
-          row,
-          keysByParty.get(`client:${row.client_id}`),
-          revocationsByClient.get(row.client_id) ?? [],
-          this.clients.get(row.client_id),
-        );
-        clients.set(row.client_id, client);
+      const clients: CachedClient[] = [];
+      for (const row of rows.clients) {
+        const keys = keysByParty.get(`client:${row.client_id}`);
+        clients.push(await this.buildClient(row, keys, revocationsByClient.get(row.client_id) ?? [], this.clients.get(row.client_id)));
       }
-      const changedKeys = this.partiesWithNewKeys(issuersById, clients);
-      this.issuersById = issuersById;
-      this.issuersByIss = issuersByIss;
-      this.clients = clients;
+
+      for (const id of [...this.issuersById.keys()]) {
+        if (versions.issuers.has(id)) continue;
+        this.removeIssuer(id);
+        this.builtFrom.delete(`issuer:${id}`);
+      }
+      for (const clientId of [...this.clients.keys()]) {
+        if (versions.clients.has(clientId)) continue;
+        this.clients.delete(clientId);
+        this.builtFrom.delete(`client:${clientId}`);
+      }
+      const changedKeys: string[] = [];
+      for (const issuer of issuers) {
+        const party = `issuer:${issuer.row.id}`;
+        if (issuer.keysVersion > this.keysVersion('issuer', issuer.row.id)) changedKeys.push(party);
+        this.putIssuer(issuer);
+        this.builtFrom.set(party, builtFromOf(versions, 'issuer', issuer.row.id));
+      }
+      for (const client of clients) {
+        const party = `client:${client.row.client_id}`;
+        if (client.keysVersion > this.keysVersion('client', client.row.client_id)) changedKeys.push(party);
+        this.clients.set(client.row.client_id, client);
+        this.builtFrom.set(party, builtFromOf(versions, 'client', client.row.client_id));
+      }
       this.loaded = true;
       this.lastLoadAt = Date.now();
       for (const party of changedKeys) this.keyEvents.emit(party);
     });
   }
 
+  /** The parties whose row, key set or revocations differ from what their cached entry was built from. */
+  private staleParties(versions: RegistryVersions): StaleParties {
+    const issuerIds: string[] = [];
+    for (const id of versions.issuers.keys()) {
+      if (this.builtFrom.get(`issuer:${id}`) !== builtFromOf(versions, 'issuer', id)) issuerIds.push(id);
+    }
+    const clientIds: string[] = [];
+    for (const clientId of versions.clients.keys()) {
+      if (this.builtFrom.get(`client:${clientId}`) !== builtFromOf(versions, 'client', clientId)) clientIds.push(clientId);
+    }
+    return { issuerIds, clientIds };
+  }
+
   /** Applies one trust-change message: reloads just that entity, unless the message is stale. */
   applyChange(change: TrustChange): Promise<void> {
     return this.serialise(async () => {
+      // Whatever this message changes, the next reconcile reads the party once more.
+      const party = change.entity === 'issuer' || change.entity === 'issuer_keys' ? 'issuer' : 'client';
+      this.builtFrom.delete(`${party}:${change.id}`);
       switch (change.entity) {
         case 'issuer':
           return this.applyIssuerChange(change);
@@ -222,7 +265,10 @@ export class TrustCache {
 
   private putIssuer(issuer: CachedIssuer): void {
     const previous = this.issuersById.get(issuer.row.id);
-    if (previous && previous.row.issuer !== issuer.row.issuer) this.issuersByIss.delete(previous.row.issuer);
+    // A rename: free the old `iss`, unless another issuer took it over meanwhile (renames applied in any order).
+    if (previous && previous.row.issuer !== issuer.row.issuer && this.issuersByIss.get(previous.row.issuer) === previous) {
+      this.issuersByIss.delete(previous.row.issuer);
+    }
     this.issuersById.set(issuer.row.id, issuer);
     this.issuersByIss.set(issuer.row.issuer, issuer);
   }
@@ -237,7 +283,7 @@ export class TrustCache {
   private async buildIssuer(row: IssuerRow, keysRow: PartyKeysSnapshot | undefined, previous: CachedIssuer | undefined): Promise<CachedIssuer> {
     const { keys, keysVersion } = await this.resolveKeys('issuer', row.id, keysRow, row.jwks, previous);
     return {
-      row,
+      row: withoutCopiedJwks(row, keysRow),
       keys,
       keysVersion,
       policy: {
@@ -268,7 +314,7 @@ export class TrustCache {
     const revokedJtis = new Set(revocations.flatMap((r) => (r.jti ? [r.jti] : [])));
     const revokedKids = new Set(revocations.flatMap((r) => (r.kid ? [r.kid] : [])));
     return {
-      row,
+      row: withoutCopiedJwks(row, keysRow),
       ...(secret ? { secret } : {}),
       keys: resolved.keys,
       keysVersion: resolved.keysVersion,
@@ -335,17 +381,6 @@ export class TrustCache {
     }
   }
 
-  private partiesWithNewKeys(issuers: Map<string, CachedIssuer>, clients: Map<string, CachedClient>): string[] {
-    const changed: string[] = [];
-    for (const [id, issuer] of issuers) {
-      if (issuer.keysVersion > this.keysVersion('issuer', id)) changed.push(`issuer:${id}`);
-    }
-    for (const [id, client] of clients) {
-      if (client.keysVersion > this.keysVersion('client', id)) changed.push(`client:${id}`);
-    }
-    return changed;
-  }
-
   private serialise<T>(task: () => Promise<T>): Promise<T> {
     const run = this.tail.then(task, task);
     this.tail = run.catch(() => undefined);
@@ -357,6 +392,21 @@ export class TrustCache {
 export function isActive(row: { status: string; expires_at?: Date | string | null }, now: number): boolean {
   if (row.status !== 'active') return false;
   return row.expires_at === null || row.expires_at === undefined || new Date(row.expires_at).getTime() > now;
+}
+
+/** What a cached party was built from: its row version, key set version and revocations. */
+function builtFromOf(versions: RegistryVersions, party: PartyType, id: string): string {
+  const row = party === 'issuer' ? versions.issuers.get(id) : versions.clients.get(id);
+  const keys = versions.partyKeys.get(`${party}:${id}`) ?? '-';
+  return party === 'issuer' ? `${row}/${keys}` : `${row}/${keys}/${versions.revocations.get(id) ?? '-'}`;
+}
+
+/**
+ * The registry copies inline `jwks` into the party's key set row; once imported from
+ * there, the row's own copy is dead weight held per party (10,000 issuers: megabytes).
+ */
+function withoutCopiedJwks<Row extends { jwks: unknown }>(row: Row, keysRow: PartyKeysSnapshot | undefined): Row {
+  return keysRow !== undefined && row.jwks !== null ? { ...row, jwks: null } : row;
 }
 
 function groupRevocations(rows: RevocationSnapshot[]): Map<string, RevocationSnapshot[]> {
