@@ -5,7 +5,8 @@
  * `verifyJwsSignature`) and by jose's `compactVerify` with the same key and `algorithms`.
  * Both must give the answer the row expects. They differ only where the engine is
  * deliberately stricter: a signature text that is not canonical base64url (padding,
- * whitespace, non-zero unused bits), which jose on Node 20 decodes leniently with atob.
+ * whitespace, non-zero unused bits), which jose on Node 20 decodes leniently with atob,
+ * and `crit: ["b64"]` (RFC 7797), which jose understands and the engine refuses outright.
  */
 import { constants, createHmac, generateKeyPairSync, KeyObject, randomBytes, sign, type webcrypto } from 'node:crypto';
 import fc from 'fast-check';
