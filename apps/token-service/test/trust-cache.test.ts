@@ -10,6 +10,7 @@ import { encryptSecret } from '@trust-broker/secrets';
 import { createTestDatabase, startNodeProcess, type TestDatabase } from '@trust-broker/testing';
 import type { TrustChange } from '@trust-broker/contracts';
 import { loadTokenServiceConfig, type TokenServiceConfig } from '../src/config/token-service.config';
+import type { PartyKeys } from '../src/trust/party-keys';
 import { TrustCache } from '../src/trust/trust-cache.service';
 import { generatePartyKey, jwksOf } from './support/assertions';
 import { ISSUER_REGISTRY_SCRIPT } from './support/broker-environment';
@@ -21,6 +22,9 @@ let db: DataSource;
 let config: TokenServiceConfig;
 let cache: TrustCache;
 const kek = randomBytes(32);
+
+const kidsOf = async (keys: PartyKeys) => (await keys.all()).map((k) => k.kid);
+const firstKey = async (keys: PartyKeys) => (await keys.all())[0]!.key;
 
 const change = (entity: TrustChange['entity'], id: string, version: number, op: TrustChange['op'] = 'upsert'): TrustChange => ({
   entity,
@@ -62,11 +66,11 @@ it('loads issuers by exact iss, with keys imported once per version', async () =
   await cache.reloadAll();
   const issuer = cache.findActiveIssuer('https://a.example')!;
   expect(issuer.row.id).toBe(id);
-  expect(issuer.keys.map((k) => k.kid)).toEqual(['k1']);
+  expect(await kidsOf(issuer.keys)).toEqual(['k1']);
   expect(cache.findActiveIssuer('https://a.example/')).toBeUndefined();
   await cache.reloadAll();
   // Same key set version: the very same imported key objects.
-  expect(cache.findActiveIssuer('https://a.example')!.keys[0]!.key).toBe(issuer.keys[0]!.key);
+  expect(await firstKey(cache.findActiveIssuer('https://a.example')!.keys)).toBe(await firstKey(issuer.keys));
 });
 
 it('applies a change to one issuer, ignores a stale message, follows a rename and a deletion', async () => {
@@ -102,7 +106,7 @@ it('reloads a party key set on issuer_keys and wakes the requests waiting for it
   await db.query(`UPDATE registry.party_keys SET keys = $2, version = version + 1 WHERE party_type = 'issuer' AND party_id = $1`, [id, jwksOf(second)]);
   await cache.applyChange(change('issuer_keys', id, before + 1));
   expect(await waiting).toBe(true);
-  expect(cache.findActiveIssuer('https://c.example')!.keys.map((k) => k.kid)).toEqual(['new']);
+  expect(await kidsOf(cache.findActiveIssuer('https://c.example')!.keys)).toEqual(['new']);
   expect(await cache.waitForKeysChange('issuer', id, cache.keysVersion('issuer', id), 50)).toBe(false);
 });
 
@@ -146,7 +150,7 @@ it('applies client assertion revocations by jti and by kid', async () => {
   await cache.applyChange(change('assertion_revocation', clientId, 2));
   expect(isRevoked()({ jti: 'j3', kid: 'ck' })).toBe(true);
   // The keys survive a revocation change.
-  expect(cache.findClient(clientId)!.keys.map((k) => k.kid)).toEqual(['ck']);
+  expect(await kidsOf(cache.findClient(clientId)!.keys)).toEqual(['ck']);
 });
 
 it('keeps serving the last good state when Postgres fails', async () => {
@@ -179,7 +183,7 @@ describe('the periodic reconcile (reloadAll) with no trust-change message', () =
     expect(edited).not.toBe(edit);
     expect(edited.row.subjects).toEqual(['alice']);
     // Same key set version: the imported key is reused, not imported again.
-    expect(edited.keys[0]!.key).toBe(edit.keys[0]!.key);
+    expect(await firstKey(edited.keys)).toBe(await firstKey(edit.keys));
   });
 
   it('drops deleted issuers and clients, follows renames in either order', async () => {
@@ -217,7 +221,7 @@ describe('the periodic reconcile (reloadAll) with no trust-change message', () =
     await db.query(`UPDATE registry.party_keys SET keys = $2, version = version + 1 WHERE party_type = 'issuer' AND party_id = $1`, [id, jwksOf(second)]);
     await cache.reloadAll();
     expect(await waiting).toBe(true);
-    expect(cache.findActiveIssuer('https://rekey.example')!.keys.map((k) => k.kid)).toEqual(['after']);
+    expect(await kidsOf(cache.findActiveIssuer('https://rekey.example')!.keys)).toEqual(['after']);
   });
 
   it('picks up a new assertion revocation of a client', async () => {
@@ -231,7 +235,7 @@ describe('the periodic reconcile (reloadAll) with no trust-change message', () =
     await db.query(`INSERT INTO registry.assertion_revocations (client_id, jti) VALUES ($1, 'r1')`, [clientId]);
     await cache.reloadAll();
     expect(isRevoked()({ jti: 'r1' })).toBe(true);
-    expect(cache.findClient(clientId)!.keys.map((k) => k.kid)).toEqual(['rk']);
+    expect(await kidsOf(cache.findClient(clientId)!.keys)).toEqual(['rk']);
   });
 
   it('reads a party changed by a message once more at the next reconcile', async () => {
@@ -246,12 +250,30 @@ describe('the periodic reconcile (reloadAll) with no trust-change message', () =
     expect(cache.findActiveIssuer('https://msg.example')!.row.subjects).toEqual(['carol']);
   });
 
-  it('holds the imported keys, not a second copy of the inline jwks', async () => {
+  it('holds one copy of the key set, imported on first use only, once', async () => {
     const key = await generatePartyKey('ES256', 'held');
     await insertIssuer('https://lean.example', jwksOf(key));
     await cache.reloadAll();
     const issuer = cache.findActiveIssuer('https://lean.example')!;
     expect(issuer.row.jwks).toBeNull();
-    expect(issuer.keys.map((k) => k.kid)).toEqual(['held']);
+    expect(issuer.keys.isImported).toBe(false);
+    // The rule engine's first lookup imports the keys; later ones answer synchronously, the same objects.
+    const first = await issuer.policy.keys.resolve({ alg: 'ES256', kid: 'held' });
+    expect(issuer.keys.isImported).toBe(true);
+    const again = issuer.policy.keys.resolve({ alg: 'ES256', kid: 'held' });
+    expect(Array.isArray(again)).toBe(true);
+    expect((again as { key: unknown }[])[0]!.key).toBe((first as { key: unknown }[])[0]!.key);
+    expect(issuer.policy.keys.resolve({ alg: 'ES256', kid: 'other' })).toEqual({ unknownKid: true });
+    await cache.reloadAll();
+    expect(cache.findActiveIssuer('https://lean.example')!.keys).toBe(issuer.keys);
+  });
+
+  it('skips unusable members of a key set at import and keeps the usable ones', async () => {
+    const key = await generatePartyKey('ES256', 'usable');
+    await insertIssuer('https://mixed.example', { keys: [{ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA', kid: 'off-curve' }, ...jwksOf(key).keys] });
+    await cache.reloadAll();
+    const issuer = cache.findActiveIssuer('https://mixed.example')!;
+    expect(await kidsOf(issuer.keys)).toEqual(['usable']);
+    expect(issuer.policy.keys.resolve({ alg: 'ES256', kid: 'off-curve' })).toEqual({ unknownKid: true });
   });
 });

@@ -2,7 +2,7 @@
  * The trust cache: every trusted issuer, client, party key set and client-assertion
  * revocation, in memory, indexed by `iss` and `client_id`, so the token path never
  * touches Postgres. Enforces:
- * - keys are imported and secrets decrypted once per version, never per request;
+ * - keys are imported (on first use, party-keys.ts) and secrets decrypted once per version, never per request;
  * - the periodic reconcile reads every row's version and rebuilds only the parties that
  *   are new or changed (row, key set or revocations), dropping the ones gone; a party
  *   changed by a message is read again by the next reconcile;
@@ -16,13 +16,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClientRow, IssuerRow, TrustChange } from '@trust-broker/contracts';
 import { decryptSecretToBuffer } from '@trust-broker/secrets';
-import {
-  createStaticKeyResolver,
-  hmacCandidateKey,
-  importCandidateKeys,
-  type CandidateKey,
-  type ClientAssertionPolicy,
-} from '@trust-broker/validation';
+import { hmacCandidateKey, type ClientAssertionPolicy } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import {
   readChangedRows,
@@ -35,6 +29,7 @@ import {
   type RevocationSnapshot,
   type StaleParties,
 } from './registry-reader';
+import { PartyKeys } from './party-keys';
 import type { CachedClient, CachedIssuer, PartyType } from './trust.types';
 
 /** Client assertions get the usual 30 s leeway (the client row has no skew setting). */
@@ -281,7 +276,7 @@ export class TrustCache {
   }
 
   private async buildIssuer(row: IssuerRow, keysRow: PartyKeysSnapshot | undefined, previous: CachedIssuer | undefined): Promise<CachedIssuer> {
-    const { keys, keysVersion } = await this.resolveKeys('issuer', row.id, keysRow, row.jwks, previous);
+    const { keys, keysVersion } = this.resolveKeys('issuer', row.id, keysRow, row.jwks, previous);
     return {
       row: withoutCopiedJwks(row, keysRow),
       keys,
@@ -295,7 +290,7 @@ export class TrustCache {
         allowedAlgorithms: row.allowed_algorithms,
         clockSkewSeconds: row.clock_skew_s,
         maxLifetimeSeconds: row.max_assertion_lifetime_s,
-        keys: createStaticKeyResolver(keys),
+        keys: keys.resolver,
       },
     };
   }
@@ -309,8 +304,8 @@ export class TrustCache {
     const secret = this.decryptClientSecret(row, previous);
     const resolved =
       row.token_endpoint_auth_method === 'private_key_jwt'
-        ? await this.resolveKeys('client', row.client_id, keysRow, row.jwks, previous)
-        : { keys: [] as CandidateKey[], keysVersion: keysRow?.version ?? previous?.keysVersion ?? 0 };
+        ? this.resolveKeys('client', row.client_id, keysRow, row.jwks, previous)
+        : { keys: PartyKeys.of([]), keysVersion: keysRow?.version ?? previous?.keysVersion ?? 0 };
     const revokedJtis = new Set(revocations.flatMap((r) => (r.jti ? [r.jti] : [])));
     const revokedKids = new Set(revocations.flatMap((r) => (r.kid ? [r.kid] : [])));
     return {
@@ -326,7 +321,7 @@ export class TrustCache {
 
   private clientAssertionPolicy(
     row: ClientRow,
-    keys: CandidateKey[],
+    keys: PartyKeys,
     secret: Buffer | undefined,
     revokedJtis: ReadonlySet<string>,
     revokedKids: ReadonlySet<string>,
@@ -335,7 +330,7 @@ export class TrustCache {
     if (method !== 'private_key_jwt' && method !== 'client_secret_jwt') return {};
     const defaults = method === 'private_key_jwt' ? ASYMMETRIC_ALGORITHMS : HMAC_ALGORITHMS;
     const allowed = row.token_endpoint_auth_signing_alg ? [row.token_endpoint_auth_signing_alg] : defaults;
-    const candidateKeys = method === 'client_secret_jwt' ? (secret ? [hmacCandidateKey(new Uint8Array(secret))] : []) : keys;
+    const candidateKeys = method === 'client_secret_jwt' ? PartyKeys.of(secret ? [hmacCandidateKey(new Uint8Array(secret))] : []) : keys;
     return {
       assertionPolicy: {
         clientId: row.client_id,
@@ -345,27 +340,24 @@ export class TrustCache {
         allowedAlgorithms: allowed.filter((alg) => defaults.includes(alg)),
         clockSkewSeconds: CLIENT_CLOCK_SKEW_S,
         maxLifetimeSeconds: row.client_assertion_max_lifetime_s,
-        keys: createStaticKeyResolver(candidateKeys),
+        keys: candidateKeys.resolver,
         isRevoked: ({ jti, kid }) => (jti !== undefined && revokedJtis.has(jti)) || (kid !== undefined && revokedKids.has(kid)),
       },
     };
   }
 
-  /** Reuses the imported keys when the key set's version did not change. */
-  private async resolveKeys(
+  /** Reuses the held keys when the key set's version did not change. */
+  private resolveKeys(
     party: PartyType,
     id: string,
     keysRow: PartyKeysSnapshot | undefined,
     inlineJwks: { keys: Record<string, unknown>[] } | null,
-    previous: { keys: CandidateKey[]; keysVersion: number } | undefined,
-  ): Promise<{ keys: CandidateKey[]; keysVersion: number }> {
+    previous: { keys: PartyKeys; keysVersion: number } | undefined,
+  ): { keys: PartyKeys; keysVersion: number } {
     if (keysRow && previous && previous.keysVersion === keysRow.version) {
       return { keys: previous.keys, keysVersion: previous.keysVersion };
     }
-    const source = keysRow?.keys ?? inlineJwks;
-    const keys = await importCandidateKeys(source);
-    const offered = Array.isArray(source?.keys) ? source.keys.length : 0;
-    if (keys.length < offered) this.logger.warn(`${party} ${id}: ${offered - keys.length} unusable key(s) skipped`);
+    const keys = PartyKeys.lazy(keysRow?.keys ?? inlineJwks, (skipped) => this.logger.warn(`${party} ${id}: ${skipped} unusable key(s) skipped`));
     return { keys, keysVersion: keysRow?.version ?? 0 };
   }
 

@@ -1,22 +1,23 @@
 import type { ClientRow, IssuerRow } from '@trust-broker/contracts';
-import type { CandidateKey, ClientAssertionPolicy, TrustedIssuerPolicy } from '@trust-broker/validation';
+import type { ClientAssertionPolicy, TrustedIssuerPolicy } from '@trust-broker/validation';
+import type { PartyKeys } from './party-keys';
 
 export type PartyType = 'issuer' | 'client';
 
-/** A trusted issuer as the token endpoint uses it: row, imported keys, the rule engine's policy. */
+/** A trusted issuer as the token endpoint uses it: row, keys (imported on first use), the rule engine's policy. */
 export interface CachedIssuer {
   row: IssuerRow;
-  keys: CandidateKey[];
+  keys: PartyKeys;
   keysVersion: number;
   policy: TrustedIssuerPolicy;
 }
 
-/** A client with its decrypted secret (secret-based methods) and imported keys. */
+/** A client with its decrypted secret (secret-based methods) and keys (imported on first use). */
 export interface CachedClient {
   row: ClientRow;
   /** The client secret's UTF-8 bytes; undefined for key-based and public clients, or when it does not decrypt. */
   secret?: Buffer;
-  keys: CandidateKey[];
+  keys: PartyKeys;
   keysVersion: number;
   revokedJtis: ReadonlySet<string>;
   revokedKids: ReadonlySet<string>;
