@@ -1,8 +1,10 @@
 /**
  * Window counters in Redis, shared by every replica: one counter per scope (client,
  * address); a window opens at the first request of a subject and lasts RATE_LIMIT_WINDOW_S.
- * Ids are hashed so that a huge claimed client_id never makes a huge key. Redis errors
- * are the caller's to handle.
+ * Claimed client ids are hashed so that a huge one never makes a huge key (a peer address
+ * is short: used as it is, no hash per request). The script runs by its SHA (EVALSHA,
+ * ioredis `defineCommand`), not sent whole with every request. Redis errors are the
+ * caller's to handle.
  */
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
@@ -10,6 +12,8 @@ import type Redis from 'ioredis';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { REQUEST_REDIS } from '../redis/redis.module';
 import type { RateLimitScope } from './rate-limit.errors';
+
+const COMMAND = 'tokenRateLimitIncrement';
 
 /** INCR each key, give it its expiry on first use, answer count and time left, in one round trip. */
 const INCREMENT_SCRIPT = `
@@ -34,12 +38,21 @@ export interface RateLimitVerdict {
   retryAfterS: number;
 }
 
+type IncrementCommand = (numberOfKeys: number, ...keysThenWindowMs: string[]) => Promise<number[]>;
+
 @Injectable()
 export class TokenRateLimiter {
+  private readonly increment: IncrementCommand;
+
   constructor(
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
-    @Inject(REQUEST_REDIS) private readonly redis: Redis,
-  ) {}
+    @Inject(REQUEST_REDIS) redis: Redis,
+  ) {
+    // The number of keys varies (1 or 2): passed first on each call.
+    if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { lua: INCREMENT_SCRIPT });
+    const command = (redis as unknown as Record<string, IncrementCommand>)[COMMAND]!;
+    this.increment = command.bind(redis);
+  }
 
   limitOf(scope: RateLimitScope): number {
     return scope === 'client' ? this.config.rateLimit.perClient : this.config.rateLimit.perAddress;
@@ -50,13 +63,18 @@ export class TokenRateLimiter {
     const windowMs = this.config.rateLimit.windowS * 1000;
     const counted = subjects.filter((subject) => this.limitOf(subject.scope) > 0);
     if (counted.length === 0) return { retryAfterS: 0 };
-    const keys = counted.map((subject) => `${this.config.redisPrefix}:rate-limit:${subject.scope}:${hash(subject.id)}`);
-    const answers = (await this.redis.eval(INCREMENT_SCRIPT, keys.length, ...keys, String(windowMs))) as number[];
+    const keys = counted.map((subject) => `${this.config.redisPrefix}:rate-limit:${subject.scope}:${keyPart(subject)}`);
+    const answers = await this.increment(keys.length, ...keys, String(windowMs));
     const index = counted.findIndex((subject, i) => answers[2 * i]! > this.limitOf(subject.scope));
     if (index < 0) return { retryAfterS: 0 };
     const leftMs = answers[2 * index + 1]!;
     return { exceeded: counted[index]!.scope, retryAfterS: Math.max(1, Math.ceil((leftMs > 0 ? leftMs : windowMs) / 1000)) };
   }
+}
+
+/** Peer addresses (at most 45 characters) as they are; anything long, i.e. a claimed client id, hashed. */
+function keyPart(subject: RateLimitSubject): string {
+  return subject.scope === 'address' && subject.id.length <= 64 ? subject.id : hash(subject.id);
 }
 
 function hash(id: string): string {
