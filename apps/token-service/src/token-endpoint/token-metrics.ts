@@ -29,11 +29,23 @@ function histogram(): Histogram<'outcome'> {
 export class TokenMetrics {
   private readonly requests = counter();
   private readonly duration = histogram();
+  /** Labelled children looked up once: prom-client hashes the label set on every `inc({...})`. */
+  private readonly requestCounters = new Map<string, { inc(): void }>();
+  private readonly durations = {
+    success: this.duration.labels({ outcome: 'success' }),
+    failure: this.duration.labels({ outcome: 'failure' }),
+  };
 
   /** `grantType` only when it is one we support (labels must stay few). */
   record(grantType: string | undefined, error: string | undefined, startedAt: bigint): void {
     const outcome = error === undefined ? 'success' : 'failure';
-    this.requests.inc({ grant_type: grantType ?? 'none', outcome, error: error ?? '' });
-    this.duration.observe({ outcome }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    const labels = `${grantType ?? 'none'} ${error ?? ''}`;
+    let requests = this.requestCounters.get(labels);
+    if (requests === undefined) {
+      requests = this.requests.labels({ grant_type: grantType ?? 'none', outcome, error: error ?? '' });
+      this.requestCounters.set(labels, requests);
+    }
+    requests.inc();
+    this.durations[outcome].observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
   }
 }
