@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  AUDIT_JOB_NAMES,
+  AuditBatchEnvelopeSchema,
+  auditBatchJobId,
   keyRefreshDedupId,
+  MAX_AUDIT_BATCH_EVENTS,
+  parseAuditBatchJob,
   parseAuditEvent,
   parseKeyRefreshJob,
   parseTrustChange,
@@ -34,6 +39,48 @@ describe('audit events', () => {
 
   it('accepts an admin event with its action', () => {
     expect(parseAuditEvent({ ...baseEvent, type: 'admin', action: 'created', client_id: 'c1' }).action).toBe('created');
+  });
+});
+
+describe('audit batch jobs', () => {
+  const event = (patch: Record<string, unknown> = {}) => ({ ...baseEvent, id: randomUUID(), ...patch });
+
+  it('names the two job shapes', () => {
+    expect(AUDIT_JOB_NAMES).toEqual({ event: 'audit', batch: 'audit-batch' });
+  });
+
+  it('accepts 1 and MAX_AUDIT_BATCH_EVENTS events, each filled like a single event', () => {
+    expect(parseAuditBatchJob({ events: [event()] }).events[0]!.issuer).toBeNull();
+    const full = Array.from({ length: MAX_AUDIT_BATCH_EVENTS }, () => event());
+    expect(parseAuditBatchJob({ events: full }).events).toHaveLength(MAX_AUDIT_BATCH_EVENTS);
+  });
+
+  it.each([
+    ['no events', { events: [] }],
+    ['one event too many', { events: Array.from({ length: MAX_AUDIT_BATCH_EVENTS + 1 }, () => event()) }],
+    ['events not an array', { events: event() }],
+    ['a bare event instead of the envelope', event()],
+    ['an unknown field beside events', { events: [event()], token: 'eyJ...' }],
+    ['one malformed event among valid ones', { events: [event(), event({ assertion: 'eyJ...' })] }],
+  ])('a producer may not send %s', (_label, payload) => {
+    expect(() => parseAuditBatchJob(payload)).toThrow();
+  });
+
+  it('lets the consumer read the envelope of a batch holding a malformed event, bounds kept', () => {
+    expect(AuditBatchEnvelopeSchema.safeParse({ events: [event(), { id: 'x' }] }).success).toBe(true);
+    expect(AuditBatchEnvelopeSchema.safeParse({ events: [] }).success).toBe(false);
+    expect(AuditBatchEnvelopeSchema.safeParse({ events: Array(MAX_AUDIT_BATCH_EVENTS + 1).fill({}) }).success).toBe(false);
+    expect(AuditBatchEnvelopeSchema.safeParse({ events: [event()], extra: 1 }).success).toBe(false);
+  });
+
+  it('derives a deterministic batch job id from the ids in order, never an event id and without a colon', () => {
+    const ids = [randomUUID(), randomUUID()];
+    const id = auditBatchJobId(ids);
+    expect(id).toMatch(/^batch-[0-9a-f]{64}$/);
+    expect(auditBatchJobId([...ids])).toBe(id);
+    expect(auditBatchJobId([ids[1]!, ids[0]!])).not.toBe(id);
+    expect(auditBatchJobId([ids[0]!])).not.toBe(id);
+    expect(auditBatchJobId([ids[0]!])).not.toBe(ids[0]);
   });
 });
 

@@ -1,7 +1,18 @@
 export { QUEUES, TRUST_CHANGE_CHANNEL, DEFAULT_JOB_OPTIONS, prefixed } from './queues';
 export type { QueueName } from './queues';
-export { AUDIT_EVENT_TYPES, ADMIN_ACTIONS, AuditEventSchema, parseAuditEvent } from './audit-event';
-export type { AuditEvent, AuditEventInput } from './audit-event';
+export {
+  AUDIT_EVENT_TYPES,
+  ADMIN_ACTIONS,
+  AuditEventSchema,
+  parseAuditEvent,
+  AUDIT_JOB_NAMES,
+  MAX_AUDIT_BATCH_EVENTS,
+  AuditBatchJobSchema,
+  AuditBatchEnvelopeSchema,
+  parseAuditBatchJob,
+  auditBatchJobId,
+} from './audit-event';
+export type { AuditEvent, AuditEventInput, AuditBatchJob } from './audit-event';
 export { TRUST_ENTITIES, TrustChangeSchema, parseTrustChange } from './trust-change';
 export type { TrustChange } from './trust-change';
 export { KeyRefreshJobSchema, parseKeyRefreshJob, keyRefreshDedupId } from './key-refresh';

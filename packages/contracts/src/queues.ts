@@ -3,7 +3,10 @@
  * Every name is used under the deployment's Redis key prefix (`REDIS_PREFIX`).
  */
 export const QUEUES = {
-  /** Audit events, from token-service and issuer-registry (via its outbox) to audit-worker. */
+  /**
+   * Audit events, from token-service and issuer-registry (via its outbox) to audit-worker:
+   * jobs `audit` (one event) and `audit-batch` (`{events}`), see audit-event.ts.
+   */
   audit: 'audit-events',
   /** Key-refresh jobs, from token-service (unknown `kid`) and schedulers to issuer-registry. */
   keyRefresh: 'key-refresh',
