@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { DEFAULT_JOB_OPTIONS, QUEUES, type AuditEventInput } from '@trust-broker/contracts';
+import { AUDIT_JOB_NAMES, auditBatchJobId, DEFAULT_JOB_OPTIONS, QUEUES, type AuditEventInput } from '@trust-broker/contracts';
 import {
   createTestDatabase,
   createTestRedisPrefix,
@@ -87,9 +87,20 @@ export class WorkerHarness {
     }
   }
 
-  /** Enqueues raw payloads (maybe malformed) under the given job ids. */
-  async enqueueRaw(payloads: Array<{ jobId: string; data: unknown }>): Promise<void> {
-    await this.queue.addBulk(payloads.map(({ jobId, data }) => ({ name: 'audit', data, opts: { ...DEFAULT_JOB_OPTIONS, jobId } })));
+  /** Enqueues the events as `audit-batch` jobs of `size` events each (as token-service sends them); returns the job ids. */
+  async enqueueBatches(events: AuditEventInput[], size: number): Promise<string[]> {
+    const jobs = [];
+    for (let offset = 0; offset < events.length; offset += size) {
+      const slice = events.slice(offset, offset + size);
+      jobs.push({ name: AUDIT_JOB_NAMES.batch, data: { events: slice }, opts: { ...DEFAULT_JOB_OPTIONS, jobId: auditBatchJobId(slice.map((event) => String(event.id))) } });
+    }
+    for (let offset = 0; offset < jobs.length; offset += 200) await this.queue.addBulk(jobs.slice(offset, offset + 200));
+    return jobs.map((job) => job.opts.jobId);
+  }
+
+  /** Enqueues raw payloads (maybe malformed) under the given job ids (job name `audit` unless given). */
+  async enqueueRaw(payloads: Array<{ jobId: string; data: unknown; name?: string }>): Promise<void> {
+    await this.queue.addBulk(payloads.map(({ jobId, data, name }) => ({ name: name ?? 'audit', data, opts: { ...DEFAULT_JOB_OPTIONS, jobId } })));
   }
 
   async storedCounts(): Promise<{ rows: number; ids: number; top: number }> {

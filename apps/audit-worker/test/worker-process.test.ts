@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { eventually, startNodeProcess } from '@trust-broker/testing';
 import { makeEvent } from './fixtures';
-import { ADMIN_KEY, WorkerHarness, readMetric } from './worker-harness';
+import { ADMIN_KEY, WorkerHarness, readMetric, type RunningWorker } from './worker-harness';
 
 jest.setTimeout(240_000);
 
@@ -163,5 +163,64 @@ describe('malformed payloads', () => {
     }
     // Nothing else was retried or is waiting.
     expect(await harness.queue.getJobCounts('wait', 'delayed', 'active')).toEqual({ wait: 0, delayed: 0, active: 0 });
+  });
+});
+
+describe('batch jobs (audit-batch, as token-service sends them)', () => {
+  let harness: WorkerHarness;
+  let worker: RunningWorker;
+  beforeAll(async () => {
+    harness = await WorkerHarness.create('batches');
+    worker = await harness.startWorker({ AUDIT_BATCH_SIZE: '100' });
+  });
+  afterAll(async () => harness.close());
+
+  it('are written event by event into one chain with single-event jobs; a redelivered event in either shape is skipped', async () => {
+    const batched = Array.from({ length: 1000 }, () => makeEvent());
+    const single = Array.from({ length: 100 }, () => makeEvent());
+    // Batches of 37 straddle the write batches of 100: a job may span two writes.
+    const jobIds = await harness.enqueueBatches(batched, 37);
+    await harness.enqueue(single);
+    await eventually(async () => (await harness.queue.getCompletedCount()) === jobIds.length + single.length, 60_000, 100);
+    expect(await harness.storedCounts()).toEqual({ rows: 1100, ids: 1100, top: 1100 });
+    // The same events again: a single job holding a batched event, a batch holding single ones.
+    await harness.enqueue(batched.slice(0, 3), (_, index) => `again-${index}`);
+    await harness.enqueueBatches(single.slice(0, 10), 10);
+    await eventually(async () => (await harness.queue.getCompletedCount()) === jobIds.length + single.length + 4, 60_000, 100);
+    expect(await harness.storedCounts()).toEqual({ rows: 1100, ids: 1100, top: 1100 });
+    expect(await readMetric(worker, 'audit_events_duplicate_total')).toBe(13);
+    expect(await harness.queue.getFailedCount()).toBe(0);
+    expect(await harness.verify(worker)).toEqual({ ...INTACT, checked: 1100 });
+  });
+
+  it('a malformed event inside a batch: the valid ones are written, the job fails without retry, kept and counted', async () => {
+    const before = (await harness.storedCounts()).rows;
+    const secretLooking = 'eyJhbGciOiJSUzI1NiJ9.SECRET-ASSERTION.sig';
+    const valid = [makeEvent(), makeEvent(), makeEvent()];
+    await harness.enqueueRaw([
+      {
+        name: 'audit-batch',
+        jobId: 'batch-with-two-bad',
+        data: { events: [valid[0], { ...makeEvent(), assertion: secretLooking }, valid[1], makeEvent({ type: 'bogus' as never }), valid[2]] },
+      },
+      { name: 'audit-batch', jobId: 'batch-empty', data: { events: [] } },
+      { name: 'audit-batch', jobId: 'batch-not-envelope', data: makeEvent() },
+      { name: 'audit-batch', jobId: 'batch-too-big', data: { events: Array.from({ length: 501 }, () => makeEvent()) } },
+    ]);
+    await eventually(async () => (await harness.queue.getFailedCount()) === 4, 60_000, 100);
+    expect((await harness.storedCounts()).rows).toBe(before + 3);
+    const { rows } = await harness.pg.query(`SELECT id FROM audit.events WHERE id = ANY($1::uuid[])`, [valid.map((event) => event.id)]);
+    expect(rows).toHaveLength(3);
+    const failed = new Map((await harness.queue.getFailed(0, 100)).map((job) => [job.id, job]));
+    for (const job of failed.values()) {
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).not.toContain('SECRET');
+    }
+    expect(failed.get('batch-with-two-bad')!.failedReason).toMatch(/^audit batch: 3 of 5 events stored, 2 malformed: events\.1: .*; events\.3: /);
+    for (const id of ['batch-empty', 'batch-not-envelope', 'batch-too-big']) expect(failed.get(id)!.failedReason).toMatch(/^malformed audit batch: /);
+    // Two malformed events plus three malformed envelopes.
+    expect(await readMetric(worker, 'audit_events_malformed_total')).toBe(5);
+    expect(worker.process.output()).not.toContain('SECRET');
+    expect(await harness.verify(worker)).toEqual({ ...INTACT, checked: before + 3 });
   });
 });

@@ -1,15 +1,18 @@
 /**
- * The BullMQ consumer of the audit queue. Each job's payload is validated on arrival
- * (malformed: failed at once with UnrecoverableError, kept in the failed set, counted);
- * a valid event joins the current batch and the job completes only once that batch is
- * committed. Concurrency is (writes in flight + 1) batches, so a batch fills while the
+ * The BullMQ consumer of the audit queue. A job carries one event (`audit`) or a batch
+ * (`audit-batch`, `{events}`; see packages/contracts/src/audit-event.ts). Each event is
+ * validated on arrival; valid events join the current write batch and the job completes
+ * only once every one of its events is committed. A malformed event (or one Postgres
+ * refuses for its content) fails its job without retry (UnrecoverableError, kept in the
+ * failed set, counted); in a batch job the valid events beside it are written first.
+ * Concurrency is (writes in flight + 1) write batches of jobs, so a batch fills while the
  * others are being written.
  */
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { QUEUES } from '@trust-broker/contracts';
+import { AUDIT_JOB_NAMES, AuditBatchEnvelopeSchema, QUEUES } from '@trust-broker/contracts';
 import { createRedis } from '@trust-broker/service-kit';
-import { MalformedAuditEventError, prepareEvent, toChainEvent } from '../audit-chain/chain-event';
+import { MalformedAuditEventError, prepareEvent, toChainEvent, type PreparedEvent } from '../audit-chain/chain-event';
 import { auditMetrics } from './audit-metrics';
 import { EventRejectedError, type EventBatcher } from './event-batcher';
 
@@ -47,6 +50,7 @@ export class AuditEventProcessor {
   }
 
   async process(job: Job): Promise<void> {
+    if (job.name === AUDIT_JOB_NAMES.batch) return this.processBatch(job);
     let event;
     try {
       event = toChainEvent(job.data);
@@ -62,6 +66,45 @@ export class AuditEventProcessor {
       if (error instanceof EventRejectedError) throw new UnrecoverableError(error.message);
       throw error;
     }
+  }
+
+  /**
+   * A batch job: every valid event is written (and committed) before the job settles; the
+   * malformed ones are counted one by one and then fail the job without retry. An envelope
+   * that is not `{events: [1..MAX]}` fails it at once (nothing of it is written).
+   */
+  private async processBatch(job: Job): Promise<void> {
+    const envelope = AuditBatchEnvelopeSchema.safeParse(job.data);
+    if (!envelope.success) {
+      auditMetrics.malformed.inc();
+      const problems = envelope.error.issues.map((issue) => `${issue.path.join('.') || '(batch)'}: ${issue.code}`);
+      const message = `malformed audit batch: ${problems.join('; ')}`;
+      this.logger.warn(`audit job ${job.id} failed without retry: ${message}`);
+      throw new UnrecoverableError(message);
+    }
+    const prepared: PreparedEvent[] = [];
+    const malformed: string[] = [];
+    envelope.data.events.forEach((payload, index) => {
+      try {
+        prepared.push(prepareEvent(toChainEvent(payload)));
+      } catch (error) {
+        if (!(error instanceof MalformedAuditEventError)) throw error;
+        auditMetrics.malformed.inc();
+        malformed.push(`events.${index}: ${error.problems.join(', ')}`);
+      }
+    });
+    const outcomes = await Promise.allSettled(this.batcher.addMany(prepared));
+    const rejected = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    // Not stored for a reason a retry can fix (the writer is stopping): the job comes back.
+    const retriable = rejected.find((outcome) => !(outcome.reason instanceof EventRejectedError));
+    if (retriable) throw retriable.reason;
+    if (malformed.length === 0 && rejected.length === 0) return;
+    const refused = rejected.length > 0 ? `; ${rejected.length} refused by Postgres (${(rejected[0]!.reason as Error).message})` : '';
+    const message =
+      `audit batch: ${prepared.length - rejected.length} of ${envelope.data.events.length} events stored, ` +
+      `${malformed.length} malformed${refused}${malformed.length > 0 ? `: ${malformed.join('; ')}` : ''}`;
+    this.logger.warn(`audit job ${job.id} failed without retry: ${message}`);
+    throw new UnrecoverableError(message);
   }
 
   /** Stops taking jobs and lets the active ones finish (their batch gets written). */

@@ -49,6 +49,29 @@ describe('EventBatcher', () => {
     expect(most).toBe(2);
   });
 
+  it('splits a batch job larger than a write batch over every free write slot at once', async () => {
+    const batches: number[] = [];
+    let running = 0;
+    let most = 0;
+    const batcher = new EventBatcher(
+      async (events) => {
+        batches.push(events.length);
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running -= 1;
+        return ok(events);
+      },
+      { batchSize: 3, waitMs: 5, retryMaxMs: 10, maxInFlight: 2 },
+    );
+    const promises = batcher.addMany(Array.from({ length: 7 }, () => event()));
+    expect(promises).toHaveLength(7);
+    expect(batches).toEqual([3, 3]); // both slots taken synchronously
+    await Promise.all(promises);
+    expect(batches).toEqual([3, 3, 1]);
+    expect(most).toBe(2);
+  });
+
   it('writes a partial batch after waitMs', async () => {
     const batches: number[] = [];
     const batcher = new EventBatcher(async (events) => (batches.push(events.length), ok(events)), { batchSize: 100, waitMs: 20, retryMaxMs: 10, maxInFlight: 2 });

@@ -67,11 +67,20 @@ export class EventBatcher {
 
   /** Resolves once the event is committed (or was already stored). */
   add(event: PreparedEvent): Promise<void> {
-    if (this.stopped) return Promise.reject(new BatcherStoppedError('the audit writer is stopping'));
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ event, resolve, reject });
-      this.schedule();
-    });
+    return this.addMany([event])[0]!;
+  }
+
+  /** One promise per event, each resolving once that event is committed (or was already stored). */
+  addMany(events: readonly PreparedEvent[]): Promise<void>[] {
+    if (this.stopped) return events.map(() => Promise.reject(new BatcherStoppedError('the audit writer is stopping')));
+    const promises = events.map(
+      (event) =>
+        new Promise<void>((resolve, reject) => {
+          this.pending.push({ event, resolve, reject });
+        }),
+    );
+    if (events.length > 0) this.schedule();
+    return promises;
   }
 
   /** Refuses new events and writes what is pending once (no more retries); what fails is rejected. */
@@ -90,7 +99,9 @@ export class EventBatcher {
     if (this.pending.length >= this.options.batchSize) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
-      this.startWrite();
+      // A batch job may fill more than one write batch at once: use every free slot.
+      while (this.pending.length >= this.options.batchSize && this.writes.size < this.options.maxInFlight) this.startWrite();
+      if (this.pending.length > 0 && this.writes.size < this.options.maxInFlight) this.schedule();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
