@@ -56,6 +56,22 @@ function packageOf(node) {
   return url.replace(/^file:\/\//, '');
 }
 
+/** A coarse account of where a token request's CPU goes. */
+function partOf(node, pkg) {
+  const name = node.callFrame.functionName;
+  if (name === 'verifyOneShot' || name === 'signOneShot') return 'signature verify + sign (node:crypto)';
+  if (pkg === '(gc)') return 'garbage collection';
+  if (['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String'].includes(name) && pkg === '(native)') return 'socket writes (HTTP answers, Redis commands)';
+  if (['ioredis', 'redis-parser', 'standard-as-callback', 'denque', 'cluster-key-slot'].includes(pkg)) return 'Redis client (ioredis)';
+  if (['bullmq', 'msgpackr', 'zod'].includes(pkg)) return 'audit event (zod check, BullMQ add)';
+  if (pkg.startsWith('@nestjs/') || pkg === 'rxjs' || pkg === 'reflect-metadata' || pkg === 'iterare') return 'NestJS';
+  if (['fastify', 'find-my-way', 'fast-querystring', 'fast-decode-uri-component', 'light-my-request', 'avvio', 'toad-cache', '@fastify/middie', 'fast-json-stringify', 'secure-json-parse'].includes(pkg)) return 'Fastify';
+  if (pkg.startsWith('node:_http') || pkg === 'node:net' || pkg === 'node:async_hooks' || name === 'deprecate') return 'node http, net, async_hooks';
+  if (['apps/token-service', 'packages/validation', 'packages/service-kit', 'packages/secrets', 'packages/contracts', 'jose', 'prom-client'].includes(pkg)) return 'our code (token-service, validation, jose decode, metrics)';
+  return 'other node internals and native (promises, timers, buffers, hashing)';
+}
+
+const parts = new Map();
 const packages = new Map();
 const functions = new Map();
 let total = 0;
@@ -69,6 +85,8 @@ for (const [id, us] of selfUs) {
     continue;
   }
   packages.set(pkg, (packages.get(pkg) ?? 0) + us);
+  const part = partOf(node, pkg);
+  parts.set(part, (parts.get(part) ?? 0) + us);
   const file = (node.callFrame.url || '').split('/').slice(-1)[0];
   const name = `${node.callFrame.functionName || '(anonymous)'} ${pkg}${file ? ` ${file}:${node.callFrame.lineNumber + 1}` : ''}`;
   functions.set(name, (functions.get(name) ?? 0) + us);
@@ -88,5 +106,6 @@ function print(title, map, limit) {
 process.stdout.write(`profile ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s (${((100 * busy) / total).toFixed(0)}%)`);
 if (requests > 0) process.stdout.write(`, ${requests} requests: ${(busy / requests).toFixed(0)} us busy per request`);
 process.stdout.write('\n');
+print('self time by part of the request', parts, top);
 print('self time by package', packages, top);
 print('self time by function', functions, top);
