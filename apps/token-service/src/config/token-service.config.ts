@@ -25,7 +25,7 @@ const envSchema = z
       .refine((value) => value === undefined || value === '' || isKeyEncryptionKey(value), 'must be 32 bytes encoded in base64'),
     TOKEN_SERVICE_PORT: portFromEnv(8080),
     CLIENT_ASSERTION_AUDIENCE_COMPAT: booleanFromEnv(false),
-    /** Full reload of the trust cache, healing lost trust-change messages. */
+    /** Reconcile of the trust cache with the registry (row versions; changed rows re-read), healing lost trust-change messages. */
     TRUST_RELOAD_INTERVAL_S: positiveInt(1, 3600, 30),
     /** How long a request waits for a party's keys after an unknown `kid` (CONTRACT.md: 2 s). */
     KEY_REFRESH_WAIT_MS: positiveInt(0, 10_000, 2000),

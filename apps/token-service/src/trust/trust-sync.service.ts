@@ -3,8 +3,8 @@
  * - the first full load is retried until it succeeds (not ready until then);
  * - trust-change messages on `<REDIS_PREFIX>:trust-changes` (a dedicated subscriber
  *   connection) reload just the named entity;
- * - a full reload every TRUST_RELOAD_INTERVAL_S, and after every subscriber reconnect,
- *   heals messages lost meanwhile;
+ * - a reconcile every TRUST_RELOAD_INTERVAL_S, and after every subscriber reconnect
+ *   (every row's version compared, changed rows re-read), heals messages lost meanwhile;
  * - while Postgres is down, failures are logged and the cache keeps serving.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
