@@ -177,11 +177,11 @@ const clientAssertion = (keys, audience) => signAssertion(keys.client, { iss: CL
 const form = (params) => new URLSearchParams(params).toString();
 
 /** Request bodies of one workload, each with fresh single-use assertions. */
-async function makeBodies(kind, count, keys, audience) {
+async function makeBodies(kind, count, keys, audience, issuers = [IDP]) {
   const bodies = new Array(count);
   for (let i = 0; i < count; i += 1) {
     const params = {};
-    if (kind === 'a' || kind === 'c') Object.assign(params, { grant_type: JWT_BEARER, assertion: await grantAssertion(keys, audience) });
+    if (kind === 'a' || kind === 'c') Object.assign(params, { grant_type: JWT_BEARER, assertion: await grantAssertion(keys, audience, issuers[i % issuers.length]) });
     if (kind === 'b') params.grant_type = 'client_credentials';
     if (kind === 'b' || kind === 'c') Object.assign(params, { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(keys, audience) });
     params.scope = 'read';
@@ -253,15 +253,15 @@ async function queueDepth(queue) {
   return counts.waiting + counts.active + counts.delayed + counts.prioritized;
 }
 
-async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, parts, { fresh = false } = {}) {
+async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, parts, { fresh = false, issuers } = {}) {
   // A process that just started is still compiling its hot path (V8 tiers up over
   // thousands of requests) and growing its heap: the first workload on it warms up longer.
   const warmupS = WARMUP_S + (fresh ? FRESH_WARMUP_S : 0);
   const count = Math.ceil(MAX_RATE * (DURATION_S + 1));
   const warmCount = Math.ceil(MAX_RATE * (warmupS + 1));
   log(`${label}: generating ${count + warmCount} request bodies`);
-  const warm = await makeBodies(kind, warmCount, keys, target.audience);
-  const bodies = await makeBodies(kind, count, keys, target.audience);
+  const warm = await makeBodies(kind, warmCount, keys, target.audience, issuers);
+  const bodies = await makeBodies(kind, count, keys, target.audience, issuers);
   await drive(target.url, warm, warmupS);
   log(`${label}: ${DURATION_S} s at ${CONNECTIONS} connections`);
   const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, () => drive(target.url, bodies, DURATION_S)));
@@ -360,7 +360,12 @@ async function runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, k
   procs.token = await startService('token-service', tokenEnv, ports.token, tokenNodeArgs);
   const far = await grantAssertion(keys, brokerIssuer, `https://idp-${EXTRA_ISSUERS}.bench.example`);
   await eventually(async () => (await postToken(ours.url, form({ grant_type: JWT_BEARER, assertion: far }))).status === 200, 60_000, 500);
-  const run = await runWorkload(`(a) with ${issuers} issuers`, 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true });
+  // BENCH_SPREAD_ISSUERS=1: the assertions come from every issuer in turn (each issuer's keys
+  // imported, its own replay namespace): the worst case for memory, not only an idle registry.
+  const spread = process.env.BENCH_SPREAD_ISSUERS === '1';
+  const all = spread ? [IDP, ...Array.from({ length: EXTRA_ISSUERS }, (_, i) => `https://idp-${i + 1}.bench.example`)] : undefined;
+  const label = `(a) with ${issuers} issuers${spread ? ', all sending' : ''}`;
+  const run = await runWorkload(label, 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true, issuers: all });
   return { kind: 'a', issuers, ...run };
 }
 
