@@ -1,14 +1,32 @@
 /**
  * Enqueues audit events on the audit queue (QUEUES.audit, BullMQ, under REDIS_PREFIX)
- * for audit-worker. Enforces:
+ * for audit-worker, with group commit. Enforces:
  * - the event is validated against the contract first (no unknown field can carry a secret);
- * - `jobId` = the event id, so a retried publish never makes a duplicate;
- * - it throws when Redis does not take the event: callers answer 503 and issue nothing.
+ * - `publish()` resolves only once the job holding the event is stored in Redis, and throws
+ *   when Redis does not take it (or does not answer within PUBLISH_TIMEOUT_MS): callers
+ *   answer 503 and issue nothing;
+ * - every event produced in one event-loop turn goes in ONE job: the buffer is flushed on
+ *   `setImmediate`, or at once when it holds MAX_AUDIT_BATCH_EVENTS. Several events go as an
+ *   `audit-batch` job (`{events}`, jobId = auditBatchJobId(ids)); a lone event goes as today's
+ *   single-event `audit` job (jobId = its id), so a quiet service sends what it always sent;
+ * - a failed or timed-out add rejects every waiter of that job (each answers 503);
+ * - shutdown flushes what is pending before the queue is closed.
+ * A job id is deterministic in its events, so a retried add never makes a duplicate job;
+ * audit-worker is idempotent on event ids in any case.
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
-import { DEFAULT_JOB_OPTIONS, parseAuditEvent, QUEUES, type AuditEventInput } from '@trust-broker/contracts';
+import {
+  AUDIT_JOB_NAMES,
+  auditBatchJobId,
+  DEFAULT_JOB_OPTIONS,
+  MAX_AUDIT_BATCH_EVENTS,
+  parseAuditEvent,
+  QUEUES,
+  type AuditEvent,
+  type AuditEventInput,
+} from '@trust-broker/contracts';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { REQUEST_REDIS } from '../redis/redis.module';
 import { AuditUnavailableError } from './audit.errors';
@@ -16,10 +34,19 @@ import { AuditUnavailableError } from './audit.errors';
 /** Longer than the request connection's command timeout, as a last guard against a hang. */
 const PUBLISH_TIMEOUT_MS = 2000;
 
+interface Waiter {
+  event: AuditEvent;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 @Injectable()
 export class AuditPublisher implements OnModuleDestroy {
   private readonly logger = new Logger(AuditPublisher.name);
   private readonly queue: Queue;
+  private pending: Waiter[] = [];
+  private flushScheduled = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     @Inject(TOKEN_SERVICE_CONFIG) config: TokenServiceConfig,
@@ -29,26 +56,65 @@ export class AuditPublisher implements OnModuleDestroy {
     this.queue.on('error', () => undefined);
   }
 
-  async publish(event: AuditEventInput): Promise<void> {
-    const payload = parseAuditEvent(event);
-    if (this.redis.status !== 'ready') throw new AuditUnavailableError('Redis is not connected');
+  /** Resolves once the job holding the event is stored in Redis; throws AuditUnavailableError otherwise. */
+  publish(event: AuditEventInput): Promise<void> {
+    let payload: AuditEvent;
+    try {
+      payload = parseAuditEvent(event);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.redis.status !== 'ready') return Promise.reject(new AuditUnavailableError('Redis is not connected'));
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ event: payload, resolve, reject });
+      if (this.pending.length >= MAX_AUDIT_BATCH_EVENTS) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  /** Sends what is pending as one job (a flush scheduled meanwhile finds nothing or the next events). */
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const waiters = this.pending.splice(0, MAX_AUDIT_BATCH_EVENTS);
+    const sent: Promise<void> = this.send(waiters).finally(() => this.inFlight.delete(sent));
+    this.inFlight.add(sent);
+    if (this.pending.length > 0) this.flush();
+  }
+
+  private async send(waiters: Waiter[]): Promise<void> {
+    const events = waiters.map((waiter) => waiter.event);
+    const add =
+      events.length === 1
+        ? this.queue.add(AUDIT_JOB_NAMES.event, events[0], { ...DEFAULT_JOB_OPTIONS, jobId: events[0]!.id })
+        : this.queue.add(AUDIT_JOB_NAMES.batch, { events }, { ...DEFAULT_JOB_OPTIONS, jobId: auditBatchJobId(events.map((event) => event.id)) });
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.queue.add('audit', payload, { ...DEFAULT_JOB_OPTIONS, jobId: payload.id }),
+        add,
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('timed out')), PUBLISH_TIMEOUT_MS);
         }),
       ]);
+      for (const waiter of waiters) waiter.resolve();
     } catch (cause) {
-      this.logger.warn(`audit event ${payload.id} not enqueued: ${(cause as Error).message}`);
-      throw new AuditUnavailableError((cause as Error).message, cause);
+      this.logger.warn(`${events.length} audit event(s) not enqueued (first ${events[0]!.id}): ${(cause as Error).message}`);
+      const error = new AuditUnavailableError((cause as Error).message, cause);
+      for (const waiter of waiters) waiter.reject(error);
     } finally {
       clearTimeout(timer);
     }
   }
 
   async onModuleDestroy(): Promise<void> {
+    // What is pending is sent (its callers are still waiting for their answer) before closing.
+    this.flush();
+    await Promise.all(this.inFlight);
     // The connection is shared (RedisModule closes it); close only the queue.
     await this.queue.close().catch(() => undefined);
   }

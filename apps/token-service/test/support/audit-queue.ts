@@ -1,7 +1,7 @@
 /** Reads the audit events the token service enqueued (no audit-worker runs in these tests). */
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { QUEUES, type AuditEvent } from '@trust-broker/contracts';
+import { AUDIT_JOB_NAMES, QUEUES, type AuditEvent } from '@trust-broker/contracts';
 
 export class AuditQueueReader {
   private readonly connection: Redis;
@@ -14,7 +14,10 @@ export class AuditQueueReader {
 
   async events(): Promise<AuditEvent[]> {
     const jobs = await this.queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed']);
-    return jobs.filter((job) => job !== undefined).map((job) => job.data as AuditEvent);
+    // A job holds one event (`audit`) or several (`audit-batch`, the events of one event-loop turn).
+    return jobs
+      .filter((job) => job !== undefined)
+      .flatMap((job) => (job.name === AUDIT_JOB_NAMES.batch ? (job.data as { events: AuditEvent[] }).events : [job.data as AuditEvent]));
   }
 
   async byRequestId(requestId: string): Promise<AuditEvent[]> {
