@@ -1,22 +1,30 @@
 /**
- * `npm run bench`: sustained audit events per second from the queue into Postgres, with
- * the hash chain. Starts the built worker as a real process on a fresh database and
- * Redis prefix, enqueues N (argv, default 50,000) events with addBulk while the queue is
- * paused, resumes it and measures until the chain head reaches N: the drain rate of a
- * backlog, which is the sustained rate the worker can take. A script that prints figures,
- * not a test. The worker inherits the environment (AUDIT_BATCH_SIZE=200 npm run bench).
+ * `npm run bench [single] [batched]`: sustained audit events per second from the queue
+ * into Postgres, with the hash chain, for two job shapes one after the other: (i) one event
+ * per job (issuer-registry; default 30,000 events), (ii) `audit-batch` jobs of 16 to 64
+ * events (token-service under load; default 100,000 events). Starts the built worker as a
+ * real process on a fresh database and Redis prefix; for each shape, enqueues the jobs
+ * with addBulk while the queue is paused, resumes it and measures until the chain head
+ * has them all: the drain rate of a backlog, which is the sustained rate the worker can
+ * take. Prints the CPU per event of the worker, of the Postgres backends serving it and of
+ * the Redis server (shared: anything else using it counts too), and verifies the whole
+ * chain at the end (fails if it is not intact). A script that prints figures, not a test.
+ * The worker inherits the environment (AUDIT_BATCH_SIZE=500 npm run bench).
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { DEFAULT_JOB_OPTIONS, QUEUES, type AuditEventInput } from '@trust-broker/contracts';
+import { AUDIT_JOB_NAMES, auditBatchJobId, DEFAULT_JOB_OPTIONS, QUEUES, type AuditEventInput } from '@trust-broker/contracts';
 import { createTestDatabase, createTestRedisPrefix, eventually, getFreePort, randomKeyEncryptionKey, startNodeProcess, waitForHttp } from '@trust-broker/testing';
 
-const TOTAL = Number(process.argv[2] ?? 50_000);
-const CHUNK = 1000;
+/** Events sent as single-event jobs, then as batch jobs (argv 2 and 3). */
+const SINGLE_TOTAL = Number(process.argv[2] ?? 30_000);
+const BATCH_TOTAL = Number(process.argv[3] ?? 100_000);
+const CHUNK = 500;
 
 function benchEvent(i: number): AuditEventInput {
   return {
@@ -42,6 +50,45 @@ async function workerCpuSeconds(port: number): Promise<number> {
   return Number(/^process_cpu_seconds_total (\S+)$/m.exec(metrics)?.[1] ?? NaN);
 }
 
+/** CPU seconds (user + system) of the Postgres backends serving the bench database (the worker's pool). */
+async function postgresCpuSeconds(pg: Client, database: string): Promise<number> {
+  const { rows } = await pg.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
+  const ticks = await Promise.all(
+    rows.map(async ({ pid }) => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime, stime
+    }),
+  );
+  return ticks.reduce((sum, value) => sum + value, 0) / 100; // USER_HZ
+}
+
+/** CPU seconds of the whole Redis server (shared with anything else using it meanwhile). */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const read = (name: string) => Number(new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1] ?? NaN);
+  return read('used_cpu_user') + read('used_cpu_sys');
+}
+
+interface Shape {
+  label: string;
+  /** Event counts of the jobs, in order (1: a single-event `audit` job). */
+  jobSizes: number[];
+}
+
+/** Batches of 16 to 64 events (uniform, seeded), as token-service sends them under load. */
+function tokenServiceShape(total: number): number[] {
+  const sizes: number[] = [];
+  let seed = 7;
+  for (let left = total; left > 0; ) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    const size = Math.min(left, 16 + (seed % 49));
+    sizes.push(size);
+    left -= size;
+  }
+  return sizes;
+}
+
 async function main(): Promise<void> {
   const db = await createTestDatabase('bench');
   const redisPrefix = createTestRedisPrefix('bench');
@@ -58,48 +105,62 @@ async function main(): Promise<void> {
   const connection = new Redis(redisPrefix.url, { maxRetriesPerRequest: null });
   const queue = new Queue(QUEUES.audit, { connection, prefix: redisPrefix.prefix });
   const pg = new Client({ connectionString: db.url });
+  const database = new URL(db.url).pathname.slice(1);
   try {
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000);
     await pg.connect();
     const head = async () => Number((await pg.query(`SELECT seq FROM audit.chain_head`)).rows[0].seq);
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) at start`);
 
-    await queue.pause();
-    const enqueueStarted = process.hrtime.bigint();
-    for (let offset = 0; offset < TOTAL; offset += CHUNK) {
-      const jobs = Array.from({ length: Math.min(CHUNK, TOTAL - offset) }, (_, i) => {
-        const event = benchEvent(offset + i);
-        return { name: 'audit', data: event, opts: { ...DEFAULT_JOB_OPTIONS, jobId: event.id } };
+    const shapes: Shape[] = [
+      { label: 'single-event jobs (issuer-registry)', jobSizes: Array.from({ length: SINGLE_TOTAL }, () => 1) },
+      { label: 'batch jobs of 16-64 (token-service)', jobSizes: tokenServiceShape(BATCH_TOTAL) },
+    ];
+    let expected = await head();
+    let eventNumber = 0;
+    for (const shape of shapes) {
+      const total = shape.jobSizes.reduce((sum, size) => sum + size, 0);
+      await queue.pause();
+      const jobs = shape.jobSizes.map((size) => {
+        const events = Array.from({ length: size }, () => benchEvent((eventNumber += 1)));
+        return size === 1
+          ? { name: AUDIT_JOB_NAMES.event, data: events[0] as unknown, opts: { ...DEFAULT_JOB_OPTIONS, jobId: String(events[0]!.id) } }
+          : { name: AUDIT_JOB_NAMES.batch, data: { events } as unknown, opts: { ...DEFAULT_JOB_OPTIONS, jobId: auditBatchJobId(events.map((event) => String(event.id))) } };
       });
-      await queue.addBulk(jobs);
+      for (let offset = 0; offset < jobs.length; offset += CHUNK) await queue.addBulk(jobs.slice(offset, offset + CHUNK));
+      expected += total;
+      const before = { worker: await workerCpuSeconds(port), pg: await postgresCpuSeconds(pg, database), redis: await redisCpuSeconds(connection) };
+      const metricsBefore = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      const started = process.hrtime.bigint();
+      await queue.resume();
+      await eventually(async () => (await head()) >= expected, 600_000, 20);
+      const drainedMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const after = { worker: await workerCpuSeconds(port), pg: await postgresCpuSeconds(pg, database), redis: await redisCpuSeconds(connection) };
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      const writeMs = (metric(metrics, 'audit_batch_write_seconds_sum') - metric(metricsBefore, 'audit_batch_write_seconds_sum')) * 1000;
+      const batches = metric(metrics, 'audit_batch_write_seconds_count') - metric(metricsBefore, 'audit_batch_write_seconds_count');
+      const perEvent = (seconds: number) => `${((seconds * 1e6) / total).toFixed(0)} µs`;
+      console.log(`\n${shape.label}: ${total} events in ${jobs.length} jobs`);
+      console.log(`  sustained throughput: ${Math.round((total / drainedMs) * 1000)} events/s (queue -> Postgres, hash-chained; ${drainedMs.toFixed(0)} ms)`);
+      console.log(
+        `  CPU per event:        worker ${perEvent(after.worker - before.worker)}, Postgres backends ${perEvent(after.pg - before.pg)}, ` +
+          `Redis ${perEvent(after.redis - before.redis)} (whole server, shared) = ${perEvent(after.worker - before.worker + after.pg - before.pg + after.redis - before.redis)}`,
+      );
+      console.log(`  write batches:        ${batches} (mean ${(total / batches).toFixed(0)} events, ${(writeMs / batches).toFixed(1)} ms each)`);
+      console.log(`  load average now:     ${loadavg().map((l) => l.toFixed(1)).join(' / ')}`);
     }
-    const enqueuedMs = Number(process.hrtime.bigint() - enqueueStarted) / 1e6;
-    const cpuBefore = await workerCpuSeconds(port);
-    const started = process.hrtime.bigint();
-    await queue.resume();
-    await eventually(async () => (await head()) >= TOTAL, 600_000, 50);
-    const drainedMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const workerCpuMs = ((await workerCpuSeconds(port)) - cpuBefore) * 1000;
 
     const verifyStarted = process.hrtime.bigint();
     const verify = await fetch(`http://127.0.0.1:${port}/v1/audit/verify`, {
       headers: { authorization: 'Bearer bench-admin-key-0123456789' },
     }).then((r) => r.json());
     const verifyMs = Number(process.hrtime.bigint() - verifyStarted) / 1e6;
-    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
-    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
-    const writeMs = metric('audit_batch_write_seconds_sum') * 1000;
-    const batches = metric('audit_batch_write_seconds_count');
     const checkpoints = (await pg.query(`SELECT count(*)::int AS n FROM audit.checkpoints`)).rows[0].n;
-
-    console.log(`machine:              ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min)`);
-    console.log(`events:               ${TOTAL}`);
-    console.log(`enqueued (addBulk):   ${enqueuedMs.toFixed(0)} ms, queue paused`);
-    console.log(`drained after resume: ${drainedMs.toFixed(0)} ms`);
-    console.log(`sustained throughput: ${Math.round((TOTAL / drainedMs) * 1000)} events/s (queue -> Postgres, hash-chained)`);
-    console.log(`worker CPU:           ${workerCpuMs.toFixed(0)} ms (${((workerCpuMs * 1000) / TOTAL).toFixed(0)} µs per event, ${((workerCpuMs / drainedMs) * 100).toFixed(0)}% of one core)`);
-    console.log(`batches written:      ${batches} (mean ${(TOTAL / batches).toFixed(0)} events, ${(writeMs / batches).toFixed(1)} ms each; ${writeMs.toFixed(0)} ms in Postgres transactions)`);
-    console.log(`checkpoints signed:   ${checkpoints}`);
-    console.log(`verify:               ${JSON.stringify(verify)} in ${verifyMs.toFixed(0)} ms (${Math.round((TOTAL / verifyMs) * 1000)} rows/s)`);
+    console.log(`\nchain: ${expected} events, ${checkpoints} checkpoints, verify ${JSON.stringify(verify)} in ${verifyMs.toFixed(0)} ms`);
+    if ((verify as { intact?: boolean; checked?: number }).intact !== true || (verify as { checked?: number }).checked !== expected) {
+      throw new Error('the chain is not intact');
+    }
   } finally {
     await worker.stop();
     await queue.close();
