@@ -112,12 +112,29 @@ describe('appending to the chain', () => {
     }
   });
 
+  it('keeps one chain while a replica of the previous release appends with the (batch json) function', async () => {
+    // What that release sent: one json array of {"canonical", "event"} items.
+    const previousRelease = (batch: ReturnType<typeof events>) =>
+      chain.sql(`SELECT * FROM audit.append_events($1::json)`, [
+        `[${batch.map((prepared) => `{"canonical":${JSON.stringify(prepared.canonical)},"event":${prepared.json}}`).join(',')}]`,
+      ]);
+    const shared = events(10);
+    await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? chain.writer.append(events(30)) : previousRelease(events(30)))),
+      chain.writer.append(shared),
+      previousRelease(shared), // the same ids through both: stored once
+    ]);
+    const { rows } = await chain.sql(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, max(seq)::int AS top FROM audit.events`);
+    expect(rows[0]).toEqual({ n: 701, ids: 701, top: 701 });
+    expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 701, broken_at: null, reason: null });
+  });
+
   it('verifies intact while appends run', async () => {
     const appends = Promise.all(Array.from({ length: 10 }, () => chain.writer.append(events(20))));
     const reports = await Promise.all([chain.verifier.verify(), chain.verifier.verify(), chain.verifier.verify()]);
     await appends;
     for (const report of reports) expect(report).toMatchObject({ intact: true, broken_at: null, reason: null });
-    expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 711, broken_at: null, reason: null });
+    expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 901, broken_at: null, reason: null });
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE while the trigger is on', async () => {

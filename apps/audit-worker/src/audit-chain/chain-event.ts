@@ -61,18 +61,17 @@ export function canonicalEvent(event: AuditEvent): string {
 }
 
 /**
- * An event ready to append, encoded once as it arrives: `item` is its entry in the batch
- * that audit.append_events() takes, `{"canonical": <the text to hash>, "event": <the event>}`.
+ * An event ready to append, encoded once as it arrives: `canonical` is the text to hash,
+ * `json` the event as audit.append_events(canonicals text[], events json) stores it.
  */
 export interface PreparedEvent {
   event: AuditEvent;
   canonical: string;
-  item: string;
+  json: string;
 }
 
 export function prepareEvent(event: AuditEvent): PreparedEvent {
-  const canonical = canonicalEvent(event);
-  return { event, canonical, item: `{"canonical":${JSON.stringify(canonical)},"event":${JSON.stringify(event)}}` };
+  return { event, canonical: canonicalEvent(event), json: JSON.stringify(event) };
 }
 
 export function chainHash(prevHash: string, canonical: string): string {

@@ -1,6 +1,6 @@
 /**
- * Appends events to the one hash chain. A batch is one call of audit.append_events() (see
- * its migration): one statement, one round trip, its own transaction. It locks the chain
+ * Appends events to the one hash chain. A batch is one call of audit.append_events(canonicals,
+ * events) (see its migration, 1764300000003): one statement, one round trip, its own transaction. It locks the chain
  * head (`SELECT ... FOR UPDATE`), so concurrent writers (replicas) take turns: sequence
  * numbers are gap-free and prev_hash never forks; an id already stored (a redelivered job)
  * is skipped and takes no sequence number. The worker computes each event's RFC 8785
@@ -55,8 +55,9 @@ export class ChainWriter {
 
   /** Writes the events not stored yet, in order, in one statement. */
   async append(events: PreparedEvent[]): Promise<AppendResult> {
-    const rows: AppendRow[] = await this.dataSource.query(`SELECT * FROM audit.append_events($1::json)`, [
-      `[${events.map((prepared) => prepared.item).join(',')}]`,
+    const rows: AppendRow[] = await this.dataSource.query(`SELECT * FROM audit.append_events($1::text[], $2::json)`, [
+      events.map((prepared) => prepared.canonical),
+      `[${events.map((prepared) => prepared.json).join(',')}]`,
     ]);
     const result = rows[0]!;
     const headSeq = Number(result.head_seq);
