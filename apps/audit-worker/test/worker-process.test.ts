@@ -193,6 +193,24 @@ describe('batch jobs (audit-batch, as token-service sends them)', () => {
     expect(await harness.verify(worker)).toEqual({ ...INTACT, checked: 1100 });
   });
 
+  it('SIGKILL in the middle of batch jobs: once restarted every event is stored exactly once, chain intact', async () => {
+    const before = (await harness.storedCounts()).rows;
+    const events = Array.from({ length: 3000 }, () => makeEvent());
+    const env = { AUDIT_BATCH_SIZE: '100', AUDIT_CHECKPOINT_EVERY: '500' };
+    const victim = await harness.startWorker(env);
+    await worker.process.kill('SIGKILL'); // only the victim takes jobs now
+    await harness.enqueueBatches(events, 40);
+    await eventually(async () => (await harness.storedCounts()).rows >= before + 200, 120_000, 10);
+    await victim.process.kill('SIGKILL');
+    expect((await harness.storedCounts()).rows).toBeLessThan(before + 3000); // it really died with work left
+    worker = await harness.startWorker(env);
+    await eventually(async () => (await harness.storedCounts()).rows === before + 3000, 180_000, 200);
+    await eventually(async () => (await harness.queue.getJobCounts('wait', 'active')).active === 0, 60_000, 100);
+    expect(await harness.storedCounts()).toEqual({ rows: before + 3000, ids: before + 3000, top: before + 3000 });
+    expect(await harness.queue.getFailedCount()).toBe(0);
+    expect(await harness.verify(worker)).toEqual({ ...INTACT, checked: before + 3000 });
+  });
+
   it('a malformed event inside a batch: the valid ones are written, the job fails without retry, kept and counted', async () => {
     const before = (await harness.storedCounts()).rows;
     const secretLooking = 'eyJhbGciOiJSUzI1NiJ9.SECRET-ASSERTION.sig';
