@@ -5,9 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Client } from 'pg';
 import Redis from 'ioredis';
+
+export { eventually } from './eventually';
+export { getFreePort } from './get-free-port';
 
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -75,20 +77,6 @@ export function createTestRedisPrefix(label = 'run'): TestRedisPrefix {
   };
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function getFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Polls `url` until it answers `expectStatus` (default 200) or `timeoutMs` passes. */
 export async function waitForHttp(url: string, timeoutMs = 20000, expectStatus = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -104,22 +92,6 @@ export async function waitForHttp(url: string, timeoutMs = 20000, expectStatus =
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer ${expectStatus} within ${timeoutMs} ms (last: ${last})`);
-}
-
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 5000, stepMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
 }
 
 export interface RunningProcess {
