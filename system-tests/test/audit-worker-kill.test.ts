@@ -5,8 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { eventually, getFreePort, startNodeProcess, waitForHttp, type RunningProcess } from '@trust-broker/testing';
-import { assertionClaims, JWT_BEARER_GRANT, signAssertion } from './support/assertions';
+import {
+  assertionClaims,
+  eventually,
+  getFreePort,
+  JWT_BEARER_GRANT,
+  signAssertion,
+  startNodeProcess,
+  waitForHttp,
+  type RunningProcess,
+} from '@trust-broker/testing';
 import { postForm } from './support/http';
 import { registerPartner, untilPartnerTrusted, type Partner } from './support/parties';
 import { SCRIPTS, startSystem, type System } from './support/system';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT } from './support/assertions';
+import { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT } from '@trust-broker/testing';
 import { registerPartner } from './support/parties';
 import { startSystem, type Service, type System } from './support/system';
 

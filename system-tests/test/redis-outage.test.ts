@@ -6,8 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { eventually } from '@trust-broker/testing';
-import { assertionClaims, JWT_BEARER_GRANT, signAssertion } from './support/assertions';
+import { assertionClaims, eventually, JWT_BEARER_GRANT, signAssertion } from '@trust-broker/testing';
 import { postForm } from './support/http';
 import { registerPartner, untilPartnerTrusted, type Partner } from './support/parties';
 import { OwnRedisServer } from './support/redis-server';

@@ -6,8 +6,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { eventually } from '@trust-broker/testing';
-import { assertionClaims, CLIENT_ASSERTION_TYPE, generatePartyKey, jwksOf, JWT_BEARER_GRANT, nowSeconds, signAssertion, type PartyKey } from './support/assertions';
+import {
+  assertionClaims,
+  CLIENT_ASSERTION_TYPE,
+  eventually,
+  generatePartyKey,
+  jwksOf,
+  JWT_BEARER_GRANT,
+  nowSeconds,
+  signAssertion,
+  type PartyKey,
+} from '@trust-broker/testing';
 import { AuditQueueReader } from './support/audit-queue';
 import type { CreatedClient } from './support/admin-api';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';

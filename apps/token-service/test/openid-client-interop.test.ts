@@ -6,8 +6,7 @@
  */
 import * as client from 'openid-client';
 import { jwtVerify, createRemoteJWKSet } from 'jose';
-import { eventually } from '@trust-broker/testing';
-import { assertionClaims, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey } from './support/assertions';
+import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey } from '@trust-broker/testing';
 import type { CreatedClient } from './support/admin-api';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 

@@ -3,8 +3,7 @@
  * reaches Postgres through a TCP proxy this test cuts; its periodic trust reload then
  * fails, and cached issuers keep being served.
  */
-import { eventually } from '@trust-broker/testing';
-import { assertionClaims, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey } from './support/assertions';
+import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import { TcpProxy } from './support/tcp-proxy';
 import { postForm } from './support/token-client';

@@ -4,8 +4,7 @@
  * `temporarily_unavailable` (no token without the replay check and the audit event),
  * and it recovers on its own when Redis is back.
  */
-import { eventually } from '@trust-broker/testing';
-import { assertionClaims, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey } from './support/assertions';
+import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import { OwnRedisServer } from './support/redis-server';
 import { postForm } from './support/token-client';

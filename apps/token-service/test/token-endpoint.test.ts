@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
-import { eventually } from '@trust-broker/testing';
 import {
   assertionClaims,
   CLIENT_ASSERTION_TYPE,
+  eventually,
   generatePartyKey,
   jwksOf,
   JWT_BEARER_GRANT,
@@ -17,7 +17,7 @@ import {
   signAssertion,
   unsecuredJwt,
   type PartyKey,
-} from './support/assertions';
+} from '@trust-broker/testing';
 import { AuditQueueReader } from './support/audit-queue';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import type { CreatedClient } from './support/admin-api';

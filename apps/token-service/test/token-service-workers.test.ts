@@ -6,8 +6,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { eventually, getFreePort, startNodeProcess } from '@trust-broker/testing';
-import { assertionClaims, generatePartyKey, JWT_BEARER_GRANT, jwksOf, signAssertion, type PartyKey } from './support/assertions';
+import {
+  assertionClaims,
+  eventually,
+  generatePartyKey,
+  getFreePort,
+  jwksOf,
+  JWT_BEARER_GRANT,
+  signAssertion,
+  startNodeProcess,
+  type PartyKey,
+} from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, TOKEN_SERVICE_SCRIPT, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import { postForm } from './support/token-client';
 

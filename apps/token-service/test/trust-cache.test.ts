@@ -7,12 +7,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { encryptSecret } from '@trust-broker/secrets';
-import { createTestDatabase, startNodeProcess, type TestDatabase } from '@trust-broker/testing';
+import { createTestDatabase, generatePartyKey, jwksOf, startNodeProcess, type TestDatabase } from '@trust-broker/testing';
 import type { TrustChange } from '@trust-broker/contracts';
 import { loadTokenServiceConfig, type TokenServiceConfig } from '../src/config/token-service.config';
 import type { PartyKeys } from '../src/trust/party-keys';
 import { TrustCache } from '../src/trust/trust-cache.service';
-import { generatePartyKey, jwksOf } from './support/assertions';
 import { ISSUER_REGISTRY_SCRIPT } from './support/broker-environment';
 
 jest.setTimeout(120_000);

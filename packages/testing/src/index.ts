@@ -8,6 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 
+export {
+  assertionClaims,
+  CLIENT_ASSERTION_TYPE,
+  generatePartyKey,
+  jwksOf,
+  JWT_BEARER_GRANT,
+  nowSeconds,
+  signAssertion,
+  unsecuredJwt,
+  type PartyKey,
+} from './assertions';
 export { eventually } from './eventually';
 export { getFreePort } from './get-free-port';
 

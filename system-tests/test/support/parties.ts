@@ -1,8 +1,16 @@
 /** Partners and clients registered through the admin API, and waiting until a token service trusts them. */
 import { randomUUID } from 'node:crypto';
-import { eventually } from '@trust-broker/testing';
+import {
+  assertionClaims,
+  CLIENT_ASSERTION_TYPE,
+  eventually,
+  generatePartyKey,
+  jwksOf,
+  JWT_BEARER_GRANT,
+  signAssertion,
+  type PartyKey,
+} from '@trust-broker/testing';
 import type { AdminApi, CreatedClient, CreatedIssuer } from './admin-api';
-import { assertionClaims, CLIENT_ASSERTION_TYPE, generatePartyKey, JWT_BEARER_GRANT, jwksOf, signAssertion, type PartyKey } from './assertions';
 import { postForm, type TokenAnswer } from './http';
 
 export interface Partner {

@@ -2,9 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload, type SignOptions } from 'jose';
 
+/** RFC 7523 section 2.1: the `grant_type` of a JWT authorization grant. */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** RFC 7523 section 2.2: the `client_assertion_type` of JWT client authentication. */
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
+/** A party's signing key: the private key to sign with and the public JWK to register. */
 export interface PartyKey {
   kid: string;
   alg: string;
@@ -12,16 +15,19 @@ export interface PartyKey {
   publicJwk: JWK;
 }
 
+/** A fresh key pair for `alg` (default ES256); the public JWK carries `kid`, `alg` and `use: sig`. */
 export async function generatePartyKey(alg = 'ES256', kid: string = randomUUID()): Promise<PartyKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   return { kid, alg, privateKey, publicJwk };
 }
 
+/** The JWKS `{ keys }` of the public halves of `keys`. */
 export function jwksOf(...keys: PartyKey[]): { keys: JWK[] } {
   return { keys: keys.map((key) => key.publicJwk) };
 }
 
+/** The current time in whole seconds, as JWT `iat`/`exp` count it. */
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** Claims of a valid assertion: `iss`, `sub`, `aud`, `iat`, `exp` (+60 s), a fresh `jti`; `undefined` removes one. */
@@ -32,6 +38,7 @@ export function assertionClaims(base: { iss: string; sub: string; aud: string | 
   return claims as JWTPayload;
 }
 
+/** Signs `claims` with a party key (its `kid` in the header) or an HMAC secret; `header` adds or overrides header fields. */
 export async function signAssertion(
   key: PartyKey | { secret: Uint8Array; alg: string },
   claims: JWTPayload,
