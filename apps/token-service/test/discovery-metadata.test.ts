@@ -4,8 +4,7 @@
  * and verify the broker's access tokens.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { eventually } from '@trust-broker/testing';
-import type { CreatedClient } from './support/admin-api';
+import { eventually, type CreatedClient } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import { basicAuthorization, postForm } from './support/token-client';
 

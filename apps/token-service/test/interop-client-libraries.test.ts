@@ -8,8 +8,16 @@
  */
 import * as oauth from 'oauth4webapi';
 import * as openid from 'openid-client';
-import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey } from '@trust-broker/testing';
-import type { CreatedClient } from './support/admin-api';
+import {
+  assertionClaims,
+  eventually,
+  generatePartyKey,
+  jwksOf,
+  JWT_BEARER_GRANT,
+  signAssertion,
+  type CreatedClient,
+  type PartyKey,
+} from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 
 jest.setTimeout(180_000);

@@ -15,10 +15,10 @@ import {
   JWT_BEARER_GRANT,
   nowSeconds,
   signAssertion,
+  type CreatedClient,
   type PartyKey,
 } from '@trust-broker/testing';
 import { AuditQueueReader } from './support/audit-queue';
-import type { CreatedClient } from './support/admin-api';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import { basicAuthorization, postForm, type TokenAnswer } from './support/token-client';
 

@@ -6,8 +6,7 @@
  * that both replicas move to it, and that a token of the old key still verifies.
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { eventually } from '@trust-broker/testing';
-import type { CreatedClient } from './support/admin-api';
+import { eventually, type CreatedClient } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import { basicAuthorization, postForm } from './support/token-client';
 

@@ -6,8 +6,16 @@
  */
 import * as client from 'openid-client';
 import { jwtVerify, createRemoteJWKSet } from 'jose';
-import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey } from '@trust-broker/testing';
-import type { CreatedClient } from './support/admin-api';
+import {
+  assertionClaims,
+  eventually,
+  generatePartyKey,
+  jwksOf,
+  JWT_BEARER_GRANT,
+  signAssertion,
+  type CreatedClient,
+  type PartyKey,
+} from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 
 jest.setTimeout(300_000);

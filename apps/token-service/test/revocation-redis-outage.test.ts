@@ -5,8 +5,7 @@
  * (no answer unaudited, never an unchecked `active: true`); once it is back, empty, a
  * token revoked before the outage is still inactive (the durable copy in Postgres).
  */
-import { eventually } from '@trust-broker/testing';
-import type { CreatedClient } from './support/admin-api';
+import { eventually, type CreatedClient } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import { OwnRedisServer } from './support/redis-server';
 import { basicAuthorization, postForm, type TokenAnswer } from './support/token-client';

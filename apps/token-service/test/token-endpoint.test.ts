@@ -16,11 +16,11 @@ import {
   nowSeconds,
   signAssertion,
   unsecuredJwt,
+  type CreatedClient,
   type PartyKey,
 } from '@trust-broker/testing';
 import { AuditQueueReader } from './support/audit-queue';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import type { CreatedClient } from './support/admin-api';
 import { basicAuthorization, postForm, type TokenAnswer } from './support/token-client';
 
 jest.setTimeout(300_000);

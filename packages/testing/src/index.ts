@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 
+export { AdminApi, type CreatedClient, type CreatedIssuer } from './admin-api';
 export {
   assertionClaims,
   CLIENT_ASSERTION_TYPE,

@@ -8,9 +8,11 @@ import {
   jwksOf,
   JWT_BEARER_GRANT,
   signAssertion,
+  type AdminApi,
+  type CreatedClient,
+  type CreatedIssuer,
   type PartyKey,
 } from '@trust-broker/testing';
-import type { AdminApi, CreatedClient, CreatedIssuer } from './admin-api';
 import { postForm, type TokenAnswer } from './http';
 
 export interface Partner {

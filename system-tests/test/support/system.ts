@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
+  AdminApi,
   createTestDatabase,
   createTestRedisPrefix,
   getFreePort,
@@ -18,7 +19,6 @@ import {
   type TestDatabase,
   type TestRedisPrefix,
 } from '@trust-broker/testing';
-import { AdminApi } from './admin-api';
 
 const APPS = resolve(__dirname, '../../../apps');
 export const SCRIPTS = {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
+  AdminApi,
   createTestDatabase,
   createTestRedisPrefix,
   getFreePort,
@@ -16,7 +17,6 @@ import {
   type TestDatabase,
   type TestRedisPrefix,
 } from '@trust-broker/testing';
-import { AdminApi } from './admin-api';
 
 export const TOKEN_SERVICE_SCRIPT = resolve(__dirname, '../../dist/main.js');
 export const ISSUER_REGISTRY_SCRIPT = resolve(__dirname, '../../../issuer-registry/dist/main.js');
