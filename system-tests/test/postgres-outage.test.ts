@@ -6,11 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { assertionClaims, eventually, JWT_BEARER_GRANT, signAssertion } from '@trust-broker/testing';
+import { assertionClaims, eventually, JWT_BEARER_GRANT, signAssertion, TcpProxy } from '@trust-broker/testing';
 import { postForm } from './support/http';
 import { registerPartner, untilPartnerTrusted, type Partner } from './support/parties';
 import { startSystem, type System } from './support/system';
-import { TcpProxy } from './support/tcp-proxy';
 
 const BROKER = 'https://broker.example.com';
 let proxy: TcpProxy;

@@ -3,9 +3,8 @@
  * 500) and /readyz says so; once it is back, writes succeed again. The outage is real: the
  * registry reaches the machine's Postgres through a TCP proxy that the test cuts.
  */
-import { eventually } from '@trust-broker/testing';
+import { eventually, TcpProxy } from '@trust-broker/testing';
 import { startRegistry, type RegistryHarness } from './support/registry-harness';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { publicJwk } from './support/test-keys';
 
 let registry: RegistryHarness;
@@ -13,7 +12,7 @@ let proxy: TcpProxy;
 let jwks: { keys: unknown[] };
 
 beforeAll(async () => {
-  proxy = await startTcpProxy(5432);
+  proxy = await TcpProxy.start('127.0.0.1', 5432);
   registry = await startRegistry('outage', {}, { databasePort: proxy.port });
   jwks = { keys: [await publicJwk('outage')] };
 });

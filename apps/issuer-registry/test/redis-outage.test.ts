@@ -3,10 +3,9 @@
  * the outbox; once Redis is back, the relay delivers their trust changes and audit events.
  * The outage is real: the registry reaches the machine's Redis through a TCP proxy the test cuts.
  */
-import { eventually } from '@trust-broker/testing';
+import { eventually, TcpProxy } from '@trust-broker/testing';
 import { readAuditEvents } from './support/audit-queue-reader';
 import { startRegistry, type RegistryHarness } from './support/registry-harness';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { publicJwk } from './support/test-keys';
 import { listenForTrustChanges, type TrustChangeListener } from './support/trust-change-listener';
 
@@ -15,7 +14,7 @@ let proxy: TcpProxy;
 let changes: TrustChangeListener;
 
 beforeAll(async () => {
-  proxy = await startTcpProxy(6379);
+  proxy = await TcpProxy.start('127.0.0.1', 6379);
   registry = await startRegistry('redis-outage', {}, { redisPort: proxy.port });
   changes = await listenForTrustChanges(registry.redis.prefix);
 });

@@ -22,6 +22,7 @@ export {
 } from './assertions';
 export { eventually } from './eventually';
 export { getFreePort } from './get-free-port';
+export { TcpProxy } from './tcp-proxy';
 
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,24 +1,30 @@
 /**
- * A TCP proxy the test can cut and restore on the same port: everything behind it (here
- * Postgres) becomes unreachable at once, then reachable again. As in token-service's tests.
+ * A TCP proxy the test can cut and restore on the same port: everything behind it
+ * (Postgres, Redis) becomes unreachable at once, then reachable again. A real outage of
+ * the real engine, for this test only.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { getFreePort } from '@trust-broker/testing';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private server?: Server;
+  private listenPort = 0;
 
   private constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
-    readonly port: number,
   ) {}
 
+  /** Listens on a free port of 127.0.0.1 and forwards every connection to `targetHost:targetPort`. */
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
-    const proxy = new TcpProxy(targetHost, targetPort, await getFreePort());
+    const proxy = new TcpProxy(targetHost, targetPort);
     await proxy.restore();
     return proxy;
+  }
+
+  /** The proxy's port on 127.0.0.1; the same after every `restore`. */
+  get port(): number {
+    return this.listenPort;
   }
 
   /** Accepts connections again, on the same port. */
@@ -35,8 +41,12 @@ export class TcpProxy {
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.listenPort, '127.0.0.1', () => resolve());
+    });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.listenPort = (server.address() as AddressInfo).port;
   }
 
   /** Refuses new connections and cuts the open ones. */
