@@ -3,9 +3,8 @@
  * jobs, retries with backoff, reports not ready, and once Postgres is back every event
  * arrives exactly once and the chain is intact.
  */
-import { eventually, getFreePort } from '@trust-broker/testing';
+import { eventually, TcpProxy } from '@trust-broker/testing';
 import { makeEvent } from './fixtures';
-import { TcpProxy } from './tcp-proxy';
 import { WorkerHarness, readMetric } from './worker-harness';
 
 jest.setTimeout(240_000);
@@ -15,8 +14,7 @@ describe('Postgres unreachable under a stream of events', () => {
   let proxy: TcpProxy;
   beforeAll(async () => {
     harness = await WorkerHarness.create('outage');
-    proxy = new TcpProxy(await getFreePort(), { host: '127.0.0.1', port: Number(new URL(harness.db.url).port || 5432) });
-    await proxy.open();
+    proxy = await TcpProxy.start('127.0.0.1', Number(new URL(harness.db.url).port || 5432));
   });
   afterAll(async () => {
     await proxy.cut();
@@ -45,7 +43,7 @@ describe('Postgres unreachable under a stream of events', () => {
     await eventually(async () => (await fetch(`${worker.url}/readyz`)).status === 503, 30_000, 200);
     await eventually(async () => (await readMetric(worker, 'audit_batch_write_failures_total')) >= 3, 30_000, 200);
     const sentDuringOutage = sent;
-    await proxy.open();
+    await proxy.restore();
     await eventually(async () => (await fetch(`${worker.url}/readyz`)).status === 200, 60_000, 200);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     streaming = false;
