@@ -6,10 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { assertionClaims, eventually, JWT_BEARER_GRANT, signAssertion } from '@trust-broker/testing';
+import { assertionClaims, eventually, JWT_BEARER_GRANT, OwnRedisServer, signAssertion } from '@trust-broker/testing';
 import { postForm } from './support/http';
 import { registerPartner, untilPartnerTrusted, type Partner } from './support/parties';
-import { OwnRedisServer } from './support/redis-server';
 import { startSystem, type System } from './support/system';
 
 const BROKER = 'https://broker.example.com';
@@ -19,7 +18,7 @@ let system: System;
 let partner: Partner;
 
 beforeAll(async () => {
-  redis = await OwnRedisServer.start();
+  redis = await OwnRedisServer.start({ persistent: true });
   system = await startSystem('redisfault', { redisUrl: redis.url, auditWorker: true, tokenEnv: { BROKER_ISSUER: BROKER } });
   partner = await registerPartner(system.admin);
   await untilPartnerTrusted(system.tokens[0]!.tokenEndpoint, BROKER, partner);

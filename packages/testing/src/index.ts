@@ -22,6 +22,7 @@ export {
 } from './assertions';
 export { eventually } from './eventually';
 export { getFreePort } from './get-free-port';
+export { OwnRedisServer, type OwnRedisServerOptions } from './redis-server';
 export { TcpProxy } from './tcp-proxy';
 
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
