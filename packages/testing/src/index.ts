@@ -1,7 +1,8 @@
 /**
  * Test helpers over the real engines: every test run gets its own fresh Postgres
  * database and its own Redis key prefix, so runs never see each other's data.
- * Nothing here stands in for Postgres or Redis.
+ * Nothing here stands in for Postgres or Redis. Beside them, what several suites share:
+ * signed assertions, the admin API client, a TCP proxy to cut, a redis-server to stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
