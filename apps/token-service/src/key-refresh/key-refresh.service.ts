@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { DEFAULT_JOB_OPTIONS, keyRefreshDedupId, parseKeyRefreshJob, QUEUES } from '@trust-broker/contracts';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
-import { REQUEST_REDIS } from '../redis/redis.module';
+import { QUEUE_PRODUCER_REDIS } from '../redis/redis.module';
 import { TrustCache } from '../trust/trust-cache.service';
 import type { PartyType } from '../trust/trust.types';
 
@@ -20,7 +20,7 @@ export class KeyRefreshService implements OnModuleDestroy {
 
   constructor(
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
-    @Inject(REQUEST_REDIS) redis: Redis,
+    @Inject(QUEUE_PRODUCER_REDIS) redis: Redis,
     private readonly trust: TrustCache,
   ) {
     this.queue = new Queue(QUEUES.keyRefresh, { connection: redis, prefix: config.redisPrefix });

@@ -1,0 +1,66 @@
+/**
+ * The request path and the queue producers talk to Redis on two connections (real Redis,
+ * real BullMQ): BullMQ defines its Lua commands on the connection it is given, and ioredis
+ * copies every defined command onto each auto-pipeline, so on a shared connection every
+ * replay or rate-limit command paid for BullMQ's scripts.
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { QUEUES } from '@trust-broker/contracts';
+import { createTestRedisPrefix, type TestRedisPrefix } from '@trust-broker/testing';
+import { AuditModule } from '../audit/audit.module';
+import { AuditPublisher } from '../audit/audit-publisher.service';
+import { ConfigModule } from '../config/config.module';
+import type { TokenServiceConfig } from '../config/token-service.config';
+import { QUEUE_PRODUCER_REDIS, REQUEST_REDIS, RedisModule } from './redis.module';
+
+type DefinedCommands = Redis & { scriptsSet: Record<string, unknown>; options: { enableAutoPipelining: boolean; enableOfflineQueue: boolean } };
+
+describe('RedisModule: request-path and queue-producer connections (real Redis, BullMQ)', () => {
+  let prefix: TestRedisPrefix;
+  let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
+  let reader: Redis;
+
+  beforeAll(async () => {
+    prefix = createTestRedisPrefix('redis-module');
+    const config = { redisUrl: prefix.url, redisPrefix: prefix.prefix } as TokenServiceConfig;
+    @Module({ imports: [ConfigModule.forRoot(config), RedisModule, AuditModule] })
+    class TestModule {}
+    app = await NestFactory.createApplicationContext(TestModule, { logger: false });
+    reader = new Redis(prefix.url, { maxRetriesPerRequest: null });
+  });
+  afterAll(async () => {
+    await app.close();
+    reader.disconnect();
+    await prefix.clear();
+  });
+
+  it('gives the queue producers their own connection; BullMQ scripts stay off the request connection', async () => {
+    const request = app.get<DefinedCommands>(REQUEST_REDIS);
+    const producer = app.get<DefinedCommands>(QUEUE_PRODUCER_REDIS);
+    expect(producer).not.toBe(request);
+    // The audit publisher was built (it creates its Queue) and one event goes through.
+    await app.get(AuditPublisher).publish({ id: randomUUID(), type: 'token', occurred_at: new Date().toISOString(), outcome: 'success', request_id: randomUUID() });
+    expect(Object.keys(producer.scriptsSet).length).toBeGreaterThan(10);
+    expect(Object.keys(producer.scriptsSet).filter((name) => name.startsWith('addStandardJob'))).toHaveLength(1);
+    expect(Object.keys(request.scriptsSet)).toEqual([]);
+    const queue = new Queue(QUEUES.audit, { connection: reader, prefix: prefix.prefix });
+    try {
+      expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('pipelines the request path only, and both fail fast while Redis is down (no offline queue)', () => {
+    const request = app.get<DefinedCommands>(REQUEST_REDIS);
+    const producer = app.get<DefinedCommands>(QUEUE_PRODUCER_REDIS);
+    expect(request.options.enableAutoPipelining).toBe(true);
+    expect(producer.options.enableAutoPipelining).toBe(false);
+    expect([request.options.enableOfflineQueue, producer.options.enableOfflineQueue]).toEqual([false, false]);
+  });
+});
