@@ -19,6 +19,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -41,6 +42,12 @@ const WORKERS = process.env.BENCH_WORKERS ?? String(availableParallelism());
 const EXTRA_ISSUERS = Number(process.env.BENCH_EXTRA_ISSUERS ?? 9999);
 /** Upper bound of the request rate we expect, to size the single-use assertions. */
 const MAX_RATE = Number(process.env.BENCH_MAX_RATE ?? 4000);
+/**
+ * Offered load of the latency runs ((a) on ours, (b) on oidc-provider): a fixed request rate
+ * below both servers' capacity, so that p50/p99 show the time a request takes rather than
+ * the queue 64 connections build in front of a saturated server. 0 skips them.
+ */
+const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 400);
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -223,6 +230,67 @@ async function drive(url, bodies, durationS) {
   };
 }
 
+/**
+ * Open-loop load at a fixed rate: one request every 1/rate s whatever the answers do, on
+ * keep-alive sockets (as many as needed), each request's latency measured from the moment
+ * it was due, not from when it was sent (no coordinated omission). autocannon's own rate
+ * mode releases each connection's quota for the second at once, so with 64 connections it
+ * measures its own bursts (a server that answers in 0.1 ms shows a p99 of 87 ms there).
+ * The schedule is checked every millisecond: up to ~1 ms of each latency is this timer.
+ */
+async function driveAtRate(url, bodies, durationS, rate) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const target = new URL(url);
+  const latencies = [];
+  let next = 0;
+  let exhausted = 0;
+  let non2xx = 0;
+  const send = (dueAt) =>
+    new Promise((resolveRequest) => {
+      if (next >= bodies.length) exhausted += 1;
+      const body = bodies[next % bodies.length];
+      next += 1;
+      const done = (ok) => {
+        if (!ok) non2xx += 1;
+        latencies.push(performance.now() - dueAt);
+        resolveRequest();
+      };
+      const request = http.request(
+        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+        (response) => {
+          response.resume();
+          response.on('end', () => done(response.statusCode >= 200 && response.statusCode < 300));
+          response.on('error', () => done(false));
+        },
+      );
+      request.on('error', () => done(false));
+      request.end(body);
+    });
+  const start = performance.now();
+  const total = Math.floor(rate * durationS);
+  const pending = [];
+  let sent = 0;
+  await new Promise((resolveSchedule) => {
+    const timer = setInterval(() => {
+      const now = performance.now();
+      while (sent < total && start + (sent * 1000) / rate <= now) {
+        pending.push(send(start + (sent * 1000) / rate));
+        sent += 1;
+      }
+      if (sent >= total) {
+        clearInterval(timer);
+        resolveSchedule();
+      }
+    }, 1);
+  });
+  await Promise.all(pending);
+  const elapsedS = (performance.now() - start) / 1000;
+  agent.destroy();
+  latencies.sort((x, y) => x - y);
+  const at = (q) => Math.round(10 * latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]) / 10;
+  return { rps: latencies.length / elapsedS, total: latencies.length, p50: at(0.5), p99: at(0.99), non2xx, exhausted };
+}
+
 /** Samples token-service RSS and the audit queue while `work` runs. */
 async function withSampling(tokenProc, auditQueue, work) {
   const samples = { rssSumPeak: 0, rssPerProcessPeak: 0, processes: 0, queuePeak: 0 };
@@ -253,7 +321,7 @@ async function queueDepth(queue) {
   return counts.waiting + counts.active + counts.delayed + counts.prioritized;
 }
 
-async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, parts, { fresh = false, issuers } = {}) {
+async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, parts, { fresh = false, issuers, rate } = {}) {
   // A process that just started is still compiling its hot path (V8 tiers up over
   // thousands of requests) and growing its heap: the first workload on it warms up longer.
   const warmupS = WARMUP_S + (fresh ? FRESH_WARMUP_S : 0);
@@ -262,9 +330,10 @@ async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, par
   log(`${label}: generating ${count + warmCount} request bodies`);
   const warm = await makeBodies(kind, warmCount, keys, target.audience, issuers);
   const bodies = await makeBodies(kind, count, keys, target.audience, issuers);
-  await drive(target.url, warm, warmupS);
-  log(`${label}: ${DURATION_S} s at ${CONNECTIONS} connections`);
-  const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, () => drive(target.url, bodies, DURATION_S)));
+  const load = rate ? (url, list, seconds) => driveAtRate(url, list, seconds, rate) : drive;
+  await load(target.url, warm, warmupS);
+  log(`${label}: ${DURATION_S} s ${rate ? `at ${rate} req/s offered (open loop)` : `at ${CONNECTIONS} connections`}`);
+  const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, () => load(target.url, bodies, DURATION_S)));
   const cpu = Object.entries(result.cpu).map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ');
   log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}; RSS peak ${result.rssPerProcessPeak.toFixed(0)} MB per process; cores used: ${cpu}`);
   return { label, ...result };
@@ -371,7 +440,14 @@ async function runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, k
 
 // ---------- report ----------
 
-function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit }) {
+/** Markdown table lines, columns padded to their widest cell. */
+function table(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  return [fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(fmt)];
+}
+
+function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit, latency }) {
   const cores = availableParallelism();
   const f0 = (n) => n.toFixed(0);
   // Requests per CPU-second of the server's own processes: the figure least moved by other load on the machine.
@@ -405,21 +481,19 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit 
       `${((100 * r.rps) / limitFor(limits.nodeVerify, limits.nodeSign, verifies, cores)).toFixed(0)}%`,
     ]);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  lines.push(fmt(header));
-  lines.push(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows) lines.push(fmt(row));
+  lines.push(...table(header, rows));
+  if (latency.length > 0) {
+    lines.push('');
+    lines.push('Latency below saturation (open loop: requests sent at a fixed rate whatever the answers do, latency from when each was due):');
+    const latencyHeader = ['workload', 'req/s done', 'p50 ms', 'p99 ms', 'non-2xx', 'server cores'];
+    const latencyRows = latency.map((r) => [r.label, f0(r.rps), String(r.p50), String(r.p99), String(r.non2xx), r.cpu.server.toFixed(2)]);
+    lines.push(...table(latencyHeader, latencyRows));
+  }
   lines.push('');
   lines.push('Cores used during each workload (of the machine\'s; redis and postgres count every client, teammates\' too):');
   const cpuNames = Object.keys(results[0].cpu);
-  const cpuRows = [...results, oidc, tenK].filter(Boolean).map((r) => [r.label, ...cpuNames.map((name) => r.cpu[name].toFixed(2))]);
-  const cpuHeader = ['workload', ...cpuNames];
-  const cpuWidths = cpuHeader.map((h, i) => Math.max(h.length, ...cpuRows.map((row) => row[i].length)));
-  const cpuFmt = (row) => `| ${row.map((cell, i) => cell.padEnd(cpuWidths[i])).join(' | ')} |`;
-  lines.push(cpuFmt(cpuHeader));
-  lines.push(`|${cpuWidths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of cpuRows) lines.push(cpuFmt(row));
+  const cpuRows = [...results, oidc, tenK, ...latency].filter(Boolean).map((r) => [r.label, ...cpuNames.map((name) => r.cpu[name].toFixed(2))]);
+  lines.push(...table(['workload', ...cpuNames], cpuRows));
   lines.push('');
   lines.push('req per server CPU-s: requests per second divided by the cores the server processes used (ratio to oidc-provider in brackets).');
   lines.push(`Limits are for ${cores} cores (verifies + 1 sign per request: 1 verify for (a), (b); 2 for (c)); the load generator shares the cores.`);
@@ -519,10 +593,19 @@ async function main() {
       await runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditQueue, tokenParts);
       return;
     }
+    // BENCH_ONLY_LATENCY=1: the open-loop latency run of (a) alone (for profiling), no table.
+    if (process.env.BENCH_ONLY_LATENCY === '1') {
+      await runWorkload(`(a) at ${LATENCY_RATE} req/s offered`, 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true, rate: LATENCY_RATE });
+      return;
+    }
     results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true })) });
     if (process.env.BENCH_ONLY_A === '1') return;
     results.push({ kind: 'b', ...(await runWorkload('(b) client_credentials + private_key_jwt', 'b', ours, keys, procs.token, auditQueue, tokenParts)) });
     results.push({ kind: 'c', ...(await runWorkload('(c) jwt-bearer + private_key_jwt', 'c', ours, keys, procs.token, auditQueue, tokenParts)) });
+    const latency = [];
+    if (LATENCY_RATE > 0) {
+      latency.push(await runWorkload(`(a) at ${LATENCY_RATE} req/s offered`, 'a', ours, keys, procs.token, auditQueue, tokenParts, { rate: LATENCY_RATE }));
+    }
 
     // The reference: oidc-provider doing (b), as its own process.
     const oidcIssuer = `http://127.0.0.1:${ports.oidc}`;
@@ -538,6 +621,9 @@ async function main() {
     log(`oidc-provider access token: JWT ES256, aud ${claims.aud}, scope ${claims.scope}`);
     const oidcRun = await runWorkload('oidc-provider (b)', 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc), { fresh: true });
     const oidc = { kind: 'b', ...oidcRun };
+    if (LATENCY_RATE > 0) {
+      latency.push(await runWorkload(`oidc-provider (b) at ${LATENCY_RATE} req/s offered`, 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc), { rate: LATENCY_RATE }));
+    }
     await procs.oidc.stop();
     delete procs.oidc;
 
@@ -561,7 +647,7 @@ async function main() {
       completed: counts.completed,
       failed: counts.failed,
     };
-    printReport({ cpuModel: cpus()[0]?.model ?? 'unknown CPU', limits, results, oidc, tenK, oneIssuerA: results[0], audit });
+    printReport({ cpuModel: cpus()[0]?.model ?? 'unknown CPU', limits, results, oidc, tenK, oneIssuerA: results[0], audit, latency });
   } finally {
     for (const proc of Object.values(procs)) await proc.stop(30_000).catch(() => undefined);
     await auditQueue.close().catch(() => undefined);
