@@ -21,7 +21,7 @@ describe('audit-worker config', () => {
       port: 8082,
       redisPrefix: 'tb',
       batchSize: 250,
-      batchWaitMs: 5,
+      batchWaitMs: 25,
       checkpointEvery: 1000,
       checkpointIntervalMs: 60_000,
       retentionDays: undefined,

@@ -33,8 +33,13 @@ const schema = z
     AUDIT_BATCH_SIZE: positiveInt(250, 5000),
     /** Batches written at once (they take turns on the chain lock; the next waits in Postgres). */
     AUDIT_WRITES_IN_FLIGHT: positiveInt(2, 8),
-    /** How long a partial batch waits for more events before it is written. */
-    AUDIT_BATCH_WAIT_MS: positiveInt(5, 10_000),
+    /**
+     * How long a partial batch waits for more events before it is written. Nothing waits for
+     * the write but the job (token-service answers once the job is in Redis), and each
+     * transaction costs Postgres a commit: at 2,000 events/s, 5 ms made ~10-event batches
+     * and took 0.40 cores of Postgres, 25 ms 0.18 (bench/README.md, run 6).
+     */
+    AUDIT_BATCH_WAIT_MS: positiveInt(25, 10_000),
     /** A signed checkpoint after this many events ... */
     AUDIT_CHECKPOINT_EVERY: positiveInt(1000, 10_000_000),
     /** ... or after this many seconds when the head moved. */
