@@ -596,6 +596,8 @@ async function main() {
     // BENCH_ONLY_LATENCY=1: the open-loop latency run of (a) alone (for profiling), no table.
     if (process.env.BENCH_ONLY_LATENCY === '1') {
       await runWorkload(`(a) at ${LATENCY_RATE} req/s offered`, 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true, rate: LATENCY_RATE });
+      const metrics = await (await fetch(`${brokerIssuer}/metrics`)).text();
+      log(metrics.split('\n').filter((line) => /^nodejs_(eventloop_lag|gc_duration_seconds_(sum|count))/.test(line)).join('\n'));
       return;
     }
     results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true })) });
