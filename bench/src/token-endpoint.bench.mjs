@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -266,6 +267,9 @@ async function driveAtRate(url, bodies, durationS, rate) {
       request.on('error', () => done(false));
       request.end(body);
     });
+  // The generator's own stalls (its GC, the samplers) delay sends and show as latency: measured.
+  const ownLag = monitorEventLoopDelay({ resolution: 1 });
+  ownLag.enable();
   const start = performance.now();
   const total = Math.floor(rate * durationS);
   const pending = [];
@@ -284,11 +288,20 @@ async function driveAtRate(url, bodies, durationS, rate) {
     }, 1);
   });
   await Promise.all(pending);
+  ownLag.disable();
   const elapsedS = (performance.now() - start) / 1000;
   agent.destroy();
   latencies.sort((x, y) => x - y);
   const at = (q) => Math.round(10 * latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]) / 10;
-  return { rps: latencies.length / elapsedS, total: latencies.length, p50: at(0.5), p99: at(0.99), non2xx, exhausted };
+  return {
+    rps: latencies.length / elapsedS,
+    total: latencies.length,
+    p50: at(0.5),
+    p99: at(0.99),
+    non2xx,
+    exhausted,
+    generatorLag: { p99: ownLag.percentile(99) / 1e6, max: ownLag.max / 1e6 },
+  };
 }
 
 /** Samples token-service RSS and the audit queue while `work` runs. */
@@ -335,7 +348,8 @@ async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, par
   log(`${label}: ${DURATION_S} s ${rate ? `at ${rate} req/s offered (open loop)` : `at ${CONNECTIONS} connections`}`);
   const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, () => load(target.url, bodies, DURATION_S)));
   const cpu = Object.entries(result.cpu).map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ');
-  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}; RSS peak ${result.rssPerProcessPeak.toFixed(0)} MB per process; cores used: ${cpu}`);
+  const lag = result.generatorLag ? ` (load generator's own event-loop delay p99 ${result.generatorLag.p99.toFixed(1)} ms, max ${result.generatorLag.max.toFixed(1)} ms)` : '';
+  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${lag}, non-2xx ${result.non2xx}; RSS peak ${result.rssPerProcessPeak.toFixed(0)} MB per process; cores used: ${cpu}`);
   return { label, ...result };
 }
 
@@ -597,7 +611,7 @@ async function main() {
     if (process.env.BENCH_ONLY_LATENCY === '1') {
       await runWorkload(`(a) at ${LATENCY_RATE} req/s offered`, 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true, rate: LATENCY_RATE });
       const metrics = await (await fetch(`${brokerIssuer}/metrics`)).text();
-      log(metrics.split('\n').filter((line) => /^nodejs_(eventloop_lag|gc_duration_seconds_(sum|count))/.test(line)).join('\n'));
+      log(metrics.split('\n').filter((line) => /^(nodejs_(eventloop_lag|gc_duration_seconds_(sum|count))|token_request_duration_seconds_bucket)/.test(line)).join('\n'));
       return;
     }
     results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true })) });
