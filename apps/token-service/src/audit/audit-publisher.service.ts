@@ -14,7 +14,7 @@
  * A job id is deterministic in its events, so a retried add never makes a duplicate job;
  * audit-worker is idempotent on event ids in any case.
  */
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import {
@@ -27,15 +27,12 @@ import {
   type AuditEvent,
   type AuditEventInput,
 } from '@trust-broker/contracts';
-import { waitForRedis } from '@trust-broker/service-kit';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { QUEUE_PRODUCER_REDIS } from '../redis/redis.module';
 import { AuditUnavailableError } from './audit.errors';
 
 /** Longer than the request connection's command timeout, as a last guard against a hang. */
 const PUBLISH_TIMEOUT_MS = 2000;
-/** How long start-up waits for the connection (it queues nothing while connecting). */
-const STARTUP_REDIS_WAIT_MS = 5000;
 
 interface Waiter {
   event: AuditEvent;
@@ -44,7 +41,7 @@ interface Waiter {
 }
 
 @Injectable()
-export class AuditPublisher implements OnModuleInit, OnModuleDestroy {
+export class AuditPublisher implements OnModuleDestroy {
   private readonly logger = new Logger(AuditPublisher.name);
   private readonly queue: Queue;
   private pending: Waiter[] = [];
@@ -57,12 +54,6 @@ export class AuditPublisher implements OnModuleInit, OnModuleDestroy {
   ) {
     this.queue = new Queue(QUEUES.audit, { connection: redis, prefix: config.redisPrefix });
     this.queue.on('error', () => undefined);
-  }
-
-  async onModuleInit(): Promise<void> {
-    // Before the service listens, so its first requests are not refused while this
-    // connection is still being made; Redis down at start is not fatal (503 until it is back).
-    await waitForRedis(this.redis, STARTUP_REDIS_WAIT_MS).catch((error: Error) => this.logger.warn(`audit queue not reachable yet: ${error.message}`));
   }
 
   /** Resolves once the job holding the event is stored in Redis; throws AuditUnavailableError otherwise. */

@@ -11,7 +11,9 @@ import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { QUEUES } from '@trust-broker/contracts';
-import { createTestRedisPrefix, type TestRedisPrefix } from '@trust-broker/testing';
+import { createTestRedisPrefix, getFreePort, type TestRedisPrefix } from '@trust-broker/testing';
+import { ReadinessRegistry } from '@trust-broker/service-kit';
+import { AuditUnavailableError } from '../audit/audit.errors';
 import { AuditModule } from '../audit/audit.module';
 import { AuditPublisher } from '../audit/audit-publisher.service';
 import { ConfigModule } from '../config/config.module';
@@ -20,6 +22,14 @@ import { QUEUE_PRODUCER_REDIS, REQUEST_REDIS, RedisModule } from './redis.module
 
 type DefinedCommands = Redis & { scriptsSet: Record<string, unknown>; options: { enableAutoPipelining: boolean; enableOfflineQueue: boolean } };
 
+const auditEvent = () => ({ id: randomUUID(), type: 'token' as const, occurred_at: new Date().toISOString(), outcome: 'success' as const, request_id: randomUUID() });
+
+async function startContext(config: TokenServiceConfig) {
+  @Module({ imports: [ConfigModule.forRoot(config), RedisModule, AuditModule] })
+  class TestModule {}
+  return NestFactory.createApplicationContext(TestModule, { logger: false });
+}
+
 describe('RedisModule: request-path and queue-producer connections (real Redis, BullMQ)', () => {
   let prefix: TestRedisPrefix;
   let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
@@ -27,10 +37,7 @@ describe('RedisModule: request-path and queue-producer connections (real Redis, 
 
   beforeAll(async () => {
     prefix = createTestRedisPrefix('redis-module');
-    const config = { redisUrl: prefix.url, redisPrefix: prefix.prefix } as TokenServiceConfig;
-    @Module({ imports: [ConfigModule.forRoot(config), RedisModule, AuditModule] })
-    class TestModule {}
-    app = await NestFactory.createApplicationContext(TestModule, { logger: false });
+    app = await startContext({ redisUrl: prefix.url, redisPrefix: prefix.prefix } as TokenServiceConfig);
     reader = new Redis(prefix.url, { maxRetriesPerRequest: null });
   });
   afterAll(async () => {
@@ -44,7 +51,8 @@ describe('RedisModule: request-path and queue-producer connections (real Redis, 
     const producer = app.get<DefinedCommands>(QUEUE_PRODUCER_REDIS);
     expect(producer).not.toBe(request);
     // The audit publisher was built (it creates its Queue) and one event goes through.
-    await app.get(AuditPublisher).publish({ id: randomUUID(), type: 'token', occurred_at: new Date().toISOString(), outcome: 'success', request_id: randomUUID() });
+    // Published right after start-up: the module waited for the producer connection.
+    await app.get(AuditPublisher).publish(auditEvent());
     expect(Object.keys(producer.scriptsSet).length).toBeGreaterThan(10);
     expect(Object.keys(producer.scriptsSet).filter((name) => name.startsWith('addStandardJob'))).toHaveLength(1);
     expect(Object.keys(request.scriptsSet)).toEqual([]);
@@ -63,4 +71,22 @@ describe('RedisModule: request-path and queue-producer connections (real Redis, 
     expect(producer.options.enableAutoPipelining).toBe(false);
     expect([request.options.enableOfflineQueue, producer.options.enableOfflineQueue]).toEqual([false, false]);
   });
+});
+
+describe('RedisModule with Redis unreachable at start', () => {
+  it('starts anyway after the wait, reports both connections down and refuses audit events (503), never hangs', async () => {
+    const nobody = `redis://127.0.0.1:${await getFreePort()}`;
+    const startedAt = Date.now();
+    const app = await startContext({ redisUrl: nobody, redisPrefix: 'tbtest-unreachable' } as TokenServiceConfig);
+    try {
+      // Both waits run at once, each bounded: start-up is not held much beyond one of them.
+      expect(Date.now() - startedAt).toBeLessThan(9000);
+      const checks = await app.get(ReadinessRegistry).run();
+      expect(checks.redis).toMatch(/^down/);
+      expect(checks.redis_queue_producer).toMatch(/^down/);
+      await expect(app.get(AuditPublisher).publish(auditEvent())).rejects.toBeInstanceOf(AuditUnavailableError);
+    } finally {
+      await app.close();
+    }
+  }, 20_000);
 });

@@ -1,6 +1,7 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { createRedis, HealthModule, ReadinessRegistry } from '@trust-broker/service-kit';
+import type { RedisOptions } from 'ioredis';
+import { createRedis, HealthModule, ReadinessRegistry, waitForRedis } from '@trust-broker/service-kit';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 
 /**
@@ -21,46 +22,54 @@ export const REQUEST_REDIS = Symbol('REQUEST_REDIS');
  */
 export const QUEUE_PRODUCER_REDIS = Symbol('QUEUE_PRODUCER_REDIS');
 
-function quiet(redis: Redis): Redis {
-  // Reconnection is automatic; without a listener ioredis would print every failure.
-  redis.on('error', () => undefined);
-  return redis;
+/** How long start-up waits for each connection: neither queues commands while it connects. */
+const STARTUP_REDIS_WAIT_MS = 5000;
+
+/**
+ * A fail-fast connection (`createRedis` role `request`) with its readiness check. Reconnection
+ * is automatic; the error listener keeps ioredis from printing every failure.
+ */
+function failFastConnection(token: symbol, check: string, extra: RedisOptions = {}): Provider {
+  return {
+    provide: token,
+    inject: [TOKEN_SERVICE_CONFIG, ReadinessRegistry],
+    useFactory: (config: TokenServiceConfig, readiness: ReadinessRegistry): Redis => {
+      const redis = createRedis(config.redisUrl, 'request', extra);
+      redis.on('error', () => undefined);
+      readiness.register(check, async () => {
+        await redis.ping();
+      });
+      return redis;
+    },
+  };
 }
 
 @Global()
 @Module({
   imports: [HealthModule],
-  providers: [
-    {
-      provide: REQUEST_REDIS,
-      inject: [TOKEN_SERVICE_CONFIG, ReadinessRegistry],
-      useFactory: (config: TokenServiceConfig, readiness: ReadinessRegistry): Redis => {
-        const redis = quiet(createRedis(config.redisUrl, 'request'));
-        readiness.register('redis', async () => {
-          await redis.ping();
-        });
-        return redis;
-      },
-    },
-    {
-      provide: QUEUE_PRODUCER_REDIS,
-      inject: [TOKEN_SERVICE_CONFIG, ReadinessRegistry],
-      useFactory: (config: TokenServiceConfig, readiness: ReadinessRegistry): Redis => {
-        const redis = quiet(createRedis(config.redisUrl, 'request', { enableAutoPipelining: false }));
-        readiness.register('redis_queue_producer', async () => {
-          await redis.ping();
-        });
-        return redis;
-      },
-    },
-  ],
+  providers: [failFastConnection(REQUEST_REDIS, 'redis'), failFastConnection(QUEUE_PRODUCER_REDIS, 'redis_queue_producer', { enableAutoPipelining: false })],
   exports: [REQUEST_REDIS, QUEUE_PRODUCER_REDIS],
 })
-export class RedisModule implements OnApplicationShutdown {
+export class RedisModule implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisModule.name);
+
   constructor(
     @Inject(REQUEST_REDIS) private readonly redis: Redis,
     @Inject(QUEUE_PRODUCER_REDIS) private readonly producerRedis: Redis,
   ) {}
+
+  /**
+   * Before the service listens, so that its first requests are not refused while the
+   * connections are still being made. Redis down at start is not fatal: requests get 503
+   * until it is back, and /readyz says which connection is down.
+   */
+  async onModuleInit(): Promise<void> {
+    await Promise.all(
+      [this.redis, this.producerRedis].map((redis) =>
+        waitForRedis(redis, STARTUP_REDIS_WAIT_MS).catch((error: Error) => this.logger.warn(`Redis not reachable yet: ${error.message}`)),
+      ),
+    );
+  }
 
   onApplicationShutdown(): void {
     this.redis.disconnect();
