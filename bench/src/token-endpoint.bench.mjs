@@ -277,8 +277,8 @@ async function driveAtRate(url, bodies, durationS, rate) {
   await new Promise((resolveSchedule) => {
     const timer = setInterval(() => {
       const now = performance.now();
-      while (sent < total && start + (sent * 1000) / rate <= now) {
-        pending.push(send(start + (sent * 1000) / rate));
+      for (let dueAt = start + (sent * 1000) / rate; sent < total && dueAt <= now; dueAt = start + (sent * 1000) / rate) {
+        pending.push(send(dueAt));
         sent += 1;
       }
       if (sent >= total) {
@@ -338,8 +338,10 @@ async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, par
   // A process that just started is still compiling its hot path (V8 tiers up over
   // thousands of requests) and growing its heap: the first workload on it warms up longer.
   const warmupS = WARMUP_S + (fresh ? FRESH_WARMUP_S : 0);
-  const count = Math.ceil(MAX_RATE * (DURATION_S + 1));
-  const warmCount = Math.ceil(MAX_RATE * (warmupS + 1));
+  // Enough single-use assertions for the fastest rate expected, or for the fixed one.
+  const perSecond = rate ?? MAX_RATE;
+  const count = Math.ceil(perSecond * (DURATION_S + 1));
+  const warmCount = Math.ceil(perSecond * (warmupS + 1));
   log(`${label}: generating ${count + warmCount} request bodies`);
   const warm = await makeBodies(kind, warmCount, keys, target.audience, issuers);
   const bodies = await makeBodies(kind, count, keys, target.audience, issuers);
@@ -607,9 +609,10 @@ async function main() {
       await runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditQueue, tokenParts);
       return;
     }
+    const latencyLabel = (workload) => `${workload} at ${LATENCY_RATE} req/s offered`;
     // BENCH_ONLY_LATENCY=1: the open-loop latency run of (a) alone (for profiling), no table.
     if (process.env.BENCH_ONLY_LATENCY === '1') {
-      await runWorkload(`(a) at ${LATENCY_RATE} req/s offered`, 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true, rate: LATENCY_RATE });
+      await runWorkload(latencyLabel('(a)'), 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true, rate: LATENCY_RATE });
       const metrics = await (await fetch(`${brokerIssuer}/metrics`)).text();
       log(metrics.split('\n').filter((line) => /^(nodejs_(eventloop_lag|gc_duration_seconds_(sum|count))|token_request_duration_seconds_bucket)/.test(line)).join('\n'));
       return;
@@ -620,7 +623,7 @@ async function main() {
     results.push({ kind: 'c', ...(await runWorkload('(c) jwt-bearer + private_key_jwt', 'c', ours, keys, procs.token, auditQueue, tokenParts)) });
     const latency = [];
     if (LATENCY_RATE > 0) {
-      latency.push(await runWorkload(`(a) at ${LATENCY_RATE} req/s offered`, 'a', ours, keys, procs.token, auditQueue, tokenParts, { rate: LATENCY_RATE }));
+      latency.push(await runWorkload(latencyLabel('(a)'), 'a', ours, keys, procs.token, auditQueue, tokenParts, { rate: LATENCY_RATE }));
     }
 
     // The reference: oidc-provider doing (b), as its own process.
@@ -638,7 +641,7 @@ async function main() {
     const oidcRun = await runWorkload('oidc-provider (b)', 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc), { fresh: true });
     const oidc = { kind: 'b', ...oidcRun };
     if (LATENCY_RATE > 0) {
-      latency.push(await runWorkload(`oidc-provider (b) at ${LATENCY_RATE} req/s offered`, 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc), { rate: LATENCY_RATE }));
+      latency.push(await runWorkload(latencyLabel('oidc-provider (b)'), 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc), { rate: LATENCY_RATE }));
     }
     await procs.oidc.stop();
     delete procs.oidc;
