@@ -104,11 +104,14 @@ function cpuSeconds(pids) {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
-/** CPU seconds the whole machine spent busy (every process, teammates' too), from /proc/stat. */
+/**
+ * CPU seconds the whole machine spent busy (every process, teammates' too), and of them the
+ * time the hypervisor gave this VM's CPUs to someone else (steal), from /proc/stat.
+ */
 function machineBusySeconds() {
   const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
   const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
-  return (user + nice + system + irq + softirq + steal) / 100;
+  return { busy: (user + nice + system + irq + softirq + steal) / 100, steal: steal / 100 };
 }
 
 /** Pids whose command name is `name` (e.g. redis-server), all of them. */
@@ -134,7 +137,10 @@ async function withCpuShares(parts, work) {
   const elapsed = (performance.now() - started) / 1000;
   // Processes that ended meanwhile (postgres backends) drop out: never below zero.
   const cpu = Object.fromEntries(Object.entries(parts).map(([name, pids]) => [name, Math.max(0, cpuSeconds(pids()) - before[name]) / elapsed]));
-  cpu.machine = (machineBusySeconds() - machineBefore) / elapsed;
+  const machineAfter = machineBusySeconds();
+  cpu.machine = (machineAfter.busy - machineBefore.busy) / elapsed;
+  // Cores' worth of time the VM wanted but the host ran something else: a noisy run shows here.
+  cpu.steal = (machineAfter.steal - machineBefore.steal) / elapsed;
   return { ...result, cpu };
 }
 
@@ -506,7 +512,7 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit,
     lines.push(...table(latencyHeader, latencyRows));
   }
   lines.push('');
-  lines.push('Cores used during each workload (of the machine\'s; redis and postgres count every client, teammates\' too):');
+  lines.push('Cores used during each workload (of the machine\'s; redis and postgres count every client, teammates\' too; steal: taken by the hypervisor, part of machine):');
   const cpuNames = Object.keys(results[0].cpu);
   const cpuRows = [...results, oidc, tenK, ...latency].filter(Boolean).map((r) => [r.label, ...cpuNames.map((name) => r.cpu[name].toFixed(2))]);
   lines.push(...table(['workload', ...cpuNames], cpuRows));
