@@ -556,8 +556,10 @@ async function main() {
     RATE_LIMIT_PER_ADDRESS: '10000000',
     LOG_LEVEL: 'warn',
   };
-  // BENCH_TOKEN_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles token-service only.
+  // BENCH_TOKEN_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles token-service only;
+  // BENCH_AUDIT_NODE_ARGS the same for audit-worker.
   const tokenNodeArgs = (process.env.BENCH_TOKEN_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const auditNodeArgs = (process.env.BENCH_AUDIT_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // V8 lets the old space grow to a limit sized from the machine's memory, and garbage
   // stays resident until then: the heap limit is what bounds token-service's RSS
   // (bench/README.md). BENCH_TOKEN_HEAP_MB=0 leaves V8's default.
@@ -570,7 +572,7 @@ async function main() {
     log(`database ${database.name}, Redis prefix ${redisPrefix.prefix}`);
     for (const app of ['issuer-registry', 'token-service', 'audit-worker']) await migrate(app, env);
     procs.registry = await startService('issuer-registry', env, ports.registry);
-    procs.audit = await startService('audit-worker', env, ports.audit);
+    procs.audit = await startService('audit-worker', env, ports.audit, auditNodeArgs);
     procs.token = await startService('token-service', tokenEnv, ports.token, tokenNodeArgs);
 
     const keys = { idp: await es256KeyPair('idp-1'), client: await es256KeyPair('client-1'), oidcSigning: await es256KeyPair('oidc-1') };
