@@ -22,6 +22,10 @@ export const REQUEST_REDIS = Symbol('REQUEST_REDIS');
  */
 export const QUEUE_PRODUCER_REDIS = Symbol('QUEUE_PRODUCER_REDIS');
 
+/** Readiness check names of the two connections; start-up warnings name them too. */
+const REQUEST_CHECK = 'redis';
+const QUEUE_PRODUCER_CHECK = 'redis_queue_producer';
+
 /** How long start-up waits for each connection: neither queues commands while it connects. */
 const STARTUP_REDIS_WAIT_MS = 5000;
 
@@ -47,7 +51,10 @@ function failFastConnection(token: symbol, check: string, extra: RedisOptions = 
 @Global()
 @Module({
   imports: [HealthModule],
-  providers: [failFastConnection(REQUEST_REDIS, 'redis'), failFastConnection(QUEUE_PRODUCER_REDIS, 'redis_queue_producer', { enableAutoPipelining: false })],
+  providers: [
+    failFastConnection(REQUEST_REDIS, REQUEST_CHECK),
+    failFastConnection(QUEUE_PRODUCER_REDIS, QUEUE_PRODUCER_CHECK, { enableAutoPipelining: false }),
+  ],
   exports: [REQUEST_REDIS, QUEUE_PRODUCER_REDIS],
 })
 export class RedisModule implements OnModuleInit, OnApplicationShutdown {
@@ -64,9 +71,13 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
    * until it is back, and /readyz says which connection is down.
    */
   async onModuleInit(): Promise<void> {
+    const connections: Array<[string, Redis]> = [
+      [REQUEST_CHECK, this.redis],
+      [QUEUE_PRODUCER_CHECK, this.producerRedis],
+    ];
     await Promise.all(
-      [this.redis, this.producerRedis].map((redis) =>
-        waitForRedis(redis, STARTUP_REDIS_WAIT_MS).catch((error: Error) => this.logger.warn(`Redis not reachable yet: ${error.message}`)),
+      connections.map(([name, redis]) =>
+        waitForRedis(redis, STARTUP_REDIS_WAIT_MS).catch((error: Error) => this.logger.warn(`Redis (${name}) not reachable yet: ${error.message}`)),
       ),
     );
   }
