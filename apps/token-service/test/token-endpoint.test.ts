@@ -189,6 +189,8 @@ describe('jwt-bearer grant: RFC 7523 §3 rules at the HTTP level', () => {
       'invalid_grant',
     ],
     ['typ at+jwt (an access token passed off as an assertion)', () => signAssertion(issuerKey, grant(), { typ: 'at+jwt' }), 400, 'invalid_grant'],
+    ['typ client-authentication+jwt (a client assertion passed off as a grant)', () => signAssertion(issuerKey, grant(), { typ: 'client-authentication+jwt' }), 400, 'invalid_grant'],
+    ['typ dpop+jwt (a DPoP proof passed off as an assertion)', () => signAssertion(issuerKey, grant(), { typ: 'dpop+jwt' }), 400, 'invalid_grant'],
     [
       'an unknown crit header',
       () => signAssertion(issuerKey, grant(), { crit: ['x-unknown'], 'x-unknown': 1 } as never, { crit: { 'x-unknown': true } }),
@@ -267,6 +269,8 @@ describe('client assertions (private_key_jwt, client_secret_jwt): RFC 7523 §3 r
     ['a signature by an unregistered key', async () => signAssertion({ ...(await generatePartyKey('ES256')), kid: clientKey.kid }, clientClaims(pkjClient.client_id)), {}, 401, 'invalid_client'],
     ['alg none', async () => unsecuredJwt(clientClaims(pkjClient.client_id)), {}, 401, 'invalid_client'],
     ['typ at+jwt', () => pkj({}, { typ: 'at+jwt' }), {}, 401, 'invalid_client'],
+    ['typ client-authentication+jwt (rfc7523bis explicit typing)', () => pkj({}, { typ: 'client-authentication+jwt' }), {}, 200, undefined],
+    ['typ logout+jwt', () => pkj({}, { typ: 'logout+jwt' }), {}, 401, 'invalid_client'],
     ['an unknown client', async () => signAssertion(clientKey, clientClaims('no-such-client')), {}, 401, 'invalid_client'],
     ['an assertion over 16,384 bytes', () => pkj({ padding: 'x'.repeat(17_000) }), {}, 400, 'invalid_request'],
   ];

@@ -20,6 +20,7 @@ import {
   INTROSPECTION_ENDPOINT,
   MapReplayGuard,
   NOW,
+  OTHER_PURPOSE_TYPES,
   publicJwk,
   SECRET_CLIENT_ID,
   SHORT_SECRET_CLIENT_ID,
@@ -106,6 +107,10 @@ const cases: ClientCase[] = [
   { name: "refuses an embedded jwk header carrying an attacker's key", signWith: (k) => k.attacker.privateKey, raw: (k, sign) => sign({ kid: undefined, jwk: publicJwk(k.attacker) }, {}), expect: fail('embedded_key_header') },
   { name: 'refuses a jku header', header: { jku: 'https://attacker.example/jwks' }, expect: fail('embedded_key_header') },
   { name: 'refuses typ at+jwt', header: { typ: 'at+JWT' }, expect: fail('typ_not_allowed') },
+  ...OTHER_PURPOSE_TYPES.map((typ): ClientCase => ({ name: `refuses typ ${typ} (made for another purpose)`, header: { typ }, expect: fail('typ_not_allowed') })),
+  { name: 'passes: typ client-authentication+jwt (rfc7523bis explicit typing)', header: { typ: 'client-authentication+jwt' }, expect: PASS },
+  { name: 'passes: typ application/client-authentication+jwt', header: { typ: 'application/client-authentication+jwt' }, expect: PASS },
+  { name: 'passes: typ JWT', header: { typ: 'JWT' }, expect: PASS },
   { name: 'refuses crit', header: { crit: ['b64'], b64: false }, expect: fail('crit_unsupported') },
 
   // time and lifetime

@@ -16,7 +16,7 @@ import {
   type VerifiedAssertion,
 } from '../src/index';
 import { buildAssertion, type AssertionSpec, type Members, type Outcome } from './support/case-runner';
-import { BROKER, createParties, generateKeys, grantContext, ISSUER_A, ISSUER_B, MapReplayGuard, NOW, publicJwk, TOKEN_ENDPOINT, type Keys, type Parties } from './support/fixtures';
+import { BROKER, createParties, generateKeys, grantContext, ISSUER_A, ISSUER_B, MapReplayGuard, NOW, OTHER_PURPOSE_TYPES, publicJwk, TOKEN_ENDPOINT, type Keys, type Parties } from './support/fixtures';
 import { base64url, signCompact, type SigningKey } from './support/sign-compact';
 
 interface GrantCase extends AssertionSpec {
@@ -102,6 +102,12 @@ const cases: GrantCase[] = [
   { name: 'refuses typ at+jwt (an access token)', header: { typ: 'at+jwt' }, expect: fail('typ_not_allowed') },
   { name: 'refuses typ application/at+jwt', header: { typ: 'application/at+jwt' }, expect: fail('typ_not_allowed') },
   { name: 'refuses typ AT+JWT (case-insensitive)', header: { typ: 'AT+JWT' }, expect: fail('typ_not_allowed') },
+  { name: 'refuses typ client-authentication+jwt (a client assertion passed off as a grant)', header: { typ: 'client-authentication+jwt' }, expect: fail('typ_not_allowed') },
+  { name: 'refuses typ application/Client-Authentication+JWT', header: { typ: 'application/Client-Authentication+JWT' }, expect: fail('typ_not_allowed') },
+  ...OTHER_PURPOSE_TYPES.map((typ): GrantCase => ({ name: `refuses typ ${typ} (made for another purpose)`, header: { typ }, expect: fail('typ_not_allowed') })),
+  { name: 'passes: typ JOSE', header: { typ: 'JOSE' }, expect: PASS },
+  { name: 'passes: typ application/jwt', header: { typ: 'application/jwt' }, expect: PASS },
+  { name: 'passes: a typ that only contains a refused one (x-at+jwt)', header: { typ: 'x-at+jwt' }, expect: PASS },
   { name: 'refuses a non-string typ', header: { typ: 1 }, expect: fail('header_invalid') },
   { name: 'refuses an empty kid', header: { kid: '' }, expect: fail('header_invalid') },
 

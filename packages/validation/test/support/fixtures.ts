@@ -182,3 +182,19 @@ export function clientContext(clients: readonly ClientAssertionPolicy[], guard: 
     findClient: (clientId) => byId.get(clientId),
   };
 }
+
+/**
+ * `typ` values of JWTs made for another purpose than an assertion (written out here, not
+ * taken from the rule, so that the tables check the rule against the RFCs' names).
+ */
+export const OTHER_PURPOSE_TYPES = [
+  'at+jwt',
+  'dpop+jwt',
+  'oauth-authz-req+jwt',
+  'token-introspection+jwt',
+  'secevent+jwt',
+  'logout+jwt',
+  'client-attestation+jwt',
+  'client-attestation-pop+jwt',
+  'kb+jwt',
+] as const;
