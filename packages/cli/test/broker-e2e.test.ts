@@ -241,6 +241,16 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
       expect(replay.err).toMatch(/error: invalid_grant: .+ \(HTTP 400 from /);
     });
 
+    it('assertion mint --typ client-authentication+jwt: the header says so, and the broker refuses it as a grant', async () => {
+      const minted = await cli(['--json', 'assertion', 'mint', '--key', partnerKeyFile, '--iss', partnerIss, '--sub', 'bob', '--typ', 'client-authentication+jwt']);
+      expect(minted.code).toBe(0);
+      const { assertion, header } = JSON.parse(minted.out) as { assertion: string; header: Record<string, unknown> };
+      expect(header.typ).toBe('client-authentication+jwt');
+      const result = await cli(['token', 'request', '--assertion', assertion, '--scope', 'read']);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/error: invalid_grant: .*client authentication JWT.* \(HTTP 400 from /);
+    });
+
     it('a scope the issuer does not allow: invalid_scope with the server description', async () => {
       const minted = await cli(['assertion', 'mint', '--key', partnerKeyFile, '--iss', partnerIss, '--sub', 'bob']);
       const result = await cli(['token', 'request', '--assertion', minted.out, '--scope', 'admin']);

@@ -22,6 +22,7 @@ interface MintFlags {
   iat: boolean;
   nbf?: number;
   claim?: Record<string, string>;
+  typ: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -58,6 +59,7 @@ export function buildAssertionCommand(context: CommandContext): Command {
     .option('--no-iat', 'leave iat out')
     .option('--nbf <seconds>', 'set nbf this many seconds from now', parseNonNegativeInteger)
     .option('--claim <name=value>', 'an extra claim; JSON values are parsed (repeatable)', parseKeyValue)
+    .option('--typ <typ>', "the 'typ' header (client-authentication+jwt for a client assertion, rfc7523bis)", 'JWT')
     .action(async (flags: MintFlags) => {
       const signingKey = loadPrivateKey(flags.key, flags.kid);
       const aud = flags.aud ?? [await resolveBrokerIssuer(context.config().tokenUrl)];
@@ -73,6 +75,7 @@ export function buildAssertionCommand(context: CommandContext): Command {
         includeIat: flags.iat,
         ...(flags.nbf !== undefined ? { notBeforeSeconds: flags.nbf } : {}),
         extraClaims: parseClaimValues(flags.claim),
+        typ: flags.typ,
       });
       context.environment.output.out(context.config().json ? formatJson(minted) : minted.assertion);
     });

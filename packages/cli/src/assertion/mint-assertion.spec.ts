@@ -54,6 +54,12 @@ describe('mintAssertion', () => {
     expect(decodeProtectedHeader(assertion)).toEqual({ alg: 'ES256', typ: 'JWT' });
   });
 
+  it('sets the typ header asked for (a client assertion: client-authentication+jwt)', async () => {
+    const { assertion, header } = await mintAssertion({ key: privateKey, alg: 'ES256', iss: 'c', sub: 'c', aud: 'a', lifetimeSeconds: 60, typ: 'client-authentication+jwt' });
+    expect(decodeProtectedHeader(assertion)).toEqual({ alg: 'ES256', typ: 'client-authentication+jwt' });
+    expect(header.typ).toBe('client-authentication+jwt');
+  });
+
   it('uses a fixed jti and a fresh random one otherwise', async () => {
     const fixed = await mintAssertion({ key: privateKey, alg: 'ES256', iss: 'i', sub: 's', aud: 'a', lifetimeSeconds: 60, jti: 'j-1' });
     expect(fixed.claims.jti).toBe('j-1');

@@ -21,6 +21,8 @@ export interface MintAssertionOptions {
   /** Seconds from now for `nbf`; absent: no `nbf`. */
   notBeforeSeconds?: number;
   extraClaims?: Record<string, unknown>;
+  /** The `typ` header; default `JWT`. A client assertion carries `client-authentication+jwt` (rfc7523bis §4). */
+  typ?: string;
   /** The clock, in seconds since the epoch; for tests. */
   now?: number;
 }
@@ -43,7 +45,7 @@ export async function mintAssertion(options: MintAssertionOptions): Promise<Mint
   if (options.includeIat !== false) claims.iat = now;
   if (options.notBeforeSeconds !== undefined) claims.nbf = now + options.notBeforeSeconds;
   if (options.jti !== false) claims.jti = options.jti ?? randomUUID();
-  const header: Record<string, unknown> = { alg: options.alg, typ: 'JWT' };
+  const header: Record<string, unknown> = { alg: options.alg, typ: options.typ ?? 'JWT' };
   if (options.kid !== undefined) header.kid = options.kid;
   const assertion = await new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(options.key);
   return { assertion, header, claims };

@@ -51,7 +51,7 @@ describe('buildClientAuthentication', () => {
     expect(basicAuth).toBeUndefined();
     expect(form.client_assertion_type).toBe(JWT_CLIENT_ASSERTION_TYPE);
     const { payload, protectedHeader } = await jwtVerify(form.client_assertion!, publicKey, { algorithms: ['ES256'] });
-    expect(protectedHeader.kid).toBe('c1');
+    expect(protectedHeader).toEqual({ alg: 'ES256', kid: 'c1', typ: 'client-authentication+jwt' });
     expect(payload).toMatchObject({ iss: 'svc', sub: 'svc', aud: 'https://broker.example' });
     expect(typeof payload.jti).toBe('string');
     expect(payload.exp! - payload.iat!).toBe(60);
@@ -60,7 +60,8 @@ describe('buildClientAuthentication', () => {
   it('client_secret_jwt: HS256 over the secret', async () => {
     const secret = 'a-long-shared-secret-of-at-least-32-bytes!!';
     const { form } = await buildClientAuthentication({ method: 'client_secret_jwt', clientId: 'svc', clientSecret: secret, audience: 'https://b' });
-    const { payload } = await jwtVerify(form.client_assertion!, new TextEncoder().encode(secret), { algorithms: ['HS256'] });
+    const { payload, protectedHeader } = await jwtVerify(form.client_assertion!, new TextEncoder().encode(secret), { algorithms: ['HS256'] });
+    expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'client-authentication+jwt' });
     expect(payload).toMatchObject({ iss: 'svc', sub: 'svc', aud: 'https://b' });
   });
 });

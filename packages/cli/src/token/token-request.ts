@@ -10,6 +10,8 @@ import type { SigningKey } from '../assertion/load-private-key';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const JWT_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** The `typ` header of a client assertion (rfc7523bis §4). */
+export const CLIENT_AUTHENTICATION_JWT_TYPE = 'client-authentication+jwt';
 const CLIENT_ASSERTION_LIFETIME_S = 60;
 
 export type ClientAuthentication =
@@ -54,8 +56,10 @@ export async function buildClientAuthentication(auth: ClientAuthentication): Pro
         auth.method === 'private_key_jwt'
           ? auth.signingKey
           : { key: new TextEncoder().encode(auth.clientSecret), alg: 'HS256', kid: undefined };
-      // rfc7523bis: the audience of a client assertion is the issuer identifier alone.
+      // rfc7523bis: the audience of a client assertion is the issuer identifier alone, and
+      // it is explicitly typed as a client authentication JWT (§4).
       const { assertion } = await mintAssertion({
+        typ: CLIENT_AUTHENTICATION_JWT_TYPE,
         key: signing.key,
         alg: signing.alg,
         kid: signing.kid,
