@@ -203,6 +203,16 @@ describe('POST /oauth2/introspect', () => {
     expect(((await get.json()) as { error: string }).error).toBe('invalid_request');
   });
 
+  it.each(['introspect', 'revoke'].flatMap((endpoint) => ['GET', 'PUT', 'PATCH', 'DELETE'].map((method) => [endpoint, method] as const)))(
+    '/oauth2/%s answers %s with 405 invalid_request, Allow: POST',
+    async (endpoint, method) => {
+      const response = await fetch(`${broker.url}/oauth2/${endpoint}`, { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+      expect(await response.json()).toEqual({ error: 'invalid_request', error_description: 'this endpoint takes POST with a form body only' });
+    },
+  );
+
   it('writes one audit event per request, naming the caller and the token by hashed jti only', async () => {
     const token = await tokenFor('client_secret_basic');
     const active = randomUUID();

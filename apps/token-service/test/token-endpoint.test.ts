@@ -472,11 +472,16 @@ describe('CONTRACT.md error cases', () => {
     expect(typeof answer.body.error_description).toBe('string');
   });
 
-  it.each(['GET', 'PUT', 'DELETE'])('answers %s with 405 invalid_request', async (method) => {
+  it.each(['GET', 'PUT', 'PATCH', 'DELETE'])('answers %s with 405 invalid_request', async (method) => {
     const response = await fetch(broker.tokenEndpoint, { method });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('POST');
-    expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
+    expect(await response.json()).toEqual({ error: 'invalid_request', error_description: 'this endpoint takes POST with a form body only' });
+  });
+
+  it('answers HEAD with 405 and Allow: POST (no body)', async () => {
+    const response = await fetch(broker.tokenEndpoint, { method: 'HEAD' });
+    expect([response.status, response.headers.get('allow')]).toEqual([405, 'POST']);
   });
 
   it('answers 413 to a body over 1,048,576 bytes', async () => {

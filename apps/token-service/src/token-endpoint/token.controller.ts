@@ -1,5 +1,5 @@
-import { Controller, Delete, Get, HttpCode, Patch, Post, Put, Req, Res } from '@nestjs/common';
-import { OAuthError } from '../oauth/oauth-error';
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { PostOnlyEndpoint } from '../oauth/post-only-endpoint';
 import { markTokenRequestAudited } from './rejected-token-request.audit';
 import { TokenEndpointService } from './token-endpoint.service';
 import type { TokenResponseBody } from './token-request.types';
@@ -16,11 +16,13 @@ interface FastifyReplyLike {
 }
 
 /** RFC 6749 §3.2: POST only, form body; other methods are 405 `invalid_request`. */
-@Controller('oauth2')
-export class TokenController {
-  constructor(private readonly tokenEndpoint: TokenEndpointService) {}
+@Controller('oauth2/token')
+export class TokenController extends PostOnlyEndpoint {
+  constructor(private readonly tokenEndpoint: TokenEndpointService) {
+    super();
+  }
 
-  @Post('token')
+  @Post()
   @HttpCode(200)
   async token(@Req() request: FastifyRequestLike, @Res({ passthrough: true }) reply: FastifyReplyLike): Promise<TokenResponseBody> {
     // RFC 6749 §5.1: tokens must not be cached.
@@ -34,30 +36,6 @@ export class TokenController {
       remoteAddr: request.ip,
     });
   }
-
-  @Get('token')
-  get(): never {
-    throw methodNotAllowed();
-  }
-
-  @Put('token')
-  put(): never {
-    throw methodNotAllowed();
-  }
-
-  @Patch('token')
-  patch(): never {
-    throw methodNotAllowed();
-  }
-
-  @Delete('token')
-  delete(): never {
-    throw methodNotAllowed();
-  }
-}
-
-function methodNotAllowed(): OAuthError {
-  return new OAuthError('invalid_request', 'the token endpoint takes POST only', 'method_not_allowed', { Allow: 'POST' }, 405);
 }
 
 function single(value: string | string[] | undefined): string | undefined {
