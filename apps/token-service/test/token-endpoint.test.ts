@@ -5,6 +5,7 @@
  * exact status and `error` code, for grants and for client assertions.
  */
 import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import {
   assertionClaims,
@@ -322,6 +323,47 @@ describe('client assertions (private_key_jwt, client_secret_jwt): RFC 7523 §3 r
     expect(answer.status).toBe(200);
     const claims = await verifyAccessToken(answer.body.access_token as string);
     expect(claims).toMatchObject({ sub: 'alice', client_id: pkjClient.client_id, idp: LISTED_ISS, scope: 'read' });
+  });
+});
+
+describe('a jti is used up only by a request that answers with a token', () => {
+  const both = (assertion: string, clientAssertion: string, scope: string) =>
+    postForm(broker.tokenEndpoint, { grant_type: JWT_BEARER_GRANT, assertion, scope, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: clientAssertion });
+
+  it('a client assertion sent with a grant that is refused can be sent again; after the token, both are used up', async () => {
+    const assertion = await signAssertion(issuerKey, grant({}, LISTED_ISS));
+    const clientAssertion = await signAssertion(clientKey, clientClaims(pkjClient.client_id));
+    const refused = await both(assertion, clientAssertion, 'admin');
+    expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 400, error: 'invalid_scope' });
+    expect((await both(assertion, clientAssertion, 'read')).status).toBe(200);
+    const replayed = await both(assertion, clientAssertion, 'read');
+    expect({ status: replayed.status, error: replayed.body.error }).toEqual({ status: 401, error: 'invalid_client' });
+    const newClientAssertion = await signAssertion(clientKey, clientClaims(pkjClient.client_id));
+    const grantReplayed = await both(assertion, newClientAssertion, 'read');
+    expect({ status: grantReplayed.status, error: grantReplayed.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
+  });
+
+  it('503 when the audit event cannot be enqueued, and the same assertions are accepted once it can', async () => {
+    // A real fault in Redis: BullMQ's add starts with INCR of the queue's id counter, which
+    // fails on a value that is not a number, before anything of the job is stored.
+    const redis = new Redis(env.redis.url);
+    const counterKey = `${env.redis.prefix}:audit-events:id`;
+    const counter = await redis.get(counterKey);
+    const assertion = await signAssertion(issuerKey, grant({}, LISTED_ISS));
+    const clientAssertion = await signAssertion(clientKey, clientClaims(pkjClient.client_id));
+    try {
+      await redis.set(counterKey, 'not-a-counter');
+      const unavailable = await both(assertion, clientAssertion, 'read');
+      expect({ status: unavailable.status, error: unavailable.body.error }).toEqual({ status: 503, error: 'temporarily_unavailable' });
+      expect(unavailable.body.access_token).toBeUndefined();
+    } finally {
+      if (counter === null) await redis.del(counterKey);
+      else await redis.set(counterKey, counter);
+      redis.disconnect();
+    }
+    const retried = await both(assertion, clientAssertion, 'read');
+    expect(retried.status).toBe(200);
+    expect((await both(assertion, clientAssertion, 'read')).status).toBe(401);
   });
 });
 

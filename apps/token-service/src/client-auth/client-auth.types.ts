@@ -4,6 +4,7 @@
  * `ClientAuthenticator.authenticate`, which enforces exactly one method per request.
  */
 import type { ClientRow } from '@trust-broker/contracts';
+import type { ReplayGuard } from '@trust-broker/validation';
 import type { FormParameters } from '../oauth/form-body';
 
 export type ClientAuthMethod =
@@ -20,6 +21,8 @@ export interface ClientAuthInput {
   /** The `Authorization` header, if any. */
   authorization: string | undefined;
   parameters: FormParameters;
+  /** Records the client assertion's `jti` for this request (token endpoint), so it can be given back. */
+  replayGuard?: ReplayGuard;
 }
 
 export interface AuthenticatedClient {

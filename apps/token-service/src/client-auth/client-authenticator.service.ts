@@ -99,7 +99,7 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
     let keysVersionAtLookup = -1;
     const context: ClientVerificationContext = {
       audience: { brokerIssuer: this.config.brokerIssuer, tokenEndpoint: this.config.tokenEndpoint },
-      replayGuard: this.replayGuard,
+      replayGuard: input.replayGuard ?? this.replayGuard,
       acceptEndpointAudience: this.config.clientAssertionAudienceCompat,
       endpointUrl: `${this.config.brokerIssuer}${ENDPOINT_PATHS[input.endpoint]}`,
       ...(input.parameters.client_id !== undefined ? { clientIdParameter: input.parameters.client_id } : {}),

@@ -1,3 +1,4 @@
+import type { ReplayGuard } from '@trust-broker/validation';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import type { FormParameters } from '../oauth/form-body';
 
@@ -20,6 +21,8 @@ export interface GrantRequest {
   /** The authenticated (or public, method `none`) client, when one took part. */
   client: AuthenticatedClient | undefined;
   audit: GrantAuditFields;
+  /** Records the grant assertion's `jti` for this request, so it can be given back. */
+  replayGuard?: ReplayGuard;
 }
 
 /** What a grant decided; the token endpoint turns it into an access token. */

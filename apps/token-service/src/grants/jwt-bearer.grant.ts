@@ -25,6 +25,7 @@ import {
   MAX_ASSERTION_BYTES,
   verifyGrantAssertion,
   type GrantVerificationContext,
+  type ReplayGuard,
   type VerifiedAssertion,
 } from '@trust-broker/validation';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
@@ -65,7 +66,7 @@ export class JwtBearerGrant {
       this.applyIssuerPolicy(unverifiedIssuer, request);
     }
 
-    const { verified, issuer } = await this.verify(assertion);
+    const { verified, issuer } = await this.verify(assertion, request.replayGuard ?? this.replayGuard);
     request.audit.issuer = issuer.row.issuer;
     request.audit.subject = verified.subject;
     if (verified.kid !== undefined) request.audit.kid = verified.kid;
@@ -108,12 +109,12 @@ export class JwtBearerGrant {
     return { scopes, audience };
   }
 
-  private async verify(assertion: string): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
+  private async verify(assertion: string, replayGuard: ReplayGuard): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
     let found: CachedIssuer | undefined;
     let keysVersionAtLookup = -1;
     const context: GrantVerificationContext = {
       audience: { brokerIssuer: this.config.brokerIssuer, tokenEndpoint: this.config.tokenEndpoint },
-      replayGuard: this.replayGuard,
+      replayGuard,
       findIssuer: (iss) => {
         const issuer = this.trust.findActiveIssuer(iss);
         if (!issuer) return undefined;

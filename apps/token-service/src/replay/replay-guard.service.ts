@@ -25,13 +25,28 @@ export class ReplayGuardService implements ReplayGuard {
   /** `keepUntilSeconds`: the assertion's `exp` plus its party's clock skew (the rule engine computes it). */
   async markUsed(namespace: string, jti: string, keepUntilSeconds: number): Promise<boolean> {
     const keepUntil = Math.max(Math.ceil(keepUntilSeconds * 1000), Date.now() + MIN_RETENTION_MS);
-    const key = `${this.config.redisPrefix}:jti:${namespace}:${sha256Hex(jti)}`;
     let answer: string | null;
     try {
-      answer = await this.redis.set(key, '1', 'PXAT', keepUntil, 'NX');
+      answer = await this.redis.set(this.key(namespace, jti), '1', 'PXAT', keepUntil, 'NX');
     } catch (cause) {
       throw new ReplayStoreUnavailableError((cause as Error).message, cause);
     }
     return answer === 'OK';
+  }
+
+  /**
+   * Gives a `jti` back (only for one this request marked and then issued no token for; see
+   * ReplayLedger). Best effort: false when Redis did not delete it, and then it stays used.
+   */
+  async release(namespace: string, jti: string): Promise<boolean> {
+    try {
+      return (await this.redis.del(this.key(namespace, jti))) === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  private key(namespace: string, jti: string): string {
+    return `${this.config.redisPrefix}:jti:${namespace}:${sha256Hex(jti)}`;
   }
 }

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClientAuthModule } from '../client-auth/client-auth.module';
 import { GrantsModule } from '../grants/grants.module';
+import { ReplayModule } from '../replay/replay.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { TokenEndpointService } from './token-endpoint.service';
 import { TokenController } from './token.controller';
 
 @Module({
-  imports: [ClientAuthModule, GrantsModule, AuditModule, SigningKeysModule],
+  imports: [ClientAuthModule, GrantsModule, AuditModule, SigningKeysModule, ReplayModule],
   controllers: [TokenController],
   providers: [TokenEndpointService],
 })

@@ -4,8 +4,9 @@
  *   readParameters → requireSupportedGrantType → authenticateClient →
  *   requireConfidentialClient (client_credentials) → checkClientMayUseGrant → runGrant → mintAccessToken → publishAuditEvent → respond.
  * Every request, success or failure, makes exactly one audit event, enqueued BEFORE the
- * answer: if it cannot be enqueued, nothing is issued (503). Errors are OAuthErrors; the
- * rule engine's are converted where they arise.
+ * answer: if it cannot be enqueued, nothing is issued (503). A request that answers without a
+ * token gives back the `jti`s it recorded (ReplayLedger), so a retry of the same assertions
+ * can succeed. Errors are OAuthErrors; the rule engine's are converted where they arise.
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -27,6 +28,8 @@ import {
 import { JwtBearerGrant } from '../grants/jwt-bearer.grant';
 import { readFormParameters, type FormParameters } from '../oauth/form-body';
 import { OAuthError } from '../oauth/oauth-error';
+import { ReplayGuardService } from '../replay/replay-guard.service';
+import { ReplayLedger } from '../replay/replay-ledger';
 import { ReplayStoreUnavailableError } from '../replay/replay.errors';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
@@ -56,31 +59,39 @@ export class TokenEndpointService {
     private readonly audit: AuditPublisher,
     @Inject(AccessTokenSigner) private readonly signer: AccessTokenSigner,
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
+    private readonly replayGuard: ReplayGuardService,
   ) {}
 
   async handle(request: TokenHttpRequest): Promise<TokenResponseBody> {
     const startedAt = process.hrtime.bigint();
     const audit: TokenAudit = {};
+    // A jti is used up only by a request that answers with a token (see ReplayLedger).
+    const ledger = new ReplayLedger(this.replayGuard);
     let response: TokenResponseBody;
     try {
-      response = await this.issue(request, audit);
+      response = await this.issue(request, audit, ledger);
     } catch (error) {
       const failure = asOAuthError(error, this.logger);
       this.metrics.record(audit.grantType, failure.code, startedAt);
-      await this.publishOrFail(this.auditEvent(request, audit, failure));
+      try {
+        await this.publishOrFail(this.auditEvent(request, audit, failure));
+      } finally {
+        await ledger.releaseAll();
+      }
       throw error instanceof OAuthError ? error : failure;
     }
     try {
       await this.publishOrFail(this.auditEvent(request, audit));
     } catch (error) {
       this.metrics.record(audit.grantType, 'temporarily_unavailable', startedAt);
+      await ledger.releaseAll();
       throw error;
     }
     this.metrics.record(audit.grantType, undefined, startedAt);
     return response;
   }
 
-  private async issue(request: TokenHttpRequest, audit: TokenAudit): Promise<TokenResponseBody> {
+  private async issue(request: TokenHttpRequest, audit: TokenAudit, ledger: ReplayLedger): Promise<TokenResponseBody> {
     const parameters = readFormParameters(request.body, request.contentType);
     if (parameters.client_id !== undefined) audit.claimedClientId = parameters.client_id;
     const grantType = requireSupportedGrantType(parameters, audit);
@@ -88,11 +99,12 @@ export class TokenEndpointService {
       endpoint: 'token',
       authorization: request.authorization,
       parameters,
+      replayGuard: ledger,
     });
     recordClient(client, audit);
     if (grantType === CLIENT_CREDENTIALS_GRANT) requireConfidentialClient(client);
     checkClientMayUseGrant(client, grantType);
-    const decision = await this.runGrant(grantType, { parameters, client, audit });
+    const decision = await this.runGrant(grantType, { parameters, client, audit, replayGuard: ledger });
     audit.scope = decision.scopes.join(' ');
     return this.mintAccessToken(decision, client, audit);
   }

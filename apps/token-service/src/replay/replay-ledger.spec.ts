@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import { createRedis, waitForRedis } from '@trust-broker/service-kit';
+import { createTestRedisPrefix, type TestRedisPrefix } from '@trust-broker/testing';
+import type { TokenServiceConfig } from '../config/token-service.config';
+import { ReplayGuardService } from './replay-guard.service';
+import { ReplayLedger } from './replay-ledger';
+
+describe('ReplayLedger (real Redis)', () => {
+  let prefix: TestRedisPrefix;
+  let redis: Redis;
+  let guard: ReplayGuardService;
+  const inAMinute = () => Date.now() / 1000 + 60;
+
+  beforeAll(async () => {
+    prefix = createTestRedisPrefix('ledger');
+    redis = createRedis(prefix.url, 'request');
+    await waitForRedis(redis);
+    guard = new ReplayGuardService(redis, { redisPrefix: prefix.prefix } as TokenServiceConfig);
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    await prefix.clear();
+  });
+
+  it('gives back the jtis it marked, so they can be marked again', async () => {
+    const ledger = new ReplayLedger(guard);
+    const [grantJti, clientJti] = [randomUUID(), randomUUID()];
+    expect(await ledger.markUsed('issuer:1', grantJti, inAMinute())).toBe(true);
+    expect(await ledger.markUsed('client:c', clientJti, inAMinute())).toBe(true);
+    expect(await guard.markUsed('issuer:1', grantJti, inAMinute())).toBe(false);
+    expect(await ledger.releaseAll()).toBe(2);
+    expect(await guard.markUsed('issuer:1', grantJti, inAMinute())).toBe(true);
+    expect(await guard.markUsed('client:c', clientJti, inAMinute())).toBe(true);
+  });
+
+  it('never gives back a jti that another request had marked', async () => {
+    const jti = randomUUID();
+    expect(await guard.markUsed('issuer:1', jti, inAMinute())).toBe(true);
+    const ledger = new ReplayLedger(guard);
+    expect(await ledger.markUsed('issuer:1', jti, inAMinute())).toBe(false);
+    expect(await ledger.releaseAll()).toBe(0);
+    expect(await guard.markUsed('issuer:1', jti, inAMinute())).toBe(false);
+  });
+
+  it('keeps marks per namespace: the same jti of another party is not touched', async () => {
+    const jti = randomUUID();
+    expect(await guard.markUsed('issuer:2', jti, inAMinute())).toBe(true);
+    const ledger = new ReplayLedger(guard);
+    expect(await ledger.markUsed('issuer:1', jti, inAMinute())).toBe(true);
+    await ledger.releaseAll();
+    expect(await guard.markUsed('issuer:2', jti, inAMinute())).toBe(false);
+  });
+
+  it('fails closed: when Redis does not take the delete, the jti stays used', async () => {
+    const other = createRedis(prefix.url, 'request');
+    await waitForRedis(other);
+    const failing = new ReplayGuardService(other, { redisPrefix: prefix.prefix } as TokenServiceConfig);
+    const ledger = new ReplayLedger(failing);
+    const jti = randomUUID();
+    expect(await ledger.markUsed('issuer:1', jti, inAMinute())).toBe(true);
+    other.disconnect();
+    expect(await ledger.releaseAll()).toBe(0);
+    expect(await guard.markUsed('issuer:1', jti, inAMinute())).toBe(false);
+  });
+});
