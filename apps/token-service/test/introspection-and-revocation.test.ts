@@ -5,6 +5,7 @@
  * authentication method, the failure paths, and one audit event per request.
  */
 import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import { decodeJwt } from 'jose';
 import {
   assertionClaims,
@@ -328,6 +329,48 @@ describe('POST /oauth2/revoke', () => {
     const answer = await postForm(`${broker.url}/oauth2/revoke`, { token, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: expired });
     expect([answer.status, answer.body.error]).toEqual([401, 'invalid_client']);
     expect((await callAs('client_secret_post', 'introspect', { token })).body.active).toBe(true);
+  });
+});
+
+describe('a client assertion is used up only by a request answered 200', () => {
+  const ENDPOINTS = ['introspect', 'revoke'] as const;
+  const freshAssertion = () => {
+    const client = clients.private_key_jwt;
+    return signAssertion(clientKey, assertionClaims({ iss: client.client_id, sub: client.client_id, aud: broker.issuer }));
+  };
+  const call = (endpoint: (typeof ENDPOINTS)[number], clientAssertion: string, parameters: Record<string, string>) =>
+    postForm(`${broker.url}/oauth2/${endpoint}`, { ...parameters, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: clientAssertion });
+
+  it.each(ENDPOINTS)('%s: refused without a token, then the same assertion is accepted once', async (endpoint) => {
+    const token = await tokenFor('client_secret_post');
+    const clientAssertion = await freshAssertion();
+    const refused = await call(endpoint, clientAssertion, {});
+    expect([refused.status, refused.body.error]).toEqual([400, 'invalid_request']);
+    expect((await call(endpoint, clientAssertion, { token })).status).toBe(200);
+    const replayed = await call(endpoint, clientAssertion, { token });
+    expect([replayed.status, replayed.body.error]).toEqual([401, 'invalid_client']);
+  });
+
+  it.each(ENDPOINTS)('%s: 503 when the audit event cannot be enqueued, then the same assertion is accepted once', async (endpoint) => {
+    // A real fault in Redis: BullMQ's add starts with INCR of the queue's id counter, which
+    // fails on a value that is not a number, before anything of the job is stored.
+    const token = await tokenFor('private_key_jwt');
+    const clientAssertion = await freshAssertion();
+    const redis = new Redis(env.redis.url);
+    const counterKey = `${env.redis.prefix}:audit-events:id`;
+    const counter = await redis.get(counterKey);
+    try {
+      await redis.set(counterKey, 'not-a-counter');
+      const unavailable = await call(endpoint, clientAssertion, { token });
+      expect([unavailable.status, unavailable.body.error]).toEqual([503, 'temporarily_unavailable']);
+    } finally {
+      if (counter === null) await redis.del(counterKey);
+      else await redis.set(counterKey, counter);
+      redis.disconnect();
+    }
+    expect((await call(endpoint, clientAssertion, { token })).status).toBe(200);
+    const replayed = await call(endpoint, clientAssertion, { token });
+    expect([replayed.status, replayed.body.error]).toEqual([401, 'invalid_client']);
   });
 });
 

@@ -10,7 +10,8 @@
  * - any authenticated confidential client may introspect any token: resource servers
  *   introspect tokens issued to other clients (§4 asks for caller authentication, which
  *   stops token scanning by anonymous callers);
- * - the revocation store unreachable: 503, never an unchecked `active: true`.
+ * - the revocation store unreachable: 503, never an unchecked `active: true`;
+ * - a client assertion's `jti` is given back when the answer is not 200 (a retry can use it).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '@trust-broker/service-kit';
@@ -18,6 +19,8 @@ import { AuditPublisher } from '../audit/audit-publisher.service';
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import type { AuthenticatedClient, ClientAuthenticatorApi } from '../client-auth/client-auth.types';
 import { readFormParameters } from '../oauth/form-body';
+import { ReplayGuardService } from '../replay/replay-guard.service';
+import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger';
 import { RevocationStore } from '../revocation/revocation-store.service';
 import { TokenManagementMetrics } from '../revocation/token-management-metrics';
 import {
@@ -47,13 +50,18 @@ export class IntrospectionService {
     private readonly signer: AccessTokenSigner,
     private readonly revocations: RevocationStore,
     private readonly audit: AuditPublisher,
+    private readonly replayGuard: ReplayGuardService,
   ) {}
 
-  async handle(request: OAuthHttpRequest): Promise<IntrospectionResponse> {
+  handle(request: OAuthHttpRequest): Promise<IntrospectionResponse> {
+    return givingBackOnFailure(this.replayGuard, (ledger) => this.answer(request, ledger));
+  }
+
+  private async answer(request: OAuthHttpRequest, ledger: ReplayLedger): Promise<IntrospectionResponse> {
     const context: IntrospectionContext = {};
     let answer: { response: IntrospectionResponse; inactiveReason?: string };
     try {
-      answer = await this.introspect(request, context);
+      answer = await this.introspect(request, context, ledger);
     } catch (error) {
       const answered = toEndpointError(error);
       const reason = answered instanceof ApiError ? answered.reason : 'internal_error';
@@ -78,10 +86,11 @@ export class IntrospectionService {
   private async introspect(
     request: OAuthHttpRequest,
     context: IntrospectionContext,
+    ledger: ReplayLedger,
   ): Promise<{ response: IntrospectionResponse; inactiveReason?: string }> {
     const contentType = request.headers['content-type'];
     const parameters = readFormParameters(request.body, typeof contentType === 'string' ? contentType : undefined);
-    context.client = await authenticateConfidentialCaller(this.authenticator, 'introspection', request, parameters);
+    context.client = await authenticateConfidentialCaller(this.authenticator, 'introspection', request, parameters, ledger);
     const token = requireTokenParameter(parameters);
     const claims = await this.signer.verify(token);
     if (!claims) return { response: { active: false }, inactiveReason: 'token_invalid' };

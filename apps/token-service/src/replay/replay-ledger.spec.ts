@@ -4,7 +4,7 @@ import { createRedis, waitForRedis } from '@trust-broker/service-kit';
 import { createTestRedisPrefix, type TestRedisPrefix } from '@trust-broker/testing';
 import type { TokenServiceConfig } from '../config/token-service.config';
 import { ReplayGuardService } from './replay-guard.service';
-import { ReplayLedger } from './replay-ledger';
+import { givingBackOnFailure, ReplayLedger } from './replay-ledger';
 
 describe('ReplayLedger (real Redis)', () => {
   let prefix: TestRedisPrefix;
@@ -63,5 +63,23 @@ describe('ReplayLedger (real Redis)', () => {
     other.disconnect();
     expect(await ledger.releaseAll()).toBe(0);
     expect(await guard.markUsed('issuer:1', jti, inAMinute())).toBe(false);
+  });
+
+  it('givingBackOnFailure: steps that throw give their marks back and rethrow; steps that answer keep them', async () => {
+    const [failedJti, answeredJti] = [randomUUID(), randomUUID()];
+    const refusal = new Error('refused after the mark');
+    await expect(
+      givingBackOnFailure(guard, async (ledger) => {
+        await ledger.markUsed('client:c', failedJti, inAMinute());
+        throw refusal;
+      }),
+    ).rejects.toBe(refusal);
+    expect(await guard.markUsed('client:c', failedJti, inAMinute())).toBe(true);
+    const answer = await givingBackOnFailure(guard, async (ledger) => {
+      await ledger.markUsed('client:c', answeredJti, inAMinute());
+      return 'answered';
+    });
+    expect(answer).toBe('answered');
+    expect(await guard.markUsed('client:c', answeredJti, inAMinute())).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The `jti`s one token request has recorded, so that they can be given back when the request
- * ends without a token. Enforces:
- * - a `jti` is used up only by a request that answers with a token: when a later step fails
+ * The `jti`s one request has recorded, so that they can be given back when the request ends
+ * without its answer. Enforces:
+ * - a `jti` is used up only by a request that answers with a token (token endpoint) or with
+ *   its 200 (introspection, revocation: `givingBackOnFailure`): when a later step fails
  *   (the grant after the client assertion, signing, or the audit event whose loss answers 503
  *   `temporarily_unavailable`, "try again later"), the marks this request made are deleted, so
  *   the same assertion can be presented again;
@@ -29,5 +30,19 @@ export class ReplayLedger implements ReplayGuard {
     if (marks.length === 0) return 0;
     const released = await Promise.all(marks.map((mark) => this.guard.release(mark.namespace, mark.jti)));
     return released.filter(Boolean).length;
+  }
+}
+
+/**
+ * Runs one request's steps with a new ledger; when they throw (an error answer, or the audit
+ * event lost: 503), the marks they made are given back before the error goes on.
+ */
+export async function givingBackOnFailure<T>(guard: ReplayGuardService, steps: (ledger: ReplayLedger) => Promise<T>): Promise<T> {
+  const ledger = new ReplayLedger(guard);
+  try {
+    return await steps(ledger);
+  } catch (error) {
+    await ledger.releaseAll();
+    throw error;
   }
 }

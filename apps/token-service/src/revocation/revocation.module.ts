@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClientAuthModule } from '../client-auth/client-auth.module';
+import { ReplayModule } from '../replay/replay.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { RejectedTokenManagementRequestAudit } from './rejected-token-management-request.audit';
 import { RevocationController } from './revocation.controller';
@@ -12,7 +13,7 @@ import { RevocationService } from './revocation.service';
  * Needs the global ConfigModule, DatabaseModule and RedisModule.
  */
 @Module({
-  imports: [SigningKeysModule, ClientAuthModule, AuditModule],
+  imports: [SigningKeysModule, ClientAuthModule, AuditModule, ReplayModule],
   controllers: [RevocationController],
   providers: [RevocationStore, RevocationService, RejectedTokenManagementRequestAudit],
   exports: [RevocationStore],

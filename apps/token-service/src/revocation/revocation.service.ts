@@ -8,7 +8,8 @@
  * - `token_type_hint` is ignored (§2.1 allows it): the broker issues only access tokens
  *   and must look the token up across all its types anyway; `unsupported_token_type`
  *   would only apply to a type it can locate but not revoke, which it does not have;
- * - the store unreachable: 503, the client retries (revocation is idempotent).
+ * - the store unreachable: 503, the client retries (revocation is idempotent), with the same
+ *   client assertion if it likes: its `jti` is given back when the answer is not 200.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '@trust-broker/service-kit';
@@ -16,6 +17,8 @@ import { AuditPublisher } from '../audit/audit-publisher.service';
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import type { AuthenticatedClient, ClientAuthenticatorApi } from '../client-auth/client-auth.types';
 import { readFormParameters } from '../oauth/form-body';
+import { ReplayGuardService } from '../replay/replay-guard.service';
+import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 import { RevocationStore } from './revocation-store.service';
@@ -45,13 +48,18 @@ export class RevocationService {
     private readonly signer: AccessTokenSigner,
     private readonly store: RevocationStore,
     private readonly audit: AuditPublisher,
+    private readonly replayGuard: ReplayGuardService,
   ) {}
 
-  async handle(request: OAuthHttpRequest): Promise<void> {
+  handle(request: OAuthHttpRequest): Promise<void> {
+    return givingBackOnFailure(this.replayGuard, (ledger) => this.answer(request, ledger));
+  }
+
+  private async answer(request: OAuthHttpRequest, ledger: ReplayLedger): Promise<void> {
     const context: RevocationContext = {};
     let outcome: RevocationOutcome;
     try {
-      outcome = await this.revoke(request, context);
+      outcome = await this.revoke(request, context, ledger);
     } catch (error) {
       const answered = toEndpointError(error);
       const reason = answered instanceof ApiError ? answered.reason : 'internal_error';
@@ -64,10 +72,10 @@ export class RevocationService {
     this.metrics.record('revocation', outcome.details?.revoked === true ? 'revoked' : 'not_revoked');
   }
 
-  private async revoke(request: OAuthHttpRequest, context: RevocationContext): Promise<RevocationOutcome> {
+  private async revoke(request: OAuthHttpRequest, context: RevocationContext, ledger: ReplayLedger): Promise<RevocationOutcome> {
     const contentType = request.headers['content-type'];
     const parameters = readFormParameters(request.body, typeof contentType === 'string' ? contentType : undefined);
-    context.client = await authenticateConfidentialCaller(this.authenticator, 'revocation', request, parameters);
+    context.client = await authenticateConfidentialCaller(this.authenticator, 'revocation', request, parameters, ledger);
     const token = requireTokenParameter(parameters);
     const claims = await this.signer.verify(token);
     if (!claims) return { outcome: 'success', details: { revoked: false, token_valid: false } };

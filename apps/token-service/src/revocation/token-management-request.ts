@@ -6,12 +6,15 @@
  * - `token` is required (`invalid_request`);
  * - a dependency that does not answer (audit queue, replay or revocation store) is 503
  *   `temporarily_unavailable`: nothing is answered unchecked or unaudited;
- * - one audit event per request, with identifiers only (the token's `jti` hashed).
+ * - one audit event per request, with identifiers only (the token's `jti` hashed);
+ * - a client assertion's `jti` is used up only by a request answered 200: an error answer or
+ *   a 503 gives it back (`givingBackOnFailure`), so the client can retry with it.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '@trust-broker/contracts';
 import { sha256Hex } from '@trust-broker/secrets';
 import { ApiError } from '@trust-broker/service-kit';
+import type { ReplayGuard } from '@trust-broker/validation';
 import type { AuthenticatedClient, ClientAuthenticatorApi, ClientEndpoint } from '../client-auth/client-auth.types';
 import type { FormParameters } from '../oauth/form-body';
 import { OAuthError } from '../oauth/oauth-error';
@@ -32,9 +35,10 @@ export async function authenticateConfidentialCaller(
   endpoint: ClientEndpoint,
   request: OAuthHttpRequest,
   parameters: FormParameters,
+  replayGuard: ReplayGuard,
 ): Promise<AuthenticatedClient> {
   const authorization = typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined;
-  const client = await authenticator.authenticate({ endpoint, authorization, parameters });
+  const client = await authenticator.authenticate({ endpoint, authorization, parameters, replayGuard });
   if (!client) throw new OAuthError('invalid_client', 'client authentication is required', 'client_auth_missing');
   if (client.method === 'none') {
     throw new OAuthError('invalid_client', 'a public client may not call this endpoint', 'public_client_not_allowed');

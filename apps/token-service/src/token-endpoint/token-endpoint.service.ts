@@ -29,7 +29,7 @@ import { JwtBearerGrant } from '../grants/jwt-bearer.grant';
 import { readFormParameters, type FormParameters } from '../oauth/form-body';
 import { OAuthError } from '../oauth/oauth-error';
 import { ReplayGuardService } from '../replay/replay-guard.service';
-import { ReplayLedger } from '../replay/replay-ledger';
+import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger';
 import { ReplayStoreUnavailableError } from '../replay/replay.errors';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
@@ -62,29 +62,27 @@ export class TokenEndpointService {
     private readonly replayGuard: ReplayGuardService,
   ) {}
 
-  async handle(request: TokenHttpRequest): Promise<TokenResponseBody> {
+  handle(request: TokenHttpRequest): Promise<TokenResponseBody> {
+    // A jti is used up only by a request that answers with a token (see ReplayLedger).
+    return givingBackOnFailure(this.replayGuard, (ledger) => this.answer(request, ledger));
+  }
+
+  private async answer(request: TokenHttpRequest, ledger: ReplayLedger): Promise<TokenResponseBody> {
     const startedAt = process.hrtime.bigint();
     const audit: TokenAudit = {};
-    // A jti is used up only by a request that answers with a token (see ReplayLedger).
-    const ledger = new ReplayLedger(this.replayGuard);
     let response: TokenResponseBody;
     try {
       response = await this.issue(request, audit, ledger);
     } catch (error) {
       const failure = asOAuthError(error, this.logger);
       this.metrics.record(audit.grantType, failure.code, startedAt);
-      try {
-        await this.publishOrFail(this.auditEvent(request, audit, failure));
-      } finally {
-        await ledger.releaseAll();
-      }
+      await this.publishOrFail(this.auditEvent(request, audit, failure));
       throw error instanceof OAuthError ? error : failure;
     }
     try {
       await this.publishOrFail(this.auditEvent(request, audit));
     } catch (error) {
       this.metrics.record(audit.grantType, 'temporarily_unavailable', startedAt);
-      await ledger.releaseAll();
       throw error;
     }
     this.metrics.record(audit.grantType, undefined, startedAt);
