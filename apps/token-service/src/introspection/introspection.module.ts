@@ -1,7 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AuditModule } from '../audit/audit.module';
-import { ClientAuthModule } from '../client-auth/client-auth.module';
-import { ReplayModule } from '../replay/replay.module';
 import { RevocationModule } from '../revocation/revocation.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { IntrospectionController } from './introspection.controller';
@@ -9,7 +6,7 @@ import { IntrospectionService } from './introspection.service';
 
 /** `POST /oauth2/introspect` (RFC 7662). Needs the global ConfigModule, DatabaseModule and RedisModule. */
 @Module({
-  imports: [SigningKeysModule, ClientAuthModule, AuditModule, ReplayModule, RevocationModule],
+  imports: [SigningKeysModule, RevocationModule],
   controllers: [IntrospectionController],
   providers: [IntrospectionService],
 })

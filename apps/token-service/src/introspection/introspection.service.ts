@@ -1,7 +1,8 @@
 /**
- * `POST /oauth2/introspect` (RFC 7662) as a pipeline: form body → confidential client
- * authenticated → `token` required → our own valid token (signature with our keys,
- * `iss`, `typ: at+jwt`, not expired)? → not revoked? → answer → audit event. Enforces:
+ * `POST /oauth2/introspect` (RFC 7662) on the shared TokenManagementPipeline (form body →
+ * confidential client authenticated → `token` required → the decision here → audit event):
+ * our own valid token (signature with our keys, `iss`, `typ: at+jwt`, not expired)? → not
+ * revoked? → answer. Enforces:
  * - `{"active": false}` and nothing else for any token that is not valid, unexpired and
  *   unrevoked (§2.2): the answer never says why;
  * - an active token's claims as RFC 7662 §2.2 names them, plus `token_type: Bearer`,
@@ -13,98 +14,41 @@
  * - the revocation store unreachable: 503, never an unchecked `active: true`;
  * - a client assertion's `jti` is given back when the answer is not 200 (a retry can use it).
  */
-import { Inject, Injectable } from '@nestjs/common';
-import { ApiError } from '@trust-broker/service-kit';
-import { AuditPublisher } from '../audit/audit-publisher.service';
-import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
-import type { AuthenticatedClient, ClientAuthenticatorApi } from '../client-auth/client-auth.types';
-import { readFormParameters } from '../oauth/form-body';
-import { ReplayGuardService } from '../replay/replay-guard.service';
-import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger';
+import { Injectable } from '@nestjs/common';
 import { RevocationStore } from '../revocation/revocation-store.service';
-import { TokenManagementMetrics } from '../revocation/token-management-metrics';
-import {
-  authenticateConfidentialCaller,
-  buildTokenManagementAuditEvent,
-  requireTokenParameter,
-  toEndpointError,
-  type OAuthHttpRequest,
-  type TokenManagementAuditInput,
-} from '../revocation/token-management-request';
+import { TokenManagementPipeline, type TokenManagementContext, type TokenManagementDecision } from '../revocation/token-management-pipeline';
+import type { OAuthHttpRequest } from '../revocation/token-management-request';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 
 export type IntrospectionResponse = { active: false } | ({ active: true; token_type: 'Bearer' } & AccessTokenClaims);
 
-interface IntrospectionContext {
-  client?: AuthenticatedClient;
-  claims?: AccessTokenClaims;
-}
-
 @Injectable()
 export class IntrospectionService {
-  private readonly metrics = new TokenManagementMetrics();
-
   constructor(
-    @Inject(ClientAuthenticator) private readonly authenticator: ClientAuthenticatorApi,
+    private readonly pipeline: TokenManagementPipeline,
     private readonly signer: AccessTokenSigner,
     private readonly revocations: RevocationStore,
-    private readonly audit: AuditPublisher,
-    private readonly replayGuard: ReplayGuardService,
   ) {}
 
   handle(request: OAuthHttpRequest): Promise<IntrospectionResponse> {
-    return givingBackOnFailure(this.replayGuard, (ledger) => this.answer(request, ledger));
+    return this.pipeline.handle('introspection', request, (token, _client, context) => this.introspect(token, context));
   }
 
-  private async answer(request: OAuthHttpRequest, ledger: ReplayLedger): Promise<IntrospectionResponse> {
-    const context: IntrospectionContext = {};
-    let answer: { response: IntrospectionResponse; inactiveReason?: string };
-    try {
-      answer = await this.introspect(request, context, ledger);
-    } catch (error) {
-      const answered = toEndpointError(error);
-      const reason = answered instanceof ApiError ? answered.reason : 'internal_error';
-      const code = answered instanceof ApiError ? answered.error : 'server_error';
-      this.metrics.record('introspection', code);
-      await this.publish({ ...context, request, outcome: 'failure', reason, error: code });
-      throw answered;
-    }
-    const { response, inactiveReason } = answer;
-    await this.publish({
-      ...context,
-      request,
-      outcome: 'success',
-      details: response.active
-        ? { active: true, token_client_id: response.client_id ?? null }
-        : { active: false, inactive_reason: inactiveReason },
-    });
-    this.metrics.record('introspection', response.active ? 'active' : 'inactive');
-    return response;
-  }
-
-  private async introspect(
-    request: OAuthHttpRequest,
-    context: IntrospectionContext,
-    ledger: ReplayLedger,
-  ): Promise<{ response: IntrospectionResponse; inactiveReason?: string }> {
-    const contentType = request.headers['content-type'];
-    const parameters = readFormParameters(request.body, typeof contentType === 'string' ? contentType : undefined);
-    context.client = await authenticateConfidentialCaller(this.authenticator, 'introspection', request, parameters, ledger);
-    const token = requireTokenParameter(parameters);
+  private async introspect(token: string, context: TokenManagementContext): Promise<TokenManagementDecision<IntrospectionResponse>> {
     const claims = await this.signer.verify(token);
-    if (!claims) return { response: { active: false }, inactiveReason: 'token_invalid' };
+    if (!claims) return inactive('token_invalid');
     context.claims = claims;
-    if (await this.revocations.isRevoked(claims.jti)) return { response: { active: false }, inactiveReason: 'token_revoked' };
-    // `active` and `token_type` last: no claim may override them.
-    return { response: { ...claims, active: true, token_type: 'Bearer' } };
+    if (await this.revocations.isRevoked(claims.jti)) return inactive('token_revoked');
+    return {
+      // `active` and `token_type` last: no claim may override them.
+      answer: { ...claims, active: true, token_type: 'Bearer' },
+      result: 'active',
+      audit: { outcome: 'success', details: { active: true, token_client_id: claims.client_id ?? null } },
+    };
   }
+}
 
-  private async publish(input: Omit<TokenManagementAuditInput, 'type'>): Promise<void> {
-    try {
-      await this.audit.publish(buildTokenManagementAuditEvent({ ...input, type: 'introspection' }));
-    } catch (error) {
-      throw toEndpointError(error);
-    }
-  }
+function inactive(reason: 'token_invalid' | 'token_revoked'): TokenManagementDecision<IntrospectionResponse> {
+  return { answer: { active: false }, result: 'inactive', audit: { outcome: 'success', details: { active: false, inactive_reason: reason } } };
 }

@@ -7,15 +7,17 @@ import { RejectedTokenManagementRequestAudit } from './rejected-token-management
 import { RevocationController } from './revocation.controller';
 import { RevocationStore } from './revocation-store.service';
 import { RevocationService } from './revocation.service';
+import { TokenManagementPipeline } from './token-management-pipeline';
 
 /**
- * `POST /oauth2/revoke` (RFC 7009). Exports `RevocationStore` (introspection checks it).
+ * `POST /oauth2/revoke` (RFC 7009). Exports `RevocationStore` (introspection checks it) and
+ * `TokenManagementPipeline` (introspection runs on it).
  * Needs the global ConfigModule, DatabaseModule and RedisModule.
  */
 @Module({
   imports: [SigningKeysModule, ClientAuthModule, AuditModule, ReplayModule],
   controllers: [RevocationController],
-  providers: [RevocationStore, RevocationService, RejectedTokenManagementRequestAudit],
-  exports: [RevocationStore],
+  providers: [RevocationStore, RevocationService, RejectedTokenManagementRequestAudit, TokenManagementPipeline],
+  exports: [RevocationStore, TokenManagementPipeline],
 })
 export class RevocationModule {}

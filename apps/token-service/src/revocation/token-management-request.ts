@@ -6,9 +6,8 @@
  * - `token` is required (`invalid_request`);
  * - a dependency that does not answer (audit queue, replay or revocation store) is 503
  *   `temporarily_unavailable`: nothing is answered unchecked or unaudited;
- * - one audit event per request, with identifiers only (the token's `jti` hashed);
- * - a client assertion's `jti` is used up only by a request answered 200: an error answer or
- *   a 503 gives it back (`givingBackOnFailure`), so the client can retry with it.
+ * - one audit event per request, with identifiers only (the token's `jti` hashed).
+ * The pipeline that runs these steps in order is TokenManagementPipeline.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '@trust-broker/contracts';
