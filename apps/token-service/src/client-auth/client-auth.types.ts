@@ -21,8 +21,8 @@ export interface ClientAuthInput {
   /** The `Authorization` header, if any. */
   authorization: string | undefined;
   parameters: FormParameters;
-  /** Records the client assertion's `jti` for this request (token endpoint), so it can be given back. */
-  replayGuard?: ReplayGuard;
+  /** Records the client assertion's `jti` for this request (its ReplayLedger), so it can be given back. */
+  replayGuard: ReplayGuard;
 }
 
 export interface AuthenticatedClient {

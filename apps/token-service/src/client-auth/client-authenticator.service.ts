@@ -16,7 +16,6 @@ import { AssertionError, verifyClientAssertion, type ClientVerificationContext }
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { KeyRefreshService } from '../key-refresh/key-refresh.service';
 import { fromAssertionError, isUnknownKid } from '../oauth/assertion-errors';
-import { ReplayGuardService } from '../replay/replay-guard.service';
 import { isActive, TrustCache } from '../trust/trust-cache.service';
 import type { CachedClient } from '../trust/trust.types';
 import { readBasicCredentials } from './basic-credentials';
@@ -43,7 +42,6 @@ const DUMMY_SECRET = Buffer.alloc(43, 'x');
 export class ClientAuthenticator implements ClientAuthenticatorApi {
   constructor(
     private readonly trust: TrustCache,
-    private readonly replayGuard: ReplayGuardService,
     private readonly keyRefresh: KeyRefreshService,
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
   ) {}
@@ -99,7 +97,7 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
     let keysVersionAtLookup = -1;
     const context: ClientVerificationContext = {
       audience: { brokerIssuer: this.config.brokerIssuer, tokenEndpoint: this.config.tokenEndpoint },
-      replayGuard: input.replayGuard ?? this.replayGuard,
+      replayGuard: input.replayGuard,
       acceptEndpointAudience: this.config.clientAssertionAudienceCompat,
       endpointUrl: `${this.config.brokerIssuer}${ENDPOINT_PATHS[input.endpoint]}`,
       ...(input.parameters.client_id !== undefined ? { clientIdParameter: input.parameters.client_id } : {}),

@@ -22,7 +22,7 @@ export interface GrantRequest {
   client: AuthenticatedClient | undefined;
   audit: GrantAuditFields;
   /** Records the grant assertion's `jti` for this request, so it can be given back. */
-  replayGuard?: ReplayGuard;
+  replayGuard: ReplayGuard;
 }
 
 /** What a grant decided; the token endpoint turns it into an access token. */

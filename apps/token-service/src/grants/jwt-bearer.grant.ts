@@ -33,7 +33,6 @@ import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-s
 import { KeyRefreshService } from '../key-refresh/key-refresh.service';
 import { fromAssertionError, isUnknownKid } from '../oauth/assertion-errors';
 import { OAuthError } from '../oauth/oauth-error';
-import { ReplayGuardService } from '../replay/replay-guard.service';
 import { TrustCache } from '../trust/trust-cache.service';
 import type { CachedIssuer } from '../trust/trust.types';
 import type { GrantDecision, GrantRequest } from './grant.types';
@@ -52,7 +51,6 @@ interface IssuerPolicyOutcome {
 export class JwtBearerGrant {
   constructor(
     private readonly trust: TrustCache,
-    private readonly replayGuard: ReplayGuardService,
     private readonly keyRefresh: KeyRefreshService,
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
   ) {}
@@ -66,7 +64,7 @@ export class JwtBearerGrant {
       this.applyIssuerPolicy(unverifiedIssuer, request);
     }
 
-    const { verified, issuer } = await this.verify(assertion, request.replayGuard ?? this.replayGuard);
+    const { verified, issuer } = await this.verify(assertion, request.replayGuard);
     request.audit.issuer = issuer.row.issuer;
     request.audit.subject = verified.subject;
     if (verified.kid !== undefined) request.audit.kid = verified.kid;
