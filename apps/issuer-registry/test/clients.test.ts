@@ -6,7 +6,7 @@ import { decryptSecret } from '@trust-broker/secrets';
 import { eventually } from '@trust-broker/testing';
 import { readAuditEvents } from './support/audit-queue-reader';
 import { startRegistry, type RegistryHarness } from './support/registry-harness';
-import { privateJwk, publicJwk } from './support/test-keys';
+import { privateJwk, publicJwk, unusableJwks } from './support/test-keys';
 import { listenForTrustChanges, type TrustChangeListener } from './support/trust-change-listener';
 
 let registry: RegistryHarness;
@@ -55,14 +55,19 @@ describe('POST /v1/clients', () => {
     await eventually(async () => changes.messages.some((m) => m.entity === 'client_keys' && m.id === res.body.client_id));
   });
 
-  it.each(['client_secret_basic', 'client_secret_post', 'client_secret_jwt'])(
-    'generates a 256-bit secret for %s, shows it once and stores it encrypted',
-    async (method) => {
+  it.each([
+    ['client_secret_basic', 32],
+    ['client_secret_post', 32],
+    // RFC 7518 §3.2: an HMAC key at least as long as the hash; HS512 needs 64 bytes.
+    ['client_secret_jwt', 64],
+  ] as const)(
+    'generates a secret for %s of %i random bytes, shows it once and stores it encrypted',
+    async (method, randomBytes) => {
       const clientId = `secret-${method}`;
       const res = await registry.call('POST', '/v1/clients', { client_id: clientId, token_endpoint_auth_method: method });
       expect(res.status).toBe(201);
       const secret: string = res.body.client_secret;
-      expect(Buffer.from(secret, 'base64url')).toHaveLength(32);
+      expect(Buffer.from(secret, 'base64url')).toHaveLength(randomBytes);
       const ciphertext = await storedCiphertext(clientId);
       expect(ciphertext).not.toContain(secret);
       expect(decryptSecret(registry.config.keyEncryptionKey, ciphertext!, `client_secret:${clientId}`)).toBe(secret);
@@ -122,6 +127,39 @@ describe('POST /v1/clients', () => {
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
     expect(res.body.error_description).toMatch(description);
+  });
+});
+
+describe('client keys and secrets a client cannot use', () => {
+  it('holds a client key set that mixes usable keys with unusable ones, and lists those under ignored', async () => {
+    const { members, kids } = unusableJwks();
+    const res = await registry.call('POST', '/v1/clients', { client_id: 'mixed-keys', jwks: { keys: [...members, await publicJwk('c-good')] } });
+    expect(res.status).toBe(201);
+    const keys = (await registry.call('GET', '/v1/clients/mixed-keys/jwks')).body;
+    expect(keys.keys.map((key: { kid: string }) => key.kid)).toEqual(['c-good']);
+    expect(keys.ignored.map((entry: { kid: string }) => entry.kid)).toEqual(kids);
+  });
+
+  it('refuses a client key set with no usable signing key, naming jwks', async () => {
+    const res = await registry.call('POST', '/v1/clients', { client_id: 'no-usable-keys', jwks: { keys: unusableJwks().members } });
+    expect(res.status).toBe(400);
+    expect(res.body.error_description).toMatch(/^jwks\.keys: no usable signing key \(enc-oaep: /);
+  });
+
+  // RFC 7518 §3.2: HS384 and HS512 need secrets of at least 48 and 64 bytes.
+  it('refuses HS384 or HS512 for a client whose kept secret is too short, and takes them after a rotation', async () => {
+    const created = (await registry.call('POST', '/v1/clients', { client_id: 'hmac-len', token_endpoint_auth_method: 'client_secret_basic' })).body;
+    expect(Buffer.byteLength(created.client_secret as string)).toBe(43);
+    const toJwt = await registry.call('PATCH', '/v1/clients/hmac-len', { token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS512' });
+    expect(toJwt.status).toBe(400);
+    expect(toJwt.body.error_description).toBe(
+      'token_endpoint_auth_signing_alg: HS512 needs a secret of at least 64 bytes (RFC 7518 §3.2) and this client\'s has 43; rotate the secret (POST /v1/clients/hmac-len/secret) first',
+    );
+    expect((await registry.call('PATCH', '/v1/clients/hmac-len', { token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS384' })).status).toBe(400);
+    expect((await registry.call('PATCH', '/v1/clients/hmac-len', { token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS256' })).status).toBe(200);
+    const rotated = (await registry.call('POST', '/v1/clients/hmac-len/secret')).body;
+    expect(Buffer.byteLength(rotated.client_secret as string)).toBe(86);
+    expect((await registry.call('PATCH', '/v1/clients/hmac-len', { token_endpoint_auth_signing_alg: 'HS512' })).status).toBe(200);
   });
 });
 

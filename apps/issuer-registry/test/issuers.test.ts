@@ -5,7 +5,7 @@
 import { eventually } from '@trust-broker/testing';
 import { readAuditEvents } from './support/audit-queue-reader';
 import { startRegistry, type RegistryHarness } from './support/registry-harness';
-import { privateJwk, publicJwk } from './support/test-keys';
+import { privateJwk, publicJwk, unusableJwks } from './support/test-keys';
 import { listenForTrustChanges, type TrustChangeListener } from './support/trust-change-listener';
 
 let registry: RegistryHarness;
@@ -61,7 +61,7 @@ describe('POST /v1/issuers', () => {
 
     const status = await registry.call('GET', `/v1/issuers/${res.body.id}/jwks`);
     expect(status.status).toBe(200);
-    expect(status.body).toMatchObject({ source: 'inline', jwks_uri: null, next_refresh_at: null, last_error: null });
+    expect(status.body).toMatchObject({ source: 'inline', jwks_uri: null, next_refresh_at: null, last_error: null, ignored: [] });
     expect(status.body.keys).toHaveLength(2);
 
     const [row] = await registry.sql<{ keys: { keys: unknown[] }; source: string; version: number }>(
@@ -124,7 +124,7 @@ describe('POST /v1/issuers', () => {
     ['a mapping onto a reserved claim', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', claim_mappings: { sub: 'claims.x' } }, /^claim_mappings\.sub: /],
     ['a private key in jwks', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'PRIVATE' }, /^jwks\.keys\[0\]\.d: private key material/],
     ['a jwks without keys', { issuer: 'https://x.example.com', subjects: ['*'], jwks: {} }, /^jwks\.keys: /],
-    ['a key of an unknown type', { issuer: 'https://x.example.com', subjects: ['*'], jwks: { keys: [{ kty: 'XYZ', kid: 'a' }] } }, /^jwks\.keys\[0\]/],
+    ['a set whose only key is of an unknown type', { issuer: 'https://x.example.com', subjects: ['*'], jwks: { keys: [{ kty: 'XYZ', kid: 'a' }] } }, /^jwks\.keys: no usable signing key \(a: kty: /],
     ['a jwks_uri over http', { issuer: 'https://x.example.com', subjects: ['*'], jwks_uri: 'ftp://x.example.com/jwks' }, /^jwks_uri: /],
     ['an unknown algorithm', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', allowed_algorithms: ['none'] }, /^allowed_algorithms\[0\]: /],
     ['HS256 for an issuer', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', allowed_algorithms: ['HS256'] }, /^allowed_algorithms\[0\]: /],
@@ -151,6 +151,41 @@ describe('POST /v1/issuers', () => {
     const res = await registry.call('POST', '/v1/issuers', '{"issuer": ');
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
+  });
+
+  it('holds a set that mixes usable keys with ones it cannot use: ignores and lists them, stores only the usable ones', async () => {
+    const { members, kids } = unusableJwks();
+    const good = await publicJwk('good', 'RS256');
+    const noAlg = { ...(await publicJwk('no-alg')), alg: undefined, use: undefined, x5t: 'aGVsbG8', 'x5t#S256': 'd29ybGQ', x5c: ['MIIBIjAN'] };
+    const res = await registry.call('POST', '/v1/issuers', newIssuer('mixed', { jwks: { keys: [members[0], good, ...members.slice(1), noAlg] } }));
+    expect(res.status).toBe(201);
+    expect(res.body.jwks.keys.map((k: { kid: string }) => k.kid)).toEqual(['good', 'no-alg']);
+    const status = (await registry.call('GET', `/v1/issuers/${res.body.id}/jwks`)).body;
+    expect(status.keys.map((k: { kid: string }) => k.kid)).toEqual(['good', 'no-alg']);
+    expect(status.ignored.map((entry: { kid: string }) => entry.kid)).toEqual(kids);
+    expect(status.ignored).toEqual(expect.arrayContaining([
+      { kid: 'enc-oaep', reason: 'use: must be "sig"' },
+      { kid: 'rsa-1024', reason: 'n: RSA keys must have at least 2048 bits' },
+      { kid: 'off-curve', reason: 'x: the point is not on the curve' },
+    ]));
+    // token-service reads only party_keys.keys: an ignored key is never there.
+    const [row] = await registry.sql<{ keys: { keys: { kid: string }[] } }>(`SELECT keys FROM registry.party_keys WHERE party_type = 'issuer' AND party_id = $1`, [res.body.id]);
+    expect(row!.keys.keys.map((k) => k.kid)).toEqual(['good', 'no-alg']);
+  });
+
+  it('answers 400 naming jwks for a set with no usable signing key, and says why for each key', async () => {
+    const { members } = unusableJwks();
+    const res = await registry.call('POST', '/v1/issuers', newIssuer('nousable', { jwks: { keys: members } }));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect(res.body.error_description).toMatch(/^jwks\.keys: no usable signing key \(enc-oaep: use: must be "sig"; rsa-1024: n: RSA keys must have at least 2048 bits; x25519: crv: .*; es256k: crv: .*; off-curve: x: the point is not on the curve\)$/);
+  });
+
+  it('answers 400 for an EC key whose point is not on its curve, alone', async () => {
+    const offCurve = unusableJwks().members.find((member) => member.kid === 'off-curve');
+    const res = await registry.call('POST', '/v1/issuers', newIssuer('offcurve', { jwks: { keys: [offCurve] } }));
+    expect(res.status).toBe(400);
+    expect(res.body.error_description).toBe('jwks.keys: no usable signing key (off-curve: x: the point is not on the curve)');
   });
 
   it('answers 400 for duplicate kids', async () => {

@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import { json, startFakeIdp, type FakeIdp } from './support/fake-idp';
 import { readAuditEvents } from './support/audit-queue-reader';
 import { startRegistry, type RegistryHarness } from './support/registry-harness';
-import { privateJwk, publicJwk } from './support/test-keys';
+import { privateJwk, publicJwk, unusableJwks } from './support/test-keys';
 import { listenForTrustChanges, type TrustChangeListener } from './support/trust-change-listener';
 
 let registry: RegistryHarness;
@@ -101,6 +101,27 @@ describe('fetched keys', () => {
   });
 });
 
+describe('key sets as partners publish them', () => {
+  it.each([
+    ['application/jwk-set+json'],
+    ['application/json; charset=utf-8'],
+  ])('holds the usable keys of a mixed set served as %s, and lists the others under ignored', async (contentType) => {
+    const path = `/mixed-${++counter}/jwks`;
+    const { members, kids } = unusableJwks();
+    const sig = await publicJwk('sig-1', 'RS256');
+    const noAlg = { ...(await publicJwk('no-alg')), alg: undefined, x5t: 'aGVsbG8', 'x5t#S256': 'd29ybGQ', x5c: ['MIIBIjAN'], issuer: 'https://login.microsoftonline.com/t/v2.0' };
+    idp.route(path, json({ keys: [sig, ...members, noAlg] }, { 'content-type': contentType }));
+    const id = await issuerWithJwksUri(path);
+    const current = await status(id);
+    expect(current.last_error).toBeNull();
+    expect(current.keys.map((key: { kid: string }) => key.kid)).toEqual(['sig-1', 'no-alg']);
+    expect(current.ignored.map((entry: { kid: string }) => entry.kid)).toEqual(kids);
+    expect(current.ignored[0]).toEqual({ kid: 'enc-oaep', reason: 'use: must be "sig"' });
+    const [row] = await registry.sql<{ keys: { keys: { kid: string }[] } }>(`SELECT keys FROM registry.party_keys WHERE party_id = $1`, [id]);
+    expect(row!.keys.keys.map((key) => key.kid)).toEqual(['sig-1', 'no-alg']);
+  });
+});
+
 describe('failed fetches keep the last good keys and say why', () => {
   let id: string;
   let goodKey: Record<string, unknown>;
@@ -134,10 +155,12 @@ describe('failed fetches keep the last good keys and say why', () => {
     ['a body that is not JSON', (_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200).end('<html>'), /^the body is not valid JSON$/],
     ['a JSON without keys', (_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200).end('{"keyz": []}'), /^invalid JWKS: keys: must be an array$/],
     ['a key with private members', 'PRIVATE', /^invalid JWKS: keys\[0\]\.d: private key material/],
+    ['only keys it cannot use (enc, weak, off-curve ...)', 'UNUSABLE', /^invalid JWKS: keys: no usable signing key \(enc-oaep: use: must be "sig"; rsa-1024: .*off-curve: x: the point is not on the curve\)$/],
     ['more than 100 keys', 'MANY', /^JWKS holds 101 keys \(at most 100\)$/],
     ['a closed connection', (req: import('node:http').IncomingMessage) => req.socket.destroy(), /^network error/],
   ])('%s', async (_label, behaviour, expectedError) => {
     if (behaviour === 'PRIVATE') idp.route(path, json({ keys: [await privateJwk('leak')] }));
+    else if (behaviour === 'UNUSABLE') idp.route(path, json({ keys: unusableJwks().members }));
     else if (behaviour === 'MANY') idp.route(path, json({ keys: Array.from({ length: 101 }, (_, i) => ({ ...goodKey, kid: `k${i}` })) }));
     else idp.route(path, behaviour as never);
     const before = await status(id);
@@ -145,6 +168,7 @@ describe('failed fetches keep the last good keys and say why', () => {
     expect(res.status).toBe(200);
     expect(res.body.last_error).toMatch(expectedError);
     expect(res.body.keys).toEqual([goodKey]);
+    expect(res.body.ignored).toEqual([]);
     expect(res.body.version).toBe(before.version);
     expect(res.body.fetched_at).toBe(before.fetched_at);
     expect(Date.parse(res.body.next_refresh_at) - Date.now()).toBeGreaterThan(50_000);

@@ -25,13 +25,14 @@ export {
   keyFitsAlgorithm,
 } from './algorithms';
 export { MAX_ASSERTION_BYTES, MAX_JTI_LENGTH, MAX_KID_LENGTH } from './limits';
-export { MIN_CLIENT_SECRET_BYTES } from './rules/check-secret-length';
+export { MIN_CLIENT_SECRET_BYTES, minHmacSecretBytes } from './rules/check-secret-length';
 export { compileCelExpression, MAX_CEL_EXPRESSION_LENGTH } from './cel/compile-cel-expression';
 export type { CompiledCelExpression } from './cel/compile-cel-expression';
 export { evaluateCondition } from './cel/evaluate-condition';
 export { evaluateClaimMappings } from './cel/evaluate-claim-mappings';
 export { JwksValidationError } from './jwks/jwks-validation.errors';
 export { validatePublicJwks, MAX_JWKS_KEYS } from './jwks/validate-public-jwks';
+export type { ClassifiedJwks, IgnoredKey } from './jwks/validate-public-jwks';
 export { importCandidateKeys } from './jwks/import-candidate-keys';
 export { createStaticKeyResolver } from './jwks/create-static-key-resolver';
 export { hmacCandidateKey } from './jwks/hmac-candidate-key';

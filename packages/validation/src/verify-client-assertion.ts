@@ -48,7 +48,7 @@ async function runClientRules(assertion: unknown, ctx: ClientVerificationContext
   const hmac = policy.method === 'client_secret_jwt';
   checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, hmac ? 'hmac' : 'asymmetric', 'client');
   const candidates = await selectCandidateKeys(policy.keys, checkedHeader, 'client');
-  if (hmac) checkSecretLength(candidates.keys);
+  if (hmac) checkSecretLength(candidates.keys, checkedHeader.alg);
   const key = verifySignature(parts, checkedHeader.alg, candidates, 'client');
   checkClientAudience(claims, ctx.audience, { acceptEndpointAudience: ctx.acceptEndpointAudience, endpointUrl: ctx.endpointUrl });
   const now = nowInSeconds(ctx);

@@ -5,6 +5,8 @@
  */
 import {
   AssertionError,
+  createStaticKeyResolver,
+  hmacCandidateKey,
   verifyClientAssertion,
   type ClientAssertionPolicy,
   type ClientVerificationContext,
@@ -53,6 +55,8 @@ function keyFor(alg: string, keys: Keys): SigningKey | undefined {
 }
 
 const asSecretClient = { alg: 'HS256', kid: undefined };
+const bytes = (length: number): Uint8Array => new Uint8Array(length).fill(0x5a);
+const secretOfBytes = (length: number): Partial<ClientAssertionPolicy> => ({ keys: createStaticKeyResolver([hmacCandidateKey(bytes(length))]) });
 const rsaPemOfClient = (keys: Keys): Uint8Array => new Uint8Array(Buffer.from(keys.clientEc.publicKey.export({ type: 'spki', format: 'pem' }) as string));
 
 const cases: ClientCase[] = [
@@ -61,7 +65,9 @@ const cases: ClientCase[] = [
   { name: 'passes: private_key_jwt EdDSA', header: { alg: 'EdDSA', kid: 'c-ed' }, expect: PASS },
   { name: 'passes: private_key_jwt without kid', header: { kid: undefined }, expect: PASS },
   { name: 'passes: aud as a one-element array', claims: { aud: [BROKER] }, expect: PASS },
-  { name: 'passes: client_secret_jwt HS256 with a 32-byte secret', as: 'secretClient', header: asSecretClient, expect: PASS },
+  { name: 'passes: client_secret_jwt HS256 with a 64-byte secret', as: 'secretClient', header: asSecretClient, expect: PASS },
+  { name: 'passes: client_secret_jwt HS256 with a 32-byte secret', as: 'secretClient', header: asSecretClient, policy: secretOfBytes(32), signWith: () => bytes(32), expect: PASS },
+  { name: 'passes: client_secret_jwt HS384 with a 48-byte secret', as: 'secretClient', header: { alg: 'HS384' }, policy: secretOfBytes(48), signWith: () => bytes(48), expect: PASS },
   { name: 'passes: client_secret_jwt HS512', as: 'secretClient', header: { alg: 'HS512' }, expect: PASS },
   { name: 'passes: client_secret_jwt with a kid header', as: 'secretClient', header: { alg: 'HS256', kid: 'whatever' }, expect: PASS },
   { name: 'passes: client_id parameter equal to sub', context: { clientIdParameter: CLIENT_ID }, expect: PASS },
@@ -99,6 +105,11 @@ const cases: ClientCase[] = [
   { name: 'refuses ES256 for a client_secret_jwt client, even if listed', as: 'secretClient', header: { alg: 'ES256' }, signWith: (k) => k.clientEc.privateKey, policy: { allowedAlgorithms: ['HS256', 'ES256'] }, expect: fail('alg_not_allowed') },
   { name: "refuses an alg outside the client's allowlist", header: { alg: 'EdDSA', kid: 'c-ed' }, policy: { allowedAlgorithms: ['ES256'] }, expect: fail('alg_not_allowed') },
   { name: 'refuses a client_secret_jwt secret under 32 bytes', as: 'shortSecretClient', header: asSecretClient, signWith: (k) => k.shortSecret, expect: fail('secret_too_short') },
+  // RFC 7518 §3.2: the key at least as long as the hash output, per algorithm.
+  { name: 'refuses HS384 with a 32-byte secret', as: 'secretClient', header: { alg: 'HS384' }, policy: secretOfBytes(32), signWith: () => bytes(32), expect: fail('secret_too_short') },
+  { name: 'refuses HS384 with a 47-byte secret', as: 'secretClient', header: { alg: 'HS384' }, policy: secretOfBytes(47), signWith: () => bytes(47), expect: fail('secret_too_short') },
+  { name: 'refuses HS512 with a 48-byte secret', as: 'secretClient', header: { alg: 'HS512' }, policy: secretOfBytes(48), signWith: () => bytes(48), expect: fail('secret_too_short') },
+  { name: 'refuses HS512 with a 63-byte secret', as: 'secretClient', header: { alg: 'HS512' }, policy: secretOfBytes(63), signWith: () => bytes(63), expect: fail('secret_too_short') },
   { name: 'refuses HS256 signed with a wrong secret', as: 'secretClient', header: asSecretClient, signWith: () => new Uint8Array(32).fill(7), expect: fail('signature_invalid') },
   { name: 'refuses HS256 with a kid and a wrong secret as a bad signature, not an unknown kid', as: 'secretClient', header: { alg: 'HS256', kid: 'k9' }, signWith: () => new Uint8Array(32).fill(7), expect: fail('signature_invalid') },
   { name: 'refuses ES256 under the kid of the Ed25519 key', header: { alg: 'ES256', kid: 'c-ed' }, expect: fail('alg_key_mismatch') },

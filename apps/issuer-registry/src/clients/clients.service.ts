@@ -9,9 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRow } from '@trust-broker/contracts';
-import { encryptSecret, generateSecret, sha256Hex } from '@trust-broker/secrets';
+import { decryptSecret, encryptSecret, generateSecret, sha256Hex } from '@trust-broker/secrets';
 import { conflict, invalidRequest, notFound } from '@trust-broker/service-kit';
-import { isAsymmetricAlgorithm, isHmacAlgorithm } from '@trust-broker/validation';
+import { isAsymmetricAlgorithm, isHmacAlgorithm, minHmacSecretBytes, type IgnoredKey } from '@trust-broker/validation';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { RegistryDatabase, type Sql } from '../database/registry-database';
 import { auditContext, stripUndefined, type AdminContext } from '../http/admin-request';
@@ -41,6 +41,15 @@ const SETTING_COLUMNS = [
   'scope', 'client_assertion_reuse', 'client_assertion_max_lifetime_s', 'access_token_ttl_s', 'status',
 ] as const satisfies readonly (keyof ClientSettings)[];
 
+/**
+ * Random bytes of a generated secret. A client_secret_jwt secret is an HMAC key whose
+ * octets are the secret's text (RFC 7523 §2.2, OIDC Core §10.1): 64 random bytes give 86
+ * characters, enough for HS512 (RFC 7518 §3.2: at least 64 bytes); the others keep 256 bits.
+ */
+function generateSecretFor(method: AuthMethod): string {
+  return generateSecret(method === 'client_secret_jwt' ? 64 : 32);
+}
+
 /** Longest single-use client assertion; only reusable ones (an admin's choice) may live longer. */
 const MAX_SINGLE_USE_LIFETIME_S = 86_400;
 
@@ -56,8 +65,8 @@ export class ClientsService {
   async create(body: CreateClientBody, admin: AdminContext): Promise<Record<string, unknown>> {
     const { client_id: requestedId, ...fields } = body;
     const clientId = requestedId ?? randomUUID();
-    const settings = this.checkSettings({ ...CLIENT_DEFAULTS, ...stripUndefined(fields) } as ClientSettings);
-    const secret = SECRET_METHODS.has(settings.token_endpoint_auth_method) ? generateSecret() : null;
+    const { settings, ignoredKeys } = this.checkSettings({ ...CLIENT_DEFAULTS, ...stripUndefined(fields) } as ClientSettings);
+    const secret = SECRET_METHODS.has(settings.token_endpoint_auth_method) ? generateSecretFor(settings.token_endpoint_auth_method) : null;
     const row = await this.database.transaction(async (tx) => {
       const inserted = await tx.rows<ClientRow>(
         `INSERT INTO registry.clients (client_id, secret_ciphertext, ${SETTING_COLUMNS.join(', ')})
@@ -67,7 +76,7 @@ export class ClientsService {
       );
       const created = inserted[0];
       if (!created) throw conflict(`client_id: "${clientId}" is already registered`);
-      await this.writeKeySource(tx, created, null);
+      await this.writeKeySource(tx, created, null, ignoredKeys);
       await recordTrustChange(tx, { entity: 'client', id: clientId, version: created.version, op: 'upsert' });
       await recordAdminAudit(tx, { ...auditContext(admin), action: 'created', client_id: clientId, details: { before: null, after: presentClient(created) } });
       return created;
@@ -94,7 +103,7 @@ export class ClientsService {
     const { row, secret, keysChanged } = await this.database.transaction(async (tx) => {
       const current = await this.find(tx, clientId, true);
       const changesKeySource = patch.jwks !== undefined || patch.jwks_uri !== undefined;
-      const settings = this.checkSettings({
+      const { settings, ignoredKeys } = this.checkSettings({
         ...pickSettings(current),
         ...stripUndefined(patch),
         // A patch that names a key source replaces the source.
@@ -102,8 +111,9 @@ export class ClientsService {
       } as ClientSettings);
       const needsSecret = SECRET_METHODS.has(settings.token_endpoint_auth_method);
       // A secret is generated when a client moves to a secret method, dropped when it leaves them.
-      const secret = needsSecret && current.secret_ciphertext === null ? generateSecret() : null;
+      const secret = needsSecret && current.secret_ciphertext === null ? generateSecretFor(settings.token_endpoint_auth_method) : null;
       const ciphertext = needsSecret ? (secret === null ? current.secret_ciphertext : this.encrypt(clientId, secret)) : null;
+      if (secret === null && ciphertext !== null) this.checkKeptSecretFitsAlgorithm(clientId, ciphertext, settings);
       const rows = await tx.rows<ClientRow>(
         `UPDATE registry.clients SET ${SETTING_COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(', ')},
            secret_ciphertext = $2, version = version + 1, updated_at = now()
@@ -111,7 +121,7 @@ export class ClientsService {
         [clientId, ciphertext, ...SETTING_COLUMNS.map((c) => toParam(c, settings[c]))],
       );
       const updated = rows[0]!;
-      const keysChanged = await this.writeKeySource(tx, updated, current);
+      const keysChanged = await this.writeKeySource(tx, updated, current, ignoredKeys);
       await recordTrustChange(tx, { entity: 'client', id: clientId, version: updated.version, op: 'upsert' });
       await recordAdminAudit(tx, {
         ...auditContext(admin),
@@ -138,18 +148,19 @@ export class ClientsService {
 
   /** A new secret replaces the old one; the trust change makes token-service drop the old within seconds. */
   async rotateSecret(clientId: string, admin: AdminContext): Promise<{ client_id: string; client_secret: string }> {
-    const secret = generateSecret();
-    await this.database.transaction(async (tx) => {
+    const secret = await this.database.transaction(async (tx) => {
       const current = await this.find(tx, clientId, true);
       if (!SECRET_METHODS.has(current.token_endpoint_auth_method)) {
         throw invalidRequest(`token_endpoint_auth_method: client ${clientId} uses ${current.token_endpoint_auth_method}, which has no secret`);
       }
+      const secret = generateSecretFor(current.token_endpoint_auth_method);
       const rows = await tx.rows<ClientRow>(
         `UPDATE registry.clients SET secret_ciphertext = $2, version = version + 1, updated_at = now() WHERE client_id = $1 RETURNING *`,
         [clientId, this.encrypt(clientId, secret)],
       );
       await recordTrustChange(tx, { entity: 'client', id: clientId, version: rows[0]!.version, op: 'upsert' });
       await recordAdminAudit(tx, { ...auditContext(admin), action: 'secret_rotated', client_id: clientId, details: { version: rows[0]!.version } });
+      return secret;
     });
     return { client_id: clientId, client_secret: secret };
   }
@@ -202,7 +213,7 @@ export class ClientsService {
   }
 
   /** Writes the party_keys row the client's method needs; true when its keys changed. */
-  private async writeKeySource(tx: Sql, row: ClientRow, before: ClientRow | null): Promise<boolean> {
+  private async writeKeySource(tx: Sql, row: ClientRow, before: ClientRow | null, ignoredKeys: readonly IgnoredKey[]): Promise<boolean> {
     const unchanged = before !== null && JSON.stringify(before.jwks) === JSON.stringify(row.jwks) && before.jwks_uri === row.jwks_uri && before.token_endpoint_auth_method === row.token_endpoint_auth_method;
     if (unchanged) return false;
     if (row.token_endpoint_auth_method !== 'private_key_jwt') {
@@ -211,20 +222,21 @@ export class ClientsService {
       return version !== null;
     }
     const version = row.jwks
-      ? await writeInlineKeys(tx, 'client', row.client_id, row.jwks)
+      ? await writeInlineKeys(tx, 'client', row.client_id, row.jwks, ignoredKeys)
       : await writeRemoteSource(tx, 'client', row.client_id, 'jwks_uri', row.jwks_uri);
     await recordTrustChange(tx, { entity: 'client_keys', id: row.client_id, version, op: 'upsert' });
     return true;
   }
 
-  private checkSettings(settings: ClientSettings): ClientSettings {
+  private checkSettings(settings: ClientSettings): { settings: ClientSettings; ignoredKeys: IgnoredKey[] } {
     const method: AuthMethod = settings.token_endpoint_auth_method;
     const checked = { ...settings };
+    let ignoredKeys: IgnoredKey[] = [];
     if (method === 'private_key_jwt') {
       const sources = Number(settings.jwks !== null) + Number(settings.jwks_uri !== null);
       if (sources === 0) throw invalidRequest('jwks: private_key_jwt needs one key source: jwks or jwks_uri');
       if (sources > 1) throw invalidRequest('jwks: give exactly one key source: jwks or jwks_uri');
-      if (settings.jwks !== null) checked.jwks = checkInlineJwks(settings.jwks);
+      if (settings.jwks !== null) ({ jwks: checked.jwks, ignored: ignoredKeys } = checkInlineJwks(settings.jwks));
       if (settings.jwks_uri !== null) checkOutboundUrl(settings.jwks_uri, 'jwks_uri', this.config.outbound);
     } else if (settings.jwks !== null || settings.jwks_uri !== null) {
       throw invalidRequest(`${settings.jwks !== null ? 'jwks' : 'jwks_uri'}: only private_key_jwt clients have keys (this one uses ${method})`);
@@ -245,7 +257,24 @@ export class ClientsService {
     if (method === 'none' && settings.grant_types.includes('client_credentials')) {
       throw invalidRequest('grant_types: client_credentials needs an authenticated client (token_endpoint_auth_method none cannot use it)');
     }
-    return checked;
+    return { settings: checked, ignoredKeys };
+  }
+
+  /**
+   * A client that keeps its secret while its method or algorithm changes: an HMAC key
+   * shorter than the hash of its algorithm is refused (RFC 7518 §3.2). Without a fixed
+   * algorithm the token service refuses, per assertion, an `alg` the secret is too short for.
+   */
+  private checkKeptSecretFitsAlgorithm(clientId: string, ciphertext: string, settings: ClientSettings): void {
+    const alg = settings.token_endpoint_auth_signing_alg;
+    if (settings.token_endpoint_auth_method !== 'client_secret_jwt' || alg === null) return;
+    const secretBytes = Buffer.byteLength(decryptSecret(this.config.keyEncryptionKey, ciphertext, `client_secret:${clientId}`), 'utf8');
+    const needed = minHmacSecretBytes(alg);
+    if (secretBytes < needed) {
+      throw invalidRequest(
+        `token_endpoint_auth_signing_alg: ${alg} needs a secret of at least ${needed} bytes (RFC 7518 §3.2) and this client's has ${secretBytes}; rotate the secret (POST /v1/clients/${clientId}/secret) first`,
+      );
+    }
   }
 
   private encrypt(clientId: string, secret: string): string {

@@ -5,9 +5,10 @@
 import { createDataSource } from '@trust-broker/service-kit';
 import type { DataSource } from 'typeorm';
 import { CreateRegistrySchema1764320000000 } from '../migrations/1764320000000-create-registry-schema';
+import { AddIgnoredKeys1764790000000 } from '../migrations/1764790000000-add-ignored-keys';
 
 export const REGISTRY_SCHEMA = 'registry';
-export const REGISTRY_MIGRATIONS = [CreateRegistrySchema1764320000000];
+export const REGISTRY_MIGRATIONS = [CreateRegistrySchema1764320000000, AddIgnoredKeys1764790000000];
 
 export function createRegistryDataSource(url: string): DataSource {
   return createDataSource({

@@ -1,12 +1,14 @@
 /**
  * Trusted issuers: each change is one transaction that writes the issuer, its key row,
  * and the outbox (trust changes for `issuer` and `issuer_keys`, one admin audit event).
- * Enforces: exactly one key source; inline keys public and valid; a jwks_uri (or a
+ * Enforces: exactly one key source; inline keys public, with at least one usable signing
+ * key (the unusable ones are held as `ignored`); a jwks_uri (or a
  * discovery issuer URL) fetchable under the outbound rules; CEL compiled; `issuer` unique.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { IssuerRow } from '@trust-broker/contracts';
 import { conflict, invalidRequest, notFound } from '@trust-broker/service-kit';
+import type { IgnoredKey } from '@trust-broker/validation';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { postgresErrorCode, RegistryDatabase, type Sql } from '../database/registry-database';
 import { auditContext, stripUndefined, type AdminContext } from '../http/admin-request';
@@ -43,7 +45,7 @@ export class IssuersService {
   ) {}
 
   async create(body: CreateIssuerBody, admin: AdminContext): Promise<Record<string, unknown>> {
-    const settings = this.checkSettings({
+    const { settings, ignoredKeys } = this.checkSettings({
       ...ISSUER_DEFAULTS,
       display_name: body.issuer,
       jwks: null,
@@ -61,7 +63,7 @@ export class IssuersService {
       );
       const created = inserted[0];
       if (!created) throw conflict(`issuer: "${settings.issuer}" is already registered`);
-      await this.writeKeySource(tx, created);
+      await this.writeKeySource(tx, created, ignoredKeys);
       await recordTrustChange(tx, { entity: 'issuer', id: created.id, version: created.version, op: 'upsert' });
       await recordAdminAudit(tx, { ...auditContext(admin), action: 'created', issuer: created.issuer, details: { before: null, after: presentIssuer(created) } });
       return created;
@@ -89,7 +91,7 @@ export class IssuersService {
     const { after, keysChanged } = await this.database.transaction(async (tx) => {
       const current = await this.find(tx, id, true);
       const changesKeySource = patch.jwks !== undefined || patch.jwks_uri !== undefined || patch.discovery !== undefined;
-      const settings = this.checkSettings({
+      const { settings, ignoredKeys } = this.checkSettings({
         ...pickSettings(current),
         ...stripUndefined(patch),
         // A patch that names a key source replaces the source: the ones it does not name are cleared.
@@ -101,7 +103,7 @@ export class IssuersService {
         current.jwks_uri !== updated.jwks_uri ||
         current.discovery !== updated.discovery ||
         (updated.discovery && current.issuer !== updated.issuer);
-      if (keysChanged) await this.writeKeySource(tx, updated);
+      if (keysChanged) await this.writeKeySource(tx, updated, ignoredKeys);
       await recordTrustChange(tx, { entity: 'issuer', id, version: updated.version, op: 'upsert' });
       await recordAdminAudit(tx, { ...auditContext(admin), action: 'updated', issuer: updated.issuer, details: { before: presentIssuer(current), after: presentIssuer(updated) } });
       return { after: updated, keysChanged };
@@ -160,20 +162,21 @@ export class IssuersService {
     }
   }
 
-  private async writeKeySource(tx: Sql, row: IssuerRow): Promise<void> {
+  private async writeKeySource(tx: Sql, row: IssuerRow, ignoredKeys: readonly IgnoredKey[]): Promise<void> {
     const version = row.jwks
-      ? await writeInlineKeys(tx, 'issuer', row.id, row.jwks)
+      ? await writeInlineKeys(tx, 'issuer', row.id, row.jwks, ignoredKeys)
       : await writeRemoteSource(tx, 'issuer', row.id, row.discovery ? 'discovery' : 'jwks_uri', row.jwks_uri);
     await recordTrustChange(tx, { entity: 'issuer_keys', id: row.id, version, op: 'upsert' });
   }
 
   /** The rules a whole issuer must meet, after defaults or a patch are applied. */
-  private checkSettings(settings: IssuerSettings): IssuerSettings {
+  private checkSettings(settings: IssuerSettings): { settings: IssuerSettings; ignoredKeys: IgnoredKey[] } {
     const sources = Number(settings.jwks !== null) + Number(settings.jwks_uri !== null) + Number(settings.discovery);
     if (sources === 0) throw invalidRequest('jwks: one key source is required: jwks, jwks_uri or discovery: true');
     if (sources > 1) throw invalidRequest('jwks: give exactly one key source: jwks, jwks_uri or discovery: true');
     const checked = { ...settings };
-    if (settings.jwks !== null) checked.jwks = checkInlineJwks(settings.jwks);
+    let ignoredKeys: IgnoredKey[] = [];
+    if (settings.jwks !== null) ({ jwks: checked.jwks, ignored: ignoredKeys } = checkInlineJwks(settings.jwks));
     if (settings.jwks_uri !== null) checkOutboundUrl(settings.jwks_uri, 'jwks_uri', this.config.outbound);
     if (settings.discovery) {
       if (!isHttpUrl(settings.issuer)) throw invalidRequest('issuer: discovery needs an issuer that is an http(s) URL');
@@ -181,7 +184,7 @@ export class IssuersService {
     }
     if (settings.condition !== null) checkCelExpression(settings.condition, 'condition');
     for (const [claim, expression] of Object.entries(settings.claim_mappings ?? {})) checkCelExpression(expression, `claim_mappings.${claim}`);
-    return checked;
+    return { settings: checked, ignoredKeys };
   }
 }
 

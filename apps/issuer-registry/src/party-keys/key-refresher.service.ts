@@ -20,7 +20,7 @@ import {
   type PartyType,
   type StoredPartyKeys,
 } from './party-keys.repository';
-import { checkFetchedJwks, type PublicJwks } from './public-jwks';
+import { checkFetchedJwks, type CheckedJwks } from './public-jwks';
 
 export type RefreshReason = 'unknown_kid' | 'scheduled' | 'forced';
 
@@ -33,7 +33,7 @@ interface RemoteSource {
 }
 
 type Fetched =
-  | { kind: 'keys'; keys: PublicJwks; jwksUri: string; etag: string | null; maxAgeSeconds: number | null }
+  | { kind: 'keys'; keys: CheckedJwks; jwksUri: string; etag: string | null; maxAgeSeconds: number | null }
   | { kind: 'not_modified'; jwksUri: string; etag: string | null; maxAgeSeconds: number | null }
   | { kind: 'failed'; jwksUri: string | null; error: string };
 
@@ -118,6 +118,7 @@ export class KeyRefresherService implements OnModuleDestroy {
       const dropKeys = stale && current.keys.keys.length > 0;
       return {
         keys: dropKeys ? { keys: [] } : current.keys,
+        ignored: dropKeys ? [] : current.ignored,
         keysChanged: dropKeys,
         jwksUri: fetched.jwksUri ?? current.jwks_uri,
         fetchedAt: current.fetched_at,
@@ -127,9 +128,10 @@ export class KeyRefresherService implements OnModuleDestroy {
       };
     }
     const refreshSeconds = clamp(fetched.maxAgeSeconds ?? bounds.defaultRefreshSeconds, bounds.minRefreshSeconds, bounds.maxRefreshSeconds);
-    const keys = fetched.kind === 'keys' ? fetched.keys : current.keys;
+    const keys = fetched.kind === 'keys' ? fetched.keys.jwks : current.keys;
     return {
       keys,
+      ignored: fetched.kind === 'keys' ? fetched.keys.ignored : current.ignored,
       keysChanged: fetched.kind === 'keys' && JSON.stringify(keys) !== JSON.stringify(current.keys),
       jwksUri: fetched.jwksUri,
       fetchedAt: new Date(now),

@@ -3,6 +3,8 @@ import type { StoredPartyKeys } from './party-keys.repository';
 
 export interface KeyStatusView {
   keys: Record<string, unknown>[];
+  /** Members of the set the broker holds but never uses, and why (RFC 7517 §5). */
+  ignored: { kid: string | null; reason: string }[];
   source: StoredPartyKeys['source'];
   jwks_uri: string | null;
   fetched_at: string | null;
@@ -15,6 +17,7 @@ export interface KeyStatusView {
 export function presentKeyStatus(row: StoredPartyKeys): KeyStatusView {
   return {
     keys: row.keys.keys,
+    ignored: row.ignored ?? [],
     source: row.source,
     jwks_uri: row.jwks_uri,
     fetched_at: toIso(row.fetched_at),

@@ -4,12 +4,15 @@
  */
 import type { PartyKeysRow } from '@trust-broker/contracts';
 import type { Sql } from '../database/registry-database';
+import type { IgnoredKey } from '@trust-broker/validation';
 import type { PublicJwks } from './public-jwks';
 
 export type PartyType = PartyKeysRow['party_type'];
 export type KeySource = PartyKeysRow['source'];
 
 export interface StoredPartyKeys extends PartyKeysRow {
+  /** Members of the set held but never used (RFC 7517 §5); token-service does not read them. */
+  ignored: IgnoredKey[];
   configured_uri: string | null;
   last_attempt_at: Date | null;
 }
@@ -23,15 +26,15 @@ export async function readPartyKeys(sql: Sql, party: PartyType, id: string, forU
 }
 
 /** Inline keys: held as given, never fetched. Returns the new version. */
-export async function writeInlineKeys(tx: Sql, party: PartyType, id: string, jwks: PublicJwks): Promise<number> {
+export async function writeInlineKeys(tx: Sql, party: PartyType, id: string, jwks: PublicJwks, ignored: readonly IgnoredKey[]): Promise<number> {
   const rows = await tx.rows<{ version: number }>(
-    `INSERT INTO registry.party_keys (party_type, party_id, keys, source, jwks_uri, configured_uri, fetched_at, etag, next_refresh_at, last_error, last_error_at)
-     VALUES ($1, $2, $3::jsonb, 'inline', NULL, NULL, now(), NULL, NULL, NULL, NULL)
+    `INSERT INTO registry.party_keys (party_type, party_id, keys, ignored, source, jwks_uri, configured_uri, fetched_at, etag, next_refresh_at, last_error, last_error_at)
+     VALUES ($1, $2, $3::jsonb, $4::jsonb, 'inline', NULL, NULL, now(), NULL, NULL, NULL, NULL)
      ON CONFLICT (party_type, party_id) DO UPDATE SET
-       keys = EXCLUDED.keys, source = 'inline', jwks_uri = NULL, configured_uri = NULL, fetched_at = now(),
+       keys = EXCLUDED.keys, ignored = EXCLUDED.ignored, source = 'inline', jwks_uri = NULL, configured_uri = NULL, fetched_at = now(),
        etag = NULL, next_refresh_at = NULL, last_error = NULL, last_error_at = NULL, version = registry.party_keys.version + 1
      RETURNING version`,
-    [party, id, JSON.stringify(jwks)],
+    [party, id, JSON.stringify(jwks), JSON.stringify(ignored)],
   );
   return rows[0]!.version;
 }
@@ -45,7 +48,7 @@ export async function writeRemoteSource(tx: Sql, party: PartyType, id: string, s
     `INSERT INTO registry.party_keys (party_type, party_id, keys, source, jwks_uri, configured_uri, fetched_at, etag, next_refresh_at, last_error, last_error_at)
      VALUES ($1, $2, '{"keys": []}'::jsonb, $3, $4, $4, NULL, NULL, now(), NULL, NULL)
      ON CONFLICT (party_type, party_id) DO UPDATE SET
-       keys = EXCLUDED.keys, source = EXCLUDED.source, jwks_uri = EXCLUDED.jwks_uri, configured_uri = EXCLUDED.configured_uri,
+       keys = EXCLUDED.keys, ignored = '[]'::jsonb, source = EXCLUDED.source, jwks_uri = EXCLUDED.jwks_uri, configured_uri = EXCLUDED.configured_uri,
        fetched_at = NULL, etag = NULL, next_refresh_at = now(), last_error = NULL, last_error_at = NULL,
        version = registry.party_keys.version + 1
      RETURNING version`,
@@ -65,6 +68,7 @@ export async function deletePartyKeys(tx: Sql, party: PartyType, id: string): Pr
 
 export interface FetchOutcome {
   keys: PublicJwks;
+  ignored: IgnoredKey[];
   keysChanged: boolean;
   jwksUri: string | null;
   fetchedAt: Date | null;
@@ -78,10 +82,13 @@ export async function writeFetchOutcome(tx: Sql, party: PartyType, id: string, o
     `UPDATE registry.party_keys SET
        keys = $3::jsonb, jwks_uri = $4, fetched_at = $5, etag = $6, next_refresh_at = $7,
        last_error = $8, last_error_at = CASE WHEN $8::text IS NULL THEN last_error_at ELSE now() END,
-       last_attempt_at = now(), version = version + $9::int
+       last_attempt_at = now(), version = version + $9::int, ignored = $10::jsonb
      WHERE party_type = $1 AND party_id = $2
      RETURNING *`,
-    [party, id, JSON.stringify(outcome.keys), outcome.jwksUri, outcome.fetchedAt, outcome.etag, outcome.nextRefreshAt, outcome.lastError, outcome.keysChanged ? 1 : 0],
+    [
+      party, id, JSON.stringify(outcome.keys), outcome.jwksUri, outcome.fetchedAt, outcome.etag, outcome.nextRefreshAt, outcome.lastError,
+      outcome.keysChanged ? 1 : 0, JSON.stringify(outcome.ignored),
+    ],
   );
   return rows[0]!;
 }

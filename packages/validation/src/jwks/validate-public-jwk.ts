@@ -3,13 +3,18 @@
  * §6.2.2/§6.3.2/§6.4: no `d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`), a supported key
  * type (RSA, EC P-256/P-384/P-521, OKP Ed25519), RSA of at least 2048 bits (RFC 7518
  * §3.3), `use` only `sig` (RFC 7517 §4.2), `alg` only one this engine verifies and that
- * fits the key (RFC 8725 §3.1). Returns a copy holding only the public members.
+ * fits the key (RFC 8725 §3.1), and key material that really is a key of its type: an EC
+ * point on its curve, an Ed25519 point of the right length (RFC 7518 §6.2.1: a point off
+ * the curve is invalid and enables invalid-curve attacks). Returns a copy holding only
+ * the public members; extra members (`x5c`, `x5t`, `x5t#S256`, Entra's `issuer`) are
+ * dropped, not refused.
  */
+import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import { algorithmFitsKeyType, isAsymmetricAlgorithm } from '../algorithms';
 import { JwksValidationError } from './jwks-validation.errors';
 
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+export const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const EC_CURVES = new Set(['P-256', 'P-384', 'P-521']);
 const OKP_CURVES = new Set(['Ed25519']);
 const MIN_RSA_BITS = 2048;
@@ -22,6 +27,7 @@ export function validatePublicJwk(candidate: unknown, path: string): JWK {
     if (jwk[member] !== undefined) throw new JwksValidationError(`${path}.${member}`, 'private key material is not accepted; register public keys only');
   }
   const publicMembers = readKeyMaterial(jwk, path);
+  checkKeyMaterial(publicMembers, path);
   const kid = readOptionalString(jwk, 'kid', path);
   const use = readOptionalString(jwk, 'use', path);
   if (use !== undefined && use !== 'sig') throw new JwksValidationError(`${path}.use`, 'must be "sig"');
@@ -52,6 +58,16 @@ function readKeyMaterial(jwk: Record<string, unknown>, path: string): JWK & { kt
     }
     default:
       throw new JwksValidationError(`${path}.kty`, 'must be one of RSA, EC, OKP (public signature keys)');
+  }
+}
+
+/** node:crypto (OpenSSL) refuses an EC point that is not on its curve and OKP/RSA material that is not a key. */
+function checkKeyMaterial(publicMembers: JWK & { kty: string }, path: string): void {
+  try {
+    createPublicKey({ key: publicMembers as import('node:crypto').JsonWebKey, format: 'jwk' });
+  } catch {
+    const member = publicMembers.kty === 'RSA' ? 'n' : 'x';
+    throw new JwksValidationError(`${path}.${member}`, publicMembers.kty === 'EC' ? 'the point is not on the curve' : 'is not a valid public key');
   }
 }
 

@@ -61,7 +61,7 @@ export function generateKeys(): Keys {
     clientEc: ec(),
     clientEd: ed(),
     rsa1024: rsa(1024),
-    secret: new Uint8Array(randomBytes(32)),
+    secret: new Uint8Array(randomBytes(64)),
     shortSecret: new Uint8Array(randomBytes(16)),
   };
 }
