@@ -36,8 +36,7 @@ const schema = z
     /**
      * How long a partial batch waits for more events before it is written. Nothing waits for
      * the write but the job (token-service answers once the job is in Redis), and each
-     * transaction costs Postgres a commit: at 2,000 events/s, 5 ms made ~10-event batches
-     * and took 0.40 cores of Postgres, 25 ms 0.18 (bench/README.md, run 6).
+     * transaction costs Postgres a commit, so fuller batches cost less (figures in bench/README.md).
      */
     AUDIT_BATCH_WAIT_MS: positiveInt(25, 10_000),
     /** A signed checkpoint after this many events ... */

@@ -17,8 +17,8 @@ export const REQUEST_REDIS = Symbol('REQUEST_REDIS');
  * fails fast like REQUEST_REDIS, without auto-pipelining. Kept apart because BullMQ defines
  * its ~50 Lua commands on the connection it is given, and ioredis copies every defined
  * command onto each auto-pipeline it builds: on a shared connection each request's replay
- * and rate-limit commands paid that copy (128 us per request at 400 req/s, measured;
- * bench/README.md). The audit publisher already sends one job per event-loop turn.
+ * and rate-limit commands paid that copy (measured in bench/README.md). The audit publisher
+ * already sends one job per event-loop turn.
  */
 export const QUEUE_PRODUCER_REDIS = Symbol('QUEUE_PRODUCER_REDIS');
 
