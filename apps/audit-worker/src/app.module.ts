@@ -1,22 +1,27 @@
-import { Inject, Injectable, Module, type BeforeApplicationShutdown, type CanActivate, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { HealthModule, ReadinessRegistry } from '@trust-broker/service-kit';
+/**
+ * The audit worker, composed by Nest from its parsed config and the migrated `DataSource`:
+ * each part is a provider built from what it needs, as in the other two apps. main.ts
+ * only migrates, creates the app, listens and then starts the consumer and timers.
+ */
+import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { createAdminAuthGuard, createRedis, HealthModule, ReadinessRegistry } from '@trust-broker/service-kit';
 import { AuditChainController } from './audit-chain/audit-chain.controller';
 import { ChainVerifier } from './audit-chain/chain-verifier';
+import { ChainWriter } from './audit-chain/chain-writer';
+import { AuditEventProcessor } from './audit-events/audit-event.processor';
 import { AuditEventsController } from './audit-events/audit-events.controller';
 import { AuditEventsRepository } from './audit-events/audit-events.repository';
+import { EventBatcher } from './audit-events/event-batcher';
+import { ACTIVE_CHECKPOINT_KEY, AUDIT_WORKER_CONFIG, REQUEST_REDIS } from './audit-worker.tokens';
 import { AuditWorkerRuntime } from './audit-worker.runtime';
+import type { AuditWorkerConfig } from './config/audit-worker.config';
 import { ADMIN_AUTH, AdminGuard } from './http/admin.guard';
-import { SigningKeysService } from './signing-keys/signing-keys.service';
+import { RetentionService } from './retention/retention.service';
+import { SigningKeysService, type ActiveSigningKey } from './signing-keys/signing-keys.service';
 
-export interface AppDependencies {
-  runtime: AuditWorkerRuntime;
-  adminAuth: CanActivate;
-  events: AuditEventsRepository;
-  verifier: ChainVerifier;
-  signingKeys: SigningKeysService;
-}
-
-/** Ties the runtime's start and stop to Nest's lifecycle. */
+/** Ties the runtime's stop and close to Nest's lifecycle, and registers its readiness checks. */
 @Injectable()
 class RuntimeLifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
@@ -35,19 +40,97 @@ class RuntimeLifecycle implements BeforeApplicationShutdown, OnApplicationShutdo
   }
 }
 
+const workerProviders: Provider[] = [
+  {
+    provide: ADMIN_AUTH,
+    inject: [AUDIT_WORKER_CONFIG],
+    useFactory: (config: AuditWorkerConfig) => createAdminAuthGuard(config.adminApiKey),
+  },
+  {
+    provide: SigningKeysService,
+    inject: [DataSource, AUDIT_WORKER_CONFIG],
+    useFactory: (dataSource: DataSource, config: AuditWorkerConfig) => new SigningKeysService(dataSource, config.keyEncryptionKey),
+  },
+  {
+    provide: ACTIVE_CHECKPOINT_KEY,
+    inject: [SigningKeysService, AUDIT_WORKER_CONFIG],
+    useFactory: (signingKeys: SigningKeysService, config: AuditWorkerConfig) => signingKeys.loadActiveKey(config.signingKey),
+  },
+  {
+    provide: ChainWriter,
+    inject: [DataSource, ACTIVE_CHECKPOINT_KEY, AUDIT_WORKER_CONFIG],
+    useFactory: (dataSource: DataSource, activeKey: ActiveSigningKey, config: AuditWorkerConfig) => new ChainWriter(dataSource, activeKey, config.checkpointEvery),
+  },
+  {
+    provide: ChainVerifier,
+    inject: [DataSource, SigningKeysService],
+    useFactory: (dataSource: DataSource, signingKeys: SigningKeysService) => new ChainVerifier(dataSource, () => signingKeys.trustedKeys()),
+  },
+  {
+    provide: AuditEventsRepository,
+    inject: [DataSource],
+    useFactory: (dataSource: DataSource) => new AuditEventsRepository(dataSource),
+  },
+  {
+    provide: EventBatcher,
+    inject: [ChainWriter, AUDIT_WORKER_CONFIG],
+    useFactory: (writer: ChainWriter, config: AuditWorkerConfig) =>
+      new EventBatcher((events) => writer.append(events), {
+        batchSize: config.batchSize,
+        waitMs: config.batchWaitMs,
+        retryMaxMs: config.dbRetryMaxMs,
+        maxInFlight: config.writesInFlight,
+      }),
+  },
+  {
+    provide: AuditEventProcessor,
+    inject: [EventBatcher, AUDIT_WORKER_CONFIG],
+    useFactory: (batcher: EventBatcher, config: AuditWorkerConfig) =>
+      new AuditEventProcessor(batcher, {
+        redisUrl: config.redisUrl,
+        redisPrefix: config.redisPrefix,
+        concurrency: config.batchSize * (config.writesInFlight + 1),
+        lockDurationMs: config.lockDurationMs,
+        stalledIntervalMs: config.stalledIntervalMs,
+      }),
+  },
+  {
+    provide: RetentionService,
+    inject: [DataSource, AUDIT_WORKER_CONFIG],
+    useFactory: (dataSource: DataSource, config: AuditWorkerConfig) => new RetentionService(dataSource, config.retentionDays),
+  },
+  {
+    provide: REQUEST_REDIS,
+    inject: [AUDIT_WORKER_CONFIG],
+    useFactory: (config: AuditWorkerConfig): Redis => createRedis(config.redisUrl, 'request'),
+  },
+  {
+    provide: AuditWorkerRuntime,
+    inject: [DataSource, REQUEST_REDIS, ChainWriter, EventBatcher, AuditEventProcessor, RetentionService, AUDIT_WORKER_CONFIG],
+    useFactory: (
+      dataSource: DataSource,
+      redis: Redis,
+      writer: ChainWriter,
+      batcher: EventBatcher,
+      processor: AuditEventProcessor,
+      retention: RetentionService,
+      config: AuditWorkerConfig,
+    ) => new AuditWorkerRuntime(dataSource, redis, writer, batcher, processor, retention, config.checkpointIntervalMs),
+  },
+];
+
 @Module({})
 export class AppModule {
-  static register(dependencies: AppDependencies): DynamicModule {
+  /** The whole worker, given its parsed config and a migrated `DataSource` (schema `audit`). */
+  static forRoot(config: AuditWorkerConfig, dataSource: DataSource): DynamicModule {
     return {
       module: AppModule,
       imports: [HealthModule],
       controllers: [AuditEventsController, AuditChainController],
       providers: [
-        { provide: AuditWorkerRuntime, useValue: dependencies.runtime },
-        { provide: ADMIN_AUTH, useValue: dependencies.adminAuth },
-        { provide: AuditEventsRepository, useValue: dependencies.events },
-        { provide: ChainVerifier, useValue: dependencies.verifier },
-        { provide: SigningKeysService, useValue: dependencies.signingKeys },
+        { provide: AUDIT_WORKER_CONFIG, useValue: config },
+        { provide: DataSource, useValue: dataSource },
+        ...workerProviders,
         AdminGuard,
         RuntimeLifecycle,
       ],

@@ -1,8 +1,8 @@
 /**
- * Everything the running worker holds, built once in main.ts from the config and
- * handed to Nest as values. It starts the consumer and the checkpoint and retention
- * timers, registers the readiness checks, and stops in order on shutdown: stop taking
- * jobs, write what is pending, then close the connections.
+ * What the running worker holds (composed by AppModule's providers). It starts the
+ * consumer and the checkpoint and retention timers, registers the readiness checks, and
+ * stops in order on shutdown: stop taking jobs, write what is pending, then close the
+ * connections.
  */
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';

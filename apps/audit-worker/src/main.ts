@@ -4,18 +4,13 @@
  * `node dist/main.js migrate`: migrate and exit.
  */
 import 'reflect-metadata';
-import { ConfigError, createAdminAuthGuard, createHttpApp, createRedis, ensureDatabaseExists, listen, runMigrationsWithLock } from '@trust-broker/service-kit';
+import { ConfigError, createHttpApp, ensureDatabaseExists, listen, runMigrationsWithLock } from '@trust-broker/service-kit';
 import { AppModule } from './app.module';
 import { AUDIT_SCHEMA, createAuditDataSource } from './audit-chain/audit-data-source';
-import { ChainVerifier } from './audit-chain/chain-verifier';
-import { ChainWriter } from './audit-chain/chain-writer';
-import { AuditEventProcessor } from './audit-events/audit-event.processor';
-import { AuditEventsRepository } from './audit-events/audit-events.repository';
-import { EventBatcher } from './audit-events/event-batcher';
 import { AuditWorkerRuntime } from './audit-worker.runtime';
+import { ACTIVE_CHECKPOINT_KEY } from './audit-worker.tokens';
 import { loadAuditWorkerConfig, type AuditWorkerConfig } from './config/audit-worker.config';
-import { RetentionService } from './retention/retention.service';
-import { SigningKeysService } from './signing-keys/signing-keys.service';
+import type { ActiveSigningKey } from './signing-keys/signing-keys.service';
 
 function readConfig(): AuditWorkerConfig {
   try {
@@ -48,43 +43,10 @@ async function main(): Promise<void> {
   if (config.generated.keyEncryptionKey) {
     console.warn('audit-worker: KEY_ENCRYPTION_KEY not set; using a random one for this run (a stored signing key will not be readable after a restart)');
   }
-  const signingKeys = new SigningKeysService(dataSource, config.keyEncryptionKey);
-  const activeKey = await signingKeys.loadActiveKey(config.signingKey);
-  const writer = new ChainWriter(dataSource, activeKey, config.checkpointEvery);
-  const batcher = new EventBatcher((events) => writer.append(events), {
-    batchSize: config.batchSize,
-    waitMs: config.batchWaitMs,
-    retryMaxMs: config.dbRetryMaxMs,
-    maxInFlight: config.writesInFlight,
-  });
-  const processor = new AuditEventProcessor(batcher, {
-    redisUrl: config.redisUrl,
-    redisPrefix: config.redisPrefix,
-    concurrency: config.batchSize * (config.writesInFlight + 1),
-    lockDurationMs: config.lockDurationMs,
-    stalledIntervalMs: config.stalledIntervalMs,
-  });
-  const runtime = new AuditWorkerRuntime(
-    dataSource,
-    createRedis(config.redisUrl, 'request'),
-    writer,
-    batcher,
-    processor,
-    new RetentionService(dataSource, config.retentionDays),
-    config.checkpointIntervalMs,
-  );
-  const app = await createHttpApp(
-    AppModule.register({
-      runtime,
-      adminAuth: createAdminAuthGuard(config.adminApiKey),
-      events: new AuditEventsRepository(dataSource),
-      verifier: new ChainVerifier(dataSource, () => signingKeys.trustedKeys()),
-      signingKeys,
-    }),
-    { logLevel: config.logLevel },
-  );
+  const app = await createHttpApp(AppModule.forRoot(config, dataSource), { logLevel: config.logLevel });
+  const activeKey = app.get<ActiveSigningKey>(ACTIVE_CHECKPOINT_KEY);
   const url = await listen(app, config.port);
-  runtime.start();
+  app.get(AuditWorkerRuntime).start();
   console.log(`audit-worker listening on ${url} (checkpoint key ${activeKey.kid})`);
   if (config.generated.adminApiKey) console.log(`audit-worker: generated ADMIN_API_KEY for this local run: ${config.generated.adminApiKey}`);
 }
