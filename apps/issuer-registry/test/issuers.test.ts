@@ -53,6 +53,7 @@ describe('POST /v1/issuers', () => {
       require_client_auth: false,
       allowed_client_ids: [],
       access_token_ttl_s: 600,
+      subject_from_issuer: false,
       version: 1,
     });
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -132,6 +133,7 @@ describe('POST /v1/issuers', () => {
     ['a time without offset', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', expires_at: '2030-01-01T00:00:00' }, /^expires_at: /],
     ['a negative lifetime', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', max_assertion_lifetime_s: -1 }, /^max_assertion_lifetime_s: /],
     ['a string for a boolean', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', require_jti: 'yes' }, /^require_jti: /],
+    ['a string for subject_from_issuer', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', subject_from_issuer: 'true' }, /^subject_from_issuer: /],
     ['a bad scope token', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', allowed_scopes: ['a b'] }, /^allowed_scopes\[0\]: /],
     ['discovery for a non-URL issuer', { issuer: 'urn:partner', subjects: ['*'], discovery: true }, /^issuer: /],
     ['a body that is an array', [], /^body: /],
@@ -224,9 +226,11 @@ describe('GET, PATCH, DELETE /v1/issuers/{id}', () => {
     const created = (await registry.call('POST', '/v1/issuers', newIssuer('life'))).body;
     expect((await registry.call('GET', `/v1/issuers/${created.id}`)).body).toEqual(created);
 
-    const patched = await registry.call('PATCH', `/v1/issuers/${created.id}`, { display_name: 'Renamed', allowed_scopes: ['read'] });
+    const patched = await registry.call('PATCH', `/v1/issuers/${created.id}`, { display_name: 'Renamed', allowed_scopes: ['read'], subject_from_issuer: true });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ display_name: 'Renamed', allowed_scopes: ['read'], version: 2, jwks: created.jwks });
+    expect(patched.body).toMatchObject({ display_name: 'Renamed', allowed_scopes: ['read'], subject_from_issuer: true, version: 2, jwks: created.jwks });
+    const [stored] = await registry.sql<{ subject_from_issuer: boolean }>(`SELECT subject_from_issuer FROM registry.issuers WHERE id = $1`, [created.id]);
+    expect(stored!.subject_from_issuer).toBe(true);
     await eventually(async () => changes.messages.some((m) => m.entity === 'issuer' && m.id === created.id && m.version === 2));
 
     // switching the key source replaces it
@@ -342,7 +346,7 @@ describe('OpenAPI', () => {
     const schema = create.requestBody!.content['application/json']!.schema;
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(expect.arrayContaining(['issuer', 'subjects']));
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['jwks', 'jwks_uri', 'discovery', 'condition', 'claim_mappings']));
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['jwks', 'jwks_uri', 'discovery', 'condition', 'claim_mappings', 'subject_from_issuer']));
     const docs = await fetch(`${registry.url}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');

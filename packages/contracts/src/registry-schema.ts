@@ -31,6 +31,7 @@ export interface IssuerRow {
   max_assertion_lifetime_s: number;
   clock_skew_s: number;
   require_jti: boolean;
+  subject_from_issuer: boolean; // an assertion without `sub` stands for its `iss`
   require_client_auth: boolean;
   allowed_client_ids: string[];
   access_token_ttl_s: number;

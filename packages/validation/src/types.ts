@@ -54,6 +54,11 @@ export interface TrustedIssuerPolicy extends AssertionPolicy {
   requireJti: boolean;
   /** Accepted `sub` values; `['*']` accepts any. */
   subjects: readonly string[];
+  /**
+   * An assertion without `sub` stands for its `iss` (the service-account style of Google's
+   * JWT bearer flow, CONTRACT.md `subject_from_issuer`). Default false: `sub` is required.
+   */
+  subjectFromIssuer?: boolean;
   /** CEL expression over `claims` that must be true, if any. */
   condition?: string | null;
 }

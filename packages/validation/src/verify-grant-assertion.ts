@@ -16,7 +16,7 @@ import { checkIssuerMatches, requireIssuer } from './rules/check-issuer';
 import { checkJti } from './rules/check-jti';
 import { checkLifetime } from './rules/check-lifetime';
 import { checkPolicyTimes } from './rules/check-policy';
-import { checkSubjectAllowed, requireSubject } from './rules/check-subject';
+import { checkSubjectAllowed, resolveGrantSubject } from './rules/check-subject';
 import { checkTimeClaims } from './rules/check-time-claims';
 import { readAssertion } from './rules/read-assertion';
 import { recordJti } from './rules/record-jti';
@@ -45,7 +45,7 @@ async function runGrantRules(assertion: unknown, ctx: GrantVerificationContext):
   const now = nowInSeconds(ctx);
   const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'grant');
   checkLifetime(times, now, policy.maxLifetimeSeconds, 'grant');
-  const subject = requireSubject(claims, 'grant');
+  const subject = resolveGrantSubject(claims, issuer, policy.subjectFromIssuer);
   checkSubjectAllowed(subject, policy.subjects, 'grant');
   checkCondition(policy.condition, claims);
   const jti = checkJti(claims, policy.requireJti, 'grant');

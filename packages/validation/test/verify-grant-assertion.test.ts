@@ -276,6 +276,32 @@ describe('verifyGrantAssertion: RFC 7523 §3 rules', () => {
   });
 });
 
+describe('verifyGrantAssertion: subject_from_issuer (Google service-account assertions)', () => {
+  const sign = (claims: Members): string =>
+    signCompact('ES256', JSON.stringify({ alg: 'ES256', kid: 'ec-1' }), JSON.stringify({ ...defaultClaims(), ...claims }), parties.keys.ec.privateKey);
+  const verify = (claims: Members, policy: Partial<TrustedIssuerPolicy>) =>
+    verifyGrantAssertion(sign(claims), grantContext([{ ...parties.issuerA, ...policy }], new MapReplayGuard(() => NOW)));
+
+  it.each([
+    ['no sub, subject_from_issuer: the subject is the iss', { sub: undefined }, { subjectFromIssuer: true, subjects: [ISSUER_A] }, { subject: ISSUER_A }],
+    ['no sub, subject_from_issuer, subjects ["*"]', { sub: undefined }, { subjectFromIssuer: true, subjects: ['*'] }, { subject: ISSUER_A }],
+    ['a sub, subject_from_issuer: the sub is still the subject', { sub: 'alice' }, { subjectFromIssuer: true, subjects: ['alice'] }, { subject: 'alice' }],
+  ])('passes: %s', async (_name, claims, policy, expected) => {
+    await expect(verify(claims, policy)).resolves.toMatchObject(expected);
+  });
+
+  it.each([
+    ['no sub without subject_from_issuer', { sub: undefined }, { subjects: ['*'] }, 'subject_missing'],
+    ['no sub with subject_from_issuer false', { sub: undefined }, { subjectFromIssuer: false, subjects: ['*'] }, 'subject_missing'],
+    ['no sub, subject_from_issuer, the iss not in subjects', { sub: undefined }, { subjectFromIssuer: true, subjects: ['someone-else'] }, 'subject_not_allowed'],
+    ['an empty sub, subject_from_issuer', { sub: '' }, { subjectFromIssuer: true, subjects: ['*'] }, 'subject_missing'],
+    ['a non-string sub, subject_from_issuer', { sub: 7 }, { subjectFromIssuer: true, subjects: ['*'] }, 'claims_malformed'],
+    ['a sub not in subjects, subject_from_issuer', { sub: 'mallory' }, { subjectFromIssuer: true, subjects: [ISSUER_A] }, 'subject_not_allowed'],
+  ])('refuses %s', async (_name, claims, policy, reason) => {
+    await expect(verify(claims, policy)).rejects.toMatchObject({ error: 'invalid_grant', reason });
+  });
+});
+
 describe('verifyGrantAssertion: replay and retries', () => {
   const sign = (claims: Members, header: Members = { alg: 'ES256', kid: 'ec-1' }, key?: SigningKey): string =>
     signCompact(String(header.alg), JSON.stringify(header), JSON.stringify({ ...defaultClaims(), ...claims }), key ?? parties.keys.ec.privateKey);

@@ -21,6 +21,7 @@ export function presentIssuer(row: IssuerRow): Record<string, unknown> {
     max_assertion_lifetime_s: row.max_assertion_lifetime_s,
     clock_skew_s: row.clock_skew_s,
     require_jti: row.require_jti,
+    subject_from_issuer: row.subject_from_issuer,
     require_client_auth: row.require_client_auth,
     allowed_client_ids: row.allowed_client_ids,
     access_token_ttl_s: row.access_token_ttl_s,

@@ -6,7 +6,9 @@
  *   authenticated client (`none` is no authentication), `allowed_client_ids` needs a
  *   listed one (none: 401 `invalid_client`; another: 400 `invalid_grant`);
  * - scope ⊆ the issuer's `allowed_scopes` (∩ the client's scope when a client took part),
- *   requested `resource`/`audience` ⊆ the issuer's `audiences`;
+ *   requested `resource`/`audience` ⊆ the issuer's `audiences`; the requested scope is
+ *   the `scope` parameter, else the assertion's `scope` claim (a space-separated string,
+ *   as Google's service-account assertions ask for scope; CONTRACT.md);
  * - every RFC 7523 §3 rule through the rule engine, under the trusted issuer found by
  *   the exact `iss` (active, unexpired), `jti` recorded last; an unknown `kid` asks the
  *   registry for the issuer's keys and verifies once more;
@@ -58,10 +60,10 @@ export class JwtBearerGrant {
   async exchange(request: GrantRequest): Promise<GrantDecision> {
     const assertion = request.parameters.assertion;
     if (assertion === undefined) throw new OAuthError('invalid_request', 'the assertion parameter is required', 'assertion_missing');
-    const unverifiedIssuer = this.peekIssuer(assertion);
-    if (unverifiedIssuer) {
-      request.audit.issuer = unverifiedIssuer.row.issuer;
-      this.applyIssuerPolicy(unverifiedIssuer, request);
+    const unverified = this.peekIssuer(assertion);
+    if (unverified) {
+      request.audit.issuer = unverified.issuer.row.issuer;
+      this.applyIssuerPolicy(unverified.issuer, request, requestedScope(request, unverified.claims));
     }
 
     const { verified, issuer } = await this.verify(assertion, request.replayGuard);
@@ -70,7 +72,7 @@ export class JwtBearerGrant {
     if (verified.kid !== undefined) request.audit.kid = verified.kid;
     if (verified.jti !== undefined) request.audit.jtiHash = sha256Hex(verified.jti);
 
-    const policy = this.applyIssuerPolicy(issuer, request);
+    const policy = this.applyIssuerPolicy(issuer, request, requestedScope(request, verified.claims));
     const mappedClaims = this.mapClaims(issuer, verified);
     const mappedSubject = mappedClaims.sub;
     delete mappedClaims.sub;
@@ -87,21 +89,22 @@ export class JwtBearerGrant {
   }
 
   /** The trusted issuer named by the assertion's unverified `iss`, if any: used only to refuse early. */
-  private peekIssuer(assertion: string): CachedIssuer | undefined {
+  private peekIssuer(assertion: string): { issuer: CachedIssuer; claims: Record<string, unknown> } | undefined {
     if (assertion.length > MAX_ASSERTION_BYTES) return undefined;
     try {
-      const { iss } = decodeJwt(assertion);
-      return typeof iss === 'string' ? this.trust.findActiveIssuer(iss) : undefined;
+      const claims = decodeJwt(assertion);
+      const issuer = typeof claims.iss === 'string' ? this.trust.findActiveIssuer(claims.iss) : undefined;
+      return issuer ? { issuer, claims } : undefined;
     } catch {
       return undefined;
     }
   }
 
-  private applyIssuerPolicy(issuer: CachedIssuer, request: GrantRequest): IssuerPolicyOutcome {
+  private applyIssuerPolicy(issuer: CachedIssuer, request: GrantRequest, requested: string | undefined): IssuerPolicyOutcome {
     checkClientPolicy(issuer, request.client);
     const allowedBy: string[][] = [issuer.row.allowed_scopes];
     if (request.client) allowedBy.push(parseScopeList(request.client.client.scope));
-    const scopes = resolveScope(request.parameters.scope, allowedBy);
+    const scopes = resolveScope(requested, allowedBy);
     const fallback = issuer.row.audiences.length > 0 ? issuer.row.audiences : [this.config.brokerIssuer];
     const audience = resolveAudience(request.parameters, issuer.row.audiences, fallback);
     return { scopes, audience };
@@ -154,6 +157,18 @@ export class JwtBearerGrant {
     }
     return kept;
   }
+}
+
+/**
+ * CONTRACT.md: the `scope` parameter; without it, the assertion's `scope` claim. A claim
+ * that is not a string is malformed (never read as "no scope", which would grant all).
+ */
+function requestedScope(request: GrantRequest, claims: Record<string, unknown>): string | undefined {
+  if (request.parameters.scope !== undefined) return request.parameters.scope;
+  const claim = claims.scope;
+  if (claim === undefined) return undefined;
+  if (typeof claim !== 'string') throw new OAuthError('invalid_scope', 'the assertion\'s scope claim must be a space-separated string', 'scope_malformed');
+  return claim;
 }
 
 /** CONTRACT.md: `require_client_auth` and `allowed_client_ids`. */

@@ -286,6 +286,7 @@ export class TrustCache {
         replayNamespace: `grant:${row.id}`,
         requireJti: row.require_jti,
         subjects: row.subjects,
+        subjectFromIssuer: row.subject_from_issuer,
         condition: row.condition,
         allowedAlgorithms: row.allowed_algorithms,
         clockSkewSeconds: row.clock_skew_s,

@@ -24,6 +24,7 @@ export interface IssuerFlags {
   maxAssertionLifetime?: number;
   clockSkew?: number;
   requireJti?: boolean;
+  subjectFromIssuer?: boolean;
   requireClientAuth?: boolean;
   allowedClientIds?: string[];
   accessTokenTtl?: number;
@@ -45,6 +46,7 @@ const FLAG_TO_FIELD: ReadonlyArray<[keyof IssuerFlags, string]> = [
   ['maxAssertionLifetime', 'max_assertion_lifetime_s'],
   ['clockSkew', 'clock_skew_s'],
   ['requireJti', 'require_jti'],
+  ['subjectFromIssuer', 'subject_from_issuer'],
   ['requireClientAuth', 'require_client_auth'],
   ['allowedClientIds', 'allowed_client_ids'],
   ['accessTokenTtl', 'access_token_ttl_s'],

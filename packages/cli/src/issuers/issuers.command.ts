@@ -60,6 +60,8 @@ function addIssuerFieldOptions(command: Command, forUpdate: boolean): Command {
     .option('--clock-skew <seconds>', 'leeway for exp, nbf, iat', parseNonNegativeInteger)
     .option('--require-jti', "'jti' required and single-use")
     .option('--no-require-jti', "'jti' optional")
+    .option('--subject-from-issuer', "an assertion without 'sub' stands for its 'iss' (Google service accounts)")
+    .option('--no-subject-from-issuer', "'sub' required")
     .option('--require-client-auth', 'the grant needs an authenticated client')
     .option('--no-require-client-auth', 'the grant does not need client authentication')
     .option('--allowed-client-ids <list>', 'clients that may present its assertions', parseList)

@@ -1,7 +1,10 @@
 /**
  * Enforces: `sub` is present and a non-empty string (RFC 7523 §3 rule 2, RFC 7519
  * §4.1.2), and for a grant that the trusted issuer may speak for it (the issuer's
- * `subjects` list; `['*']` accepts any).
+ * `subjects` list; `['*']` accepts any). One exception, an issuer's choice: with
+ * `subject_from_issuer`, a grant without `sub` stands for its `iss` (Google's
+ * service-account assertions carry no `sub`, the account being the issuer); a `sub` that
+ * is present is still checked as usual.
  */
 import type { AssertionKind } from '../assertion-kind';
 import { reject } from '../assertion-kind';
@@ -13,6 +16,12 @@ export function requireSubject(claims: Record<string, unknown>, kind: AssertionK
   if (sub === undefined || sub === '') throw reject(kind, 'subject_missing', 'The assertion has no "sub" claim');
   if (typeof sub !== 'string') throw reject(kind, 'claims_malformed', 'The "sub" claim must be a string');
   return sub;
+}
+
+/** The grant's subject: its `sub`, or its `iss` when `sub` is absent and the issuer says so. */
+export function resolveGrantSubject(claims: Record<string, unknown>, issuer: string, subjectFromIssuer: boolean | undefined): string {
+  if (claims.sub === undefined && subjectFromIssuer === true) return issuer;
+  return requireSubject(claims, 'grant');
 }
 
 export function checkSubjectAllowed(sub: string, subjects: readonly string[], kind: AssertionKind): void {
