@@ -255,6 +255,20 @@ describe('discovery', () => {
     expect(idp.hits('/tenant-a/.well-known/openid-configuration')).toBeGreaterThan(0);
   });
 
+  it('finds jwks_uri in RFC 8414 metadata at the well-known URI inserted before the issuer path (Okta /oauth2/default)', async () => {
+    const issuer = `${idp.url}/oauth2/default`;
+    idp.route('/.well-known/oauth-authorization-server/oauth2/default', json({ issuer, jwks_uri: `${idp.url}/oauth2/default/v1/keys` }));
+    idp.route('/oauth2/default/v1/keys', json({ keys: [await publicJwk('okta-like')] }));
+    const res = await registry.call('POST', '/v1/issuers', { issuer, subjects: ['*'], discovery: true });
+    expect(res.status).toBe(201);
+    const current = await eventually(async () => {
+      const body = await status(res.body.id);
+      return body.keys.length > 0 ? body : undefined;
+    }, 10000);
+    expect(current).toMatchObject({ source: 'discovery', jwks_uri: `${idp.url}/oauth2/default/v1/keys`, last_error: null, keys: [{ kid: 'okta-like' }] });
+    expect(idp.hits('/oauth2/default/.well-known/oauth-authorization-server')).toBe(0);
+  });
+
   it('refuses metadata that names another issuer', async () => {
     const issuer = `${idp.url}/tenant-b`;
     idp.route('/tenant-b/.well-known/openid-configuration', json({ issuer: 'https://evil.example.com', jwks_uri: `${idp.url}/tenant-b/keys` }));
