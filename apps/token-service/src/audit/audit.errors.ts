@@ -1,5 +1,8 @@
+import { DependencyUnavailableError } from '../oauth/dependency-unavailable';
+
 /** The audit queue did not take an event: nothing may be issued (503). */
-export class AuditUnavailableError extends Error {
+export class AuditUnavailableError extends DependencyUnavailableError {
+  readonly dependency = 'audit_queue';
   readonly code = 'audit_unavailable';
 
   constructor(message: string, cause?: unknown) {

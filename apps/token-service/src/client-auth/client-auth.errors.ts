@@ -5,13 +5,14 @@
  * `invalid_request`.
  */
 import { OAuthError } from '../oauth/oauth-error';
+import type { TokenServiceReason } from '../oauth/reasons';
 
 export const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="trust-broker"' } as const;
 
-export function clientAuthFailed(reason: string, description = 'client authentication failed', basicTried = false): OAuthError {
+export function clientAuthFailed(reason: TokenServiceReason, description = 'client authentication failed', basicTried = false): OAuthError {
   return new OAuthError('invalid_client', description, reason, basicTried ? { ...BASIC_CHALLENGE } : {});
 }
 
-export function clientAuthMalformed(reason: string, description: string): OAuthError {
+export function clientAuthMalformed(reason: TokenServiceReason, description: string): OAuthError {
   return new OAuthError('invalid_request', description, reason);
 }

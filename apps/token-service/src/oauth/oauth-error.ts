@@ -4,6 +4,7 @@
  * (`invalid_client` is 401, `temporarily_unavailable` 503, the rest 400).
  */
 import { ApiError } from '@trust-broker/service-kit';
+import type { OAuthReason } from './reasons';
 
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -34,7 +35,7 @@ export class OAuthError extends ApiError {
   constructor(
     readonly code: OAuthErrorCode,
     description: string,
-    reason: string = code,
+    override readonly reason: OAuthReason,
     headers: Record<string, string> = {},
     status: number = STATUS[code],
   ) {

@@ -1,5 +1,8 @@
+import { DependencyUnavailableError } from '../oauth/dependency-unavailable';
+
 /** Neither Redis nor Postgres took or answered a revocation: the endpoint answers 503. */
-export class RevocationStoreUnavailableError extends Error {
+export class RevocationStoreUnavailableError extends DependencyUnavailableError {
+  readonly dependency = 'revocation_store';
   readonly code = 'revocation_store_unavailable';
 
   constructor(message: string, cause?: unknown) {

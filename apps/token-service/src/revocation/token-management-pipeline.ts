@@ -9,11 +9,11 @@
  *   a 503 gives it back (`givingBackOnFailure`), so the client can retry with it.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { ApiError } from '@trust-broker/service-kit';
 import { AuditPublisher } from '../audit/audit-publisher.service';
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import type { AuthenticatedClient, ClientAuthenticatorApi } from '../client-auth/client-auth.types';
 import { readFormParameters } from '../oauth/form-body';
+import { OAuthError } from '../oauth/oauth-error';
 import { ReplayGuardService } from '../replay/replay-guard.service';
 import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
@@ -69,8 +69,8 @@ export class TokenManagementPipeline {
       decision = await decide(requireTokenParameter(parameters), context.client, context);
     } catch (error) {
       const answered = toEndpointError(error);
-      const reason = answered instanceof ApiError ? answered.reason : 'internal_error';
-      const code = answered instanceof ApiError ? answered.error : 'server_error';
+      const reason = answered instanceof OAuthError ? answered.reason : 'internal_error';
+      const code = answered instanceof OAuthError ? answered.code : 'server_error';
       this.metrics.record(endpoint, code);
       await this.publish({ ...context, type: endpoint, request, outcome: 'failure', reason, error: code });
       throw answered;

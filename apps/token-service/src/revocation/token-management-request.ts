@@ -12,11 +12,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '@trust-broker/contracts';
 import { sha256Hex } from '@trust-broker/secrets';
-import { ApiError } from '@trust-broker/service-kit';
 import type { ReplayGuard } from '@trust-broker/validation';
 import type { AuthenticatedClient, ClientAuthenticatorApi, ClientEndpoint } from '../client-auth/client-auth.types';
 import type { FormParameters } from '../oauth/form-body';
+import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
 import { OAuthError } from '../oauth/oauth-error';
+import type { OAuthReason } from '../oauth/reasons';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 
 /** The parts of the Fastify request the endpoints read. */
@@ -26,8 +27,6 @@ export interface OAuthHttpRequest {
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
 }
-
-const UNAVAILABLE_CODES = new Set(['audit_unavailable', 'replay_store_unavailable', 'revocation_store_unavailable']);
 
 export async function authenticateConfidentialCaller(
   authenticator: ClientAuthenticatorApi,
@@ -53,11 +52,8 @@ export function requireTokenParameter(parameters: FormParameters): string {
 
 /** The error to answer: OAuth errors as they are, unavailable dependencies as 503, anything else unchanged (500). */
 export function toEndpointError(error: unknown): unknown {
-  if (error instanceof ApiError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) {
-    return new OAuthError('temporarily_unavailable', 'a dependency is unavailable, retry later', code, { 'Retry-After': '1' });
-  }
+  if (error instanceof OAuthError) return error;
+  if (error instanceof DependencyUnavailableError) return dependencyUnavailableAnswer(error);
   return error;
 }
 
@@ -67,7 +63,7 @@ export interface TokenManagementAuditInput {
   client?: AuthenticatedClient;
   claims?: AccessTokenClaims;
   outcome: 'success' | 'failure';
-  reason?: string;
+  reason?: OAuthReason;
   error?: string;
   details?: Record<string, unknown>;
 }

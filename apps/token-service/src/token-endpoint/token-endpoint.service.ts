@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuditEventInput } from '@trust-broker/contracts';
 import { AuditPublisher } from '../audit/audit-publisher.service';
-import { AuditUnavailableError } from '../audit/audit.errors';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
@@ -26,11 +25,11 @@ import {
   type GrantRequest,
 } from '../grants/grant.types';
 import { JwtBearerGrant } from '../grants/jwt-bearer.grant';
+import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
 import { readFormParameters, type FormParameters } from '../oauth/form-body';
 import { OAuthError } from '../oauth/oauth-error';
 import { ReplayGuardService } from '../replay/replay-guard.service';
 import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger';
-import { ReplayStoreUnavailableError } from '../replay/replay.errors';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import { TokenMetrics } from './token-metrics';
@@ -136,12 +135,7 @@ export class TokenEndpointService {
     try {
       await this.audit.publish(event);
     } catch (error) {
-      if (error instanceof AuditUnavailableError) {
-        throw new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable; try again later', 'audit_unavailable', {
-          'Retry-After': '1',
-        });
-      }
-      throw error;
+      throw error instanceof DependencyUnavailableError ? dependencyUnavailableAnswer(error) : error;
     }
   }
 
@@ -194,14 +188,10 @@ function checkClientMayUseGrant(client: AuthenticatedClient | undefined, grantTy
   }
 }
 
-/** The error to record and answer: OAuth errors as they are; a lost replay store is 503; anything else 500. */
+/** The error to record and answer: OAuth errors as they are; a dependency that did not answer is 503; anything else 500. */
 function asOAuthError(error: unknown, logger: Logger): OAuthError {
   if (error instanceof OAuthError) return error;
-  if (error instanceof ReplayStoreUnavailableError) {
-    return new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable; try again later', 'replay_store_unavailable', {
-      'Retry-After': '1',
-    });
-  }
+  if (error instanceof DependencyUnavailableError) return dependencyUnavailableAnswer(error);
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return new OAuthError('server_error', 'internal error', 'internal_error');
 }
