@@ -140,6 +140,13 @@ describe('client keys and secrets a client cannot use', () => {
     expect(keys.ignored.map((entry: { kid: string }) => entry.kid)).toEqual(kids);
   });
 
+  it('updates the ignored list when a patch re-registers the same usable keys beside other members', async () => {
+    const good = await publicJwk('c-stay');
+    await registry.call('POST', '/v1/clients', { client_id: 'reignore', jwks: { keys: [good] } });
+    expect((await registry.call('PATCH', '/v1/clients/reignore', { jwks: { keys: [unusableJwks().members[1], good] } })).status).toBe(200);
+    expect((await registry.call('GET', '/v1/clients/reignore/jwks')).body.ignored).toEqual([{ kid: 'rsa-1024', reason: 'n: RSA keys must have at least 2048 bits' }]);
+  });
+
   it('refuses a client key set with no usable signing key, naming jwks', async () => {
     const res = await registry.call('POST', '/v1/clients', { client_id: 'no-usable-keys', jwks: { keys: unusableJwks().members } });
     expect(res.status).toBe(400);

@@ -175,6 +175,19 @@ describe('POST /v1/issuers', () => {
     expect(row!.keys.keys.map((k) => k.kid)).toEqual(['good', 'no-alg']);
   });
 
+  it('updates the ignored list when a patch re-registers the same usable keys beside other members', async () => {
+    const good = await publicJwk('stay');
+    const created = (await registry.call('POST', '/v1/issuers', newIssuer('reignore', { jwks: { keys: [good] } }))).body;
+    const { members } = unusableJwks();
+    const patched = await registry.call('PATCH', `/v1/issuers/${created.id}`, { jwks: { keys: [good, members[0]] } });
+    expect(patched.status).toBe(200);
+    const status = (await registry.call('GET', `/v1/issuers/${created.id}/jwks`)).body;
+    expect(status.ignored).toEqual([{ kid: 'enc-oaep', reason: 'use: must be "sig"' }]);
+    expect(status.version).toBe(1);
+    await registry.call('PATCH', `/v1/issuers/${created.id}`, { jwks: { keys: [good] } });
+    expect((await registry.call('GET', `/v1/issuers/${created.id}/jwks`)).body.ignored).toEqual([]);
+  });
+
   it('answers 400 naming jwks for a set with no usable signing key, and says why for each key', async () => {
     const { members } = unusableJwks();
     const res = await registry.call('POST', '/v1/issuers', newIssuer('nousable', { jwks: { keys: members } }));

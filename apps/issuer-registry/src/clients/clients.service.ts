@@ -21,7 +21,7 @@ import { recordAdminAudit, recordTrustChange } from '../outbox/outbox.writer';
 import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.presenter';
 import { KeyRefresherService } from '../party-keys/key-refresher.service';
 import { checkOutboundUrl } from '../party-keys/outbound-url';
-import { deletePartyKeys, readPartyKeys, writeInlineKeys, writeRemoteSource } from '../party-keys/party-keys.repository';
+import { deletePartyKeys, readPartyKeys, writeInlineIgnoredKeys, writeInlineKeys, writeRemoteSource } from '../party-keys/party-keys.repository';
 import { checkInlineJwks } from '../party-keys/public-jwks';
 import { presentClient, presentRevocation, type RevocationRow } from './client.presenter';
 import {
@@ -122,6 +122,7 @@ export class ClientsService {
       );
       const updated = rows[0]!;
       const keysChanged = await this.writeKeySource(tx, updated, current, ignoredKeys);
+      if (!keysChanged && patch.jwks && updated.jwks) await writeInlineIgnoredKeys(tx, 'client', clientId, ignoredKeys);
       await recordTrustChange(tx, { entity: 'client', id: clientId, version: updated.version, op: 'upsert' });
       await recordAdminAudit(tx, {
         ...auditContext(admin),

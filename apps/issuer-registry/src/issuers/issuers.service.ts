@@ -18,7 +18,7 @@ import { recordAdminAudit, recordTrustChange } from '../outbox/outbox.writer';
 import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.presenter';
 import { isUuid, KeyRefresherService } from '../party-keys/key-refresher.service';
 import { checkOutboundUrl } from '../party-keys/outbound-url';
-import { deletePartyKeys, readPartyKeys, writeInlineKeys, writeRemoteSource } from '../party-keys/party-keys.repository';
+import { deletePartyKeys, readPartyKeys, writeInlineIgnoredKeys, writeInlineKeys, writeRemoteSource } from '../party-keys/party-keys.repository';
 import { checkInlineJwks } from '../party-keys/public-jwks';
 import { checkCelExpression } from './issuer-expressions';
 import { presentIssuer } from './issuer.presenter';
@@ -104,6 +104,7 @@ export class IssuersService {
         current.discovery !== updated.discovery ||
         (updated.discovery && current.issuer !== updated.issuer);
       if (keysChanged) await this.writeKeySource(tx, updated, ignoredKeys);
+      else if (patch.jwks && updated.jwks) await writeInlineIgnoredKeys(tx, 'issuer', id, ignoredKeys);
       await recordTrustChange(tx, { entity: 'issuer', id, version: updated.version, op: 'upsert' });
       await recordAdminAudit(tx, { ...auditContext(admin), action: 'updated', issuer: updated.issuer, details: { before: presentIssuer(current), after: presentIssuer(updated) } });
       return { after: updated, keysChanged };

@@ -40,6 +40,14 @@ export async function writeInlineKeys(tx: Sql, party: PartyType, id: string, jwk
 }
 
 /**
+ * Inline keys re-registered with the same usable keys: only the list of ignored members
+ * may differ. No version bump, as token-service reads only the usable keys.
+ */
+export async function writeInlineIgnoredKeys(tx: Sql, party: PartyType, id: string, ignored: readonly IgnoredKey[]): Promise<void> {
+  await tx.rows(`UPDATE registry.party_keys SET ignored = $3::jsonb WHERE party_type = $1 AND party_id = $2 AND source = 'inline'`, [party, id, JSON.stringify(ignored)]);
+}
+
+/**
  * A remote source (jwks_uri or discovery): the keys of any previous source are dropped
  * (fail closed) and a fetch is due now. Returns the new version.
  */
