@@ -4,8 +4,7 @@
  */
 import { createPrivateKey, createSign } from 'node:crypto';
 import { CompactEncrypt, exportPKCS8, exportSPKI, FlattenedSign, importJWK, type CryptoKey, type JWK } from 'jose';
-import { assertionClaims, CLIENT_ASSERTION_TYPE, generatePartyKey, JWT_BEARER_GRANT, signAssertion, unsecuredJwt, type PartyKey } from '@trust-broker/testing';
-import { postForm } from './support/http';
+import { assertionClaims, CLIENT_ASSERTION_TYPE, generatePartyKey, JWT_BEARER_GRANT, signAssertion, unsecuredJwt, type PartyKey, postForm } from '@trust-broker/testing';
 import { grantAssertion, registerKeyClient, registerPartner, untilClientTrusted, untilPartnerTrusted, type KeyClient, type Partner } from './support/parties';
 import { startSystem, type System, type TokenService } from './support/system';
 

@@ -14,8 +14,8 @@ import {
   startNodeProcess,
   waitForHttp,
   type RunningProcess,
+  postForm,
 } from '@trust-broker/testing';
-import { postForm } from './support/http';
 import { registerPartner, untilPartnerTrusted, type Partner } from './support/parties';
 import { SCRIPTS, startSystem, type System } from './support/system';
 

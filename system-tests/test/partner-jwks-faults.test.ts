@@ -6,8 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { assertionClaims, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey } from '@trust-broker/testing';
-import { postForm } from './support/http';
+import { assertionClaims, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey, postForm } from '@trust-broker/testing';
 import { untilPartnerTrusted } from './support/parties';
 import { startSystem, type System } from './support/system';
 

@@ -4,8 +4,7 @@
  * answers 429 with Retry-After and a JSON error, audited, before any signature check.
  * Low limits here; the defaults are generous (token-service README).
  */
-import { eventually } from '@trust-broker/testing';
-import { basicAuthorization, postFormFrom, type TokenAnswer } from './support/http';
+import { eventually, basicAuthorization, postFormFrom, type TokenAnswer } from '@trust-broker/testing';
 import { startSystem, type System } from './support/system';
 
 const PER_CLIENT = 5;

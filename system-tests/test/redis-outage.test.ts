@@ -6,8 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { assertionClaims, eventually, JWT_BEARER_GRANT, OwnRedisServer, signAssertion } from '@trust-broker/testing';
-import { postForm } from './support/http';
+import { assertionClaims, eventually, JWT_BEARER_GRANT, OwnRedisServer, signAssertion, postForm } from '@trust-broker/testing';
 import { registerPartner, untilPartnerTrusted, type Partner } from './support/parties';
 import { startSystem, type System } from './support/system';
 

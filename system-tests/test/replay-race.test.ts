@@ -2,7 +2,7 @@
  * Races (SECURITY.md "Replay"): the same assertion sent 200 times at once, split across
  * two token-service replicas that share Redis and Postgres, makes exactly one token.
  */
-import { postForm } from './support/http';
+import { postForm } from '@trust-broker/testing';
 import { clientAssertion, clientCredentialsForm, grantAssertion, grantForm, registerKeyClient, registerPartner, untilClientTrusted, untilPartnerTrusted } from './support/parties';
 import { startSystem, type System } from './support/system';
 

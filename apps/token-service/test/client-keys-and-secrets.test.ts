@@ -10,9 +10,8 @@
  */
 import { generateKeyPairSync, randomUUID, sign as signBytes, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { CLIENT_ASSERTION_TYPE, eventually, type CreatedClient } from '@trust-broker/testing';
+import { CLIENT_ASSERTION_TYPE, eventually, type CreatedClient, postForm, type TokenAnswer } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { postForm, type TokenAnswer } from './support/token-client';
 
 jest.setTimeout(180_000);
 

@@ -4,9 +4,8 @@
  * and verify the broker's access tokens.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { eventually, type CreatedClient } from '@trust-broker/testing';
+import { eventually, type CreatedClient, basicAuthorization, postForm } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { basicAuthorization, postForm } from './support/token-client';
 
 jest.setTimeout(180_000);
 

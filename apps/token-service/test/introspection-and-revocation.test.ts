@@ -18,10 +18,12 @@ import {
   signAssertion,
   type CreatedClient,
   type PartyKey,
+  basicAuthorization,
+  postForm,
+  type TokenAnswer,
 } from '@trust-broker/testing';
 import { AuditQueueReader } from './support/audit-queue';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { basicAuthorization, postForm, type TokenAnswer } from './support/token-client';
 
 jest.setTimeout(180_000);
 

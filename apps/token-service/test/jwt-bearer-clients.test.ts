@@ -27,10 +27,9 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { JWT } from 'google-auth-library';
 import { decodeJwt, SignJWT } from 'jose';
 import * as jsforce from 'jsforce';
-import { eventually, JWT_BEARER_GRANT, type CreatedIssuer } from '@trust-broker/testing';
+import { eventually, JWT_BEARER_GRANT, type CreatedIssuer, postForm } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import { startLoopbackIdp, type LoopbackIdp } from './support/loopback-idp';
-import { postForm } from './support/token-client';
 
 jest.setTimeout(180_000);
 

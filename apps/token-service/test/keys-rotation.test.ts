@@ -6,9 +6,8 @@
  * that both replicas move to it, and that a token of the old key still verifies.
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { eventually, type CreatedClient } from '@trust-broker/testing';
+import { eventually, type CreatedClient, basicAuthorization, postForm } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { basicAuthorization, postForm } from './support/token-client';
 
 jest.setTimeout(300_000);
 

@@ -17,10 +17,9 @@
  */
 import { createHash, generateKeyPairSync, randomUUID, sign as signBytes, type KeyObject } from 'node:crypto';
 import { decodeJwt, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { eventually, JWT_BEARER_GRANT, type CreatedIssuer } from '@trust-broker/testing';
+import { eventually, JWT_BEARER_GRANT, type CreatedIssuer, postForm, type TokenAnswer } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import { startLoopbackIdp, type LoopbackIdp } from './support/loopback-idp';
-import { postForm, type TokenAnswer } from './support/token-client';
 
 jest.setTimeout(300_000);
 

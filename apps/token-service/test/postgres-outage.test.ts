@@ -3,9 +3,8 @@
  * reaches Postgres through a TCP proxy this test cuts; its periodic trust reload then
  * fails, and cached issuers keep being served.
  */
-import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, TcpProxy, type PartyKey } from '@trust-broker/testing';
+import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, TcpProxy, type PartyKey, postForm } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { postForm } from './support/token-client';
 
 jest.setTimeout(300_000);
 

@@ -4,9 +4,8 @@
  * `temporarily_unavailable` (no token without the replay check and the audit event),
  * and it recovers on its own when Redis is back.
  */
-import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, OwnRedisServer, signAssertion, type PartyKey } from '@trust-broker/testing';
+import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, OwnRedisServer, signAssertion, type PartyKey, postForm } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { postForm } from './support/token-client';
 
 jest.setTimeout(300_000);
 

@@ -5,9 +5,8 @@
  * (no answer unaudited, never an unchecked `active: true`); once it is back, empty, a
  * token revoked before the outage is still inactive (the durable copy in Postgres).
  */
-import { eventually, OwnRedisServer, type CreatedClient } from '@trust-broker/testing';
+import { eventually, OwnRedisServer, type CreatedClient, basicAuthorization, postForm, type TokenAnswer } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { basicAuthorization, postForm, type TokenAnswer } from './support/token-client';
 
 jest.setTimeout(180_000);
 

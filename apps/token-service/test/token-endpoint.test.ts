@@ -19,10 +19,12 @@ import {
   unsecuredJwt,
   type CreatedClient,
   type PartyKey,
+  basicAuthorization,
+  postForm,
+  type TokenAnswer,
 } from '@trust-broker/testing';
 import { AuditQueueReader } from './support/audit-queue';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { basicAuthorization, postForm, type TokenAnswer } from './support/token-client';
 
 jest.setTimeout(300_000);
 

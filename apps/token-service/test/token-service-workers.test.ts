@@ -16,9 +16,9 @@ import {
   signAssertion,
   startNodeProcess,
   type PartyKey,
+  postForm,
 } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, TOKEN_SERVICE_SCRIPT, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { postForm } from './support/token-client';
 
 jest.setTimeout(180_000);
 

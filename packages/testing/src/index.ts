@@ -2,7 +2,8 @@
  * Test helpers over the real engines: every test run gets its own fresh Postgres
  * database and its own Redis key prefix, so runs never see each other's data.
  * Nothing here stands in for Postgres or Redis. Beside them, what several suites share:
- * signed assertions, the admin API client, a TCP proxy to cut, a redis-server to stop.
+ * signed assertions, the admin API client, OAuth form POSTs, a TCP proxy to cut, a
+ * redis-server to stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,7 @@ export {
 } from './assertions';
 export { eventually } from './eventually';
 export { getFreePort } from './get-free-port';
+export { basicAuthorization, postForm, postFormFrom, type TokenAnswer } from './oauth-http';
 export { OwnRedisServer, type OwnRedisServerOptions } from './redis-server';
 export { TcpProxy } from './tcp-proxy';
 

@@ -12,8 +12,9 @@ import {
   type CreatedClient,
   type CreatedIssuer,
   type PartyKey,
+  postForm,
+  type TokenAnswer,
 } from '@trust-broker/testing';
-import { postForm, type TokenAnswer } from './http';
 
 export interface Partner {
   iss: string;

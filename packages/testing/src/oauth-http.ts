@@ -1,11 +1,14 @@
-/** POSTs to the token endpoint the way an OAuth client does. */
+/** Speaks to the OAuth endpoints the way a client does: form POSTs, HTTP Basic, a chosen source address. */
 import { request } from 'node:http';
+
+/** The status, parsed JSON body (or `{ raw }` when it is not JSON) and headers of an answer. */
 export interface TokenAnswer {
   status: number;
   body: Record<string, unknown>;
   headers: Headers;
 }
 
+/** POSTs `application/x-www-form-urlencoded` parameters (or a body already encoded). */
 export async function postForm(url: string, parameters: Record<string, string> | string, headers: Record<string, string> = {}): Promise<TokenAnswer> {
   const body = typeof parameters === 'string' ? parameters : new URLSearchParams(parameters).toString();
   const response = await fetch(url, {
@@ -13,14 +16,7 @@ export async function postForm(url: string, parameters: Record<string, string> |
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body,
   });
-  const text = await response.text();
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    parsed = { raw: text };
-  }
-  return { status: response.status, body: parsed, headers: response.headers };
+  return { status: response.status, body: parseBody(await response.text()), headers: response.headers };
 }
 
 /** RFC 6749 §2.3.1: id and secret form-urlencoded, then base64. */
@@ -43,17 +39,19 @@ export function postFormFrom(localAddress: string, url: string, parameters: Reco
         res.on('end', () => {
           const responseHeaders = new Headers();
           for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
-          let parsed: Record<string, unknown>;
-          try {
-            parsed = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            parsed = { raw: text };
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, headers: responseHeaders });
+          resolve({ status: res.statusCode ?? 0, body: parseBody(text), headers: responseHeaders });
         });
       },
     );
     req.on('error', reject);
     req.end(body);
   });
+}
+
+function parseBody(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { raw: text };
+  }
 }
