@@ -17,7 +17,7 @@
  *   BENCH_DURATION_S=12 BENCH_CONNECTIONS=64 BENCH_WORKERS=2 to change the load;
  *   BENCH_EXTRA_ISSUERS=0 skips step 5.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
 import testing from '@trust-broker/testing';
 
