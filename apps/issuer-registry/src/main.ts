@@ -3,27 +3,29 @@
  * `node dist/main.js migrate`: migrate and exit.
  */
 import 'reflect-metadata';
-import { listen, ConfigError } from '@trust-broker/service-kit';
-import { readRegistryConfig, type RegistryConfig } from './config/registry.config';
+import { listen, ConfigError, configureLogging } from '@trust-broker/service-kit';
+import { bootLogSettingsFromProcess, readRegistryConfig, type RegistryConfig } from './config/registry.config';
 import { createRegistryApp, migrateRegistryDatabase } from './registry-app';
+
+const logger = configureLogging(bootLogSettingsFromProcess());
 
 async function main(): Promise<void> {
   const mode = process.argv[2] ?? 'serve';
   if (mode !== 'serve' && mode !== 'migrate') {
-    console.error(`unknown command "${mode}" (expected: migrate, or nothing to serve)`);
+    logger.fatal(`unknown command "${mode}" (expected: migrate, or nothing to serve)`);
     process.exit(2);
   }
   const config = readConfigOrExit();
   const { dataSource, applied } = await migrateRegistryDatabase(config);
-  console.log(`issuer-registry migrations: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
+  logger.info(`issuer-registry migrations: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
   if (mode === 'migrate') {
     await dataSource.destroy();
     return;
   }
-  for (const notice of config.startupNotices) console.warn(`issuer-registry: ${notice}`);
+  for (const notice of config.startupNotices) logger.warn(`issuer-registry: ${notice}`);
   const app = await createRegistryApp(config, dataSource);
   const url = await listen(app, config.port);
-  console.log(`issuer-registry listening on ${url}`);
+  logger.info(`issuer-registry listening on ${url}`);
 }
 
 function readConfigOrExit(): RegistryConfig {
@@ -31,7 +33,7 @@ function readConfigOrExit(): RegistryConfig {
     return readRegistryConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`issuer-registry: ${error.message}`);
+      logger.fatal(`issuer-registry: ${error.message}`);
       process.exit(1);
     }
     throw error;
@@ -39,6 +41,6 @@ function readConfigOrExit(): RegistryConfig {
 }
 
 main().catch((error: Error) => {
-  console.error(`issuer-registry failed to start: ${error.message}`);
+  logger.fatal({ err: error }, `issuer-registry failed to start: ${error.message}`);
   process.exit(1);
 });

@@ -20,7 +20,7 @@ export async function migrateRegistryDatabase(config: RegistryConfig): Promise<{
 }
 
 export async function createRegistryApp(config: RegistryConfig, dataSource: DataSource): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(AppModule.register(config, dataSource), { logLevel: config.logLevel });
+  const app = await createHttpApp(AppModule.register(config, dataSource), { log: config.log, trustProxy: config.trustProxy });
   describeApi(app);
   await app.init();
   return app;

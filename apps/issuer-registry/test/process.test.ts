@@ -52,7 +52,8 @@ function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
     ADMIN_API_KEY: ADMIN_KEY,
     KEY_ENCRYPTION_KEY: randomKeyEncryptionKey(),
     ISSUER_REGISTRY_PORT: '0',
-    LOG_LEVEL: 'warn',
+    // The start lines this test reads ("listening on", migrations) are at level info.
+    LOG_LEVEL: 'info',
     OUTBOX_POLL_INTERVAL_MS: '200',
     ...extra,
   };

@@ -4,9 +4,9 @@
  */
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { ConfigError, createDataSource, createHttpApp, ensureDatabaseExists, listen, runMigrationsWithLock } from '@trust-broker/service-kit';
+import { ConfigError, configureLogging, createDataSource, createHttpApp, ensureDatabaseExists, listen, runMigrationsWithLock, type ServiceLogger } from '@trust-broker/service-kit';
 import { AppModule } from './app.module';
-import { loadTokenServiceConfigFromProcess, type TokenServiceConfig } from './config/token-service.config';
+import { bootLogSettingsFromProcess, loadTokenServiceConfigFromProcess, type TokenServiceConfig } from './config/token-service.config';
 import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from './migrations';
 import { auditRejectedTokenRequests } from './token-endpoint/rejected-token-request.audit';
 import { superviseWorkers } from './workers/worker-supervisor';
@@ -14,12 +14,14 @@ import { superviseWorkers } from './workers/worker-supervisor';
 /** CONTRACT.md: a body over 1,048,576 bytes is 413. */
 const BODY_LIMIT_BYTES = 1_048_576;
 
+const logger: ServiceLogger = configureLogging(bootLogSettingsFromProcess());
+
 function readConfig(): TokenServiceConfig {
   try {
     return loadTokenServiceConfigFromProcess();
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`token-service: ${error.message}`);
+      logger.fatal(`token-service: ${error.message}`);
       process.exit(1);
     }
     throw error;
@@ -28,7 +30,7 @@ function readConfig(): TokenServiceConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  for (const warning of config.warnings) console.warn(`token-service: WARNING: ${warning}`);
+  for (const warning of config.warnings) logger.warn(`WARNING: ${warning}`);
   if (config.nodeEnv !== 'production') await ensureDatabaseExists(config.databaseUrl);
 
   const dataSource = createDataSource({
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   });
   const applied = await runMigrationsWithLock(dataSource, TOKEN_SCHEMA);
   if (process.argv[2] === 'migrate') {
-    console.log(`token-service: migrations applied: ${applied.length > 0 ? applied.join(', ') : 'none pending'}`);
+    logger.info(`token-service: migrations applied: ${applied.length > 0 ? applied.join(', ') : 'none pending'}`);
     await dataSource.destroy();
     return;
   }
@@ -50,13 +52,13 @@ async function main(): Promise<void> {
     return;
   }
 
-  const app = await createHttpApp(AppModule.forRoot(config, dataSource), { bodyLimit: BODY_LIMIT_BYTES, logLevel: config.logLevel });
+  const app = await createHttpApp(AppModule.forRoot(config, dataSource), { bodyLimit: BODY_LIMIT_BYTES, log: config.log, trustProxy: config.trustProxy });
   auditRejectedTokenRequests(app);
   const url = await listen(app, config.port);
-  console.log(`token-service listening on ${url}`);
+  logger.info(`token-service listening on ${url}`);
 }
 
 main().catch((error: unknown) => {
-  console.error(`token-service: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  logger.fatal({ err: error }, `token-service: failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

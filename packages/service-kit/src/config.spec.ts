@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanFromEnv, commonEnvShape, ConfigError, loadConfig, portFromEnv } from './config';
+import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv } from './config';
 
 const schema = z.object({ ...commonEnvShape, PORT: portFromEnv(8080), FLAG: booleanFromEnv(false) });
 
@@ -37,5 +37,40 @@ describe('loadConfig', () => {
     ['', false],
   ])('reads boolean %p as %p', (value, expected) => {
     expect(loadConfig(schema, { FLAG: value }).FLAG).toBe(expected);
+  });
+});
+
+describe('LOG_FORMAT and LOG_LEVEL', () => {
+  it('defaults to json in production and pretty elsewhere; an explicit value wins', () => {
+    const of = (env: Record<string, string>) => logSettingsOf('svc', loadConfig(schema, env));
+    expect(of({ NODE_ENV: 'production' })).toEqual({ service: 'svc', level: 'info', format: 'json' });
+    expect(of({})).toEqual({ service: 'svc', level: 'info', format: 'pretty' });
+    expect(of({ NODE_ENV: 'production', LOG_FORMAT: 'pretty', LOG_LEVEL: 'debug' })).toEqual({ service: 'svc', level: 'debug', format: 'pretty' });
+    expect(of({ LOG_FORMAT: 'json' }).format).toBe('json');
+  });
+
+  it('refuses another format, naming the variable', () => {
+    expect(() => loadConfig(schema, { LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+  });
+
+  it('reports a bad configuration in the format asked for where it can, the default otherwise', () => {
+    expect(bootLogSettings('svc', { NODE_ENV: 'production' })).toEqual({ service: 'svc', level: 'info', format: 'json' });
+    expect(bootLogSettings('svc', { LOG_FORMAT: 'json', LOG_LEVEL: 'warn' })).toEqual({ service: 'svc', level: 'warn', format: 'json' });
+    expect(bootLogSettings('svc', { LOG_FORMAT: 'xml', LOG_LEVEL: 'loud' })).toEqual({ service: 'svc', level: 'info', format: 'pretty' });
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('is empty by default', () => {
+    expect(loadConfig(schema, {}).TRUST_PROXY).toEqual([]);
+    expect(loadConfig(schema, { TRUST_PROXY: '' }).TRUST_PROXY).toEqual([]);
+  });
+
+  it('takes addresses and CIDRs, IPv4 and IPv6, comma-separated', () => {
+    expect(loadConfig(schema, { TRUST_PROXY: '10.0.0.7, 10.1.0.0/16,fd00::/8 ,::1' }).TRUST_PROXY).toEqual(['10.0.0.7', '10.1.0.0/16', 'fd00::/8', '::1']);
+  });
+
+  it.each(['loopback', 'example.com', '10.0.0.0/33', 'fd00::/129', '10.0.0.1/8/8', '10.0.0.0/', '10.0.0.0/x', '*'])('refuses %s, naming the variable', (value) => {
+    expect(() => loadConfig(schema, { TRUST_PROXY: value })).toThrow(/TRUST_PROXY: .* is not an IP address or CIDR/);
   });
 });

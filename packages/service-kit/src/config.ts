@@ -3,7 +3,9 @@
  * `loadConfig` parses it and, on failure, throws a `ConfigError` that names every bad
  * variable (the app's `main.ts` prints it and exits). Nothing else reads `process.env`.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { LOG_LEVELS, type LogFormat, type LogLevelName, type LogSettings } from './logging';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -54,6 +56,53 @@ export const urlFromEnv = (protocols: string[], defaultValue?: string) => {
   return defaultValue === undefined ? base : base.default(defaultValue);
 };
 
+/**
+ * TRUST_PROXY: comma-separated addresses or CIDRs (`10.0.0.7`, `10.0.0.0/8`, `fd00::/8`)
+ * of the reverse proxies whose X-Forwarded-For is believed. Empty: none.
+ */
+export const trustProxyFromEnv = () =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const entries = (value ?? '')
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== '');
+      for (const entry of entries) {
+        if (!isAddressOrCidr(entry)) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)` });
+          return z.NEVER;
+        }
+      }
+      return entries;
+    });
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** CONTRACT.md: `json` by default in production, `pretty` otherwise. */
+export function defaultLogFormat(nodeEnv: string | undefined): LogFormat {
+  return nodeEnv === 'production' ? 'json' : 'pretty';
+}
+
+/**
+ * The log settings of `env` before its configuration is validated, so that a bad
+ * configuration is itself reported in the right format: a bad value falls back to its
+ * default here and is named by the validation that follows.
+ */
+export function bootLogSettings(service: string, env: Record<string, string | undefined>): LogSettings {
+  const level = (LOG_LEVELS as readonly string[]).includes(env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL as LogLevelName) : 'info';
+  const format = env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : defaultLogFormat(env.NODE_ENV);
+  return { service, level, format };
+}
+
 /** Settings every service shares (CONTRACT.md, "Processes, ports, settings"). */
 export const commonEnvShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -62,5 +111,13 @@ export const commonEnvShape = {
   /** Prefix of every Redis key, queue and channel of this deployment (tests use a fresh one). */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('tb'),
   BROKER_ISSUER: urlFromEnv(['http:', 'https:'], 'http://localhost:8080').transform((v) => v.replace(/\/+$/, '')),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** `json` or `pretty`; unset: `defaultLogFormat(NODE_ENV)`. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  TRUST_PROXY: trustProxyFromEnv(),
 };
+
+/** The log settings of a parsed `commonEnvShape`. */
+export function logSettingsOf(service: string, parsed: { NODE_ENV: string; LOG_LEVEL: LogLevelName; LOG_FORMAT?: LogFormat | undefined }): LogSettings {
+  return { service, level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT ?? defaultLogFormat(parsed.NODE_ENV) };
+}

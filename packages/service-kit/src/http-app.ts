@@ -1,52 +1,46 @@
 /**
  * Builds a NestJS application on Fastify with the settings every service shares:
- * a body limit, JSON errors for anything Fastify itself rejects, request ids,
- * and the one exception filter.
+ * a body limit, JSON errors for anything Fastify itself rejects, request ids, the
+ * process's pino logger for Nest and one access log line per request, the reverse
+ * proxies whose X-Forwarded-For is believed (TRUST_PROXY), and the one exception filter.
  */
 import { randomUUID } from 'node:crypto';
-import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HttpErrorFilter } from './errors';
+import { configureLogging, PinoNestLogger, runWithRequestContext, serviceLogger, useLogger, type LogSettings, type ServiceLogger } from './logging';
+import { requestLogContext, writeAccessLog } from './access-log';
 
 export interface HttpAppOptions {
   bodyLimit?: number;
-  logLevel?: string;
-  logger?: LoggerService | false;
-}
-
-export function nestLogLevels(level: string | undefined): LogLevel[] | false {
-  switch (level) {
-    case 'silent':
-      return false;
-    case 'fatal':
-      return ['fatal'];
-    case 'error':
-      return ['fatal', 'error'];
-    case 'warn':
-      return ['fatal', 'error', 'warn'];
-    case 'debug':
-      return ['fatal', 'error', 'warn', 'log', 'debug'];
-    case 'trace':
-      return ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-    default:
-      return ['fatal', 'error', 'warn', 'log'];
-  }
+  /** The process's logging (`configureLogging`); without it, whatever the process configured. */
+  log?: LogSettings;
+  /** A logger to use instead (tests give one that writes to memory). */
+  logger?: ServiceLogger;
+  /**
+   * TRUST_PROXY: addresses or CIDRs of reverse proxies. A request from one of them has its
+   * address taken from X-Forwarded-For: the rightmost address that is not a trusted proxy.
+   * Empty (the default): the peer address, X-Forwarded-For ignored.
+   */
+  trustProxy?: readonly string[];
 }
 
 export async function createHttpApp(module: unknown, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = options.logger ? useLogger(options.logger) : options.log ? configureLogging(options.log) : serviceLogger();
+  const trustProxy = options.trustProxy ?? [];
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit ?? 1_048_576,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     },
-    trustProxy: false,
+    // proxy-addr: walks X-Forwarded-For from the right while the hop is trusted.
+    trustProxy: trustProxy.length > 0 ? [...trustProxy] : false,
     return503OnClosing: true,
   });
-  const levels = nestLogLevels(options.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
-    logger: options.logger ?? levels,
+    logger: new PinoNestLogger(logger),
     bufferLogs: false,
     abortOnError: false,
   });
@@ -54,9 +48,18 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions = {
   // Nest routes Fastify's own errors (body too large, malformed JSON) and unknown routes
   // through the exception filters too, so HttpErrorFilter answers all of them.
   const fastify = app.getHttpAdapter().getInstance();
+  // Each request's lines carry its request_id: the context is entered on arrival, and again
+  // once the body is parsed in case the parser's callbacks ran in another async context.
+  const enter = (request: { id: string }, _reply: unknown, done: () => void): void => {
+    const context = requestLogContext(request);
+    runWithRequestContext(context.requestId, done, context);
+  };
+  fastify.addHook('onRequest', enter);
+  fastify.addHook('preValidation', enter);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  fastify.addHook('onResponse', async (request, reply) => writeAccessLog(logger, request, reply));
   app.enableShutdownHooks();
   return app;
 }

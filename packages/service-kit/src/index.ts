@@ -1,4 +1,27 @@
-export { ConfigError, loadConfig, booleanFromEnv, portFromEnv, urlFromEnv, commonEnvShape } from './config';
+export {
+  ConfigError,
+  loadConfig,
+  booleanFromEnv,
+  portFromEnv,
+  urlFromEnv,
+  commonEnvShape,
+  trustProxyFromEnv,
+  defaultLogFormat,
+  bootLogSettings,
+  logSettingsOf,
+} from './config';
+export {
+  configureLogging,
+  useLogger,
+  createServiceLogger,
+  serviceLogger,
+  noteRequestClient,
+  runWithRequestContext,
+  currentRequestContext,
+  PinoNestLogger,
+  LOG_LEVELS,
+} from './logging';
+export type { LogFormat, LogLevelName, LogSettings, ServiceLogger, RequestLogContext } from './logging';
 export {
   ApiError,
   HttpErrorFilter,
@@ -20,5 +43,5 @@ export { HealthModule, HealthController, ReadinessRegistry } from './health';
 export type { ReadinessCheck } from './health';
 export { createAdminAuthGuard, readBearer, ADMIN_API_KEY } from './admin-auth';
 export type { AuthenticatedRequest } from './admin-auth';
-export { createHttpApp, listen, nestLogLevels } from './http-app';
+export { createHttpApp, listen } from './http-app';
 export type { HttpAppOptions } from './http-app';

@@ -1,17 +1,41 @@
-import { Body, Controller, Get, Module, Post, UseGuards } from '@nestjs/common';
+import { Writable } from 'node:stream';
+import { Body, Controller, Get, Logger, Module, Post, Req, UseGuards } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createAdminAuthGuard } from '../src/admin-auth';
 import { invalidRequest } from '../src/errors';
-import { createHttpApp } from '../src/http-app';
+import { createHttpApp, listen } from '../src/http-app';
 import { HealthModule, ReadinessRegistry } from '../src/health';
+import { createServiceLogger, noteRequestClient } from '../src/logging';
 
 const ADMIN_KEY = 'a-very-long-admin-key-for-tests-0123456789';
 
+const TRUSTED_PROXY = '10.1.2.3';
+
+/** Every JSON line the app logs. */
+const logLines: Record<string, unknown>[] = [];
+const memory = new Writable({
+  write(chunk: Buffer, _encoding, callback) {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+    callback();
+  },
+});
+
 @Controller()
 class ProbeController {
+  private readonly logger = new Logger('Probe');
+
   @Post('echo')
-  echo(@Body() body: unknown): unknown {
+  async echo(@Body() body: unknown): Promise<unknown> {
+    // After the body was parsed and an await: the line still names its request.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.logger.log('echoing');
+    noteRequestClient('client-7');
     return body;
+  }
+
+  @Get('ip')
+  ip(@Req() request: { ip: string }): { ip: string } {
+    return { ip: request.ip };
   }
 
   @Get('boom')
@@ -39,7 +63,11 @@ describe('createHttpApp', () => {
   let healthy = true;
 
   beforeAll(async () => {
-    app = await createHttpApp(ProbeModule, { bodyLimit: 1024, logLevel: 'silent' });
+    app = await createHttpApp(ProbeModule, {
+      bodyLimit: 1024,
+      logger: createServiceLogger({ service: 'probe', level: 'info', format: 'json' }, memory),
+      trustProxy: [TRUSTED_PROXY, 'fd00::/8'],
+    });
     app.get(ReadinessRegistry).register('dependency', async () => {
       if (!healthy) throw new Error('unreachable');
     });
@@ -49,7 +77,7 @@ describe('createHttpApp', () => {
 
   afterAll(async () => app.close());
 
-  const inject = (options: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string }) =>
+  const inject = (options: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string; remoteAddress?: string }) =>
     app.getHttpAdapter().getInstance().inject(options);
 
   it('answers 413 with a JSON error for a body over the limit', async () => {
@@ -98,6 +126,24 @@ describe('createHttpApp', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  describe('TRUST_PROXY', () => {
+    const ipOf = async (remoteAddress: string, forwardedFor?: string) =>
+      (await inject({ method: 'GET', url: '/ip', remoteAddress, headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} })).json().ip;
+
+    it('ignores X-Forwarded-For from an address that is not a trusted proxy', async () => {
+      expect(await ipOf('198.51.100.7', '203.0.113.9')).toBe('198.51.100.7');
+    });
+
+    it('believes a trusted proxy: the rightmost address that is not a trusted proxy', async () => {
+      expect(await ipOf(TRUSTED_PROXY, '203.0.113.9')).toBe('203.0.113.9');
+      // A client forging the header in front of the proxy: its forged entry is left of its real address.
+      expect(await ipOf(TRUSTED_PROXY, '192.0.2.66, 203.0.113.9')).toBe('203.0.113.9');
+      // Through two trusted proxies (one in a CIDR).
+      expect(await ipOf(TRUSTED_PROXY, '203.0.113.9, fd00::17')).toBe('203.0.113.9');
+      expect(await ipOf(TRUSTED_PROXY)).toBe(TRUSTED_PROXY);
+    });
+  });
+
   it('serves healthz, readyz (following its checks) and metrics', async () => {
     expect((await inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     expect((await inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
@@ -109,5 +155,54 @@ describe('createHttpApp', () => {
     const metrics = await inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain('process_cpu_user_seconds_total');
+  });
+});
+
+describe('logs (LOG_FORMAT json)', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await createHttpApp(ProbeModule, { logger: createServiceLogger({ service: 'probe', level: 'info', format: 'json' }, memory) });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+
+  afterAll(async () => app.close());
+
+  it('one access line per request, and the handler lines carry the request_id; no header or body value', async () => {
+    logLines.length = 0;
+    // Over a real socket, as in production (inject() does not parse a body the same way).
+    const url = await listen(app, 0, '127.0.0.1');
+    const res = await fetch(`${url}/echo?client_secret=in-the-query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer header-secret', 'x-request-id': 'req-42' },
+      body: JSON.stringify({ assertion: 'body-secret' }),
+    });
+    expect(res.status).toBe(201);
+    const handlerLine = logLines.find((line) => line.msg === 'echoing');
+    expect(handlerLine).toMatchObject({ level: 'info', service: 'probe', context: 'Probe', request_id: 'req-42' });
+    expect(typeof handlerLine!.time).toBe('string');
+    const access = logLines.filter((line) => line.route === '/echo');
+    expect(access).toEqual([
+      expect.objectContaining({ level: 'info', service: 'probe', request_id: 'req-42', method: 'POST', route: '/echo', status: 201, client_id: 'client-7', msg: expect.stringMatching(/^POST \/echo 201 [\d.]+ ms$/) }),
+    ]);
+    expect(typeof access[0]!.duration_ms).toBe('number');
+    const text = JSON.stringify(logLines);
+    for (const secret of ['header-secret', 'body-secret', 'in-the-query']) expect(text).not.toContain(secret);
+  });
+
+  it('an unknown route is logged without its path, a 500 at level error with the stack and request_id', async () => {
+    logLines.length = 0;
+    await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/nowhere/eyJhbGciOi.secret-looking' });
+    await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/boom', headers: { 'x-request-id': 'req-boom' } });
+    expect(logLines.find((line) => line.status === 404)).toMatchObject({ route: null, msg: expect.stringMatching(/^GET \(no route\) 404 /) });
+    expect(JSON.stringify(logLines)).not.toContain('secret-looking');
+    expect(logLines.find((line) => line.status === 500)).toMatchObject({ level: 'error', request_id: 'req-boom', route: '/boom' });
+    expect(logLines.find((line) => line.context === 'HttpErrorFilter')).toMatchObject({ level: 'error', request_id: 'req-boom', msg: expect.stringContaining('secret internal detail') });
+  });
+
+  it('without TRUST_PROXY, X-Forwarded-For is ignored', async () => {
+    const res = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/ip', remoteAddress: TRUSTED_PROXY, headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(res.json()).toEqual({ ip: TRUSTED_PROXY });
   });
 });

@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { ConfigError, commonEnvShape, loadConfig, portFromEnv } from '@trust-broker/service-kit';
+import { bootLogSettings, ConfigError, commonEnvShape, loadConfig, logSettingsOf, portFromEnv, type LogSettings } from '@trust-broker/service-kit';
 import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
 
 const positiveInt = (defaultValue: number, max: number) => z.coerce.number().int().min(1).max(max).default(defaultValue);
@@ -57,7 +57,10 @@ export interface AuditWorkerConfig {
   databaseUrl: string;
   redisUrl: string;
   redisPrefix: string;
-  logLevel: string;
+  /** LOG_LEVEL, LOG_FORMAT. */
+  log: LogSettings;
+  /** TRUST_PROXY: reverse proxies whose X-Forwarded-For is believed. */
+  trustProxy: string[];
   port: number;
   adminApiKey: string;
   keyEncryptionKey: Buffer;
@@ -83,6 +86,11 @@ export function parseEd25519PrivateKey(pem: string): KeyObject | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The log settings to report a start (and a bad configuration) with, before it is validated. */
+export function bootLogSettingsFromProcess(): LogSettings {
+  return bootLogSettings('audit-worker', process.env);
 }
 
 /** Parses the environment; throws a ConfigError naming every bad variable. */
@@ -117,7 +125,8 @@ export function loadAuditWorkerConfig(env: Record<string, string | undefined> = 
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
     redisPrefix: parsed.REDIS_PREFIX,
-    logLevel: parsed.LOG_LEVEL,
+    log: logSettingsOf('audit-worker', parsed),
+    trustProxy: parsed.TRUST_PROXY,
     port: parsed.AUDIT_WORKER_PORT,
     adminApiKey,
     keyEncryptionKey: parseKeyEncryptionKey(keyEncryptionKeyText),

@@ -3,7 +3,7 @@
  * Parsed once at start; a bad value stops the process with a message naming the variable.
  */
 import { randomBytes } from 'node:crypto';
-import { booleanFromEnv, commonEnvShape, ConfigError, loadConfig, portFromEnv } from '@trust-broker/service-kit';
+import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings } from '@trust-broker/service-kit';
 import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { z } from 'zod';
 
@@ -63,7 +63,10 @@ export interface RegistryConfig {
   redisUrl: string;
   redisPrefix: string;
   brokerIssuer: string;
-  logLevel: string;
+  /** LOG_LEVEL, LOG_FORMAT. */
+  log: LogSettings;
+  /** TRUST_PROXY: reverse proxies whose X-Forwarded-For is believed. */
+  trustProxy: string[];
   port: number;
   adminApiKey: string;
   keyEncryptionKey: Buffer;
@@ -125,7 +128,8 @@ export function loadRegistryConfig(env: Record<string, string | undefined>): Reg
     redisUrl: parsed.REDIS_URL,
     redisPrefix: parsed.REDIS_PREFIX,
     brokerIssuer: parsed.BROKER_ISSUER,
-    logLevel: parsed.LOG_LEVEL,
+    log: logSettingsOf('issuer-registry', parsed),
+    trustProxy: parsed.TRUST_PROXY,
     port: parsed.ISSUER_REGISTRY_PORT,
     adminApiKey,
     keyEncryptionKey,
@@ -147,6 +151,11 @@ export function loadRegistryConfig(env: Record<string, string | undefined>): Reg
     outbox: { pollIntervalMs: parsed.OUTBOX_POLL_INTERVAL_MS, relayEnabled: parsed.OUTBOX_RELAY_ENABLED },
     startupNotices,
   };
+}
+
+/** The log settings to report a start (and a bad configuration) with, before it is validated. */
+export function bootLogSettingsFromProcess(): LogSettings {
+  return bootLogSettings('issuer-registry', process.env);
 }
 
 /** The process environment's configuration (main.ts). */

@@ -27,6 +27,7 @@ import {
   type AuditEvent,
   type AuditEventInput,
 } from '@trust-broker/contracts';
+import { noteRequestClient } from '@trust-broker/service-kit';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { QUEUE_PRODUCER_REDIS } from '../redis/redis.module';
 import { AuditUnavailableError } from './audit.errors';
@@ -64,6 +65,8 @@ export class AuditPublisher implements OnModuleDestroy {
     } catch (error) {
       return Promise.reject(error);
     }
+    // The request's access log line names the client its audit event names.
+    noteRequestClient(payload.client_id);
     if (this.redis.status !== 'ready') return Promise.reject(new AuditUnavailableError('Redis is not connected'));
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ event: payload, resolve, reject });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { booleanFromEnv, commonEnvShape, ConfigError, loadConfig, portFromEnv } from '@trust-broker/service-kit';
+import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings } from '@trust-broker/service-kit';
 import { parseKeyEncryptionKey } from '@trust-broker/secrets';
 
 /** Nest injection token of the parsed `TokenServiceConfig`. */
@@ -57,7 +57,10 @@ export interface TokenServiceConfig {
   keyEncryptionKey: Buffer;
   port: number;
   clientAssertionAudienceCompat: boolean;
-  logLevel: string;
+  /** LOG_LEVEL, LOG_FORMAT. */
+  log: LogSettings;
+  /** TRUST_PROXY: reverse proxies whose X-Forwarded-For is believed. */
+  trustProxy: string[];
   trustReloadIntervalMs: number;
   keyRefreshWaitMs: number;
   signingAlgorithm: (typeof SIGNING_ALGORITHMS)[number];
@@ -73,6 +76,11 @@ export interface TokenServiceConfig {
 /** Parses this process's environment (the one read of `process.env`); throws `ConfigError` naming every bad variable. */
 export function loadTokenServiceConfigFromProcess(): TokenServiceConfig {
   return loadTokenServiceConfig(process.env);
+}
+
+/** The log settings to report a start (and a bad configuration) with, before it is validated. */
+export function bootLogSettingsFromProcess(): LogSettings {
+  return bootLogSettings('token-service', process.env);
 }
 
 /** Parses the environment; throws `ConfigError` naming every bad variable. */
@@ -107,7 +115,8 @@ export function loadTokenServiceConfig(env: Record<string, string | undefined>):
     keyEncryptionKey,
     port: parsed.TOKEN_SERVICE_PORT,
     clientAssertionAudienceCompat: parsed.CLIENT_ASSERTION_AUDIENCE_COMPAT,
-    logLevel: parsed.LOG_LEVEL,
+    log: logSettingsOf('token-service', parsed),
+    trustProxy: parsed.TRUST_PROXY,
     trustReloadIntervalMs: parsed.TRUST_RELOAD_INTERVAL_S * 1000,
     keyRefreshWaitMs: parsed.KEY_REFRESH_WAIT_MS,
     signingAlgorithm: parsed.TOKEN_SIGNING_ALG,

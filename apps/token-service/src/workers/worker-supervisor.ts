@@ -10,10 +10,10 @@
  * - SIGTERM/SIGINT reach every worker; the primary exits when they all have.
  */
 import cluster, { type Worker } from 'node:cluster';
-
-const log = (line: string): void => console.error(`token-service: ${line}`);
+import { serviceLogger } from '@trust-broker/service-kit';
 
 export function superviseWorkers(count: number): void {
+  const logger = serviceLogger();
   const listened = new WeakSet<Worker>();
   let stopping = false;
 
@@ -32,14 +32,14 @@ export function superviseWorkers(count: number): void {
     // Exited on its own before listening (bad config, no database): a restart would loop.
     // Killed by a signal (an operator, the OOM killer): replaced like any other.
     if (!listened.has(worker) && !signal) {
-      log(`worker ${worker.process.pid} exited (${how}) before it listened; stopping`);
+      logger.error(`worker ${worker.process.pid} exited (${how}) before it listened; stopping`);
       stopping = true;
       stopWorkers();
       process.exitCode = 1;
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
       return;
     }
-    log(`worker ${worker.process.pid} exited (${how}); starting another`);
+    logger.warn(`worker ${worker.process.pid} exited (${how}); starting another`);
     fork();
   });
 
@@ -52,7 +52,7 @@ export function superviseWorkers(count: number): void {
   }
 
   for (let i = 0; i < count; i += 1) fork();
-  log(`primary ${process.pid}: ${count} workers`);
+  logger.info(`primary ${process.pid}: ${count} workers`);
 }
 
 function stopWorkers(signal: NodeJS.Signals = 'SIGTERM'): void {
