@@ -115,6 +115,8 @@ export interface RunningProcess {
   child: ChildProcess;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** What it printed on stdout alone. */
+  stdout(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -127,7 +129,11 @@ export function startNodeProcess(script: string, env: Record<string, string>, ar
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  let stdout = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+    stdout += d.toString();
+  });
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -136,6 +142,7 @@ export function startNodeProcess(script: string, env: Record<string, string>, ar
   return {
     child,
     output: () => output,
+    stdout: () => stdout,
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
