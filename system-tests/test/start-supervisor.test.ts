@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { eventually } from '@trust-broker/testing';
 
-const SCRIPTS = resolve(__dirname, '..', '..', '..', 'scripts', 'lib');
+const SCRIPTS = resolve(__dirname, '..', '..', 'scripts', 'lib');
 // The scripts are plain ESM without types; jest compiles them to CommonJS on require.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Supervisor, restartDelayMs } = require(join(SCRIPTS, 'supervisor.mjs')) as {

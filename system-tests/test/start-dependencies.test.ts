@@ -13,7 +13,7 @@ import { getFreePort } from '@trust-broker/testing';
 
 jest.setTimeout(180_000);
 
-const LIB = resolve(__dirname, '..', '..', '..', 'scripts', 'lib');
+const LIB = resolve(__dirname, '..', '..', 'scripts', 'lib');
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface ScriptResult {
