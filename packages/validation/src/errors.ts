@@ -6,6 +6,8 @@
  * - `description`: safe to show the client (never key material or the assertion);
  * - `reason`: a stable code for the audit log (listed in README.md).
  */
+import type { VerifiedFacts } from './types';
+
 export type OAuthErrorCode = 'invalid_grant' | 'invalid_client' | 'invalid_request' | 'temporarily_unavailable';
 
 export const REASON_CODES = [
@@ -48,6 +50,7 @@ export const REASON_CODES = [
   'condition_failed',
   'condition_error',
   'replay_store_unavailable',
+  'replay_state_lost',
   'party_lookup_failed',
   'key_resolution_failed',
   'verification_failed',
@@ -58,6 +61,11 @@ export type ReasonCode = (typeof REASON_CODES)[number];
 export class AssertionError extends Error {
   /** Set when the reason is `unknown_kid`: the `kid` the party's keys did not hold. */
   readonly kid?: string;
+  /**
+   * Set when the assertion's signature had verified before a later rule refused it: the
+   * party has proven possession of its key, and the audit may record what it asserted.
+   */
+  verified?: VerifiedFacts;
 
   constructor(
     readonly error: OAuthErrorCode,

@@ -1,6 +1,8 @@
 export { AssertionError, CelExpressionError, REASON_CODES } from './errors';
 export type { OAuthErrorCode, ReasonCode } from './errors';
 export type {
+  ReplayVerdict,
+  VerifiedFacts,
   AsymmetricAlgorithm,
   HmacAlgorithm,
   CandidateKey,
@@ -26,6 +28,7 @@ export {
 } from './algorithms';
 export { MAX_ASSERTION_BYTES, MAX_JTI_LENGTH, MAX_KID_LENGTH } from './limits';
 export { MIN_CLIENT_SECRET_BYTES, minHmacSecretBytes } from './rules/check-secret-length';
+export { earliestAcceptance, replayMarkExpiry } from './rules/record-jti';
 export { compileCelExpression, MAX_CEL_EXPRESSION_LENGTH } from './cel/compile-cel-expression';
 export type { CompiledCelExpression } from './cel/compile-cel-expression';
 export { evaluateCondition } from './cel/evaluate-condition';

@@ -31,9 +31,32 @@ export interface KeyResolver {
   resolve(header: { alg: string; kid?: string }): Promise<CandidateKey[] | { unknownKid: true }> | CandidateKey[] | { unknownKid: true };
 }
 
-/** Records a `jti` once. Resolves `true` the first time, `false` on a replay. Throws when unavailable. */
+/**
+ * What a replay guard answers: `true` the first time, `false` on a replay, `'state_lost'`
+ * when the store lost its records after the assertion could first have been used (it
+ * cannot tell whether this is a replay: fail closed).
+ */
+export type ReplayVerdict = boolean | 'state_lost';
+
+/** Records a `jti` once. Throws when unavailable. */
 export interface ReplayGuard {
-  markUsed(namespace: string, jti: string, expiresAt: number): Promise<boolean>;
+  /**
+   * `keepUntil`: seconds since the epoch until which the mark must be kept (the first
+   * second at which the time rules refuse the assertion); `usableSince`: the earliest
+   * second at which the assertion could have been accepted (for loss detection).
+   */
+  markUsed(namespace: string, jti: string, keepUntil: number, usableSince: number): Promise<ReplayVerdict>;
+}
+
+/**
+ * What an assertion whose signature verified has shown, for the audit event of a request
+ * that fails afterwards (CONTRACT.md "Audit API"): claims only, never the assertion.
+ */
+export interface VerifiedFacts {
+  issuer: string;
+  subject?: string;
+  kid?: string;
+  jti?: string;
 }
 
 /** The policy common to both kinds of assertion. */

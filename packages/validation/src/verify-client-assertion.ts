@@ -26,6 +26,7 @@ import { readAssertion } from './rules/read-assertion';
 import { recordJti } from './rules/record-jti';
 import { selectCandidateKeys } from './rules/select-candidate-keys';
 import { verifySignature } from './rules/verify-signature';
+import { keepingVerifiedFacts, verifiedFacts } from './verified-facts';
 import type { ClientAssertionPolicy, ClientVerificationContext, VerifiedAssertion } from './types';
 
 const JWT_METHODS = new Set<string>(['private_key_jwt', 'client_secret_jwt']);
@@ -50,25 +51,25 @@ async function runClientRules(assertion: unknown, ctx: ClientVerificationContext
   const candidates = await selectCandidateKeys(policy.keys, checkedHeader, 'client');
   if (hmac) checkSecretLength(candidates.keys, checkedHeader.alg);
   const key = verifySignature(parts, checkedHeader.alg, candidates, 'client');
-  checkClientAudience(claims, ctx.audience, { acceptEndpointAudience: ctx.acceptEndpointAudience, endpointUrl: ctx.endpointUrl });
-  const now = nowInSeconds(ctx);
-  const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'client');
-  checkLifetime(times, now, policy.maxLifetimeSeconds, 'client');
-  const jti = checkJti(claims, !policy.reuse, 'client');
   const kid = checkedHeader.kid ?? key.kid;
-  checkNotRevoked(policy, jti, kid);
-  if (!policy.reuse && jti !== undefined) {
-    await recordJti(ctx.replayGuard, policy.replayNamespace, jti, times.exp + policy.clockSkewSeconds, 'client');
-  }
-  return {
-    header: header as JWTHeaderParameters,
-    claims,
-    issuer,
-    subject,
-    expiresAt: times.exp,
-    ...(jti !== undefined && { jti }),
-    ...(kid !== undefined && { kid }),
-  };
+  return keepingVerifiedFacts('client', verifiedFacts(issuer, claims, kid), async () => {
+    checkClientAudience(claims, ctx.audience, { acceptEndpointAudience: ctx.acceptEndpointAudience, endpointUrl: ctx.endpointUrl });
+    const now = nowInSeconds(ctx);
+    const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'client');
+    checkLifetime(times, now, policy.maxLifetimeSeconds, 'client');
+    const jti = checkJti(claims, !policy.reuse, 'client');
+    checkNotRevoked(policy, jti, kid);
+    if (!policy.reuse && jti !== undefined) await recordJti(ctx.replayGuard, policy.replayNamespace, jti, times, policy, 'client');
+    return {
+      header: header as JWTHeaderParameters,
+      claims,
+      issuer,
+      subject,
+      expiresAt: times.exp,
+      ...(jti !== undefined && { jti }),
+      ...(kid !== undefined && { kid }),
+    };
+  });
 }
 
 async function findClient(ctx: ClientVerificationContext, clientId: string): Promise<ClientAssertionPolicy> {

@@ -22,6 +22,7 @@ import { readAssertion } from './rules/read-assertion';
 import { recordJti } from './rules/record-jti';
 import { selectCandidateKeys } from './rules/select-candidate-keys';
 import { verifySignature } from './rules/verify-signature';
+import { keepingVerifiedFacts, verifiedFacts } from './verified-facts';
 import type { GrantVerificationContext, TrustedIssuerPolicy, VerifiedAssertion } from './types';
 
 export async function verifyGrantAssertion(assertion: unknown, ctx: GrantVerificationContext): Promise<VerifiedAssertion> {
@@ -41,27 +42,28 @@ async function runGrantRules(assertion: unknown, ctx: GrantVerificationContext):
   checkAlgorithmAllowed(checkedHeader.alg, policy.allowedAlgorithms, 'asymmetric', 'grant');
   const candidates = await selectCandidateKeys(policy.keys, checkedHeader, 'grant');
   const key = verifySignature(parts, checkedHeader.alg, candidates, 'grant');
-  checkGrantAudience(claims, ctx.audience);
-  const now = nowInSeconds(ctx);
-  const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'grant');
-  checkLifetime(times, now, policy.maxLifetimeSeconds, 'grant');
-  const subject = resolveGrantSubject(claims, issuer, policy.subjectFromIssuer);
-  checkSubjectAllowed(subject, policy.subjects, 'grant');
-  checkCondition(policy.condition, claims);
-  const jti = checkJti(claims, policy.requireJti, 'grant');
-  if (policy.requireJti && jti !== undefined) {
-    await recordJti(ctx.replayGuard, policy.replayNamespace, jti, times.exp + policy.clockSkewSeconds, 'grant');
-  }
   const kid = checkedHeader.kid ?? key.kid;
-  return {
-    header: header as JWTHeaderParameters,
-    claims,
-    issuer,
-    subject,
-    expiresAt: times.exp,
-    ...(jti !== undefined && { jti }),
-    ...(kid !== undefined && { kid }),
-  };
+  return keepingVerifiedFacts('grant', verifiedFacts(issuer, claims, kid, policy.subjectFromIssuer === true ? issuer : undefined), async () => {
+    checkGrantAudience(claims, ctx.audience);
+    const now = nowInSeconds(ctx);
+    const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'grant');
+    checkLifetime(times, now, policy.maxLifetimeSeconds, 'grant');
+    const subject = resolveGrantSubject(claims, issuer, policy.subjectFromIssuer);
+    checkSubjectAllowed(subject, policy.subjects, 'grant');
+    checkCondition(policy.condition, claims);
+    const jti = checkJti(claims, policy.requireJti, 'grant');
+    // CONTRACT.md: a `jti` that is present is used up even where the issuer does not require one.
+    if (jti !== undefined) await recordJti(ctx.replayGuard, policy.replayNamespace, jti, times, policy, 'grant');
+    return {
+      header: header as JWTHeaderParameters,
+      claims,
+      issuer,
+      subject,
+      expiresAt: times.exp,
+      ...(jti !== undefined && { jti }),
+      ...(kid !== undefined && { kid }),
+    };
+  });
 }
 
 async function findTrustedIssuer(ctx: GrantVerificationContext, issuer: string): Promise<TrustedIssuerPolicy> {

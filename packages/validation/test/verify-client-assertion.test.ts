@@ -232,7 +232,18 @@ describe('verifyClientAssertion: reuse and replay', () => {
     const assertion = sign({ jti: 'single' });
     await verifyClientAssertion(assertion, ctx);
     await expect(verifyClientAssertion(assertion, ctx)).rejects.toMatchObject({ error: 'invalid_client', reason: 'jti_replayed' });
-    expect(guard.calls[0]).toEqual({ namespace: `client:${CLIENT_ID}`, jti: 'single', expiresAt: NOW + 60 + 30 });
+    expect(guard.calls[0]).toEqual({ namespace: `client:${CLIENT_ID}`, jti: 'single', expiresAt: NOW + 60 + 30 + 1, usableSince: NOW - 30 });
+  });
+
+  it('keeps what the verified assertion said on a refusal after the signature, and nothing before it', async () => {
+    const guard = new MapReplayGuard(() => NOW);
+    const ctx = clientContext([parties.client], guard);
+    const late = await verifyClientAssertion(sign({ jti: 'facts', aud: 'https://elsewhere.example' }), ctx).catch((error: unknown) => error);
+    expect(late).toMatchObject({ reason: 'audience_mismatch', verified: { issuer: CLIENT_ID, subject: CLIENT_ID, jti: 'facts' } });
+    const forgedJws = signCompact('ES256', '{"alg":"ES256","kid":"c-1"}', JSON.stringify({ ...defaultClaims(CLIENT_ID, 'forged') }), parties.keys.attacker.privateKey);
+    const forged = await verifyClientAssertion(forgedJws, ctx).catch((error: unknown) => error);
+    expect(forged).toBeInstanceOf(AssertionError);
+    expect((forged as AssertionError).verified).toBeUndefined();
   });
 
   it('does not use up the jti of an assertion refused for its audience', async () => {

@@ -263,7 +263,7 @@ describe('verifyGrantAssertion: RFC 7523 §3 rules', () => {
       expect(outcome.verified.issuer).toBe(ISSUER_A);
       expect(outcome.verified.subject).toBe('alice');
       expect(outcome.verified.expiresAt).toBe(outcome.verified.claims.exp);
-      expect(guard.calls.length - callsBefore).toBe(issuerA.requireJti ? 1 : 0);
+      expect(guard.calls.length - callsBefore).toBe(typeof outcome.verified.jti === 'string' ? 1 : 0);
       return;
     }
     expect('error' in outcome).toBe(true);
@@ -312,8 +312,53 @@ describe('verifyGrantAssertion: replay and retries', () => {
     const assertion = sign({ jti: 'once' });
     const verified = await verifyGrantAssertion(assertion, ctx);
     expect(verified.jti).toBe('once');
-    expect(guard.calls).toEqual([{ namespace: 'grant:a', jti: 'once', expiresAt: NOW + 120 + 30 }]);
+    expect(guard.calls).toEqual([{ namespace: 'grant:a', jti: 'once', expiresAt: NOW + 120 + 30 + 1, usableSince: NOW - 30 }]);
     await expect(verifyGrantAssertion(assertion, ctx)).rejects.toMatchObject({ error: 'invalid_grant', reason: 'jti_replayed' });
+  });
+
+  it('keeps a fractional exp marked until the whole second after exp plus the skew, when the time rule refuses it', async () => {
+    const guard = new MapReplayGuard(() => NOW);
+    const exp = NOW + 60.5;
+    await verifyGrantAssertion(sign({ jti: 'fraction', exp }), grantContext([parties.issuerA], guard));
+    const keptUntil = guard.calls[0]!.expiresAt;
+    expect(keptUntil).toBe(Math.floor(exp + 30) + 1);
+    // The time rule compares whole seconds: late in the last second before the refusal, the assertion still passes...
+    const lateInLastSecond = Math.floor(exp + 30) - 1 + 0.9;
+    const late = grantContext([parties.issuerA], new MapReplayGuard(() => lateInLastSecond), lateInLastSecond);
+    await expect(verifyGrantAssertion(sign({ jti: 'fraction-late', exp }), late)).resolves.toBeDefined();
+    // ...so its mark must still be there then.
+    expect(keptUntil).toBeGreaterThan(lateInLastSecond);
+  });
+
+  it('records a jti that is present even where the issuer does not require one (CONTRACT.md)', async () => {
+    const guard = new MapReplayGuard(() => NOW);
+    const ctx = grantContext([{ ...parties.issuerA, requireJti: false }], guard);
+    const assertion = sign({ jti: 'optional-but-present' });
+    await expect(verifyGrantAssertion(assertion, ctx)).resolves.toMatchObject({ jti: 'optional-but-present' });
+    await expect(verifyGrantAssertion(assertion, ctx)).rejects.toMatchObject({ error: 'invalid_grant', reason: 'jti_replayed' });
+    await expect(verifyGrantAssertion(sign({ jti: undefined }), ctx)).resolves.toBeDefined();
+    await expect(verifyGrantAssertion(sign({ jti: undefined }), ctx)).resolves.toBeDefined();
+    expect(guard.calls).toHaveLength(2);
+  });
+
+  it('tells the guard when the assertion could first have been accepted, and refuses it when the store lost its records since', async () => {
+    const seen: (number | undefined)[] = [];
+    const lost = { markUsed: async (_n: string, _j: string, _k: number, usableSince?: number) => (seen.push(usableSince), 'state_lost' as const) };
+    const ctx = grantContext([parties.issuerA], lost);
+    await expect(verifyGrantAssertion(sign({ jti: 'lost', iat: NOW - 10, nbf: NOW - 100 }), ctx)).rejects.toMatchObject({ error: 'invalid_grant', reason: 'replay_state_lost' });
+    await verifyGrantAssertion(sign({ jti: 'no-iat', iat: undefined, exp: NOW + 100 }), ctx).catch(() => undefined);
+    await verifyGrantAssertion(sign({ jti: 'late-nbf', iat: NOW - 10, nbf: NOW + 5 }), ctx).catch(() => undefined);
+    expect(seen).toEqual([NOW - 10 - 30, NOW + 100 - 300, NOW + 5 - 30]);
+  });
+
+  it('keeps what the verified assertion said on a refusal after the signature (subject not allowed), and nothing before it', async () => {
+    const guard = new MapReplayGuard(() => NOW);
+    const strict = grantContext([{ ...parties.issuerA, subjects: ['alice'] }], guard);
+    const refused = await verifyGrantAssertion(sign({ jti: 'facts', sub: 'mallory' }), strict).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ reason: 'subject_not_allowed', verified: { issuer: ISSUER_A, subject: 'mallory', kid: 'ec-1', jti: 'facts' } });
+    const forged = await verifyGrantAssertion(sign({ jti: 'forged' }, { alg: 'ES256', kid: 'ec-1' }, parties.keys.attacker.privateKey), strict).catch((error: unknown) => error);
+    expect(forged).toMatchObject({ reason: 'signature_invalid' });
+    expect((forged as AssertionError).verified).toBeUndefined();
   });
 
   it('does not use up the jti when a later rule fails: the same assertion passes once the policy allows it', async () => {

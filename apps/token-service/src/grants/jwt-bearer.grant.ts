@@ -37,7 +37,7 @@ import { fromAssertionError, isUnknownKid } from '../oauth/assertion-errors';
 import { OAuthError } from '../oauth/oauth-error';
 import { TrustCache } from '../trust/trust-cache.service';
 import type { CachedIssuer } from '../trust/trust.types';
-import type { GrantDecision, GrantRequest } from './grant.types';
+import type { GrantAuditFields, GrantDecision, GrantRequest } from './grant.types';
 import { resolveAudience } from './resolve-audience';
 import { parseScopeList, resolveScope } from './resolve-scope';
 
@@ -66,7 +66,7 @@ export class JwtBearerGrant {
       this.applyIssuerPolicy(unverified.issuer, request, requestedScope(request, unverified.claims));
     }
 
-    const { verified, issuer } = await this.verify(assertion, request.replayGuard);
+    const { verified, issuer } = await this.verify(assertion, request.replayGuard, request.audit);
     request.audit.issuer = issuer.row.issuer;
     request.audit.subject = verified.subject;
     if (verified.kid !== undefined) request.audit.kid = verified.kid;
@@ -110,7 +110,7 @@ export class JwtBearerGrant {
     return { scopes, audience };
   }
 
-  private async verify(assertion: string, replayGuard: ReplayGuard): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
+  private async verify(assertion: string, replayGuard: ReplayGuard, audit: GrantAuditFields): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
     let found: CachedIssuer | undefined;
     let keysVersionAtLookup = -1;
     const context: GrantVerificationContext = {
@@ -134,7 +134,10 @@ export class JwtBearerGrant {
         return { verified: await verifyGrantAssertion(assertion, context), issuer: found };
       }
     } catch (error) {
-      if (error instanceof AssertionError) throw fromAssertionError(error);
+      if (error instanceof AssertionError) {
+        recordVerifiedFacts(error, audit);
+        throw fromAssertionError(error);
+      }
       throw error;
     }
   }
@@ -169,6 +172,20 @@ function requestedScope(request: GrantRequest, claims: Record<string, unknown>):
   if (claim === undefined) return undefined;
   if (typeof claim !== 'string') throw new OAuthError('invalid_scope', 'the assertion\'s scope claim must be a space-separated string', 'scope_malformed');
   return claim;
+}
+
+/**
+ * CONTRACT.md "Audit API": a refusal after the signature verified still names the issuer,
+ * subject, kid and jti (hashed) that the party asserted; before it, only the unverified
+ * `iss` the policy checks used.
+ */
+function recordVerifiedFacts(error: AssertionError, audit: GrantAuditFields): void {
+  const facts = error.verified;
+  if (!facts) return;
+  audit.issuer = facts.issuer;
+  if (facts.subject !== undefined) audit.subject = facts.subject;
+  if (facts.kid !== undefined) audit.kid = facts.kid;
+  if (facts.jti !== undefined) audit.jtiHash = sha256Hex(facts.jti);
 }
 
 /** CONTRACT.md: `require_client_auth` and `allowed_client_ids`. */

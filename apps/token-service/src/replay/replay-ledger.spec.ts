@@ -1,68 +1,78 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { createRedis, waitForRedis } from '@trust-broker/service-kit';
-import { createTestRedisPrefix, type TestRedisPrefix } from '@trust-broker/testing';
+import type { DataSource } from 'typeorm';
+import { createDataSource, createRedis, runMigrationsWithLock, waitForRedis } from '@trust-broker/service-kit';
+import { createTestDatabase, createTestRedisPrefix, type TestDatabase, type TestRedisPrefix } from '@trust-broker/testing';
 import type { TokenServiceConfig } from '../config/token-service.config';
+import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from '../migrations';
 import { ReplayGuardService } from './replay-guard.service';
 import { givingBackOnFailure, ReplayLedger } from './replay-ledger';
 
 describe('ReplayLedger (real Redis)', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
   let prefix: TestRedisPrefix;
   let redis: Redis;
   let guard: ReplayGuardService;
   const inAMinute = () => Date.now() / 1000 + 60;
+  const now = Date.now() / 1000;
 
   beforeAll(async () => {
+    database = await createTestDatabase('ledger');
+    dataSource = createDataSource({ url: database.url, schema: TOKEN_SCHEMA, migrations: TOKEN_MIGRATIONS });
+    await runMigrationsWithLock(dataSource, TOKEN_SCHEMA);
     prefix = createTestRedisPrefix('ledger');
     redis = createRedis(prefix.url, 'request');
     await waitForRedis(redis);
-    guard = new ReplayGuardService(redis, { redisPrefix: prefix.prefix } as TokenServiceConfig);
+    guard = new ReplayGuardService(redis, { redisPrefix: prefix.prefix } as TokenServiceConfig, dataSource);
   });
 
   afterAll(async () => {
     redis.disconnect();
     await prefix.clear();
+    await dataSource.destroy();
+    await database.drop();
   });
 
   it('gives back the jtis it marked, so they can be marked again', async () => {
     const ledger = new ReplayLedger(guard);
     const [grantJti, clientJti] = [randomUUID(), randomUUID()];
-    expect(await ledger.markUsed('issuer:1', grantJti, inAMinute())).toBe(true);
-    expect(await ledger.markUsed('client:c', clientJti, inAMinute())).toBe(true);
-    expect(await guard.markUsed('issuer:1', grantJti, inAMinute())).toBe(false);
+    expect(await ledger.markUsed('issuer:1', grantJti, inAMinute(), now)).toBe(true);
+    expect(await ledger.markUsed('client:c', clientJti, inAMinute(), now)).toBe(true);
+    expect(await guard.markUsed('issuer:1', grantJti, inAMinute(), now)).toBe(false);
     expect(await ledger.releaseAll()).toBe(2);
-    expect(await guard.markUsed('issuer:1', grantJti, inAMinute())).toBe(true);
-    expect(await guard.markUsed('client:c', clientJti, inAMinute())).toBe(true);
+    expect(await guard.markUsed('issuer:1', grantJti, inAMinute(), now)).toBe(true);
+    expect(await guard.markUsed('client:c', clientJti, inAMinute(), now)).toBe(true);
   });
 
   it('never gives back a jti that another request had marked', async () => {
     const jti = randomUUID();
-    expect(await guard.markUsed('issuer:1', jti, inAMinute())).toBe(true);
+    expect(await guard.markUsed('issuer:1', jti, inAMinute(), now)).toBe(true);
     const ledger = new ReplayLedger(guard);
-    expect(await ledger.markUsed('issuer:1', jti, inAMinute())).toBe(false);
+    expect(await ledger.markUsed('issuer:1', jti, inAMinute(), now)).toBe(false);
     expect(await ledger.releaseAll()).toBe(0);
-    expect(await guard.markUsed('issuer:1', jti, inAMinute())).toBe(false);
+    expect(await guard.markUsed('issuer:1', jti, inAMinute(), now)).toBe(false);
   });
 
   it('keeps marks per namespace: the same jti of another party is not touched', async () => {
     const jti = randomUUID();
-    expect(await guard.markUsed('issuer:2', jti, inAMinute())).toBe(true);
+    expect(await guard.markUsed('issuer:2', jti, inAMinute(), now)).toBe(true);
     const ledger = new ReplayLedger(guard);
-    expect(await ledger.markUsed('issuer:1', jti, inAMinute())).toBe(true);
+    expect(await ledger.markUsed('issuer:1', jti, inAMinute(), now)).toBe(true);
     await ledger.releaseAll();
-    expect(await guard.markUsed('issuer:2', jti, inAMinute())).toBe(false);
+    expect(await guard.markUsed('issuer:2', jti, inAMinute(), now)).toBe(false);
   });
 
   it('fails closed: when Redis does not take the delete, the jti stays used', async () => {
     const other = createRedis(prefix.url, 'request');
     await waitForRedis(other);
-    const failing = new ReplayGuardService(other, { redisPrefix: prefix.prefix } as TokenServiceConfig);
+    const failing = new ReplayGuardService(other, { redisPrefix: prefix.prefix } as TokenServiceConfig, dataSource);
     const ledger = new ReplayLedger(failing);
     const jti = randomUUID();
-    expect(await ledger.markUsed('issuer:1', jti, inAMinute())).toBe(true);
+    expect(await ledger.markUsed('issuer:1', jti, inAMinute(), now)).toBe(true);
     other.disconnect();
     expect(await ledger.releaseAll()).toBe(0);
-    expect(await guard.markUsed('issuer:1', jti, inAMinute())).toBe(false);
+    expect(await guard.markUsed('issuer:1', jti, inAMinute(), now)).toBe(false);
   });
 
   it('givingBackOnFailure: steps that throw give their marks back and rethrow; steps that answer keep them', async () => {
@@ -70,16 +80,16 @@ describe('ReplayLedger (real Redis)', () => {
     const refusal = new Error('refused after the mark');
     await expect(
       givingBackOnFailure(guard, async (ledger) => {
-        await ledger.markUsed('client:c', failedJti, inAMinute());
+        await ledger.markUsed('client:c', failedJti, inAMinute(), now);
         throw refusal;
       }),
     ).rejects.toBe(refusal);
-    expect(await guard.markUsed('client:c', failedJti, inAMinute())).toBe(true);
+    expect(await guard.markUsed('client:c', failedJti, inAMinute(), now)).toBe(true);
     const answer = await givingBackOnFailure(guard, async (ledger) => {
-      await ledger.markUsed('client:c', answeredJti, inAMinute());
+      await ledger.markUsed('client:c', answeredJti, inAMinute(), now);
       return 'answered';
     });
     expect(answer).toBe('answered');
-    expect(await guard.markUsed('client:c', answeredJti, inAMinute())).toBe(false);
+    expect(await guard.markUsed('client:c', answeredJti, inAMinute(), now)).toBe(false);
   });
 });

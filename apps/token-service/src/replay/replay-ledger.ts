@@ -10,7 +10,7 @@
  * - giving back is best effort and fails closed: when Redis does not take the delete, the
  *   `jti` stays used (an assertion refused as a replay, never one accepted twice).
  */
-import type { ReplayGuard } from '@trust-broker/validation';
+import type { ReplayGuard, ReplayVerdict } from '@trust-broker/validation';
 import type { ReplayGuardService } from './replay-guard.service';
 
 export class ReplayLedger implements ReplayGuard {
@@ -18,10 +18,10 @@ export class ReplayLedger implements ReplayGuard {
 
   constructor(private readonly guard: ReplayGuardService) {}
 
-  async markUsed(namespace: string, jti: string, keepUntilSeconds: number): Promise<boolean> {
-    const first = await this.guard.markUsed(namespace, jti, keepUntilSeconds);
-    if (first) this.marks.push({ namespace, jti });
-    return first;
+  async markUsed(namespace: string, jti: string, keepUntil: number, usableSince: number): Promise<ReplayVerdict> {
+    const verdict = await this.guard.markUsed(namespace, jti, keepUntil, usableSince);
+    if (verdict === true) this.marks.push({ namespace, jti });
+    return verdict;
   }
 
   /** Deletes every mark this request made; resolves with how many Redis deleted. */

@@ -9,6 +9,7 @@ import { reject } from '../assertion-kind';
 export interface TimeClaims {
   exp: number;
   iat?: number;
+  nbf?: number;
 }
 
 export function checkTimeClaims(claims: Record<string, unknown>, nowSeconds: number, skewSeconds: number, kind: AssertionKind): TimeClaims {
@@ -19,7 +20,7 @@ export function checkTimeClaims(claims: Record<string, unknown>, nowSeconds: num
   if (nbf !== undefined && nbf > nowSeconds + skewSeconds) throw reject(kind, 'assertion_not_yet_valid', 'The assertion is not valid yet ("nbf")');
   const iat = readNumericDate(claims, 'iat', kind);
   if (iat !== undefined && iat > nowSeconds + skewSeconds) throw reject(kind, 'issued_in_future', 'The assertion was issued in the future ("iat")');
-  return iat === undefined ? { exp } : { exp, iat };
+  return { exp, ...(iat !== undefined && { iat }), ...(nbf !== undefined && { nbf }) };
 }
 
 function readNumericDate(claims: Record<string, unknown>, name: 'exp' | 'nbf' | 'iat', kind: AssertionKind): number | undefined {

@@ -84,13 +84,13 @@ export async function issuerAKeys(keys: Keys): Promise<CandidateKey[]> {
 
 /** A replay guard over a Map, honouring the expiry it is given; counts its calls. */
 export class MapReplayGuard implements ReplayGuard {
-  readonly calls: { namespace: string; jti: string; expiresAt: number }[] = [];
+  readonly calls: { namespace: string; jti: string; expiresAt: number; usableSince?: number }[] = [];
   private readonly used = new Map<string, number>();
 
   constructor(private readonly nowSeconds: () => number) {}
 
-  async markUsed(namespace: string, jti: string, expiresAt: number): Promise<boolean> {
-    this.calls.push({ namespace, jti, expiresAt });
+  async markUsed(namespace: string, jti: string, expiresAt: number, usableSince?: number): Promise<boolean> {
+    this.calls.push({ namespace, jti, expiresAt, ...(usableSince !== undefined && { usableSince }) });
     const id = `${namespace}\u0000${jti}`;
     const until = this.used.get(id);
     if (until !== undefined && until > this.nowSeconds()) return false;
