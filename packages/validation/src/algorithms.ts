@@ -14,7 +14,20 @@ export const SUPPORTED_ALGORITHMS: { readonly asymmetric: readonly AsymmetricAlg
   hmac: Object.freeze(['HS256', 'HS384', 'HS512'] as const),
 });
 
+/**
+ * The algorithms the broker signs its own access tokens with (`TOKEN_SIGNING_ALG`): a subset
+ * of the asymmetric ones above, so its tokens verify through the same core as partners'
+ * assertions. `signJws` (jws/sign-jws.ts) signs with each.
+ */
+export const BROKER_SIGNING_ALGORITHMS = Object.freeze(['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] as const);
+export type BrokerSigningAlgorithm = (typeof BROKER_SIGNING_ALGORITHMS)[number];
+
 const ASYMMETRIC = new Set<string>(SUPPORTED_ALGORITHMS.asymmetric);
+const BROKER_SIGNING = new Set<string>(BROKER_SIGNING_ALGORITHMS);
+
+export function isBrokerSigningAlgorithm(alg: unknown): alg is BrokerSigningAlgorithm {
+  return typeof alg === 'string' && BROKER_SIGNING.has(alg);
+}
 const HMAC = new Set<string>(SUPPORTED_ALGORITHMS.hmac);
 
 /** The key type (and curve) each algorithm needs: no RSA/HMAC or curve confusion. */

@@ -39,3 +39,11 @@ export type { ClassifiedJwks, IgnoredKey } from './jwks/validate-public-jwks';
 export { importCandidateKeys } from './jwks/import-candidate-keys';
 export { createStaticKeyResolver } from './jwks/create-static-key-resolver';
 export { hmacCandidateKey } from './jwks/hmac-candidate-key';
+// The JWS core: one parser, one verifier and one signer for partners' assertions and the broker's own tokens.
+export { BROKER_SIGNING_ALGORITHMS, isBrokerSigningAlgorithm } from './algorithms';
+export type { BrokerSigningAlgorithm } from './algorithms';
+export { decodeJsonSegment, splitCompactJws } from './jws/compact-jws-parts';
+export type { CompactJwsParts } from './jws/compact-jws-parts';
+export { verifyJwsSignature } from './jws/verify-jws-signature';
+export { signJws } from './jws/sign-jws';
+export { CLIENT_ASSERTION_CLOCK_SKEW_S, clientAssertionAlgorithms } from './client-assertion-defaults';

@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings } from '@trust-broker/service-kit';
 import { parseKeyEncryptionKey } from '@trust-broker/secrets';
+import { BROKER_SIGNING_ALGORITHMS, type BrokerSigningAlgorithm } from '@trust-broker/validation';
 
 /** Nest injection token of the parsed `TokenServiceConfig`. */
 export const TOKEN_SERVICE_CONFIG = Symbol('TOKEN_SERVICE_CONFIG');
 
-const SIGNING_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
 
 const positiveInt = (min: number, max: number, defaultValue: number) =>
   z.coerce.number().int().min(min).max(max).default(defaultValue);
@@ -30,7 +30,7 @@ const envSchema = z
     /** How long a request waits for a party's keys after an unknown `kid` (CONTRACT.md: 2 s). */
     KEY_REFRESH_WAIT_MS: positiveInt(0, 10_000, 2000),
     /** The broker's own access-token signing algorithm (signing-keys/). */
-    TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGORITHMS).default('ES256'),
+    TOKEN_SIGNING_ALG: z.enum(BROKER_SIGNING_ALGORITHMS).default('ES256'),
     /** Signing key rotation period (signing-keys/). */
     SIGNING_KEY_ROTATION_S: positiveInt(60, 365 * 24 * 3600, 7 * 24 * 3600),
     /**
@@ -63,7 +63,7 @@ export interface TokenServiceConfig {
   trustProxy: string[];
   trustReloadIntervalMs: number;
   keyRefreshWaitMs: number;
-  signingAlgorithm: (typeof SIGNING_ALGORITHMS)[number];
+  signingAlgorithm: BrokerSigningAlgorithm;
   signingKeyRotationS: number;
   /** `TOKEN_SERVICE_WORKERS`: HTTP processes (1: the main process serves). */
   workers: number;

@@ -12,9 +12,9 @@
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { decodeJsonSegment, signJws, splitCompactJws, verifyJwsSignature } from '@trust-broker/validation';
 import type { AccessTokenClaims, AccessTokenSignerApi } from './access-token.types';
 import { planRotation, type RotationAction, type RotationPolicy } from './key-rotation-plan';
-import { signBytes, verifyBytes } from './signing-algorithms';
 import { generateSigningKeyRow, loadSigningKey, type LoadedSigningKey, type SigningKeyRow } from './signing-key';
 import { SigningKeyMetrics } from './signing-key-metrics';
 import { SigningKeyError } from './signing-keys.errors';
@@ -26,8 +26,6 @@ const MAX_TOKEN_LENGTH = 16_384;
 /** Replicas' clocks may differ a little: tolerated for `iat`/`nbf` of our own tokens. */
 const CLOCK_TOLERANCE_S = 5;
 const ACCEPTED_TYP = new Set(['at+jwt', 'application/at+jwt']);
-/** Three non-empty base64url segments: Buffer's lenient decoder must not accept variants of a token. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const STATUS_ORDER = { active: 0, next: 1, retired: 2 } as const;
 
 @Injectable()
@@ -87,21 +85,22 @@ export class AccessTokenSigner implements AccessTokenSignerApi, OnModuleInit, On
     if (!key) throw new SigningKeyError('no_active_signing_key', 'no active signing key');
     this.assertLifetimeFitsRetention(claims);
     const signingInput = key.encodedHeaderPrefix + Buffer.from(JSON.stringify(claims)).toString('base64url');
-    const signature = signBytes(key.alg, key.privateKey, Buffer.from(signingInput));
+    const signature = signJws(key.alg, key.privateKey, Buffer.from(signingInput));
     return `${signingInput}.${signature.toString('base64url')}`;
   }
 
   async verify(token: string): Promise<AccessTokenClaims | undefined> {
-    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return undefined;
-    const [encodedHeader, encodedPayload, encodedSignature] = token.split('.') as [string, string, string];
-    const header = decodeJsonSegment(encodedHeader);
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
+    // The JWS core: strict base64url parts, a canonical signature, JSON without duplicate names.
+    const parts = splitCompactJws(token);
+    if (!parts) return undefined;
+    const header = decodeJsonSegment(parts.headerSegment);
     if (!header || typeof header.kid !== 'string' || typeof header.typ !== 'string') return undefined;
     if (!ACCEPTED_TYP.has(header.typ.toLowerCase()) || header.crit !== undefined) return undefined;
     const key = this.keys.get(header.kid);
     if (!key || header.alg !== key.alg || !this.isPublished(key)) return undefined;
-    const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`);
-    if (!verifyBytes(key.alg, key.publicKey, signingInput, Buffer.from(encodedSignature, 'base64url'))) return undefined;
-    const claims = decodeJsonSegment(encodedPayload);
+    if (!verifyJwsSignature(parts, key.alg, key.publicKey)) return undefined;
+    const claims = decodeJsonSegment(parts.payloadSegment);
     return claims && this.areValidClaims(claims) ? (claims as AccessTokenClaims) : undefined;
   }
 
@@ -247,11 +246,3 @@ function withStoredState(key: LoadedSigningKey, row: SigningKeyRow): LoadedSigni
   return { ...key, status: row.status, activatedAt: row.activated_at, retiredAt: row.retired_at, expiresAt: row.expires_at };
 }
 
-function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}

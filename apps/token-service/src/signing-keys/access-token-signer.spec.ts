@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '@trust-broker/testing';
 import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from '../migrations';
 import type { AccessTokenClaims } from './access-token.types';
 import { AccessTokenSigner } from './access-token-signer.service';
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './signing-algorithms';
+import { BROKER_SIGNING_ALGORITHMS, type BrokerSigningAlgorithm } from '@trust-broker/validation';
 import type { SigningKeyRow } from './signing-key';
 import type { SigningKeysOptions } from './signing-keys.options';
 
@@ -79,8 +79,8 @@ describe('AccessTokenSigner (real Postgres)', () => {
     return dataSource.query('SELECT * FROM token.signing_keys ORDER BY created_at');
   }
 
-  it.each(SIGNING_ALGORITHMS.map((alg) => [alg]))('%s: every token verifies with jose against the published JWKS', async (alg) => {
-    const signer = await startSigner({ algorithm: alg as SigningAlgorithm });
+  it.each(BROKER_SIGNING_ALGORITHMS.map((alg) => [alg]))('%s: every token verifies with jose against the published JWKS', async (alg) => {
+    const signer = await startSigner({ algorithm: alg as BrokerSigningAlgorithm });
     for (let i = 0; i < 5; i += 1) {
       const token = await signer.sign(claims({ sub: `user-${i}` }));
       const { payload, protectedHeader } = await verifyWithJose(signer, token);

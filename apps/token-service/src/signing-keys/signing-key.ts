@@ -6,14 +6,15 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { decryptSecretToBuffer, encryptSecret } from '@trust-broker/secrets';
-import { generateKeyPairFor, isSigningAlgorithm, type SigningAlgorithm } from './signing-algorithms';
+import { isBrokerSigningAlgorithm, type BrokerSigningAlgorithm } from '@trust-broker/validation';
+import { generateKeyPairFor } from './generate-key-pair';
 import { SigningKeyError } from './signing-keys.errors';
 
 export type SigningKeyStatus = 'next' | 'active' | 'retired';
 
 export interface SigningKeyRow {
   kid: string;
-  alg: SigningAlgorithm;
+  alg: BrokerSigningAlgorithm;
   public_jwk: PublicSigningJwk;
   private_ciphertext: string;
   status: SigningKeyStatus;
@@ -25,7 +26,7 @@ export interface SigningKeyRow {
 
 export interface PublicSigningJwk {
   kid: string;
-  alg: SigningAlgorithm;
+  alg: BrokerSigningAlgorithm;
   use: 'sig';
   kty: string;
   [member: string]: unknown;
@@ -34,7 +35,7 @@ export interface PublicSigningJwk {
 /** A key ready to use: the private key imported once, the JWS header encoded once. */
 export interface LoadedSigningKey {
   kid: string;
-  alg: SigningAlgorithm;
+  alg: BrokerSigningAlgorithm;
   status: SigningKeyStatus;
   publicJwk: PublicSigningJwk;
   publicKey: KeyObject;
@@ -53,7 +54,7 @@ export function signingKeyAad(kid: string): string {
 
 /** Generates a key pair and its row (status `next` unless told), the private part encrypted. */
 export async function generateSigningKeyRow(
-  alg: SigningAlgorithm,
+  alg: BrokerSigningAlgorithm,
   keyEncryptionKey: Buffer,
   status: SigningKeyStatus,
   now: Date,
@@ -78,7 +79,7 @@ export async function generateSigningKeyRow(
 
 /** Imports a stored row: decrypts the private key (throws `SigningKeyError` if it does not decrypt). */
 export function loadSigningKey(row: SigningKeyRow, keyEncryptionKey: Buffer): LoadedSigningKey {
-  if (!isSigningAlgorithm(row.alg)) {
+  if (!isBrokerSigningAlgorithm(row.alg)) {
     throw new SigningKeyError('signing_key_undecryptable', `signing key ${row.kid} has an unsupported alg`);
   }
   let privateKey: KeyObject;

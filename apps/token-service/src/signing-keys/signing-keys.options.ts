@@ -1,11 +1,11 @@
 /** What the signing keys need from the app's configuration (wired in `signing-keys.module.ts`). */
-import type { SigningAlgorithm } from './signing-algorithms';
+import type { BrokerSigningAlgorithm } from '@trust-broker/validation';
 
 export interface SigningKeysOptions {
   /** `BROKER_ISSUER`: the `iss` of every access token. */
   issuer: string;
   /** `TOKEN_SIGNING_ALG`: the algorithm of newly generated keys. */
-  algorithm: SigningAlgorithm;
+  algorithm: BrokerSigningAlgorithm;
   /** `KEY_ENCRYPTION_KEY`, 32 bytes. */
   keyEncryptionKey: Buffer;
   /** `SIGNING_KEY_ROTATION_S`: how long a key stays active. */

@@ -16,7 +16,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClientRow, IssuerRow, TrustChange } from '@trust-broker/contracts';
 import { decryptSecretToBuffer } from '@trust-broker/secrets';
-import { hmacCandidateKey, type ClientAssertionPolicy } from '@trust-broker/validation';
+import { CLIENT_ASSERTION_CLOCK_SKEW_S, clientAssertionAlgorithms, hmacCandidateKey, type ClientAssertionPolicy } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import {
   readChangedRows,
@@ -31,11 +31,6 @@ import {
 } from './registry-reader';
 import { PartyKeys } from './party-keys';
 import type { CachedClient, CachedIssuer, PartyType } from './trust.types';
-
-/** Client assertions get the usual 30 s leeway (the client row has no skew setting). */
-const CLIENT_CLOCK_SKEW_S = 30;
-const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
-const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
 
 @Injectable()
 export class TrustCache {
@@ -329,8 +324,6 @@ export class TrustCache {
   ): { assertionPolicy?: ClientAssertionPolicy } {
     const method = row.token_endpoint_auth_method;
     if (method !== 'private_key_jwt' && method !== 'client_secret_jwt') return {};
-    const defaults = method === 'private_key_jwt' ? ASYMMETRIC_ALGORITHMS : HMAC_ALGORITHMS;
-    const allowed = row.token_endpoint_auth_signing_alg ? [row.token_endpoint_auth_signing_alg] : defaults;
     const candidateKeys = method === 'client_secret_jwt' ? PartyKeys.of(secret ? [hmacCandidateKey(new Uint8Array(secret))] : []) : keys;
     return {
       assertionPolicy: {
@@ -338,8 +331,8 @@ export class TrustCache {
         method,
         replayNamespace: `client:${row.client_id}`,
         reuse: row.client_assertion_reuse,
-        allowedAlgorithms: allowed.filter((alg) => defaults.includes(alg)),
-        clockSkewSeconds: CLIENT_CLOCK_SKEW_S,
+        allowedAlgorithms: clientAssertionAlgorithms(method, row.token_endpoint_auth_signing_alg),
+        clockSkewSeconds: CLIENT_ASSERTION_CLOCK_SKEW_S,
         maxLifetimeSeconds: row.client_assertion_max_lifetime_s,
         keys: candidateKeys.resolver,
         isRevoked: ({ jti, kid }) => (jti !== undefined && revokedJtis.has(jti)) || (kid !== undefined && revokedKids.has(kid)),

@@ -10,6 +10,8 @@
  * low bits of the last character are zero); anything else never verifies.
  */
 
+import { parseJsonObject } from '../json-object';
+
 /** Three base64url parts; the signature may be empty so that `alg: none` is reported as such. */
 const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
 
@@ -53,3 +55,22 @@ function decodeCanonicalBase64url(text: string): Buffer | undefined {
 }
 
 const BASE64URL_VALUE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The JSON object a header or payload segment encodes (UTF-8, no duplicate member names:
+ * `json-object.ts`), or undefined. For JWSs whose failures need no reason of their own
+ * (the broker's own tokens); assertions go through `parse-compact-jws.ts`, which says why.
+ */
+export function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
+  if (segment.length % 4 === 1) return undefined;
+  let text: string;
+  try {
+    text = strictUtf8.decode(Buffer.from(segment, 'base64url'));
+  } catch {
+    return undefined;
+  }
+  const parsed = parseJsonObject(text);
+  return parsed.ok ? parsed.value : undefined;
+}
