@@ -51,6 +51,7 @@ describe('audit read API', () => {
     ['GET /v1/audit/events', '/v1/audit/events'],
     ['GET /v1/audit/events/export', '/v1/audit/events/export'],
     ['GET /v1/audit/verify', '/v1/audit/verify'],
+    ['GET /v1/audit/events/per-minute', '/v1/audit/events/per-minute'],
   ])('%s answers 401 without the admin credential or with a wrong one', async (_, path) => {
     for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-key-0123456789abcdef' }, { authorization: `Basic ${ADMIN_KEY}` }]) {
       const response = await get(path, headers);
@@ -135,6 +136,35 @@ describe('audit read API', () => {
       expect(body.error).toBe('invalid_request');
       expect(body.error_description).toContain(parameter);
     }
+  });
+
+  it('counts events per minute by outcome, with the same filters, minutes without events left out', async () => {
+    const window = `since=${minute(0)}&until=${minute(59)}`;
+    const response = await get(`/v1/audit/events/per-minute?type=token&${window}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const { items } = (await response.json()) as { items: { minute: string; success: number; failure: number }[] };
+    expect(items).toEqual([
+      ...Array.from({ length: 10 }, (_, n) => ({ minute: minute(n), success: 1, failure: 0 })),
+      ...Array.from({ length: 5 }, (_, n) => ({ minute: minute(10 + n), success: 0, failure: 1 })),
+    ]);
+    const issuerB = (await (await get(`/v1/audit/events/per-minute?issuer=${encodeURIComponent(ISSUER_B)}&${window}`)).json()) as { items: unknown[] };
+    expect(issuerB.items).toHaveLength(5);
+    const lastHour = await (await get('/v1/audit/events/per-minute')).json();
+    expect(lastHour).toEqual({ items: [] });
+  });
+
+  it.each([
+    ['since=2026-01-01T00:00:00Z&until=2026-01-02T00:00:01Z', 'since must be at most 24 hours before until'],
+    ['since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z', 'since must not be after until'],
+    ['since=2026-01-01T00:00:00Z', 'since must be at most 24 hours before until'],
+    ['type=nope', 'type must be one of'],
+  ])('per-minute refuses %s with 400 naming the parameter', async (query, description) => {
+    const response = await get(`/v1/audit/events/per-minute?${query}`);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: string; error_description: string };
+    expect(body.error).toBe('invalid_request');
+    expect(body.error_description).toContain(description);
   });
 
   it('exports NDJSON oldest first, with the same filters', async () => {

@@ -1,8 +1,11 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Header, Inject, Query, Res, UseGuards } from '@nestjs/common';
 import { AdminGuard } from '../http/admin.guard';
-import { AuditEventsRepository, type AuditEventItem, type EventPage } from './audit-events.repository';
+import { invalidRequest } from '@trust-broker/service-kit';
+import { AuditEventsRepository, type AuditEventItem, type EventPage, type MinuteCount } from './audit-events.repository';
 import { parseEventQuery } from './event-query';
+
+const MAX_PER_MINUTE_SPAN_MS = 24 * 3_600_000;
 
 interface StreamReply {
   header(name: string, value: string): StreamReply;
@@ -18,6 +21,21 @@ export class AuditEventsController {
   @Header('Cache-Control', 'no-store')
   async list(@Query() query: Record<string, unknown>): Promise<EventPage> {
     return this.events.page(parseEventQuery(query));
+  }
+
+  /**
+   * Counts per minute by outcome (the console's chart): the same filters; `since` and
+   * `until` default to the last hour and may span at most 24 hours.
+   */
+  @Get('per-minute')
+  @Header('Cache-Control', 'no-store')
+  async perMinute(@Query() query: Record<string, unknown>): Promise<{ items: MinuteCount[] }> {
+    const { filters } = parseEventQuery(query);
+    const until = filters.until ?? new Date();
+    const since = filters.since ?? new Date(until.getTime() - 3_600_000);
+    if (since > until) throw invalidRequest('since must not be after until');
+    if (until.getTime() - since.getTime() > MAX_PER_MINUTE_SPAN_MS) throw invalidRequest('since must be at most 24 hours before until');
+    return { items: await this.events.perMinute({ ...filters, since, until }) };
   }
 
   /** NDJSON, oldest first, for a SIEM; the same filters, no paging (one page of rows in memory at a time). */

@@ -38,6 +38,13 @@ function toItem(row: EventRow): AuditEventItem {
   return { ...eventFromRow(row), seq: Number(row.seq) };
 }
 
+export interface MinuteCount {
+  /** The minute's start, RFC 3339 (UTC). */
+  minute: string;
+  success: number;
+  failure: number;
+}
+
 export class AuditEventsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -54,6 +61,22 @@ export class AuditEventsRepository {
     const items = rows.slice(0, query.limit).map(toItem);
     const more = rows.length > query.limit;
     return { items, next_cursor: more ? encodeCursor(items[items.length - 1]!.seq) : null };
+  }
+
+  /** Events per minute by outcome, oldest minute first; minutes without events are left out. */
+  async perMinute(filters: EventFilters): Promise<MinuteCount[]> {
+    const params: unknown[] = [];
+    const conditions = whereClause(filters, params);
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    const rows: { minute: Date; success: string; failure: string }[] = await this.dataSource.query(
+      `SELECT date_trunc('minute', occurred_at) AS minute,
+              count(*) FILTER (WHERE outcome = 'success') AS success,
+              count(*) FILTER (WHERE outcome = 'failure') AS failure
+         FROM audit.events${where}
+        GROUP BY 1 ORDER BY 1`,
+      params,
+    );
+    return rows.map((row) => ({ minute: new Date(row.minute).toISOString(), success: Number(row.success), failure: Number(row.failure) }));
   }
 
   /** Oldest first, one page of rows at a time. */
