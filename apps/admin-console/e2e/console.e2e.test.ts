@@ -1,0 +1,278 @@
+/**
+ * The admin console end to end, the way an admin meets it: the real system started as
+ * `npm start` starts it (scripts/start.mjs, after turbo's build; a fresh database and Redis
+ * prefix, free ports, `--demo` so the registry may fetch keys from loopback), a partner
+ * IdP serving its JWKS on loopback, and Debian's Chromium driven by playwright-core.
+ *
+ * Sign in; add the partner by its jwks_uri and see its key's kid appear; a grant works;
+ * disable the partner and see a grant refused; find that refusal in the audit view; verify
+ * the chain; add a client and use the secret shown once. Each page is screenshotted under
+ * test-output/screenshots/ and checked with axe-core (no serious or critical violation),
+ * and no Content-Security-Policy violation may happen on the way.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  assertionClaims,
+  createTestDatabase,
+  createTestRedisPrefix,
+  eventually,
+  generatePartyKey,
+  getFreePort,
+  jwksOf,
+  signAssertion,
+  startNodeProcess,
+  type PartyKey,
+  type RunningProcess,
+  type TestDatabase,
+  type TestRedisPrefix,
+} from '@trust-broker/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeViolations, seriousViolations } from './axe';
+import { launchChromium } from './chromium';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..', '..');
+const SCREENSHOTS = join(HERE, '..', 'test-output', 'screenshots');
+const READY_BANNER = 'Trust Broker is ready';
+const ADMIN_KEY = `console-e2e-${'k'.repeat(32)}`;
+const KID = 'partner-signing-key-2026';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+describe('the admin console, end to end', () => {
+  let database: TestDatabase;
+  let redis: TestRedisPrefix;
+  let broker: RunningProcess;
+  let dataDir: string;
+  let ports: { token: number; registry: number; audit: number };
+  let idp: Server;
+  let idpKey: PartyKey;
+  let iss: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const cspViolations: string[] = [];
+  const consoleUrl = () => `http://127.0.0.1:${ports.registry}/console`;
+  const brokerIssuer = () => `http://127.0.0.1:${ports.token}`;
+
+  beforeAll(async () => {
+    rmSync(SCREENSHOTS, { recursive: true, force: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    database = await createTestDatabase('console-e2e');
+    redis = createTestRedisPrefix('console-e2e');
+    dataDir = mkdtempSync(join(tmpdir(), 'tb-console-e2e-'));
+    ports = { token: await getFreePort(), registry: await getFreePort(), audit: await getFreePort() };
+
+    // The partner's IdP: its public keys at /jwks.json on loopback.
+    idpKey = await generatePartyKey('ES256', KID);
+    idp = createServer((request, response) => {
+      if (request.url === '/jwks.json') response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }).end(JSON.stringify(jwksOf(idpKey)));
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((done) => idp.listen(0, '127.0.0.1', done));
+    iss = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+
+    broker = startNodeProcess(
+      join(ROOT, 'scripts', 'start.mjs'),
+      {
+        TB_DATA_DIR: dataDir,
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: redis.prefix,
+        TOKEN_SERVICE_PORT: String(ports.token),
+        ISSUER_REGISTRY_PORT: String(ports.registry),
+        AUDIT_WORKER_PORT: String(ports.audit),
+        BROKER_ISSUER: `http://127.0.0.1:${ports.token}`,
+        ADMIN_API_KEY: ADMIN_KEY,
+        KEY_ENCRYPTION_KEY: '',
+        LOG_LEVEL: 'warn',
+      },
+      ['--no-build', '--demo'],
+    );
+    await eventually(
+      async () => {
+        if (broker.child.exitCode !== null) throw new Error(`start.mjs exited ${broker.child.exitCode}:\n${broker.output()}`);
+        return broker.output().includes(READY_BANNER);
+      },
+      240_000,
+      250,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- output ---\n${broker.output().slice(-4000)}`);
+    });
+
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await broker?.stop(30_000);
+    await new Promise((done) => idp?.close(done));
+    await database?.drop();
+    await redis?.clear();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const nav = (section: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: section }).click();
+
+  /** A screenshot under test-output/screenshots/, and axe-core on the page as it is. */
+  async function checkPage(name: string) {
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+    const violations = await seriousViolations(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
+  }
+
+  async function grant(): Promise<{ status: number; body: { error?: string; access_token?: string } }> {
+    const assertion = await signAssertion(idpKey, assertionClaims({ iss, sub: 'alice@partner.example', aud: brokerIssuer() }));
+    const response = await fetch(`${brokerIssuer()}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: JWT_BEARER, assertion, scope: 'read' }),
+    });
+    return { status: response.status, body: (await response.json()) as { error?: string } };
+  }
+
+  it('serves the console with its CSP, and signs in with the admin key', async () => {
+    const response = await page.goto(consoleUrl());
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+    const keyField = page.getByLabel('Admin API key');
+    await keyField.waitFor();
+    await checkPage('01-sign-in');
+
+    await keyField.fill('not-the-admin-key-0000000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByText('This key was refused').count()).toBe(1);
+
+    await keyField.fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    for (const section of ['Trusted issuers', 'Clients', 'Audit']) await page.getByRole('link', { name: section }).waitFor();
+    await page.getByText('No trusted issuer yet').waitFor();
+    // The key lives in this tab's sessionStorage, nowhere else.
+    const storage = await page.evaluate(() => ({ local: localStorage.length, cookie: document.cookie, session: Object.keys(sessionStorage) }));
+    expect(storage).toEqual({ local: 0, cookie: '', session: ['trust-broker.admin-key'] });
+  });
+
+  it('adds a partner by its jwks_uri on loopback, with its condition checked as it is typed, and shows its kid', async () => {
+    await page.getByRole('button', { name: 'Add issuer' }).click();
+    await page.getByRole('textbox', { name: 'Issuer', exact: true }).fill(iss);
+    await page.getByRole('textbox', { name: 'Display name' }).fill('Partner IdP');
+    await page.getByRole('textbox', { name: 'JWKS URI' }).fill(`${iss}/jwks.json`);
+    await page.getByRole('textbox', { name: 'Subjects' }).fill('*');
+    await page.getByRole('textbox', { name: 'Allowed scopes' }).fill('read write');
+    const condition = page.getByRole('textbox', { name: 'Condition (CEL)' });
+    await condition.fill("claims.sub.endsWith('@partner.example') &&");
+    // The registry's own CEL compiler answers beside the field.
+    await expect.poll(async () => (await condition.getAttribute('aria-invalid')) === 'true', { timeout: 10_000 }).toBe(true);
+    const describedBy = (await condition.getAttribute('aria-describedby')) ?? '';
+    expect(await page.locator(`[id="${describedBy.split(' ').find((id) => id.endsWith('-error'))}"]`).innerText()).toMatch(/^condition: /);
+    await checkPage('02-add-issuer');
+
+    await condition.fill("claims.sub.endsWith('@partner.example')");
+    await expect.poll(async () => condition.getAttribute('aria-invalid'), { timeout: 10_000 }).toBe('false');
+    await page.getByRole('button', { name: 'Save' }).click();
+
+    const keys = page.getByRole('table', { name: 'Keys held' });
+    await keys.waitFor();
+    await expect.poll(() => keys.innerText()).toContain(KID);
+    await page.getByText('Last fetch error: none').waitFor();
+    await checkPage('03-issuer');
+
+    await page.getByRole('button', { name: 'Refresh keys' }).click();
+    await expect.poll(() => keys.innerText()).toContain(KID);
+  });
+
+  it('lists the partner with its status and key status', async () => {
+    await nav('Trusted issuers');
+    const table = page.getByRole('table', { name: 'Trusted issuers' });
+    await table.waitFor();
+    await expect.poll(() => table.innerText()).toMatch(/keys OK/i);
+    const text = await table.innerText();
+    expect(text).toContain(iss);
+    expect(text).toMatch(/active/i);
+    expect(text).toMatch(/1 key, fetched/);
+    await checkPage('04-issuers');
+  });
+
+  it('disables the partner, and a grant is refused', async () => {
+    const granted = await grant();
+    expect(granted.status, JSON.stringify(granted.body)).toBe(200);
+    await page.getByRole('link', { name: iss }).click();
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Enable' }).isEnabled()).toBe(true);
+    // Admin changes reach every token-service replica within 2 s (CONTRACT.md).
+    const refused = await eventually(async () => {
+      const answer = await grant();
+      return answer.status === 400 ? answer : undefined;
+    }, 10_000, 200);
+    expect(refused.body.error).toBe('invalid_grant');
+  });
+
+  it('finds that refusal in the audit view, charts it, and verifies the chain', async () => {
+    await nav('Audit');
+    await page.getByRole('combobox', { name: 'Type' }).selectOption('token');
+    await page.getByRole('combobox', { name: 'Outcome' }).selectOption('failure');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const events = page.getByRole('table', { name: 'Audit events' });
+    // Audit events travel through a queue to the audit-worker: refresh until it is there.
+    await eventually(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return (await events.count()) > 0 && /Unknown or disabled issuer/.test(await events.innerText());
+    }, 30_000, 1000);
+    const refusal = events.getByRole('row').filter({ hasText: 'issuer_unknown' }).first();
+    expect(await refusal.innerText()).toMatch(/failure/i);
+    await expect
+      .poll(async () => page.getByRole('img', { name: /Token requests per minute/ }).getAttribute('aria-label'))
+      .toMatch(/[1-9]\d* succeeded, [1-9]\d* failed/);
+
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByText('Chain intact').waitFor();
+    await checkPage('05-audit');
+  });
+
+  it('adds a client and shows its secret once; the secret works', async () => {
+    await nav('Clients');
+    await page.getByText('No client yet').waitFor();
+    await page.getByRole('button', { name: 'Add client' }).click();
+    await page.getByRole('textbox', { name: 'Client name' }).fill('Nightly reports');
+    await page.getByRole('combobox', { name: 'Authentication method' }).selectOption('client_secret_basic');
+    await page.getByRole('textbox', { name: 'Scope' }).fill('reports:read');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const secret = await page.getByTestId('client-secret').innerText();
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    await page.getByRole('button', { name: 'Copy secret' }).waitFor();
+    await checkPage('06-client-secret');
+    const clientId = (await page.getByRole('heading', { level: 2 }).innerText()).replace(/^Client (.+) added$/, '$1');
+
+    const token = await fetch(`${brokerIssuer()}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    expect(token.status).toBe(200);
+
+    await page.getByRole('link', { name: 'Back to clients' }).click();
+    const table = page.getByRole('table', { name: 'Clients' });
+    await table.waitFor();
+    expect(await table.innerText()).toContain('Nightly reports');
+    await checkPage('07-clients');
+    await page.getByRole('link', { name: clientId }).click();
+    await page.getByRole('button', { name: 'Rotate secret' }).waitFor();
+    expect(await page.getByText(secret).count()).toBe(0);
+    await checkPage('08-client');
+  });
+
+  it('met no Content-Security-Policy violation on the way', () => {
+    expect(cspViolations).toEqual([]);
+  });
+});

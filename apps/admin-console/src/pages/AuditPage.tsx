@@ -1,0 +1,238 @@
+import { Alert, Badge, Button, Code, Group, NativeSelect, Paper, SimpleGrid, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { useState, type FormEvent } from 'react';
+import type { AuditEvent, MinuteCount, Page, VerifyReport } from '../api';
+import { RequestsChart } from '../components/RequestsChart';
+import { Empty, ErrorNote, Loading, describeError } from '../components/states';
+import { placeError, type FieldErrors } from '../forms';
+import { formatTime } from '../format';
+import { useLoad } from '../hooks';
+import { reasonInWords } from '../reasons';
+import { useApi } from '../session';
+
+const PAGE_SIZE = 50;
+
+interface Filters {
+  type: string;
+  outcome: string;
+  issuer: string;
+  client_id: string;
+  subject: string;
+  since: string;
+  until: string;
+}
+
+const NO_FILTERS: Filters = { type: '', outcome: '', issuer: '', client_id: '', subject: '', since: '', until: '' };
+
+/** `datetime-local` text (the browser's time zone) to RFC 3339, or the text itself for the API to judge. */
+function toRfc3339(local: string): string {
+  if (local === '') return '';
+  const date = new Date(local);
+  return Number.isNaN(date.getTime()) ? local : date.toISOString();
+}
+
+export function AuditPage() {
+  const api = useApi();
+  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const query = { ...filters, since: toRfc3339(filters.since), until: toRfc3339(filters.until), limit: PAGE_SIZE, cursor };
+  const events = useLoad(() => api.get<Page<AuditEvent>>('/v1/audit/events', query), [api, JSON.stringify(query)]);
+  const [chartEnd, setChartEnd] = useState(() => new Date());
+  const chart = useLoad(
+    () =>
+      api.get<{ items: MinuteCount[] }>('/v1/audit/events/per-minute', {
+        type: 'token',
+        since: new Date(chartEnd.getTime() - 60 * 60_000).toISOString(),
+        until: chartEnd.toISOString(),
+      }),
+    [api, chartEnd],
+  );
+  const verify = useVerifyChain();
+  const placed = events.error !== undefined ? placeError(events.error, Object.keys(NO_FILTERS)) : { fieldErrors: {} as FieldErrors, general: undefined };
+
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    setFilters(draft);
+    setCursors([null]);
+  };
+  const refresh = () => {
+    events.reload();
+    setChartEnd(new Date());
+  };
+  const set = (name: keyof Filters) => (e: { currentTarget: { value: string } }) => setDraft({ ...draft, [name]: e.currentTarget.value });
+
+  return (
+    <>
+      <Group justify="space-between" mb="md">
+        <Title order={2}>Audit</Title>
+        <Group gap="xs">
+          <Button variant="default" onClick={refresh}>
+            Refresh
+          </Button>
+          <Button onClick={verify.run} loading={verify.checking}>
+            Verify chain
+          </Button>
+        </Group>
+      </Group>
+      <VerifyResult report={verify.report} error={verify.error} />
+      <Paper withBorder p="md" mb="md">
+        <Title order={3} size="h5" mb="xs">
+          Token requests per minute, last hour
+        </Title>
+        {chart.error !== undefined ? (
+          <Text size="sm" c="red">
+            The counts could not be loaded: {describeError(chart.error)}
+          </Text>
+        ) : chart.data === undefined ? (
+          <Loading what="counts" />
+        ) : (
+          <RequestsChart counts={chart.data.items} end={chartEnd} />
+        )}
+      </Paper>
+      <Paper withBorder p="md" mb="md">
+        <form onSubmit={apply} aria-label="Filters" noValidate>
+          <SimpleGrid cols={{ base: 2, md: 4 }} spacing="xs">
+            <NativeSelect
+              label="Type"
+              value={draft.type}
+              onChange={set('type')}
+              error={placed.fieldErrors.type}
+              data={[{ value: '', label: 'any' }, 'token', 'introspection', 'revocation', 'admin']}
+            />
+            <NativeSelect label="Outcome" value={draft.outcome} onChange={set('outcome')} error={placed.fieldErrors.outcome} data={[{ value: '', label: 'any' }, 'success', 'failure']} />
+            <TextInput label="Issuer (iss)" value={draft.issuer} onChange={set('issuer')} error={placed.fieldErrors.issuer} />
+            <TextInput label="Client ID" value={draft.client_id} onChange={set('client_id')} error={placed.fieldErrors.client_id} />
+            <TextInput label="Subject" value={draft.subject} onChange={set('subject')} error={placed.fieldErrors.subject} />
+            <TextInput label="Since" type="datetime-local" step={1} value={draft.since} onChange={set('since')} error={placed.fieldErrors.since} />
+            <TextInput label="Until" type="datetime-local" step={1} value={draft.until} onChange={set('until')} error={placed.fieldErrors.until} />
+            <Group align="flex-end" gap="xs">
+              <Button type="submit">Apply filters</Button>
+              <Button
+                variant="subtle"
+                onClick={() => {
+                  setDraft(NO_FILTERS);
+                  setFilters(NO_FILTERS);
+                  setCursors([null]);
+                }}
+              >
+                Clear
+              </Button>
+            </Group>
+          </SimpleGrid>
+        </form>
+      </Paper>
+      {placed.general !== undefined ? (
+        <ErrorNote error={placed.general} title="The events could not be loaded" />
+      ) : events.error !== undefined ? null : events.data === undefined ? (
+        <Loading what="audit events" />
+      ) : events.data.items.length === 0 ? (
+        <Empty>{cursors.length === 1 ? 'No event matches these filters.' : 'No older event.'}</Empty>
+      ) : (
+        <>
+          <EventsTable events={events.data.items} />
+          <Group mt="md" gap="xs">
+            <Button variant="default" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+              Newer events
+            </Button>
+            <Button variant="default" disabled={events.data.next_cursor === null} onClick={() => setCursors([...cursors, events.data!.next_cursor])}>
+              Older events
+            </Button>
+          </Group>
+        </>
+      )}
+    </>
+  );
+}
+
+function EventsTable({ events }: { events: AuditEvent[] }) {
+  return (
+    <Table.ScrollContainer minWidth={900}>
+      <Table striped aria-label="Audit events" verticalSpacing={4} fz="sm">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">#</Table.Th>
+            <Table.Th scope="col">Time</Table.Th>
+            <Table.Th scope="col">Type</Table.Th>
+            <Table.Th scope="col">Outcome</Table.Th>
+            <Table.Th scope="col">Reason</Table.Th>
+            <Table.Th scope="col">Issuer</Table.Th>
+            <Table.Th scope="col">Client</Table.Th>
+            <Table.Th scope="col">Subject</Table.Th>
+            <Table.Th scope="col">Detail</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {events.map((event) => (
+            <Table.Tr key={event.id}>
+              <Table.Td>{event.seq ?? ''}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(event.occurred_at)}</Table.Td>
+              <Table.Td>{event.type}</Table.Td>
+              <Table.Td miw={96}>
+                <Badge color={event.outcome === 'success' ? 'green' : 'red'} variant="light">
+                  {event.outcome}
+                </Badge>
+              </Table.Td>
+              <Table.Td>
+                {event.reason !== null && (
+                  <Tooltip label={`${event.reason}${event.error ? ` → ${event.error}` : ''}`}>
+                    <span>
+                      {reasonInWords(event.reason)} <Code>{event.reason}</Code>
+                    </span>
+                  </Tooltip>
+                )}
+              </Table.Td>
+              <Table.Td>{event.issuer ?? ''}</Table.Td>
+              <Table.Td>{event.client_id ?? ''}</Table.Td>
+              <Table.Td>{event.subject ?? ''}</Table.Td>
+              <Table.Td>
+                {event.action ?? (event.grant_type ? event.grant_type.replace('urn:ietf:params:oauth:grant-type:', '') : '')}
+                {event.kid ? ` · kid ${event.kid}` : ''}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+/** GET /v1/audit/verify: walks the hash chain. */
+function useVerifyChain() {
+  const api = useApi();
+  const [report, setReport] = useState<VerifyReport | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const [checking, setChecking] = useState(false);
+  const run = async () => {
+    setChecking(true);
+    setError(undefined);
+    setReport(null);
+    try {
+      setReport(await api.get<VerifyReport>('/v1/audit/verify'));
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setChecking(false);
+    }
+  };
+  return { report, error, checking, run };
+}
+
+/** "Chain intact", or the first broken sequence number and why. */
+function VerifyResult({ report, error }: { report: VerifyReport | null; error: unknown }) {
+  return (
+    <div role="status" aria-live="polite">
+      {report !== null &&
+        (report.intact ? (
+          <Alert color="green" variant="light" title="Chain intact" mb="md">
+            {report.checked} events checked: none was changed, removed or reordered.
+          </Alert>
+        ) : (
+          <Alert color="red" variant="light" title={`Chain broken at sequence number ${report.broken_at}`} mb="md">
+            {report.reason ?? 'An event does not match the chain.'} ({report.checked} events checked)
+          </Alert>
+        ))}
+      {error !== undefined && <ErrorNote error={error} title="The chain could not be verified" />}
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { FakeApi, renderConsole } from '../test/fake-api';
+
+const user = userEvent.setup({ delay: null });
+
+const client = (overrides: Record<string, unknown> = {}) => ({
+  client_id: 'ci-runner',
+  client_name: 'CI runner',
+  token_endpoint_auth_method: 'client_secret_basic',
+  jwks: null,
+  jwks_uri: null,
+  token_endpoint_auth_signing_alg: null,
+  grant_types: ['client_credentials'],
+  scope: 'read',
+  client_assertion_reuse: false,
+  status: 'active',
+  created_at: '2026-12-01T10:00:00.000Z',
+  updated_at: '2026-12-01T10:00:00.000Z',
+  ...overrides,
+});
+
+describe('clients', () => {
+  it('lists clients, and says so when there are none', async () => {
+    const api = new FakeApi().on('GET /v1/clients', { body: { items: [client()], next_cursor: null } });
+    renderConsole(api, '/clients');
+    const table = await screen.findByRole('table', { name: 'Clients' });
+    expect(table).toHaveTextContent('ci-runner');
+    expect(table).toHaveTextContent('client_secret_basic');
+    const empty = new FakeApi().on('GET /v1/clients', { body: { items: [], next_cursor: null } });
+    renderConsole(empty, '/clients');
+    expect(await screen.findByText(/No client yet/)).toBeInTheDocument();
+  });
+
+  it('adds a secret client and shows its secret once, with a copy button', async () => {
+    const api = new FakeApi().on('POST /v1/clients', (call) => ({ status: 201, body: { ...client(call.body as Record<string, unknown>), client_id: 'generated-id', client_secret: 's3cr3t-shown-once' } }));
+    renderConsole(api, '/clients/new');
+    await user.type(await screen.findByRole('textbox', { name: 'Client name' }), 'CI runner');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Authentication method' }), 'client_secret_post');
+    await user.click(screen.getByRole('checkbox', { name: 'jwt-bearer (RFC 7523)' }));
+    await user.type(screen.getByRole('textbox', { name: /^Scope/ }), 'read  write');
+    expect(screen.queryByRole('textbox', { name: /^JWKS/ })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('s3cr3t-shown-once')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Copy secret' })).toBeInTheDocument();
+    expect(api.callsTo('POST', '/v1/clients')[0]!.body).toEqual({
+      client_name: 'CI runner',
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+      scope: 'read write',
+    });
+    // Leaving the page forgets it: the client's page never shows it.
+    api.on('GET /v1/clients/generated-id', { body: client({ client_id: 'generated-id' }) });
+    await user.click(screen.getByRole('link', { name: 'Open the client' }));
+    await screen.findByRole('button', { name: 'Rotate secret' });
+    expect(screen.queryByText('s3cr3t-shown-once')).toBeNull();
+  });
+
+  it('adds a private_key_jwt client with its JWKS, and shows a bad key set beside the field', async () => {
+    const api = new FakeApi().on('POST /v1/clients', { status: 400, body: { error: 'invalid_request', error_description: 'jwks: keys[0] is a private key' } });
+    renderConsole(api, '/clients/new');
+    const jwks = await screen.findByRole('textbox', { name: 'JWKS' });
+    await user.click(jwks);
+    await user.paste('{"keys": [{"kty": "EC", "d": "x"}]}');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(jwks).toHaveAccessibleDescription(/jwks: keys\[0\] is a private key/));
+    expect(api.callsTo('POST', '/v1/clients')[0]!.body).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', d: 'x' }] }, client_assertion_reuse: false });
+  });
+
+  it('rotates a secret and revokes an assertion by jti or by kid', async () => {
+    const api = new FakeApi()
+      .on('GET /v1/clients/ci-runner', { body: client({ token_endpoint_auth_method: 'client_secret_jwt' }) })
+      .on('POST /v1/clients/ci-runner/secret', { body: { client_id: 'ci-runner', client_secret: 'rotated-secret' } })
+      .on('POST /v1/clients/ci-runner/assertion-revocations', (call) =>
+        (call.body as { kid?: string }).kid === '' ? { status: 400, body: { error: 'invalid_request', error_description: 'kid: must not be empty' } } : { status: 201, body: {} },
+      );
+    renderConsole(api, '/clients/ci-runner');
+    await user.click(await screen.findByRole('button', { name: 'Rotate secret' }));
+    expect(await screen.findByText('rotated-secret')).toBeInTheDocument();
+    await user.type(screen.getByRole('textbox', { name: 'Assertion jti' }), 'jti-123');
+    await user.click(screen.getByRole('button', { name: 'Revoke' }));
+    expect(await screen.findByText(/jti-123 is refused from now on/)).toBeInTheDocument();
+    await user.click(screen.getByText('Every assertion of a key (kid)'));
+    await user.click(screen.getByRole('button', { name: 'Revoke' }));
+    await waitFor(() => expect(screen.getByRole('textbox', { name: 'Key ID (kid)' })).toHaveAccessibleDescription('kid: must not be empty'));
+    expect(api.callsTo('POST', '/v1/clients/ci-runner/assertion-revocations').map((call) => call.body)).toEqual([{ jti: 'jti-123' }, { kid: '' }]);
+  });
+});

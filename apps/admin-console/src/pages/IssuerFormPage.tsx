@@ -1,0 +1,306 @@
+import { Alert, Anchor, Button, Checkbox, Group, Paper, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import type { ExpressionCheck, Issuer } from '../api';
+import { ErrorNote, Loading } from '../components/states';
+import { parseJsonField, placeError, splitList, splitWords, type FieldErrors } from '../forms';
+import { useLoad } from '../hooks';
+import { useApi } from '../session';
+
+interface IssuerForm {
+  issuer: string;
+  display_name: string;
+  jwks_uri: string;
+  discovery: boolean;
+  jwks: string;
+  subjects: string;
+  allowed_scopes: string;
+  audiences: string;
+  condition: string;
+  claim_mappings: string;
+}
+
+const FIELDS = ['issuer', 'display_name', 'jwks_uri', 'discovery', 'jwks', 'subjects', 'allowed_scopes', 'audiences', 'condition', 'claim_mappings'] as const;
+
+const EMPTY: IssuerForm = {
+  issuer: '',
+  display_name: '',
+  jwks_uri: '',
+  discovery: false,
+  jwks: '',
+  subjects: '*',
+  allowed_scopes: '',
+  audiences: '',
+  condition: '',
+  claim_mappings: '',
+};
+
+function formOf(issuer: Issuer): IssuerForm {
+  return {
+    issuer: issuer.issuer,
+    display_name: issuer.display_name === issuer.issuer ? '' : issuer.display_name,
+    jwks_uri: issuer.discovery ? '' : (issuer.jwks_uri ?? ''),
+    discovery: issuer.discovery,
+    jwks: issuer.jwks === null ? '' : JSON.stringify(issuer.jwks, null, 2),
+    subjects: issuer.subjects.join('\n'),
+    allowed_scopes: issuer.allowed_scopes.join(' '),
+    audiences: issuer.audiences.join(' '),
+    condition: issuer.condition ?? '',
+    claim_mappings: issuer.claim_mappings === null ? '' : JSON.stringify(issuer.claim_mappings, null, 2),
+  };
+}
+
+/** The API body of a form; JSON that does not parse is reported beside its field. */
+function bodyOf(form: IssuerForm): { body: Record<string, unknown>; problems: FieldErrors } {
+  const problems: FieldErrors = {};
+  const body: Record<string, unknown> = {
+    issuer: form.issuer.trim(),
+    display_name: form.display_name.trim() === '' ? form.issuer.trim() : form.display_name.trim(),
+    jwks_uri: form.jwks_uri.trim() === '' ? null : form.jwks_uri.trim(),
+    discovery: form.discovery,
+    jwks: null,
+    subjects: splitList(form.subjects),
+    allowed_scopes: splitWords(form.allowed_scopes),
+    audiences: splitWords(form.audiences),
+    condition: form.condition.trim() === '' ? null : form.condition.trim(),
+    claim_mappings: null,
+  };
+  if (form.jwks.trim() !== '') {
+    const parsed = parseJsonField(form.jwks, 'jwks');
+    if ('problem' in parsed) problems.jwks = parsed.problem;
+    else body.jwks = parsed.value;
+  }
+  if (form.claim_mappings.trim() !== '') {
+    const parsed = parseJsonField(form.claim_mappings, 'claim_mappings');
+    if ('problem' in parsed) problems.claim_mappings = parsed.problem;
+    else body.claim_mappings = parsed.value;
+  }
+  return { body, problems };
+}
+
+/** Add (no id) or edit (/issuers/:id/edit) a trusted issuer. */
+export function IssuerFormPage() {
+  const { id } = useParams();
+  const api = useApi();
+  const existing = useLoad(() => (id === undefined ? Promise.resolve(null) : api.get<Issuer>(`/v1/issuers/${encodeURIComponent(id)}`)), [api, id]);
+  if (existing.error !== undefined) return <ErrorNote error={existing.error} title="The issuer could not be loaded" />;
+  if (existing.data === undefined) return <Loading what="the issuer" />;
+  return <IssuerFormView original={existing.data} />;
+}
+
+function IssuerFormView({ original }: { original: Issuer | null }) {
+  const api = useApi();
+  const navigate = useNavigate();
+  const [form, setForm] = useState<IssuerForm>(original === null ? EMPTY : formOf(original));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [general, setGeneral] = useState<unknown>(undefined);
+  const [saving, setSaving] = useState(false);
+  const expressionProblems = useExpressionCheck(form.condition, form.claim_mappings);
+
+  const set = <K extends keyof IssuerForm>(name: K, value: IssuerForm[K]) => {
+    setForm((current) => ({ ...current, [name]: value }));
+    setErrors(({ [name]: _gone, ...rest }) => rest);
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const { body, problems } = bodyOf(form);
+    setGeneral(undefined);
+    if (Object.keys(problems).length > 0) {
+      setErrors(problems);
+      return;
+    }
+    setSaving(true);
+    try {
+      let saved: Issuer;
+      if (original === null) {
+        const created = Object.fromEntries(Object.entries(body).filter(([name, value]) => value !== null && !(name === 'discovery' && value === false)));
+        saved = await api.post<Issuer>('/v1/issuers', created);
+      } else {
+        saved = await api.patch<Issuer>(`/v1/issuers/${encodeURIComponent(original.id)}`, changesOf(bodyOf(formOf(original)).body, body));
+      }
+      navigate(`/issuers/${encodeURIComponent(saved.id)}`);
+    } catch (error) {
+      const placed = placeError(error, FIELDS);
+      setErrors(placed.fieldErrors);
+      setGeneral(placed.general);
+      setSaving(false);
+    }
+  };
+
+  const errorOf = (name: string) => errors[name] ?? expressionProblems[name] ?? null;
+  const title = original === null ? 'Add issuer' : `Edit ${original.issuer}`;
+  return (
+    <>
+      <Anchor component={Link} to={original === null ? '/issuers' : `/issuers/${encodeURIComponent(original.id)}`} size="sm">
+        ← {original === null ? 'Trusted issuers' : original.display_name}
+      </Anchor>
+      <Title order={2} my="md">
+        {title}
+      </Title>
+      <Paper withBorder p="lg" maw={820}>
+        <form onSubmit={submit} noValidate aria-label={title}>
+          <Stack>
+            {general !== undefined && <ErrorNote error={general} title="Not saved" />}
+            <TextInput
+              label="Issuer"
+              description="The exact iss value of its assertions"
+              required
+              value={form.issuer}
+              onChange={(e) => set('issuer', e.currentTarget.value)}
+              error={errorOf('issuer')}
+              placeholder="https://idp.partner.example"
+            />
+            <TextInput label="Display name" value={form.display_name} onChange={(e) => set('display_name', e.currentTarget.value)} error={errorOf('display_name')} placeholder="the issuer, if empty" />
+            <Text fw={600} size="sm" mt="xs">
+              Key source (one of the three)
+            </Text>
+            <TextInput
+              label="JWKS URI"
+              description="Where its public keys are fetched"
+              value={form.jwks_uri}
+              onChange={(e) => set('jwks_uri', e.currentTarget.value)}
+              error={errorOf('jwks_uri')}
+              placeholder="https://idp.partner.example/.well-known/jwks.json"
+            />
+            <Checkbox
+              label="Use discovery"
+              description="Find the JWKS URI in the issuer's /.well-known/openid-configuration or oauth-authorization-server"
+              checked={form.discovery}
+              onChange={(e) => set('discovery', e.currentTarget.checked)}
+              error={errorOf('discovery')}
+            />
+            <Textarea
+              label="Inline JWKS"
+              description='Public keys as a JSON Web Key Set: {"keys": [...]}'
+              autosize
+              minRows={2}
+              maxRows={12}
+              value={form.jwks}
+              onChange={(e) => set('jwks', e.currentTarget.value)}
+              error={errorOf('jwks')}
+              styles={{ input: { fontFamily: 'monospace' } }}
+            />
+            <SimpleGrid cols={{ base: 1, sm: 2 }}>
+              <Textarea
+                label="Subjects"
+                description="Accepted sub values, one per line; * accepts any"
+                required
+                autosize
+                minRows={2}
+                value={form.subjects}
+                onChange={(e) => set('subjects', e.currentTarget.value)}
+                error={errorOf('subjects')}
+              />
+              <Stack gap="sm">
+                <TextInput
+                  label="Allowed scopes"
+                  description="Space-separated scopes its assertions may obtain"
+                  value={form.allowed_scopes}
+                  onChange={(e) => set('allowed_scopes', e.currentTarget.value)}
+                  error={errorOf('allowed_scopes')}
+                />
+                <TextInput
+                  label="Audiences"
+                  description="Space-separated aud values the issued tokens may carry"
+                  value={form.audiences}
+                  onChange={(e) => set('audiences', e.currentTarget.value)}
+                  error={errorOf('audiences')}
+                />
+              </Stack>
+            </SimpleGrid>
+            <Textarea
+              label="Condition (CEL)"
+              description="Must be true of the assertion's claims, e.g. claims.email.endsWith('@partner.example'); checked by the registry as you type"
+              autosize
+              minRows={1}
+              value={form.condition}
+              onChange={(e) => set('condition', e.currentTarget.value)}
+              error={errorOf('condition')}
+              styles={{ input: { fontFamily: 'monospace' } }}
+            />
+            <Textarea
+              label="Claim mappings (CEL)"
+              description='JSON object of output claim to CEL expression, e.g. {"email": "claims.email"}; checked as you type'
+              autosize
+              minRows={1}
+              value={form.claim_mappings}
+              onChange={(e) => set('claim_mappings', e.currentTarget.value)}
+              error={errorOf('claim_mappings')}
+              styles={{ input: { fontFamily: 'monospace' } }}
+            />
+            {original !== null && (
+              <Alert color="gray" variant="light">
+                Changing the key source replaces the keys held now; the others (algorithms, lifetimes, client rules) keep their values.
+              </Alert>
+            )}
+            <Group>
+              <Button type="submit" loading={saving}>
+                Save
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Paper>
+    </>
+  );
+}
+
+/** The fields that differ; a changed key source is sent whole (the API replaces the source). */
+function changesOf(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  const changed = Object.fromEntries(Object.entries(after).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(before[name])));
+  const sourceChanged = ['jwks', 'jwks_uri', 'discovery'].some((name) => name in changed);
+  if (!sourceChanged) return changed;
+  const { jwks: _jwks, jwks_uri: _uri, discovery: _discovery, ...rest } = changed;
+  return {
+    ...rest,
+    ...(after.jwks !== null ? { jwks: after.jwks } : {}),
+    ...(after.jwks_uri !== null ? { jwks_uri: after.jwks_uri } : {}),
+    ...(after.discovery === true ? { discovery: true } : {}),
+  };
+}
+
+/**
+ * Problems of the condition and claim mappings, found by the registry's own checks
+ * (POST /v1/issuers/expressions/check) a moment after the admin stops typing.
+ */
+function useExpressionCheck(condition: string, claimMappings: string): FieldErrors {
+  const api = useApi();
+  const [debouncedCondition] = useDebouncedValue(condition.trim(), 300);
+  const [debouncedMappings] = useDebouncedValue(claimMappings.trim(), 300);
+  const [problems, setProblems] = useState<FieldErrors>({});
+  useEffect(() => {
+    let current = true;
+    const found: FieldErrors = {};
+    const body: Record<string, unknown> = {};
+    if (debouncedCondition !== '') body.condition = debouncedCondition;
+    if (debouncedMappings !== '') {
+      const parsed = parseJsonField(debouncedMappings, 'claim_mappings');
+      if ('problem' in parsed) found.claim_mappings = parsed.problem;
+      else body.claim_mappings = parsed.value;
+    }
+    if (Object.keys(body).length === 0) {
+      setProblems(found);
+      return;
+    }
+    api.post<ExpressionCheck>('/v1/issuers/expressions/check', body).then(
+      (answer) => {
+        if (!current) return;
+        for (const problem of answer.problems) {
+          const field = problem.field.startsWith('claim_mappings') ? 'claim_mappings' : problem.field;
+          found[field] ??= problem.error_description;
+        }
+        setProblems(found);
+      },
+      (error: unknown) => {
+        // A body the check refuses (claim mappings not an object of strings) is worded by the API.
+        if (current) setProblems({ ...found, ...placeError(error, ['condition', 'claim_mappings']).fieldErrors });
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [api, debouncedCondition, debouncedMappings]);
+  return problems;
+}

@@ -1,0 +1,230 @@
+import { Alert, Anchor, Button, Code, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import type { Issuer, KeyStatus } from '../api';
+import { KeyHealth } from '../components/KeyHealth';
+import { Empty, ErrorNote, Loading } from '../components/states';
+import { ago, formatTime } from '../format';
+import { useLoad } from '../hooks';
+import { useApi } from '../session';
+import { StatusBadge } from './IssuersPage';
+
+export function IssuerPage() {
+  const { id = '' } = useParams();
+  const api = useApi();
+  const navigate = useNavigate();
+  const path = `/v1/issuers/${encodeURIComponent(id)}`;
+  const issuer = useLoad(() => api.get<Issuer>(path), [api, path]);
+  const keys = useLoad(() => api.get<KeyStatus>(`${path}/jwks`), [api, path]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<unknown>(undefined);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  // A new remote source is fetched in the background: look again until the first fetch is done.
+  const firstFetchPending = keys.data !== undefined && keys.data.source !== 'inline' && keys.data.fetched_at === null && keys.data.last_error === null;
+  useEffect(() => {
+    if (!firstFetchPending) return;
+    const timer = setTimeout(keys.reload, 1500);
+    return () => clearTimeout(timer);
+  }, [firstFetchPending, keys.data, keys.reload]);
+
+  const act = async (label: string, run: () => Promise<unknown>) => {
+    setBusy(label);
+    setActionError(undefined);
+    try {
+      await run();
+    } catch (error) {
+      setActionError(error);
+    } finally {
+      setBusy(null);
+      issuer.reload();
+      keys.reload();
+    }
+  };
+
+  if (issuer.error !== undefined) return <ErrorNote error={issuer.error} title="The issuer could not be loaded" />;
+  if (issuer.data === undefined) return <Loading what="the issuer" />;
+  const data = issuer.data;
+  const setStatus = (status: 'active' | 'disabled') => act(status === 'active' ? 'Enable' : 'Disable', () => api.patch(path, { status }));
+
+  return (
+    <>
+      <Anchor component={Link} to="/issuers" size="sm">
+        ← Trusted issuers
+      </Anchor>
+      <Group justify="space-between" my="md" align="flex-start">
+        <div>
+          <Title order={2}>{data.display_name}</Title>
+          <Text c="dimmed" size="sm">
+            iss <Code>{data.issuer}</Code>
+          </Text>
+        </div>
+        <Group gap="xs">
+          <StatusBadge status={data.status} />
+          <Button variant="default" component={Link} to={`/issuers/${encodeURIComponent(data.id)}/edit`}>
+            Edit
+          </Button>
+          <Button color="orange" variant="light" disabled={data.status === 'disabled'} loading={busy === 'Disable'} onClick={() => setStatus('disabled')}>
+            Disable
+          </Button>
+          <Button color="green" variant="light" disabled={data.status === 'active'} loading={busy === 'Enable'} onClick={() => setStatus('active')}>
+            Enable
+          </Button>
+        </Group>
+      </Group>
+      {actionError !== undefined && <ErrorNote error={actionError} title="Not done" />}
+      <Stack>
+        <Paper withBorder p="md">
+          <Group justify="space-between" mb="sm">
+            <Title order={3} size="h4">
+              Keys held
+            </Title>
+            <Button variant="light" loading={busy === 'Refresh keys'} onClick={() => act('Refresh keys', () => api.post(`${path}/jwks/refresh`))}>
+              Refresh keys
+            </Button>
+          </Group>
+          {keys.error !== undefined ? (
+            <ErrorNote error={keys.error} title="The key status could not be loaded" />
+          ) : keys.data === undefined ? (
+            <Loading what="keys" />
+          ) : (
+            <KeyDetails status={keys.data} pending={firstFetchPending} />
+          )}
+        </Paper>
+        <Paper withBorder p="md">
+          <Title order={3} size="h4" mb="sm">
+            Rules
+          </Title>
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs">
+            <Setting name="Subjects" value={data.subjects.join(', ')} />
+            <Setting name="Allowed scopes" value={data.allowed_scopes.join(' ') || 'none'} />
+            <Setting name="Audiences" value={data.audiences.join(' ') || 'none (the broker itself)'} />
+            <Setting name="Allowed algorithms" value={data.allowed_algorithms.join(', ')} />
+            <Setting name="Condition (CEL)" value={data.condition ?? 'none'} code={data.condition !== null} />
+            <Setting name="Claim mappings" value={data.claim_mappings === null ? 'none' : JSON.stringify(data.claim_mappings)} code={data.claim_mappings !== null} />
+            <Setting name="Largest assertion lifetime" value={`${data.max_assertion_lifetime_s} s`} />
+            <Setting name="Clock skew" value={`${data.clock_skew_s} s`} />
+            <Setting name="jti required, single use" value={data.require_jti ? 'yes' : 'no'} />
+            <Setting name="Client authentication required" value={data.require_client_auth ? 'yes' : 'no'} />
+            <Setting name="Access token lifetime" value={`${data.access_token_ttl_s} s`} />
+            <Setting name="Trust expires" value={data.expires_at === null ? 'never' : formatTime(data.expires_at)} />
+          </SimpleGrid>
+        </Paper>
+        <Group>
+          {confirmDelete ? (
+            <>
+              <Text size="sm">Delete this issuer? Its assertions are refused from then on.</Text>
+              <Button color="red" loading={busy === 'Delete'} onClick={() => act('Delete', async () => { await api.delete(path); navigate('/issuers'); })}>
+                Delete for good
+              </Button>
+              <Button variant="default" onClick={() => setConfirmDelete(false)}>
+                Keep it
+              </Button>
+            </>
+          ) : (
+            <Button color="red" variant="subtle" onClick={() => setConfirmDelete(true)}>
+              Delete issuer
+            </Button>
+          )}
+        </Group>
+      </Stack>
+    </>
+  );
+}
+
+function Setting({ name, value, code = false }: { name: string; value: string; code?: boolean }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed" component="div">
+        {name}
+      </Text>
+      {code ? <Code block>{value}</Code> : <Text size="sm">{value}</Text>}
+    </div>
+  );
+}
+
+function KeyDetails({ status, pending }: { status: KeyStatus; pending: boolean }) {
+  return (
+    <Stack gap="sm">
+      <KeyHealth status={status} />
+      <Text size="sm">
+        Source: {status.source === 'inline' ? 'inline key set' : status.source === 'discovery' ? 'discovery' : 'JWKS URI'}
+        {status.jwks_uri !== null && (
+          <>
+            {' '}
+            <Code>{status.jwks_uri}</Code>
+          </>
+        )}
+        {status.source !== 'inline' && (
+          <>
+            {' '}
+            · last fetch {formatTime(status.fetched_at)} ({ago(status.fetched_at)}) · next refresh {formatTime(status.next_refresh_at)}
+          </>
+        )}
+      </Text>
+      {status.last_error !== null ? (
+        <Alert color="red" variant="light" title="Last fetch error">
+          {status.last_error}
+          {status.last_error_at ? ` (${formatTime(status.last_error_at)})` : ''}
+          {status.keys.length > 0 ? '. The last good keys are kept.' : ''}
+        </Alert>
+      ) : (
+        <Text size="sm">Last fetch error: none</Text>
+      )}
+      {status.keys.length === 0 && pending ? (
+        <Text size="sm" role="status">
+          Fetching its keys for the first time…
+        </Text>
+      ) : status.keys.length === 0 ? (
+        <Empty>No usable key is held: every assertion of this issuer is refused.</Empty>
+      ) : (
+        <Table aria-label="Keys held" withTableBorder>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">kid</Table.Th>
+              <Table.Th scope="col">Type</Table.Th>
+              <Table.Th scope="col">Algorithm</Table.Th>
+              <Table.Th scope="col">Use</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {status.keys.map((key, index) => (
+              <Table.Tr key={`${key.kid ?? ''}-${index}`}>
+                <Table.Td>
+                  <Code>{key.kid ?? '(no kid)'}</Code>
+                </Table.Td>
+                <Table.Td>{[key.kty, key.crv].filter(Boolean).join(' ')}</Table.Td>
+                <Table.Td>{key.alg ?? 'any allowed'}</Table.Td>
+                <Table.Td>{key.use ?? '—'}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {status.ignored !== undefined && status.ignored.length > 0 && (
+        <>
+          <Text size="sm" fw={600}>
+            Ignored keys (not used for signatures)
+          </Text>
+          <Table aria-label="Ignored keys" withTableBorder>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">kid</Table.Th>
+                <Table.Th scope="col">Why ignored</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {status.ignored.map((key, index) => (
+                <Table.Tr key={`${key.kid ?? ''}-${index}`}>
+                  <Table.Td>
+                    <Code>{key.kid ?? '(no kid)'}</Code>
+                  </Table.Td>
+                  <Table.Td>{key.reason}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </>
+      )}
+    </Stack>
+  );
+}
