@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { REGISTRY_CONFIG, type RegistryConfig } from './config/registry.config';
 import { REGISTRY_DATA_SOURCE, RegistryDatabase } from './database/registry-database';
 import { RegistryReadiness } from './health/registry-readiness';
+import { AuditRelayController } from './console/audit-relay.controller';
 import { ClientsController } from './clients/clients.controller';
 import { ClientsService } from './clients/clients.service';
 import { AdminGuard } from './http/admin.guard';
@@ -22,7 +23,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [HealthModule],
-      controllers: [IssuersController, ClientsController],
+      controllers: [IssuersController, ClientsController, AuditRelayController],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: REGISTRY_DATA_SOURCE, useValue: dataSource },

@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createHttpApp, ensureDatabaseExists, runMigrationsWithLock } from '@trust-broker/service-kit';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
+import { registerConsoleSite } from './console/console-site';
 import type { RegistryConfig } from './config/registry.config';
 import { createRegistryDataSource, REGISTRY_SCHEMA } from './database/registry-data-source';
 
@@ -22,6 +23,7 @@ export async function migrateRegistryDatabase(config: RegistryConfig): Promise<{
 export async function createRegistryApp(config: RegistryConfig, dataSource: DataSource): Promise<NestFastifyApplication> {
   const app = await createHttpApp(AppModule.register(config, dataSource), { log: config.log, trustProxy: config.trustProxy });
   describeApi(app);
+  await registerConsoleSite(app, config.console.dir);
   await app.init();
   return app;
 }

@@ -13,6 +13,15 @@ describe('loadRegistryConfig', () => {
       keyRefresh: { minRefreshSeconds: 60, maxRefreshSeconds: 86_400, unknownKidIntervalSeconds: 10 },
       startupNotices: [],
     });
+    expect(config.console.auditApiUrl).toBe('http://127.0.0.1:8082');
+    expect(config.console.dir).toMatch(/admin-console[/\\]dist$/);
+  });
+
+  it('relays audit reads to AUDIT_API_URL, else to the local audit-worker port', () => {
+    const base = { ADMIN_API_KEY: 'x'.repeat(32), KEY_ENCRYPTION_KEY: KEK };
+    expect(loadRegistryConfig({ ...base, AUDIT_WORKER_PORT: '9182' }).console.auditApiUrl).toBe('http://127.0.0.1:9182');
+    expect(loadRegistryConfig({ ...base, AUDIT_API_URL: 'http://audit-worker:8082/' }).console.auditApiUrl).toBe('http://audit-worker:8082');
+    expect(loadRegistryConfig({ ...base, ADMIN_CONSOLE_DIR: '/srv/console' }).console.dir).toBe('/srv/console');
   });
 
   it('generates missing credentials outside production, and says so', () => {
@@ -30,6 +39,7 @@ describe('loadRegistryConfig', () => {
     [{ JWKS_FETCH_TIMEOUT_MS: '0' }, ['JWKS_FETCH_TIMEOUT_MS']],
     [{ KEYS_MIN_REFRESH_S: '600', KEYS_MAX_REFRESH_S: '60' }, ['KEYS_MIN_REFRESH_S']],
     [{ REDIS_PREFIX: 'a b' }, ['REDIS_PREFIX']],
+    [{ AUDIT_API_URL: 'ftp://audit' }, ['AUDIT_API_URL']],
   ])('rejects %j naming %j', (env, names) => {
     let error: unknown;
     try {

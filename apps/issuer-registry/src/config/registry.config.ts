@@ -3,6 +3,7 @@
  * Parsed once at start; a bad value stops the process with a message naming the variable.
  */
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings } from '@trust-broker/service-kit';
 import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { z } from 'zod';
@@ -44,6 +45,11 @@ const registryEnvSchema = z.object({
   KEY_REFRESH_SWEEP_INTERVAL_S: seconds(15, 1, 3600),
   /** Fallback polling of the outbox (LISTEN/NOTIFY wakes the relay sooner). */
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /** Where the admin console's audit calls are relayed (the audit-worker's audit API). */
+  AUDIT_API_URL: unsetWhenEmpty(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
+  AUDIT_WORKER_PORT: portFromEnv(8082),
+  /** The built admin console (apps/admin-console/dist); default: found beside this app. */
+  ADMIN_CONSOLE_DIR: unsetWhenEmpty(z.string().optional()),
   /** Test hook: `false` leaves the outbox unrelayed (to show it survives a crash). */
   OUTBOX_RELAY_ENABLED: booleanFromEnv(true),
 });
@@ -73,6 +79,8 @@ export interface RegistryConfig {
   outbound: OutboundFetchConfig;
   keyRefresh: KeyRefreshConfig;
   outbox: { pollIntervalMs: number; relayEnabled: boolean };
+  /** The admin console at /console: its built files, and the audit API it reads through the registry. */
+  console: { dir: string | null; auditApiUrl: string };
   /** Warnings to print at start (generated credentials). */
   startupNotices: string[];
 }
@@ -149,6 +157,10 @@ export function loadRegistryConfig(env: Record<string, string | undefined>): Reg
       sweepIntervalSeconds: parsed.KEY_REFRESH_SWEEP_INTERVAL_S,
     },
     outbox: { pollIntervalMs: parsed.OUTBOX_POLL_INTERVAL_MS, relayEnabled: parsed.OUTBOX_RELAY_ENABLED },
+    console: {
+      dir: parsed.ADMIN_CONSOLE_DIR ?? defaultConsoleDir(),
+      auditApiUrl: (parsed.AUDIT_API_URL ?? `http://127.0.0.1:${parsed.AUDIT_WORKER_PORT}`).replace(/\/+$/, ''),
+    },
     startupNotices,
   };
 }
@@ -156,6 +168,15 @@ export function loadRegistryConfig(env: Record<string, string | undefined>): Reg
 /** The log settings to report a start (and a bad configuration) with, before it is validated. */
 export function bootLogSettingsFromProcess(): LogSettings {
   return bootLogSettings('issuer-registry', process.env);
+}
+
+/** apps/admin-console/dist through the workspace link, or null where the package is not installed. */
+function defaultConsoleDir(): string | null {
+  try {
+    return join(dirname(require.resolve('@trust-broker/admin-console/package.json')), 'dist');
+  } catch {
+    return null;
+  }
 }
 
 /** The process environment's configuration (main.ts). */

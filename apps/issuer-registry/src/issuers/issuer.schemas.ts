@@ -35,7 +35,7 @@ export const httpUrl = text(2048).refine((value) => {
   }
 }, 'must be an absolute http(s) URL');
 
-const issuerFields = {
+export const issuerFields = {
   issuer: text(2048),
   display_name: text(256),
   status: z.enum(['active', 'disabled']),
@@ -76,6 +76,24 @@ export const UpdateIssuerSchema = z
     },
   )
   .strict();
+
+/**
+ * `POST /v1/issuers/expressions/check`: a `condition` and `claim_mappings` as an admin
+ * is typing them. Only the shape is checked here (strings, bounded sizes); the field
+ * rules and the CEL compiler then run one by one, so every problem is reported.
+ */
+export const ExpressionCheckSchema = z
+  .object({
+    condition: z.string().max(65_536, 'must be at most 65536 characters').nullable().optional(),
+    claim_mappings: z
+      .record(z.string().max(1024, 'must be at most 1024 characters'), z.string().max(65_536, 'must be at most 65536 characters'))
+      .refine((m) => Object.keys(m).length <= 200, 'must hold at most 200 mappings')
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
+export type ExpressionCheckBody = z.infer<typeof ExpressionCheckSchema>;
 
 export type CreateIssuerBody = z.infer<typeof CreateIssuerSchema>;
 export type UpdateIssuerBody = z.infer<typeof UpdateIssuerSchema>;

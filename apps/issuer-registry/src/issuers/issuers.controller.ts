@@ -7,7 +7,8 @@ import { AdminRoute, ListQuery } from '../http/api-docs';
 import { openApiSchema } from '../http/openapi-schema';
 import { PageQuerySchema, toPageRequest } from '../http/paging';
 import { ZodPipe } from '../http/zod-body.pipe';
-import { CreateIssuerSchema, UpdateIssuerSchema, type CreateIssuerBody, type UpdateIssuerBody } from './issuer.schemas';
+import { checkExpressions, type ExpressionCheckResult } from './issuer-expressions';
+import { CreateIssuerSchema, ExpressionCheckSchema, UpdateIssuerSchema, type CreateIssuerBody, type ExpressionCheckBody, type UpdateIssuerBody } from './issuer.schemas';
 import { IssuersService } from './issuers.service';
 
 @ApiTags('issuers')
@@ -24,6 +25,38 @@ export class IssuersController {
   @ApiResponse({ status: 409, description: 'the issuer is already registered' })
   create(@Body(new ZodPipe(CreateIssuerSchema)) body: CreateIssuerBody, @Admin() admin: AdminContext) {
     return this.issuers.create(body, admin);
+  }
+
+  @Post('expressions/check')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Check a condition and claim mappings as POST /v1/issuers would, without saving',
+    description:
+      'Runs the registry\'s own field rules and CEL compiler (the admin console calls it as an admin types). ' +
+      'Answers 200 with `valid` and every problem found, each worded as the 400 of POST /v1/issuers would word it.',
+  })
+  @ApiBody({ schema: openApiSchema(ExpressionCheckSchema) })
+  @ApiResponse({
+    status: 200,
+    description: 'the problems found, if any',
+    schema: {
+      type: 'object',
+      required: ['valid', 'problems'],
+      properties: {
+        valid: { type: 'boolean' },
+        problems: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['field', 'error_description'],
+            properties: { field: { type: 'string', example: 'claim_mappings.email' }, error_description: { type: 'string' } },
+          },
+        },
+      },
+    },
+  })
+  checkExpressions(@Body(new ZodPipe(ExpressionCheckSchema)) body: ExpressionCheckBody): ExpressionCheckResult {
+    return checkExpressions(body);
   }
 
   @Get()
