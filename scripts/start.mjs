@@ -78,6 +78,7 @@ function readyBanner(apps, env, secretsFile) {
     '',
     '================ Trust Broker is ready ================',
     ...apps.map((app) => `  ${app.name.padEnd(16)} ${app.url.padEnd(24)} ${app.role}`),
+    `  admin console    ${apps.find((app) => app.name === 'issuer-registry').url}/console   (sign in with the admin key below)`,
     `  token endpoint   ${env.BROKER_ISSUER}/oauth2/token`,
     `  admin key        ${env.ADMIN_API_KEY}`,
     `                   (kept in ${secretsFile}${env.ADMIN_API_KEY_FROM_ENV ? '; here from ADMIN_API_KEY' : ''})`,
