@@ -1,18 +1,33 @@
 /**
- * `GET /healthz` (alive), `GET /readyz` (every registered dependency answers) and
- * `GET /metrics` (Prometheus text), without credentials, on every service.
+ * `GET /healthz` (alive: never depends on a dependency), `GET /readyz` (every required
+ * dependency answers; an optional one that does not is reported, status `degraded`, and
+ * the process stays ready because it can still serve) and `GET /metrics` (Prometheus
+ * text), without credentials, on every service.
  */
 import { Controller, Get, Header, Injectable, Module, Res } from '@nestjs/common';
 import { collectDefaultMetrics, register } from 'prom-client';
 
 export type ReadinessCheck = () => Promise<void>;
 
+export interface ReadinessOptions {
+  /** false: the process still serves without it (reported, never makes it unready). Default true. */
+  required?: boolean;
+}
+
 @Injectable()
 export class ReadinessRegistry {
   private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly optional = new Set<string>();
 
-  register(name: string, check: ReadinessCheck): void {
+  register(name: string, check: ReadinessCheck, options: ReadinessOptions = {}): void {
     this.checks.set(name, check);
+    if (options.required === false) this.optional.add(name);
+    else this.optional.delete(name);
+  }
+
+  /** Whether a failing check of this name leaves the process ready. */
+  isOptional(name: string): boolean {
+    return this.optional.has(name);
   }
 
   async run(timeoutMs = 2000): Promise<Record<string, string>> {
@@ -64,8 +79,10 @@ export class HealthController {
   @Get('readyz')
   async readyz(@Res() reply: Reply): Promise<void> {
     const checks = await this.readiness.run();
-    const ready = Object.values(checks).every((v) => v === 'ok');
-    reply.status(ready ? 200 : 503).header('Cache-Control', 'no-store').send({ status: ready ? 'ready' : 'not_ready', checks });
+    const failing = Object.keys(checks).filter((name) => checks[name] !== 'ok');
+    const ready = failing.every((name) => this.readiness.isOptional(name));
+    const status = !ready ? 'not_ready' : failing.length > 0 ? 'degraded' : 'ready';
+    reply.status(ready ? 200 : 503).header('Cache-Control', 'no-store').send({ status, checks });
   }
 
   @Get('metrics')

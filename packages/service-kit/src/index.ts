@@ -40,7 +40,7 @@ export type { DataSourceOptions } from './database';
 export { createRedis, waitForRedis } from './redis';
 export type { RedisRole } from './redis';
 export { HealthModule, HealthController, ReadinessRegistry } from './health';
-export type { ReadinessCheck } from './health';
+export type { ReadinessCheck, ReadinessOptions } from './health';
 export { createAdminAuthGuard, readBearer, ADMIN_API_KEY } from './admin-auth';
 export type { AuthenticatedRequest } from './admin-auth';
 export { createHttpApp, listen } from './http-app';
