@@ -4,13 +4,18 @@
 # APP is the folder under apps/ (token-service, issuer-registry, audit-worker); PORT its
 # default port (8080, 8081, 8082), used by HEALTHCHECK. The same image runs
 # `node dist/main.js migrate` (the migration step) and `node dist/main.js` (the service).
-ARG NODE_IMAGE=node:20-slim
+# Node.js 24 (the current LTS) on Debian 12, pinned to a release. NPM_CONFIG_REGISTRY
+# points npm at a mirror (the lockfile's registry.npmjs.org URLs are rewritten to it).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # 1. Only the app's own workspace and the internal packages it depends on.
 FROM ${NODE_IMAGE} AS prune
+ARG NPM_CONFIG_REGISTRY=https://registry.npmjs.org/
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+RUN npm install --global turbo@2.11.11 --no-audit --no-fund
+# APP only from here: the steps above are shared by the three images.
 ARG APP
 WORKDIR /repo
-RUN npm install --global turbo@2.11.11 --no-audit --no-fund
 COPY . .
 RUN test -n "${APP}" && turbo prune "@trust-broker/${APP}" --docker --out-dir /pruned
 
@@ -18,6 +23,9 @@ RUN test -n "${APP}" && turbo prune "@trust-broker/${APP}" --docker --out-dir /p
 #    drop every dev dependency.
 FROM ${NODE_IMAGE} AS build
 ARG APP
+ARG NPM_CONFIG_REGISTRY=https://registry.npmjs.org/
+# SCARF_ANALYTICS: a dependency's install script would otherwise report the install.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false SCARF_ANALYTICS=false
 WORKDIR /repo
 COPY --from=prune /pruned/json/ ./
 RUN npm ci --no-audit --no-fund
