@@ -163,6 +163,13 @@ describe('the admin console at /console', () => {
       const response = await check({ condition: 'true' }, { authorization: 'Bearer not-the-admin-key-000000' });
       expect(response.status).toBe(401);
     });
+
+    it('is described in the OpenAPI document, with the relayed audit reads', async () => {
+      const document = (await (await fetch(`${registry.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+      expect(Object.keys(document.paths['/v1/issuers/expressions/check'] ?? {})).toEqual(['post']);
+      for (const path of ['/v1/audit/events', '/v1/audit/events/per-minute', '/v1/audit/verify']) expect(Object.keys(document.paths[path] ?? {})).toEqual(['get']);
+      expect(Object.keys(document.paths).filter((path) => path.startsWith('/console'))).toEqual([]);
+    });
   });
 
   describe('the audit API relayed for the console', () => {
