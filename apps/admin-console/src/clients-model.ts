@@ -18,3 +18,23 @@ export const GRANT_TYPES = [
 ];
 
 export const grantLabel = (value: string) => GRANT_TYPES.find((grant) => grant.value === value)?.label ?? value;
+
+interface OpenApiDocument {
+  paths?: Record<string, { post?: { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, { enum?: string[]; items?: { enum?: string[] } }> } }> } } }>;
+}
+
+/**
+ * The methods and grant types this registry accepts, read from its own OpenAPI document
+ * (the schema that validates POST /v1/clients), so the form offers nothing the API would
+ * refuse. Where the document cannot be read, every value of the contract is offered and
+ * the API's answer says which it refuses.
+ */
+export function clientOptionsFrom(document: OpenApiDocument | null): { methods: typeof AUTH_METHODS; grants: typeof GRANT_TYPES } {
+  const properties = document?.paths?.['/v1/clients']?.post?.requestBody?.content?.['application/json']?.schema?.properties;
+  const methods = properties?.token_endpoint_auth_method?.enum;
+  const grants = properties?.grant_types?.items?.enum;
+  return {
+    methods: methods ? AUTH_METHODS.filter((method) => methods.includes(method.value)) : AUTH_METHODS,
+    grants: grants ? GRANT_TYPES.filter((grant) => grants.includes(grant.value)) : GRANT_TYPES,
+  };
+}

@@ -2,10 +2,11 @@ import { Anchor, Button, Checkbox, Group, NativeSelect, Paper, Stack, TextInput,
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import type { Client } from '../api';
-import { AUTH_METHODS, GRANT_TYPES, SECRET_METHODS } from '../clients-model';
+import { SECRET_METHODS, clientOptionsFrom } from '../clients-model';
 import { SecretOnce } from '../components/SecretOnce';
 import { ErrorNote } from '../components/states';
 import { parseJsonField, placeError, type FieldErrors } from '../forms';
+import { useLoad } from '../hooks';
 import { useApi } from '../session';
 
 const FIELDS = ['client_id', 'client_name', 'token_endpoint_auth_method', 'grant_types', 'scope', 'jwks', 'jwks_uri', 'federated_credentials', 'client_assertion_reuse'];
@@ -26,6 +27,8 @@ export function ClientFormPage() {
   const [general, setGeneral] = useState<unknown>(undefined);
   const [saving, setSaving] = useState(false);
   const [created, setCreated] = useState<(Client & { client_secret?: string }) | null>(null);
+  const openApi = useLoad(() => api.get<Parameters<typeof clientOptionsFrom>[0]>('/openapi.json').catch(() => null), [api]);
+  const options = clientOptionsFrom(openApi.data ?? null);
 
   const clear = (field: string) => setErrors(({ [field]: _gone, ...rest }) => rest);
 
@@ -107,7 +110,7 @@ export function ClientFormPage() {
             />
             <NativeSelect
               label="Authentication method"
-              data={AUTH_METHODS}
+              data={options.methods}
               value={method}
               onChange={(e) => (setMethod(e.currentTarget.value), clear('token_endpoint_auth_method'))}
               error={errors.token_endpoint_auth_method}
@@ -115,7 +118,7 @@ export function ClientFormPage() {
             />
             <Checkbox.Group label="Grant types" value={grants} onChange={(value) => (setGrants(value), clear('grant_types'))} error={errors.grant_types}>
               <Group mt="xs">
-                {GRANT_TYPES.map((grant) => (
+                {options.grants.map((grant) => (
                   <Checkbox key={grant.value} value={grant.value} label={grant.label} />
                 ))}
               </Group>

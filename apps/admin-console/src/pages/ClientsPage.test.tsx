@@ -67,6 +67,20 @@ describe('clients', () => {
     expect(api.callsTo('POST', '/v1/clients')[0]!.body).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', d: 'x' }] }, client_assertion_reuse: false });
   });
 
+  it("offers the methods and grant types the registry's OpenAPI document accepts", async () => {
+    const schema = {
+      properties: {
+        token_endpoint_auth_method: { type: 'string', enum: ['private_key_jwt', 'client_secret_basic', 'none'] },
+        grant_types: { type: 'array', items: { type: 'string', enum: ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] } },
+      },
+    };
+    const api = new FakeApi().on('GET /openapi.json', { body: { paths: { '/v1/clients': { post: { requestBody: { content: { 'application/json': { schema } } } } } } } });
+    renderConsole(api, '/clients/new');
+    const method = await screen.findByRole('combobox', { name: 'Authentication method' });
+    await waitFor(() => expect([...(method as HTMLSelectElement).options].map((option) => option.value)).toEqual(['private_key_jwt', 'client_secret_basic', 'none']));
+    expect(screen.getAllByRole('checkbox').map((box) => box.getAttribute('value')).filter(Boolean)).toEqual(['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
+  });
+
   it('rotates a secret and revokes an assertion by jti or by kid', async () => {
     const api = new FakeApi()
       .on('GET /v1/clients/ci-runner', { body: client({ token_endpoint_auth_method: 'client_secret_jwt' }) })
