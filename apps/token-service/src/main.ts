@@ -8,8 +8,22 @@ import { ConfigError, configureLogging, createDataSource, createHttpApp, ensureD
 import { AppModule } from './app.module';
 import { bootLogSettingsFromProcess, loadTokenServiceConfigFromProcess, type TokenServiceConfig } from './config/token-service.config';
 import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from './migrations';
+import { SigningKeyError } from './signing-keys/signing-keys.errors';
 import { auditRejectedTokenRequests } from './token-endpoint/rejected-token-request.audit';
 import { superviseWorkers } from './workers/worker-supervisor';
+
+/**
+ * sysexits' EX_CONFIG: this process cannot run as configured and a restart would fail the
+ * same way (stored keys made under another KEY_ENCRYPTION_KEY); supervisors stop restarting.
+ */
+const EXIT_CONFIG = 78;
+
+function cannotRunAsConfigured(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof SigningKeyError && cause.code === 'signing_key_undecryptable') return true;
+  }
+  return false;
+}
 
 /** CONTRACT.md: a body over 1,048,576 bytes is 413. */
 const BODY_LIMIT_BYTES = 1_048_576;
@@ -60,5 +74,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   logger.fatal({ err: error }, `token-service: failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  process.exit(cannotRunAsConfigured(error) ? EXIT_CONFIG : 1);
 });

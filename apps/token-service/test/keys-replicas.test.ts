@@ -46,7 +46,7 @@ describe('signing keys across token-service processes', () => {
     expect(await publishedKids(restarted)).toEqual(kids);
   });
 
-  it('a process whose KEY_ENCRYPTION_KEY does not decrypt the stored key refuses to start', async () => {
+  it('a process whose KEY_ENCRYPTION_KEY does not decrypt the stored key refuses to start, with exit code 78 (no point restarting it)', async () => {
     const child = startNodeProcess(TOKEN_SERVICE_SCRIPT, {
       ...environment.sharedEnv,
       KEY_ENCRYPTION_KEY: randomKeyEncryptionKey(),
@@ -56,7 +56,7 @@ describe('signing keys across token-service processes', () => {
       if (child.child.exitCode !== null) resolve();
       else child.child.once('exit', () => resolve());
     });
-    expect(child.child.exitCode).not.toBe(0);
+    expect(child.child.exitCode).toBe(78);
     expect(child.output()).toMatch(/does not decrypt with this KEY_ENCRYPTION_KEY/);
     expect(child.output()).not.toContain(environment.keyEncryptionKey);
   });

@@ -35,8 +35,9 @@ export function superviseWorkers(count: number): void {
       logger.error(`worker ${worker.process.pid} exited (${how}) before it listened; stopping`);
       stopping = true;
       stopWorkers();
-      process.exitCode = 1;
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
+      // The worker's own code (78: cannot run as configured) tells a supervisor not to restart.
+      process.exitCode = code || 1;
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(code || 1);
       return;
     }
     logger.warn(`worker ${worker.process.pid} exited (${how}); starting another`);
