@@ -61,6 +61,8 @@ async function main() {
     env: {
       ...process.env,
       TB_DATA_DIR: dataDir,
+      // The fresh database's secrets file goes with the run's data, not into the home directory.
+      TB_SECRETS_DIR: dataDir,
       DATABASE_URL: databaseUrl,
       REDIS_URL,
       REDIS_PREFIX: prefix,

@@ -15,9 +15,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadOrCreateLocalSecrets } from './lib/local-secrets.mjs';
+import { DATABASE_SECRETS, loadOrCreateLocalSecrets, perDatabaseSecretsFile } from './lib/local-secrets.mjs';
 import { httpStatus, portIsFree, waitFor } from './lib/probes.mjs';
-import { ensurePostgres } from './lib/postgres.mjs';
+import { databaseName, ensurePostgres } from './lib/postgres.mjs';
 import { ensureRedis } from './lib/redis.mjs';
 import { Supervisor } from './lib/supervisor.mjs';
 
@@ -73,6 +73,28 @@ function runMigrations(app, env) {
   }
 }
 
+/** Where a secrets file is, relative to the checkout when inside it. */
+const shown = (file) => (file.startsWith(`${ROOT}/`) ? relative(ROOT, file) : file);
+
+/**
+ * The one line that says what to run when a service stopped for good (exit 78): above all
+ * a database whose keys were made with another KEY_ENCRYPTION_KEY (another checkout's, or
+ * a secrets file deleted since).
+ */
+function giveUpAdvice(name, lastLines, databaseUrl, secretsFiles) {
+  if (lastLines.some((line) => line.includes('does not decrypt with this KEY_ENCRYPTION_KEY'))) {
+    const url = new URL(databaseUrl);
+    url.password = '';
+    const fresh = new URL(url);
+    fresh.pathname = `/${databaseName(databaseUrl)}_2`;
+    return (
+      `the database ${databaseName(databaseUrl)} at ${url.host} holds keys made with another KEY_ENCRYPTION_KEY than the one in ${secretsFiles.join(' and ')}` +
+      ` (another checkout's, or a secrets file deleted since): run with that checkout's key (KEY_ENCRYPTION_KEY=... npm start), or on a new database: DATABASE_URL=${fresh.toString()} npm start`
+    );
+  }
+  return `${name} cannot run as configured (its last lines are above); fix that and run npm start again`;
+}
+
 function readyBanner(apps, env, secretsFile) {
   const lines = [
     '',
@@ -109,7 +131,9 @@ async function main() {
   }
   if (flags.build) buildAll();
 
-  const secrets = loadOrCreateLocalSecrets(secretsFile, process.env);
+  // The embedded Postgres' password lives with its data in the data dir; the database's
+  // own secrets are chosen once it is known which database this run uses (below).
+  const embeddedPassword = loadOrCreateLocalSecrets(secretsFile, process.env, { names: ['EMBEDDED_POSTGRES_PASSWORD'] }).EMBEDDED_POSTGRES_PASSWORD;
   const cleanups = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => log(`while stopping: ${error.message}`));
@@ -141,10 +165,15 @@ async function main() {
     const postgres = await ensurePostgres({
       databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
       dataDir,
-      password: secrets.EMBEDDED_POSTGRES_PASSWORD,
+      password: embeddedPassword,
       log,
     });
     cleanups.push(postgres.stop);
+    // A Postgres server's database may have been used by another checkout: its keys are in
+    // the database's own secrets file, outside the checkout.
+    const databaseFile = postgres.embedded ? undefined : perDatabaseSecretsFile(postgres.databaseUrl, process.env);
+    const secrets = loadOrCreateLocalSecrets(secretsFile, process.env, { names: DATABASE_SECRETS, databaseFile });
+    const secretsFiles = [secretsFile, ...(databaseFile ? [databaseFile] : [])].map(shown);
     const redis = await ensureRedis({ redisUrl: process.env.REDIS_URL || DEFAULT_REDIS_URL, dataDir, log });
     cleanups.push(redis.stop);
 
@@ -169,6 +198,15 @@ async function main() {
 
     const supervisor = new Supervisor(
       ports.map((app) => ({ name: app.name, command: process.execPath, args: [join(ROOT, 'apps', app.name, 'dist', 'main.js')], env, cwd: ROOT })),
+      {
+        // A service that cannot run as configured is not restarted in a loop: say what to run, stop.
+        onGiveUp: (name, lastLines) => {
+          if (stopping) return;
+          stopping = true;
+          fail(giveUpAdvice(name, lastLines, postgres.databaseUrl, secretsFiles));
+          void stopAll().then(() => process.exit(1));
+        },
+      },
     );
     cleanups.push(() => supervisor.stop());
     supervisor.start();
@@ -197,7 +235,7 @@ async function main() {
     };
     writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     cleanups.unshift(async () => rmSync(stateFile, { force: true }));
-    readyBanner(apps, { ...env, ADMIN_API_KEY_FROM_ENV: process.env.ADMIN_API_KEY ? '1' : '' }, secretsFile.startsWith(`${ROOT}/`) ? relative(ROOT, secretsFile) : secretsFile);
+    readyBanner(apps, { ...env, ADMIN_API_KEY_FROM_ENV: process.env.ADMIN_API_KEY ? '1' : '' }, secretsFiles.join(' and '));
   } catch (error) {
     await stopAll();
     throw error;

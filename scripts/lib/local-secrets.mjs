@@ -1,11 +1,18 @@
 /**
- * The local run's generated credentials, kept in .data/local-secrets.json (mode 0600)
- * so a restart keeps the same admin key and can still decrypt what it stored.
- * Values set in the environment win and are never written to the file.
+ * The local run's generated credentials. They are kept with the data they protect, so that
+ * a second checkout (or a fresh clone) that uses the same database also uses the same keys:
+ * - `.data/local-secrets.json` (mode 0600) of the checkout: every value in use (the CLI and
+ *   the demo read the admin key there) and the embedded Postgres' password (its data is in
+ *   `.data` too);
+ * - for a Postgres server (not the embedded one), one file per database outside the checkout
+ *   (`perDatabaseSecretsFile`): the admin key and KEY_ENCRYPTION_KEY of that database, written
+ *   by the first checkout that used it and read by every later one.
+ * Values set in the environment win and are never written to a file.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 /** Generators for each persisted secret. */
 const GENERATORS = {
@@ -15,6 +22,9 @@ const GENERATORS = {
   // Only used when npm start runs its own embedded Postgres.
   EMBEDDED_POSTGRES_PASSWORD: () => randomBytes(18).toString('base64url'),
 };
+
+/** What protects a database's content, kept per database. */
+export const DATABASE_SECRETS = ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY'];
 
 export function readLocalSecrets(file) {
   if (!existsSync(file)) return {};
@@ -26,29 +36,54 @@ export function readLocalSecrets(file) {
   }
 }
 
+function writeSecrets(file, values) {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
 /**
- * Returns every secret: from env when set there, else from the file, else generated
- * now and saved. The file is (re)written with mode 0600 whenever it gains a value.
+ * The secrets file of the database at `databaseUrl` (host, port and name; not the user):
+ * `$TB_SECRETS_DIR`, else `$XDG_DATA_HOME/trust-broker/databases`, else
+ * `~/.local/share/trust-broker/databases`, then `<host>-<port>-<database>.json`.
  */
-export function loadOrCreateLocalSecrets(file, env) {
+export function perDatabaseSecretsFile(databaseUrl, env) {
+  const url = new URL(databaseUrl);
+  const name = [url.hostname || 'localhost', url.port || '5432', decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres']
+    .map((part) => part.replace(/[^A-Za-z0-9_.]/g, '_'))
+    .join('-');
+  const base = env.TB_SECRETS_DIR || join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'trust-broker', 'databases');
+  return join(base, `${name}.json`);
+}
+
+/**
+ * Returns the secrets `names` (default: all): from env when set there, else from `file`,
+ * else from `databaseFile` (the database's own, when given), else generated now. `file` is
+ * (re)written with mode 0600 whenever it gains a value; `databaseFile` is written once, when
+ * it does not exist yet, with the values this checkout uses (never overwritten: another
+ * checkout may rely on it).
+ */
+export function loadOrCreateLocalSecrets(file, env, { names = Object.keys(GENERATORS), databaseFile } = {}) {
   const stored = readLocalSecrets(file);
+  const shared = databaseFile ? readLocalSecrets(databaseFile) : {};
   let changed = false;
   const result = {};
-  for (const [name, generate] of Object.entries(GENERATORS)) {
+  for (const name of names) {
     if (env[name]) {
       result[name] = env[name];
       continue;
     }
     if (typeof stored[name] !== 'string' || stored[name] === '') {
-      stored[name] = generate();
+      stored[name] = typeof shared[name] === 'string' && shared[name] !== '' ? shared[name] : GENERATORS[name]();
       changed = true;
     }
     result[name] = stored[name];
   }
-  if (changed || existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    if (changed) writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
+  if (changed) writeSecrets(file, stored);
+  else if (existsSync(file)) chmodSync(file, 0o600);
+  if (databaseFile && !existsSync(databaseFile)) {
+    const values = Object.fromEntries(DATABASE_SECRETS.filter((name) => !env[name] && result[name]).map((name) => [name, result[name]]));
+    if (Object.keys(values).length > 0) writeSecrets(databaseFile, values);
   }
   return result;
 }

@@ -1,13 +1,19 @@
 /**
  * Runs the services as child processes: every output line prefixed with the service
  * name, a crashed service reported and restarted with exponential backoff (reset once
- * it has stayed up a while), and stop() ends them all (SIGTERM, then SIGKILL).
+ * it has stayed up a while), and stop() ends them all (SIGTERM, then SIGKILL). A service
+ * that exits with EXIT_CONFIG (78, sysexits' EX_CONFIG: it cannot run as configured) is
+ * not restarted, since a restart would only fail the same way: `onGiveUp` is called with
+ * its last lines instead.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 const COLOURS = ['\u001b[36m', '\u001b[35m', '\u001b[33m', '\u001b[32m'];
 const RESET = '\u001b[0m';
+/** sysexits.h EX_CONFIG: the services exit with it when a restart cannot help. */
+export const EXIT_CONFIG = 78;
+const KEPT_LINES = 20;
 
 /** Backoff before restart number `attempt` (1-based): 1 s, 2 s, 4 s, ... capped. */
 export function restartDelayMs(attempt, initialMs = 1000, maxMs = 30000) {
@@ -17,10 +23,11 @@ export function restartDelayMs(attempt, initialMs = 1000, maxMs = 30000) {
 export class Supervisor {
   /**
    * @param {{ name: string, command: string, args: string[], env: Record<string,string>, cwd?: string }[]} services
-   * @param {{ write?: (line: string) => void, colour?: boolean, initialBackoffMs?: number, maxBackoffMs?: number, stableAfterMs?: number, stopGraceMs?: number }} options
+   * @param {{ write?: (line: string) => void, colour?: boolean, initialBackoffMs?: number, maxBackoffMs?: number, stableAfterMs?: number, stopGraceMs?: number, onGiveUp?: (name: string, lastLines: string[]) => void }} options
    */
   constructor(services, options = {}) {
-    this.services = services.map((service) => ({ ...service, child: undefined, restarts: 0, startedAt: 0, timer: undefined }));
+    this.services = services.map((service) => ({ ...service, child: undefined, restarts: 0, startedAt: 0, timer: undefined, lastLines: [] }));
+    this.onGiveUp = options.onGiveUp ?? (() => {});
     this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
     this.colour = options.colour ?? process.stdout.isTTY === true;
     this.initialBackoffMs = options.initialBackoffMs ?? 1000;
@@ -52,7 +59,11 @@ export class Supervisor {
     service.child = child;
     if (child.pid !== undefined) this.report(service, `started (pid ${child.pid})`);
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => this.write(`${this.prefix(service)} ${line}`));
+      createInterface({ input: stream }).on('line', (line) => {
+        service.lastLines.push(line);
+        if (service.lastLines.length > KEPT_LINES) service.lastLines.shift();
+        this.write(`${this.prefix(service)} ${line}`);
+      });
     }
     child.once('error', (error) => this.report(service, `could not start: ${error.message}`));
     child.once('exit', (code, signal) => this.onExit(service, child, code, signal));
@@ -62,6 +73,12 @@ export class Supervisor {
     if (service.child !== child) return;
     service.child = undefined;
     if (this.stopping) return;
+    if (code === EXIT_CONFIG) {
+      this.report(service, `exited (code ${code}: it cannot run as configured); not restarted`);
+      // Once its output is read to the end ('close' follows 'exit').
+      child.once('close', () => this.onGiveUp(service.name, [...service.lastLines]));
+      return;
+    }
     if (Date.now() - service.startedAt >= this.stableAfterMs) service.restarts = 0;
     service.restarts += 1;
     const delay = restartDelayMs(service.restarts, this.initialBackoffMs, this.maxBackoffMs);

@@ -19,8 +19,9 @@ const { Supervisor, restartDelayMs } = require(join(SCRIPTS, 'supervisor.mjs')) 
   restartDelayMs: (attempt: number, initialMs?: number, maxMs?: number) => number;
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { loadOrCreateLocalSecrets } = require(join(SCRIPTS, 'local-secrets.mjs')) as {
-  loadOrCreateLocalSecrets: (file: string, env: Record<string, string | undefined>) => Record<string, string>;
+const { loadOrCreateLocalSecrets, perDatabaseSecretsFile } = require(join(SCRIPTS, 'local-secrets.mjs')) as {
+  loadOrCreateLocalSecrets: (file: string, env: Record<string, string | undefined>, options?: { names?: string[]; databaseFile?: string }) => Record<string, string>;
+  perDatabaseSecretsFile: (databaseUrl: string, env: Record<string, string | undefined>) => string;
 };
 
 describe('restartDelayMs', () => {
@@ -73,6 +74,27 @@ describe('Supervisor', () => {
     expect(lines.slice(countAfterStop).filter((line) => line.includes('crashing up'))).toEqual([]);
   });
 
+  it('does not restart a service that exits with 78 (cannot run as configured), and hands its last lines on', async () => {
+    const misconfigured = join(dir, 'misconfigured.js');
+    writeFileSync(misconfigured, "console.log('starting'); console.error('signing key k1 does not decrypt'); process.exit(78);");
+    const lines: string[] = [];
+    const gaveUp: Array<{ name: string; lastLines: string[] }> = [];
+    const supervisor = new Supervisor([{ name: 'misconfigured', command: process.execPath, args: [misconfigured], env: {} }], {
+      write: (line: string) => lines.push(line),
+      colour: false,
+      initialBackoffMs: 50,
+      onGiveUp: (name: string, lastLines: string[]) => gaveUp.push({ name, lastLines }),
+    });
+    supervisor.start();
+    await eventually(async () => gaveUp.length === 1, 20000);
+    await new Promise((r) => setTimeout(r, 300));
+    await supervisor.stop();
+    expect(gaveUp).toEqual([{ name: 'misconfigured', lastLines: ['starting', 'signing key k1 does not decrypt'] }]);
+    expect(lines).toContain('misconfigured | [supervisor] exited (code 78: it cannot run as configured); not restarted');
+    expect(lines.filter((line) => line === 'misconfigured | starting')).toHaveLength(1);
+    expect(supervisor.restartsOf('misconfigured')).toBe(0);
+  });
+
   it('kills a service that ignores SIGTERM after the grace period', async () => {
     const stubborn = join(dir, 'stubborn.js');
     writeFileSync(stubborn, "process.on('SIGTERM', () => console.log('ignoring')); console.log('up'); setInterval(() => {}, 1000);");
@@ -105,6 +127,26 @@ describe('local secrets', () => {
     const secrets = loadOrCreateLocalSecrets(file, { ADMIN_API_KEY: 'from-env' });
     expect(secrets.ADMIN_API_KEY).toBe('from-env');
     expect(readFileSync(file, 'utf8')).not.toContain('from-env');
+  });
+
+  it('per database: a second checkout takes the keys of the database file; the first writes it once and never overwrites it', () => {
+    const base = mkdtempSync(join(tmpdir(), 'tb-secrets-'));
+    const env = { TB_SECRETS_DIR: join(base, 'databases') };
+    const databaseFile = perDatabaseSecretsFile('postgres://someone:pw@127.0.0.1:5432/trust_broker', env);
+    expect(databaseFile).toBe(join(base, 'databases', '127.0.0.1-5432-trust_broker.json'));
+    expect(perDatabaseSecretsFile('postgres://postgres@localhost/x', { HOME: '/home/u', XDG_DATA_HOME: '/data' })).toBe('/data/trust-broker/databases/localhost-5432-x.json');
+    const names = ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY'];
+    const first = loadOrCreateLocalSecrets(join(base, 'one', 'local-secrets.json'), env, { names, databaseFile });
+    expect(statSync(databaseFile).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(databaseFile, 'utf8'))).toEqual(first);
+    const second = loadOrCreateLocalSecrets(join(base, 'two', 'local-secrets.json'), env, { names, databaseFile });
+    expect(second).toEqual(first);
+    // A checkout's own earlier keys win over the database file, which keeps the first one's.
+    const own = join(base, 'three', 'local-secrets.json');
+    loadOrCreateLocalSecrets(own, {}, { names });
+    const third = loadOrCreateLocalSecrets(own, env, { names, databaseFile });
+    expect(third.KEY_ENCRYPTION_KEY).not.toBe(first.KEY_ENCRYPTION_KEY);
+    expect(JSON.parse(readFileSync(databaseFile, 'utf8'))).toEqual(first);
   });
 
   it('refuses a corrupt file with a message instead of silently replacing the keys', () => {

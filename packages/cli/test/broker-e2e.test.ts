@@ -45,6 +45,8 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
     ports = { token: await getFreePort(), registry: await getFreePort(), audit: await getFreePort() };
     broker = startNodeProcess(join(ROOT, 'scripts', 'start.mjs'), {
       TB_DATA_DIR: dataDir,
+      // The fresh database's secrets file goes with the run's data, not into the home directory.
+      TB_SECRETS_DIR: dataDir,
       DATABASE_URL: database.url,
       REDIS_URL: redis.url,
       REDIS_PREFIX: redis.prefix,
