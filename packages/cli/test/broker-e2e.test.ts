@@ -54,7 +54,8 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
       ISSUER_REGISTRY_PORT: String(ports.registry),
       AUDIT_WORKER_PORT: String(ports.audit),
       BROKER_ISSUER: `http://127.0.0.1:${ports.token}`,
-      LOG_LEVEL: 'warn',
+      // The services' start lines ("listening on") are at level info.
+      LOG_LEVEL: 'info',
       ADMIN_API_KEY: '',
       KEY_ENCRYPTION_KEY: '',
     }, ['--no-build', '--demo']);
@@ -95,8 +96,10 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
       expect(statSync(join(dataDir, 'local-secrets.json')).mode & 0o777).toBe(0o600);
       for (const app of ['issuer-registry', 'token-service', 'audit-worker']) {
         expect(output).toContain(`start | migrating ${app} ...`);
-        expect(output).toMatch(new RegExp(`^${app} +\\| ${app} listening on`, 'm'));
+        // LOG_FORMAT pretty (npm start's default): `[HH:MM:SS.mmm] INFO: <message>`, no colour codes in a pipe.
+        expect(output).toMatch(new RegExp(`^${app} +\\| \\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] INFO: ${app} listening on`, 'm'));
       }
+      expect(output).not.toContain('\u001b');
       const state = JSON.parse(readFileSync(join(dataDir, 'broker.json'), 'utf8')) as Record<string, unknown>;
       expect(state).toMatchObject({ token_url: `http://127.0.0.1:${ports.token}/oauth2/token`, allow_private_networks: true });
     });
