@@ -1,4 +1,4 @@
-import { toApiError } from './errors';
+import { DomainError, toApiError, type DomainErrorKind } from './errors';
 
 describe('toApiError', () => {
   it.each([
@@ -14,5 +14,21 @@ describe('toApiError', () => {
     ['a plain error', {}],
   ])('leaves %s to the generic 500', (_label, error) => {
     expect(toApiError(Object.assign(new Error('boom'), error))).toBeUndefined();
+  });
+});
+
+describe('toApiError for a DomainError', () => {
+  class WidgetError extends DomainError {
+    constructor(code: string, kind: DomainErrorKind) {
+      super(code, kind, `widget: ${code}`);
+    }
+  }
+
+  it.each<[DomainErrorKind, number, string]>([
+    ['invalid', 400, 'invalid_request'],
+    ['not_found', 404, 'not_found'],
+    ['conflict', 409, 'conflict'],
+  ])('answers kind %s as %i %s, with its message and its code as the reason', (kind, status, error) => {
+    expect(toApiError(new WidgetError('widget_code', kind))).toMatchObject({ status, error, description: 'widget: widget_code', reason: 'widget_code' });
   });
 });

@@ -26,6 +26,31 @@ export class ApiError extends Error {
   }
 }
 
+/** What kind of failure a domain error is; the one filter maps each kind to its HTTP answer. */
+export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict';
+
+const DOMAIN_ERROR_ANSWERS: Readonly<Record<DomainErrorKind, { status: number; error: string }>> = {
+  invalid: { status: 400, error: 'invalid_request' },
+  not_found: { status: 404, error: 'not_found' },
+  conflict: { status: 409, error: 'conflict' },
+};
+
+/**
+ * A failure an app's own rules name (an unknown id, a registration that conflicts, settings
+ * that do not fit together): a stable `code` for logs and audit, a message safe to show, and
+ * its kind. Apps subclass it per feature (`issuers.errors.ts`) instead of throwing HTTP
+ * errors from their services; `HttpErrorFilter` answers it.
+ */
+export abstract class DomainError extends Error {
+  protected constructor(
+    readonly code: string,
+    readonly kind: DomainErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export const invalidRequest = (description: string, reason = 'invalid_request') =>
   new ApiError(400, 'invalid_request', description, reason);
 export const notFound = (description: string) => new ApiError(404, 'not_found', description, 'not_found');
@@ -78,6 +103,10 @@ export class HttpErrorFilter implements ExceptionFilter {
 
 export function toApiError(exception: unknown): ApiError | undefined {
   if (exception instanceof ApiError) return exception;
+  if (exception instanceof DomainError) {
+    const { status, error } = DOMAIN_ERROR_ANSWERS[exception.kind];
+    return new ApiError(status, error, exception.message, exception.code);
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status >= 500) return undefined;

@@ -24,6 +24,7 @@ export {
 export type { LogFormat, LogLevelName, LogSettings, ServiceLogger, RequestLogContext } from './logging';
 export {
   ApiError,
+  DomainError,
   HttpErrorFilter,
   invalidRequest,
   notFound,
@@ -36,6 +37,7 @@ export {
   fromFastifyError,
 } from './errors';
 export { createDataSource, runMigrationsWithLock, advisoryLockKey, ensureDatabaseExists } from './database';
+export type { DomainErrorKind } from './errors';
 export type { DataSourceOptions } from './database';
 export { createRedis, waitForRedis } from './redis';
 export type { RedisRole } from './redis';

@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRow } from '@trust-broker/contracts';
 import { decryptSecret, encryptSecret, generateSecret, sha256Hex } from '@trust-broker/secrets';
-import { conflict, invalidRequest, notFound } from '@trust-broker/service-kit';
 import { isAsymmetricAlgorithm, isHmacAlgorithm, minHmacSecretBytes, type IgnoredKey } from '@trust-broker/validation';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { RegistryDatabase, type Sql } from '../database/registry-database';
@@ -33,6 +32,7 @@ import {
   type CreateClientBody,
   type UpdateClientBody,
 } from './client.schemas';
+import { ClientError } from './clients.errors';
 
 type ClientSettings = Omit<ClientRow, 'client_id' | 'secret_ciphertext' | 'version' | 'created_at' | 'updated_at'>;
 
@@ -75,7 +75,7 @@ export class ClientsService {
         [clientId, secret === null ? null : this.encrypt(clientId, secret), ...SETTING_COLUMNS.map((c) => toParam(c, settings[c]))],
       );
       const created = inserted[0];
-      if (!created) throw conflict(`client_id: "${clientId}" is already registered`);
+      if (!created) throw new ClientError('client_already_registered', `client_id: "${clientId}" is already registered`);
       await this.writeKeySource(tx, created, null, ignoredKeys);
       await recordTrustChange(tx, { entity: 'client', id: clientId, version: created.version, op: 'upsert' });
       await recordAdminAudit(tx, { ...auditContext(admin), action: 'created', client_id: clientId, details: { before: null, after: presentClient(created) } });
@@ -152,7 +152,7 @@ export class ClientsService {
     const secret = await this.database.transaction(async (tx) => {
       const current = await this.find(tx, clientId, true);
       if (!SECRET_METHODS.has(current.token_endpoint_auth_method)) {
-        throw invalidRequest(`token_endpoint_auth_method: client ${clientId} uses ${current.token_endpoint_auth_method}, which has no secret`);
+        throw new ClientError('method_has_no_secret', `token_endpoint_auth_method: client ${clientId} uses ${current.token_endpoint_auth_method}, which has no secret`);
       }
       const secret = generateSecretFor(current.token_endpoint_auth_method);
       const rows = await tx.rows<ClientRow>(
@@ -170,7 +170,7 @@ export class ClientsService {
     const row = await this.database.transaction(async (tx) => {
       const client = await this.find(tx, clientId, true);
       if (!ASSERTION_METHODS.has(client.token_endpoint_auth_method)) {
-        throw invalidRequest(`token_endpoint_auth_method: client ${clientId} uses ${client.token_endpoint_auth_method}, which has no client assertions`);
+        throw new ClientError('method_has_no_assertions', `token_endpoint_auth_method: client ${clientId} uses ${client.token_endpoint_auth_method}, which has no client assertions`);
       }
       const inserted = await tx.rows<RevocationRow>(
         `INSERT INTO registry.assertion_revocations (client_id, jti, kid) VALUES ($1, $2, $3)
@@ -178,7 +178,7 @@ export class ClientsService {
         [clientId, body.jti ?? null, body.kid ?? null],
       );
       const revocation = inserted[0];
-      if (!revocation) throw conflict(`${body.jti !== undefined ? 'jti' : 'kid'}: already revoked for client ${clientId}`);
+      if (!revocation) throw new ClientError('assertion_already_revoked', `${body.jti !== undefined ? 'jti' : 'kid'}: already revoked for client ${clientId}`);
       await recordTrustChange(tx, { entity: 'assertion_revocation', id: clientId, version: Number(revocation.seq), op: 'upsert' });
       await recordAdminAudit(tx, {
         ...auditContext(admin),
@@ -196,20 +196,20 @@ export class ClientsService {
   async keyStatus(clientId: string): Promise<KeyStatusView> {
     await this.find(this.database, clientId);
     const keys = await readPartyKeys(this.database, 'client', clientId);
-    if (!keys) throw notFound(`client ${clientId} has no keys (it does not use private_key_jwt)`);
+    if (!keys) throw new ClientError('client_keys_not_found', `client ${clientId} has no keys (it does not use private_key_jwt)`);
     return presentKeyStatus(keys);
   }
 
   async refreshKeys(clientId: string, admin: AdminContext): Promise<KeyStatusView> {
     await this.find(this.database, clientId);
     const keys = await this.refresher.refresh('client', clientId, 'forced', admin);
-    if (!keys) throw notFound(`client ${clientId} has no keys (it does not use private_key_jwt)`);
+    if (!keys) throw new ClientError('client_keys_not_found', `client ${clientId} has no keys (it does not use private_key_jwt)`);
     return presentKeyStatus(keys);
   }
 
   private async find(sql: Sql, clientId: string, forUpdate = false): Promise<ClientRow> {
     const rows = await sql.rows<ClientRow>(`SELECT * FROM registry.clients WHERE client_id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [clientId]);
-    if (!rows[0]) throw notFound(`no client with client_id ${clientId.slice(0, 64)}`);
+    if (!rows[0]) throw new ClientError('client_not_found', `no client with client_id ${clientId.slice(0, 64)}`);
     return rows[0];
   }
 
@@ -235,28 +235,28 @@ export class ClientsService {
     let ignoredKeys: IgnoredKey[] = [];
     if (method === 'private_key_jwt') {
       const sources = Number(settings.jwks !== null) + Number(settings.jwks_uri !== null);
-      if (sources === 0) throw invalidRequest('jwks: private_key_jwt needs one key source: jwks or jwks_uri');
-      if (sources > 1) throw invalidRequest('jwks: give exactly one key source: jwks or jwks_uri');
+      if (sources === 0) throw new ClientError('key_source_missing', 'jwks: private_key_jwt needs one key source: jwks or jwks_uri');
+      if (sources > 1) throw new ClientError('key_source_ambiguous', 'jwks: give exactly one key source: jwks or jwks_uri');
       if (settings.jwks !== null) ({ jwks: checked.jwks, ignored: ignoredKeys } = checkInlineJwks(settings.jwks));
       if (settings.jwks_uri !== null) checkOutboundUrl(settings.jwks_uri, 'jwks_uri', this.config.outbound);
     } else if (settings.jwks !== null || settings.jwks_uri !== null) {
-      throw invalidRequest(`${settings.jwks !== null ? 'jwks' : 'jwks_uri'}: only private_key_jwt clients have keys (this one uses ${method})`);
+      throw new ClientError('keys_need_private_key_jwt', `${settings.jwks !== null ? 'jwks' : 'jwks_uri'}: only private_key_jwt clients have keys (this one uses ${method})`);
     }
     const alg = settings.token_endpoint_auth_signing_alg;
     if (alg !== null) {
-      if (method === 'private_key_jwt' && !isAsymmetricAlgorithm(alg)) throw invalidRequest('token_endpoint_auth_signing_alg: private_key_jwt needs an asymmetric algorithm');
-      if (method === 'client_secret_jwt' && !isHmacAlgorithm(alg)) throw invalidRequest('token_endpoint_auth_signing_alg: client_secret_jwt needs an HMAC algorithm (HS256, HS384, HS512)');
-      if (!ASSERTION_METHODS.has(method)) throw invalidRequest(`token_endpoint_auth_signing_alg: only for private_key_jwt and client_secret_jwt (this client uses ${method})`);
+      if (method === 'private_key_jwt' && !isAsymmetricAlgorithm(alg)) throw new ClientError('signing_alg_mismatch', 'token_endpoint_auth_signing_alg: private_key_jwt needs an asymmetric algorithm');
+      if (method === 'client_secret_jwt' && !isHmacAlgorithm(alg)) throw new ClientError('signing_alg_mismatch', 'token_endpoint_auth_signing_alg: client_secret_jwt needs an HMAC algorithm (HS256, HS384, HS512)');
+      if (!ASSERTION_METHODS.has(method)) throw new ClientError('signing_alg_mismatch', `token_endpoint_auth_signing_alg: only for private_key_jwt and client_secret_jwt (this client uses ${method})`);
     }
     if (settings.client_assertion_reuse && !ASSERTION_METHODS.has(method)) {
-      throw invalidRequest(`client_assertion_reuse: only for private_key_jwt and client_secret_jwt (this client uses ${method})`);
+      throw new ClientError('assertion_reuse_not_applicable', `client_assertion_reuse: only for private_key_jwt and client_secret_jwt (this client uses ${method})`);
     }
     if (!settings.client_assertion_reuse && settings.client_assertion_max_lifetime_s > MAX_SINGLE_USE_LIFETIME_S) {
-      throw invalidRequest(`client_assertion_max_lifetime_s: at most ${MAX_SINGLE_USE_LIFETIME_S} unless client_assertion_reuse is true`);
+      throw new ClientError('assertion_lifetime_too_long', `client_assertion_max_lifetime_s: at most ${MAX_SINGLE_USE_LIFETIME_S} unless client_assertion_reuse is true`);
     }
     // RFC 6749 §4.4: client_credentials is for confidential clients only.
     if (method === 'none' && settings.grant_types.includes('client_credentials')) {
-      throw invalidRequest('grant_types: client_credentials needs an authenticated client (token_endpoint_auth_method none cannot use it)');
+      throw new ClientError('client_credentials_needs_authentication', 'grant_types: client_credentials needs an authenticated client (token_endpoint_auth_method none cannot use it)');
     }
     return { settings: checked, ignoredKeys };
   }
@@ -272,7 +272,8 @@ export class ClientsService {
     const secretBytes = Buffer.byteLength(decryptSecret(this.config.keyEncryptionKey, ciphertext, `client_secret:${clientId}`), 'utf8');
     const needed = minHmacSecretBytes(alg);
     if (secretBytes < needed) {
-      throw invalidRequest(
+      throw new ClientError(
+        'secret_too_short',
         `token_endpoint_auth_signing_alg: ${alg} needs a secret of at least ${needed} bytes (RFC 7518 §3.2) and this client's has ${secretBytes}; rotate the secret (POST /v1/clients/${clientId}/secret) first`,
       );
     }

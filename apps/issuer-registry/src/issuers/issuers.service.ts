@@ -7,7 +7,6 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { IssuerRow } from '@trust-broker/contracts';
-import { conflict, invalidRequest, notFound } from '@trust-broker/service-kit';
 import type { IgnoredKey } from '@trust-broker/validation';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { postgresErrorCode, RegistryDatabase, type Sql } from '../database/registry-database';
@@ -23,6 +22,7 @@ import { checkInlineJwks } from '../party-keys/public-jwks';
 import { checkCelExpression } from './issuer-expressions';
 import { presentIssuer } from './issuer.presenter';
 import { ISSUER_DEFAULTS, type CreateIssuerBody, type UpdateIssuerBody } from './issuer.schemas';
+import { IssuerError } from './issuers.errors';
 
 /** The writable settings of an issuer, all resolved. */
 type IssuerSettings = Omit<IssuerRow, 'id' | 'version' | 'created_at' | 'updated_at' | 'expires_at'> & { expires_at: string | Date | null };
@@ -62,7 +62,7 @@ export class IssuersService {
         values,
       );
       const created = inserted[0];
-      if (!created) throw conflict(`issuer: "${settings.issuer}" is already registered`);
+      if (!created) throw new IssuerError('issuer_already_registered', `issuer: "${settings.issuer}" is already registered`);
       await this.writeKeySource(tx, created, ignoredKeys);
       await recordTrustChange(tx, { entity: 'issuer', id: created.id, version: created.version, op: 'upsert' });
       await recordAdminAudit(tx, { ...auditContext(admin), action: 'created', issuer: created.issuer, details: { before: null, after: presentIssuer(created) } });
@@ -73,7 +73,7 @@ export class IssuersService {
   }
 
   async list(page: PageRequest): Promise<Page<Record<string, unknown>>> {
-    if (page.after && !isUuid(page.after.id)) throw invalidRequest('cursor: not a cursor returned by this list');
+    if (page.after && !isUuid(page.after.id)) throw new IssuerError('cursor_invalid', 'cursor: not a cursor returned by this list');
     const rows = await this.database.rows<IssuerRow & { created_at_key: string }>(
       `SELECT *, ${CREATED_AT_KEY_SQL} AS created_at_key FROM registry.issuers
        WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
@@ -127,7 +127,7 @@ export class IssuersService {
   async keyStatus(id: string): Promise<KeyStatusView> {
     await this.find(this.database, id);
     const keys = await readPartyKeys(this.database, 'issuer', id);
-    if (!keys) throw notFound(`issuer ${id} has no key record`);
+    if (!keys) throw new IssuerError('issuer_keys_not_found', `issuer ${id} has no key record`);
     return presentKeyStatus(keys);
   }
 
@@ -135,20 +135,20 @@ export class IssuersService {
   async refreshKeys(id: string, admin: AdminContext): Promise<KeyStatusView> {
     await this.find(this.database, id);
     const keys = await this.refresher.refresh('issuer', id, 'forced', admin);
-    if (!keys) throw notFound(`no issuer with id ${id}`);
+    if (!keys) throw new IssuerError('issuer_not_found', `no issuer with id ${id}`);
     return presentKeyStatus(keys);
   }
 
   private async find(sql: Sql, id: string, forUpdate = false): Promise<IssuerRow> {
     const rows = isUuid(id) ? await sql.rows<IssuerRow>(`SELECT * FROM registry.issuers WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]) : [];
-    if (!rows[0]) throw notFound(`no issuer with id ${id.slice(0, 64)}`);
+    if (!rows[0]) throw new IssuerError('issuer_not_found', `no issuer with id ${id.slice(0, 64)}`);
     return rows[0];
   }
 
   private async updateRow(tx: Sql, id: string, settings: IssuerSettings): Promise<IssuerRow> {
     // Checked first so the common case does not end in a failed (and logged) statement.
     const taken = await tx.rows(`SELECT 1 FROM registry.issuers WHERE issuer = $1 AND id <> $2`, [settings.issuer, id]);
-    if (taken.length > 0) throw conflict(`issuer: "${settings.issuer}" is already registered`);
+    if (taken.length > 0) throw new IssuerError('issuer_already_registered', `issuer: "${settings.issuer}" is already registered`);
     try {
       const rows = await tx.rows<IssuerRow>(
         `UPDATE registry.issuers SET ${SETTING_COLUMNS.map((column, i) => `${column} = $${i + 2}`).join(', ')},
@@ -158,7 +158,7 @@ export class IssuersService {
       );
       return rows[0]!;
     } catch (error) {
-      if (postgresErrorCode(error) === '23505') throw conflict(`issuer: "${settings.issuer}" is already registered`);
+      if (postgresErrorCode(error) === '23505') throw new IssuerError('issuer_already_registered', `issuer: "${settings.issuer}" is already registered`);
       throw error;
     }
   }
@@ -173,14 +173,14 @@ export class IssuersService {
   /** The rules a whole issuer must meet, after defaults or a patch are applied. */
   private checkSettings(settings: IssuerSettings): { settings: IssuerSettings; ignoredKeys: IgnoredKey[] } {
     const sources = Number(settings.jwks !== null) + Number(settings.jwks_uri !== null) + Number(settings.discovery);
-    if (sources === 0) throw invalidRequest('jwks: one key source is required: jwks, jwks_uri or discovery: true');
-    if (sources > 1) throw invalidRequest('jwks: give exactly one key source: jwks, jwks_uri or discovery: true');
+    if (sources === 0) throw new IssuerError('key_source_missing', 'jwks: one key source is required: jwks, jwks_uri or discovery: true');
+    if (sources > 1) throw new IssuerError('key_source_ambiguous', 'jwks: give exactly one key source: jwks, jwks_uri or discovery: true');
     const checked = { ...settings };
     let ignoredKeys: IgnoredKey[] = [];
     if (settings.jwks !== null) ({ jwks: checked.jwks, ignored: ignoredKeys } = checkInlineJwks(settings.jwks));
     if (settings.jwks_uri !== null) checkOutboundUrl(settings.jwks_uri, 'jwks_uri', this.config.outbound);
     if (settings.discovery) {
-      if (!isHttpUrl(settings.issuer)) throw invalidRequest('issuer: discovery needs an issuer that is an http(s) URL');
+      if (!isHttpUrl(settings.issuer)) throw new IssuerError('discovery_needs_http_issuer', 'issuer: discovery needs an issuer that is an http(s) URL');
       checkOutboundUrl(settings.issuer, 'issuer', this.config.outbound);
     }
     if (settings.condition !== null) checkCelExpression(settings.condition, 'condition');
