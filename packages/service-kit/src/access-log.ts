@@ -1,7 +1,8 @@
 /**
  * One access log line per answered request: method, route (the route's pattern, never the
  * raw URL, whose query or path may carry a credential), status, duration, request_id and,
- * where the service learnt it, the client id. Headers and bodies are never logged.
+ * where the service learnt it, the client id. Headers and bodies are never logged. Health,
+ * readiness and metrics probes are logged at debug (a 503 readiness is not an error).
  */
 import type { RequestLogContext, ServiceLogger } from './logging';
 
@@ -29,8 +30,12 @@ export function requestLogContext(request: { id: string }): RequestLogContext {
   return holder[CONTEXT];
 }
 
+/** Probes that orchestrators and `npm start` call every few seconds: their lines are detail. */
+const PROBE_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
 export function writeAccessLog(logger: ServiceLogger, request: AnsweredRequest, reply: Answer): void {
-  const level = reply.statusCode >= 500 ? 'error' : 'info';
+  const probe = request.method === 'GET' && PROBE_ROUTES.has(request.routeOptions.url ?? '');
+  const level = reply.statusCode >= 500 && !probe ? 'error' : probe ? 'debug' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   const context = requestLogContext(request);
   const route = request.routeOptions.url ?? null;

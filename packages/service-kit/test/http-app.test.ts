@@ -201,6 +201,13 @@ describe('logs (LOG_FORMAT json)', () => {
     expect(logLines.find((line) => line.context === 'HttpErrorFilter')).toMatchObject({ level: 'error', request_id: 'req-boom', msg: expect.stringContaining('secret internal detail') });
   });
 
+  it('probes (healthz, readyz, metrics) are logged at debug, below the default level', async () => {
+    logLines.length = 0;
+    for (const url of ['/healthz', '/readyz', '/metrics']) await app.getHttpAdapter().getInstance().inject({ method: 'GET', url });
+    await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/bad' });
+    expect(logLines.map((line) => line.route)).toEqual(['/bad']);
+  });
+
   it('without TRUST_PROXY, X-Forwarded-For is ignored', async () => {
     const res = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/ip', remoteAddress: TRUSTED_PROXY, headers: { 'x-forwarded-for': '203.0.113.9' } });
     expect(res.json()).toEqual({ ip: TRUSTED_PROXY });
