@@ -218,6 +218,19 @@ describe('the admin console, end to end', () => {
     expect(refused.body.error).toBe('invalid_grant');
   });
 
+  it('enables the partner again, and grants work again', async () => {
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Disable' }).isEnabled()).toBe(true);
+    const granted = await eventually(async () => {
+      const answer = await grant();
+      return answer.status === 200 ? answer : undefined;
+    }, 10_000, 200);
+    expect(granted.body.access_token).toEqual(expect.any(String));
+    // Disabled again, so that the audit view below has the refusal as its newest failure.
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Enable' }).isEnabled()).toBe(true);
+  });
+
   it('finds that refusal in the audit view, charts it, and verifies the chain', async () => {
     await nav('Audit');
     await page.getByRole('combobox', { name: 'Type' }).selectOption('token');
