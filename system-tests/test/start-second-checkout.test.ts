@@ -22,6 +22,8 @@ import {
 } from '@trust-broker/testing';
 
 const REPO = resolve(__dirname, '..', '..');
+// Three npm starts one after the other (about 145 s in all on the loaded 2-core machine).
+const TEST_TIMEOUT_MS = 540_000;
 const READY_BANNER = 'Trust Broker is ready';
 
 let database: TestDatabase;
@@ -142,4 +144,4 @@ it('the second checkout starts on the first one’s database with its keys; one 
   expect(advice[0]).toContain(`DATABASE_URL=postgres://postgres@127.0.0.1:5432/${database.name}_2 npm start`);
   // Nothing of it is left running.
   expect(spawnSync('pgrep', ['-f', third]).status).toBe(1);
-});
+}, TEST_TIMEOUT_MS);
