@@ -16,7 +16,7 @@ import { RegistryDatabase, type Sql } from '../database/registry-database';
 import { auditContext, stripUndefined, type AdminContext } from '../http/admin-request';
 import { CREATED_AT_KEY_SQL, toPage, type Page, type PageRequest } from '../http/paging';
 import { KeyRefreshQueue } from '../key-refresh/key-refresh.queue';
-import { recordAdminAudit, recordTrustChange } from '../outbox/outbox.writer';
+import { recordAdminChange, recordTrustChange, type TrustChangeInput } from '../outbox/outbox.writer';
 import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.presenter';
 import { KeyRefresherService } from '../party-keys/key-refresher.service';
 import { checkOutboundUrl } from '../party-keys/outbound-url';
@@ -77,8 +77,7 @@ export class ClientsService {
       const created = inserted[0];
       if (!created) throw new ClientError('client_already_registered', `client_id: "${clientId}" is already registered`);
       await this.writeKeySource(tx, created, null, ignoredKeys);
-      await recordTrustChange(tx, { entity: 'client', id: clientId, version: created.version, op: 'upsert' });
-      await recordAdminAudit(tx, { ...auditContext(admin), action: 'created', client_id: clientId, details: { before: null, after: presentClient(created) } });
+      await recordAdminChange(tx, [{ entity: 'client', id: clientId, version: created.version, op: 'upsert' }], { ...auditContext(admin), action: 'created', client_id: clientId, details: { before: null, after: presentClient(created) } });
       return created;
     });
     if (row.jwks_uri !== null) void this.refreshQueue.requestRefresh('client', clientId, 'forced');
@@ -123,8 +122,7 @@ export class ClientsService {
       const updated = rows[0]!;
       const keysChanged = await this.writeKeySource(tx, updated, current, ignoredKeys);
       if (!keysChanged && patch.jwks && updated.jwks) await writeInlineIgnoredKeys(tx, 'client', clientId, ignoredKeys);
-      await recordTrustChange(tx, { entity: 'client', id: clientId, version: updated.version, op: 'upsert' });
-      await recordAdminAudit(tx, {
+      await recordAdminChange(tx, [{ entity: 'client', id: clientId, version: updated.version, op: 'upsert' }], {
         ...auditContext(admin),
         action: 'updated',
         client_id: clientId,
@@ -141,9 +139,9 @@ export class ClientsService {
       const current = await this.find(tx, clientId, true);
       await tx.rows(`DELETE FROM registry.clients WHERE client_id = $1`, [clientId]);
       const keysVersion = await deletePartyKeys(tx, 'client', clientId);
-      await recordTrustChange(tx, { entity: 'client', id: clientId, version: current.version + 1, op: 'delete' });
-      if (keysVersion !== null) await recordTrustChange(tx, { entity: 'client_keys', id: clientId, version: keysVersion, op: 'delete' });
-      await recordAdminAudit(tx, { ...auditContext(admin), action: 'deleted', client_id: clientId, details: { before: presentClient(current), after: null } });
+      const changes: TrustChangeInput[] = [{ entity: 'client', id: clientId, version: current.version + 1, op: 'delete' }];
+      if (keysVersion !== null) changes.push({ entity: 'client_keys', id: clientId, version: keysVersion, op: 'delete' });
+      await recordAdminChange(tx, changes, { ...auditContext(admin), action: 'deleted', client_id: clientId, details: { before: presentClient(current), after: null } });
     });
   }
 
@@ -159,8 +157,7 @@ export class ClientsService {
         `UPDATE registry.clients SET secret_ciphertext = $2, version = version + 1, updated_at = now() WHERE client_id = $1 RETURNING *`,
         [clientId, this.encrypt(clientId, secret)],
       );
-      await recordTrustChange(tx, { entity: 'client', id: clientId, version: rows[0]!.version, op: 'upsert' });
-      await recordAdminAudit(tx, { ...auditContext(admin), action: 'secret_rotated', client_id: clientId, details: { version: rows[0]!.version } });
+      await recordAdminChange(tx, [{ entity: 'client', id: clientId, version: rows[0]!.version, op: 'upsert' }], { ...auditContext(admin), action: 'secret_rotated', client_id: clientId, details: { version: rows[0]!.version } });
       return secret;
     });
     return { client_id: clientId, client_secret: secret };
@@ -179,8 +176,7 @@ export class ClientsService {
       );
       const revocation = inserted[0];
       if (!revocation) throw new ClientError('assertion_already_revoked', `${body.jti !== undefined ? 'jti' : 'kid'}: already revoked for client ${clientId}`);
-      await recordTrustChange(tx, { entity: 'assertion_revocation', id: clientId, version: Number(revocation.seq), op: 'upsert' });
-      await recordAdminAudit(tx, {
+      await recordAdminChange(tx, [{ entity: 'assertion_revocation', id: clientId, version: Number(revocation.seq), op: 'upsert' }], {
         ...auditContext(admin),
         action: 'assertion_revoked',
         client_id: clientId,

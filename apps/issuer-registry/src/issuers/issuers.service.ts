@@ -13,7 +13,7 @@ import { postgresErrorCode, RegistryDatabase, type Sql } from '../database/regis
 import { auditContext, stripUndefined, type AdminContext } from '../http/admin-request';
 import { CREATED_AT_KEY_SQL, toPage, type Page, type PageRequest } from '../http/paging';
 import { KeyRefreshQueue } from '../key-refresh/key-refresh.queue';
-import { recordAdminAudit, recordTrustChange } from '../outbox/outbox.writer';
+import { recordAdminChange, recordTrustChange, type TrustChangeInput } from '../outbox/outbox.writer';
 import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.presenter';
 import { isUuid, KeyRefresherService } from '../party-keys/key-refresher.service';
 import { checkOutboundUrl } from '../party-keys/outbound-url';
@@ -64,8 +64,7 @@ export class IssuersService {
       const created = inserted[0];
       if (!created) throw new IssuerError('issuer_already_registered', `issuer: "${settings.issuer}" is already registered`);
       await this.writeKeySource(tx, created, ignoredKeys);
-      await recordTrustChange(tx, { entity: 'issuer', id: created.id, version: created.version, op: 'upsert' });
-      await recordAdminAudit(tx, { ...auditContext(admin), action: 'created', issuer: created.issuer, details: { before: null, after: presentIssuer(created) } });
+      await recordAdminChange(tx, [{ entity: 'issuer', id: created.id, version: created.version, op: 'upsert' }], { ...auditContext(admin), action: 'created', issuer: created.issuer, details: { before: null, after: presentIssuer(created) } });
       return created;
     });
     if (row.jwks === null) void this.refreshQueue.requestRefresh('issuer', row.id, 'forced');
@@ -105,8 +104,7 @@ export class IssuersService {
         (updated.discovery && current.issuer !== updated.issuer);
       if (keysChanged) await this.writeKeySource(tx, updated, ignoredKeys);
       else if (patch.jwks && updated.jwks) await writeInlineIgnoredKeys(tx, 'issuer', id, ignoredKeys);
-      await recordTrustChange(tx, { entity: 'issuer', id, version: updated.version, op: 'upsert' });
-      await recordAdminAudit(tx, { ...auditContext(admin), action: 'updated', issuer: updated.issuer, details: { before: presentIssuer(current), after: presentIssuer(updated) } });
+      await recordAdminChange(tx, [{ entity: 'issuer', id, version: updated.version, op: 'upsert' }], { ...auditContext(admin), action: 'updated', issuer: updated.issuer, details: { before: presentIssuer(current), after: presentIssuer(updated) } });
       return { after: updated, keysChanged };
     });
     if (keysChanged && after.jwks === null) void this.refreshQueue.requestRefresh('issuer', id, 'forced');
@@ -118,9 +116,9 @@ export class IssuersService {
       const current = await this.find(tx, id, true);
       await tx.rows(`DELETE FROM registry.issuers WHERE id = $1`, [id]);
       const keysVersion = await deletePartyKeys(tx, 'issuer', id);
-      await recordTrustChange(tx, { entity: 'issuer', id, version: current.version + 1, op: 'delete' });
-      if (keysVersion !== null) await recordTrustChange(tx, { entity: 'issuer_keys', id, version: keysVersion, op: 'delete' });
-      await recordAdminAudit(tx, { ...auditContext(admin), action: 'deleted', issuer: current.issuer, details: { before: presentIssuer(current), after: null } });
+      const changes: TrustChangeInput[] = [{ entity: 'issuer', id, version: current.version + 1, op: 'delete' }];
+      if (keysVersion !== null) changes.push({ entity: 'issuer_keys', id, version: keysVersion, op: 'delete' });
+      await recordAdminChange(tx, changes, { ...auditContext(admin), action: 'deleted', issuer: current.issuer, details: { before: presentIssuer(current), after: null } });
     });
   }
 

@@ -35,7 +35,11 @@ export interface AdminAuditInput {
 }
 
 export async function recordAdminAudit(tx: Sql, input: AdminAuditInput): Promise<void> {
-  const event = parseAuditEvent({
+  await insertOutboxEntry(tx, 'audit', adminAuditEvent(input));
+}
+
+function adminAuditEvent(input: AdminAuditInput): ReturnType<typeof parseAuditEvent> {
+  return parseAuditEvent({
     id: randomUUID(),
     type: 'admin',
     occurred_at: new Date().toISOString(),
@@ -50,11 +54,32 @@ export async function recordAdminAudit(tx: Sql, input: AdminAuditInput): Promise
     remote_addr: input.remote_addr ?? null,
     details: input.details,
   });
-  await insertOutboxEntry(tx, 'audit', event);
 }
 
-async function insertOutboxEntry(tx: Sql, kind: 'trust_change' | 'audit', payload: unknown): Promise<void> {
-  await tx.rows(`INSERT INTO registry.outbox (kind, payload) VALUES ($1, $2::jsonb)`, [kind, JSON.stringify(payload)]);
+/**
+ * The one writer of an admin change's outbox entries: its trust changes (what token-service
+ * must reload), then its audit event, in that order, in the caller's transaction, with one
+ * wake-up of the relay. Every change through the admin API goes through here, so none can
+ * publish a trust change without its audit event or the reverse.
+ */
+export async function recordAdminChange(tx: Sql, trustChanges: readonly TrustChangeInput[], audit: AdminAuditInput): Promise<void> {
+  const occurredAt = new Date().toISOString();
+  await insertOutboxEntries(tx, [
+    ...trustChanges.map((change) => ({ kind: 'trust_change' as const, payload: parseTrustChange({ ...change, occurred_at: occurredAt }) })),
+    { kind: 'audit' as const, payload: adminAuditEvent(audit) },
+  ]);
+}
+
+type OutboxEntry = { kind: 'trust_change' | 'audit'; payload: unknown };
+
+async function insertOutboxEntry(tx: Sql, kind: OutboxEntry['kind'], payload: unknown): Promise<void> {
+  await insertOutboxEntries(tx, [{ kind, payload }]);
+}
+
+/** One INSERT for all entries (ids in the given order), then one notify. */
+async function insertOutboxEntries(tx: Sql, entries: readonly OutboxEntry[]): Promise<void> {
+  const values = entries.map((_entry, i) => `($${2 * i + 1}, $${2 * i + 2}::jsonb)`).join(', ');
+  await tx.rows(`INSERT INTO registry.outbox (kind, payload) VALUES ${values}`, entries.flatMap((entry) => [entry.kind, JSON.stringify(entry.payload)]));
   // Delivered at commit only: wakes the relay without waiting for its next poll.
   await tx.rows(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
 }
