@@ -14,9 +14,7 @@
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { ClientRow, IssuerRow, TrustChange } from '@trust-broker/contracts';
-import { decryptSecretToBuffer } from '@trust-broker/secrets';
-import { CLIENT_ASSERTION_CLOCK_SKEW_S, clientAssertionAlgorithms, hmacCandidateKey, type ClientAssertionPolicy } from '@trust-broker/validation';
+import type { TrustChange } from '@trust-broker/contracts';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import {
   readChangedRows,
@@ -29,7 +27,7 @@ import {
   type RevocationSnapshot,
   type StaleParties,
 } from './registry-reader';
-import { PartyKeys } from './party-keys';
+import { CachedPartyBuilder, groupRevocationsByClient } from './cached-party.builder';
 import type { CachedClient, CachedIssuer, PartyType } from './trust.types';
 
 @Injectable()
@@ -47,12 +45,14 @@ export class TrustCache {
   private lastLoadAt = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly keyEvents = new EventEmitter();
+  private readonly build: CachedPartyBuilder;
 
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
-    @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
+    @Inject(TOKEN_SERVICE_CONFIG) config: TokenServiceConfig,
   ) {
     this.keyEvents.setMaxListeners(0);
+    this.build = new CachedPartyBuilder(config.keyEncryptionKey, this.logger);
   }
 
   /** True once the first full load succeeded. */
@@ -114,17 +114,17 @@ export class TrustCache {
       const { versions, rows } = await readChangedRows(this.db, (current) => this.staleParties(current));
       const keysByParty = new Map<string, PartyKeysSnapshot>();
       for (const row of rows.partyKeys) keysByParty.set(`${row.party_type}:${row.party_id}`, row);
-      const revocationsByClient = groupRevocations(rows.revocations);
+      const revocationsByClient = groupRevocationsByClient(rows.revocations);
 
       // Everything is built before anything is replaced: a failure leaves the cache as it was.
       const issuers: CachedIssuer[] = [];
       for (const row of rows.issuers) {
-        issuers.push(await this.buildIssuer(row, keysByParty.get(`issuer:${row.id}`), this.issuersById.get(row.id)));
+        issuers.push(await this.build.issuer(row, keysByParty.get(`issuer:${row.id}`), this.issuersById.get(row.id)));
       }
       const clients: CachedClient[] = [];
       for (const row of rows.clients) {
         const keys = keysByParty.get(`client:${row.client_id}`);
-        clients.push(await this.buildClient(row, keys, revocationsByClient.get(row.client_id) ?? [], this.clients.get(row.client_id)));
+        clients.push(await this.build.client(row, keys, revocationsByClient.get(row.client_id) ?? [], this.clients.get(row.client_id)));
       }
 
       for (const id of [...this.issuersById.keys()]) {
@@ -202,7 +202,7 @@ export class TrustCache {
       return;
     }
     const keys = await readPartyKeys(this.db, 'issuer', row.id);
-    this.putIssuer(await this.buildIssuer(row, keys, cached));
+    this.putIssuer(await this.build.issuer(row, keys, cached));
   }
 
   private async applyClientChange(change: TrustChange): Promise<void> {
@@ -221,7 +221,7 @@ export class TrustCache {
       readPartyKeys(this.db, 'client', row.client_id),
       readRevocations(this.db, row.client_id),
     ]);
-    this.clients.set(row.client_id, await this.buildClient(row, keys, revocations, cached));
+    this.clients.set(row.client_id, await this.build.client(row, keys, revocations, cached));
   }
 
   private async applyKeysChange(party: PartyType, change: TrustChange): Promise<void> {
@@ -229,7 +229,7 @@ export class TrustCache {
     const keys = change.op === 'delete' ? undefined : await readPartyKeys(this.db, party, change.id);
     if (party === 'issuer') {
       const cached = this.issuersById.get(change.id);
-      if (cached) this.putIssuer(await this.buildIssuer(cached.row, keys, cached));
+      if (cached) this.putIssuer(await this.build.issuer(cached.row, keys, cached));
     } else {
       const cached = this.clients.get(change.id);
       if (cached) {
@@ -237,7 +237,7 @@ export class TrustCache {
           ...[...cached.revokedJtis].map((jti) => ({ client_id: change.id, jti, kid: null })),
           ...[...cached.revokedKids].map((kid) => ({ client_id: change.id, jti: null, kid })),
         ];
-        this.clients.set(change.id, await this.buildClient(cached.row, keys, revocations, cached));
+        this.clients.set(change.id, await this.build.client(cached.row, keys, revocations, cached));
       }
     }
     this.keyEvents.emit(`${party}:${change.id}`);
@@ -249,7 +249,7 @@ export class TrustCache {
     const revocations = await readRevocations(this.db, change.id);
     const keys = { party_type: 'client' as const, party_id: change.id, keys: { keys: [] }, version: cached.keysVersion };
     // Keep the imported keys: only the revocation sets change.
-    const rebuilt = await this.buildClient(cached.row, keys, revocations, cached);
+    const rebuilt = await this.build.client(cached.row, keys, revocations, cached);
     this.clients.set(change.id, rebuilt);
   }
 
@@ -270,103 +270,6 @@ export class TrustCache {
     if (this.issuersByIss.get(previous.row.issuer) === previous) this.issuersByIss.delete(previous.row.issuer);
   }
 
-  private async buildIssuer(row: IssuerRow, keysRow: PartyKeysSnapshot | undefined, previous: CachedIssuer | undefined): Promise<CachedIssuer> {
-    const { keys, keysVersion } = this.resolveKeys('issuer', row.id, keysRow, row.jwks, previous);
-    return {
-      row: withoutCopiedJwks(row, keysRow),
-      keys,
-      keysVersion,
-      policy: {
-        issuer: row.issuer,
-        replayNamespace: `grant:${row.id}`,
-        requireJti: row.require_jti,
-        subjects: row.subjects,
-        subjectFromIssuer: row.subject_from_issuer,
-        condition: row.condition,
-        allowedAlgorithms: row.allowed_algorithms,
-        clockSkewSeconds: row.clock_skew_s,
-        maxLifetimeSeconds: row.max_assertion_lifetime_s,
-        keys: keys.resolver,
-      },
-    };
-  }
-
-  private async buildClient(
-    row: ClientRow,
-    keysRow: PartyKeysSnapshot | undefined,
-    revocations: readonly Pick<RevocationSnapshot, 'jti' | 'kid'>[],
-    previous: CachedClient | undefined,
-  ): Promise<CachedClient> {
-    const secret = this.decryptClientSecret(row, previous);
-    const resolved =
-      row.token_endpoint_auth_method === 'private_key_jwt'
-        ? this.resolveKeys('client', row.client_id, keysRow, row.jwks, previous)
-        : { keys: PartyKeys.of([]), keysVersion: keysRow?.version ?? previous?.keysVersion ?? 0 };
-    const revokedJtis = new Set(revocations.flatMap((r) => (r.jti ? [r.jti] : [])));
-    const revokedKids = new Set(revocations.flatMap((r) => (r.kid ? [r.kid] : [])));
-    return {
-      row: withoutCopiedJwks(row, keysRow),
-      ...(secret ? { secret } : {}),
-      keys: resolved.keys,
-      keysVersion: resolved.keysVersion,
-      revokedJtis,
-      revokedKids,
-      ...this.clientAssertionPolicy(row, resolved.keys, secret, revokedJtis, revokedKids),
-    };
-  }
-
-  private clientAssertionPolicy(
-    row: ClientRow,
-    keys: PartyKeys,
-    secret: Buffer | undefined,
-    revokedJtis: ReadonlySet<string>,
-    revokedKids: ReadonlySet<string>,
-  ): { assertionPolicy?: ClientAssertionPolicy } {
-    const method = row.token_endpoint_auth_method;
-    if (method !== 'private_key_jwt' && method !== 'client_secret_jwt') return {};
-    const candidateKeys = method === 'client_secret_jwt' ? PartyKeys.of(secret ? [hmacCandidateKey(new Uint8Array(secret))] : []) : keys;
-    return {
-      assertionPolicy: {
-        clientId: row.client_id,
-        method,
-        replayNamespace: `client:${row.client_id}`,
-        reuse: row.client_assertion_reuse,
-        allowedAlgorithms: clientAssertionAlgorithms(method, row.token_endpoint_auth_signing_alg),
-        clockSkewSeconds: CLIENT_ASSERTION_CLOCK_SKEW_S,
-        maxLifetimeSeconds: row.client_assertion_max_lifetime_s,
-        keys: candidateKeys.resolver,
-        isRevoked: ({ jti, kid }) => (jti !== undefined && revokedJtis.has(jti)) || (kid !== undefined && revokedKids.has(kid)),
-      },
-    };
-  }
-
-  /** Reuses the held keys when the key set's version did not change. */
-  private resolveKeys(
-    party: PartyType,
-    id: string,
-    keysRow: PartyKeysSnapshot | undefined,
-    inlineJwks: { keys: Record<string, unknown>[] } | null,
-    previous: { keys: PartyKeys; keysVersion: number } | undefined,
-  ): { keys: PartyKeys; keysVersion: number } {
-    if (keysRow && previous && previous.keysVersion === keysRow.version) {
-      return { keys: previous.keys, keysVersion: previous.keysVersion };
-    }
-    const keys = PartyKeys.lazy(keysRow?.keys ?? inlineJwks, (skipped) => this.logger.warn(`${party} ${id}: ${skipped} unusable key(s) skipped`));
-    return { keys, keysVersion: keysRow?.version ?? 0 };
-  }
-
-  private decryptClientSecret(row: ClientRow, previous: CachedClient | undefined): Buffer | undefined {
-    if (!row.secret_ciphertext) return undefined;
-    if (previous?.secret && previous.row.secret_ciphertext === row.secret_ciphertext) return previous.secret;
-    try {
-      return decryptSecretToBuffer(this.config.keyEncryptionKey, row.secret_ciphertext, `client_secret:${row.client_id}`);
-    } catch {
-      // Fail closed: a secret that does not decrypt (wrong KEY_ENCRYPTION_KEY) authenticates nobody.
-      this.logger.error(`client ${row.client_id}: client secret does not decrypt under KEY_ENCRYPTION_KEY`);
-      return undefined;
-    }
-  }
-
   private serialise<T>(task: () => Promise<T>): Promise<T> {
     const run = this.tail.then(task, task);
     this.tail = run.catch(() => undefined);
@@ -385,22 +288,4 @@ function builtFromOf(versions: RegistryVersions, party: PartyType, id: string): 
   const row = party === 'issuer' ? versions.issuers.get(id) : versions.clients.get(id);
   const keys = versions.partyKeys.get(`${party}:${id}`) ?? '-';
   return party === 'issuer' ? `${row}/${keys}` : `${row}/${keys}/${versions.revocations.get(id) ?? '-'}`;
-}
-
-/**
- * The registry copies inline `jwks` into the party's key set row; once imported from
- * there, the row's own copy is dead weight held per party (10,000 issuers: megabytes).
- */
-function withoutCopiedJwks<Row extends { jwks: unknown }>(row: Row, keysRow: PartyKeysSnapshot | undefined): Row {
-  return keysRow !== undefined && row.jwks !== null ? { ...row, jwks: null } : row;
-}
-
-function groupRevocations(rows: RevocationSnapshot[]): Map<string, RevocationSnapshot[]> {
-  const grouped = new Map<string, RevocationSnapshot[]>();
-  for (const row of rows) {
-    const list = grouped.get(row.client_id) ?? [];
-    list.push(row);
-    grouped.set(row.client_id, list);
-  }
-  return grouped;
 }
