@@ -98,10 +98,13 @@ beforeAll(async () => {
     claim_mappings: { department: 'claims.department' },
   });
   const grantTypes = ['client_credentials', JWT_BEARER_GRANT];
-  clients.private_key_jwt = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(clientKey), grant_types: grantTypes, scope: 'read write' });
-  clients.client_secret_jwt = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_jwt', grant_types: grantTypes, scope: 'read write' });
-  clients.client_secret_basic = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', grant_types: grantTypes, scope: 'read write' });
-  clients.client_secret_post = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: grantTypes, scope: 'read write' });
+  // Each is also a resource server of both audiences the tokens here carry, so it may
+  // introspect the others' tokens (RFC 7662 §4; security-review.test.ts covers the refusal).
+  const common = { grant_types: grantTypes, scope: 'read write', introspection_audiences: [broker.issuer, API] };
+  clients.private_key_jwt = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(clientKey), ...common });
+  clients.client_secret_jwt = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_jwt', ...common });
+  clients.client_secret_basic = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', ...common });
+  clients.client_secret_post = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', ...common });
   publicClient = await env.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT], scope: 'read' });
   // The trust cache of both replicas sees the new clients within 2 s (CONTRACT.md).
   await eventually(async () => (await postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_id: clients.client_secret_post.client_id, client_secret: clients.client_secret_post.client_secret! })).status === 200, 10_000);

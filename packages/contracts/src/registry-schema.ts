@@ -58,6 +58,8 @@ export interface ClientRow {
   client_assertion_reuse: boolean;
   client_assertion_max_lifetime_s: number;
   access_token_ttl_s: number; // lifetime of client_credentials tokens, default 600
+  /** `aud` values of tokens it may introspect (RFC 7662 §4); NULL (older rows) means `[client_id]`. */
+  introspection_audiences: string[] | null;
   status: 'active' | 'disabled';
   /** The client secret encrypted with `@trust-broker/secrets` (AAD `client_secret:<client_id>`). */
   secret_ciphertext: string | null;

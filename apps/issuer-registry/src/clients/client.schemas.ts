@@ -16,6 +16,9 @@ export const ASSERTION_METHODS = new Set<AuthMethod>(['private_key_jwt', 'client
 export const GRANT_TYPES = ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] as const;
 const SIGNING_ALGORITHMS = [...SUPPORTED_ALGORITHMS.asymmetric, ...SUPPORTED_ALGORITHMS.hmac] as [string, ...string[]];
 
+/** CONTRACT.md "Introspection": `aud` values of tokens a client may introspect (default: its own client_id). */
+export const MAX_INTROSPECTION_AUDIENCES = 50;
+
 export const clientIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9._~:@+-]{1,256}$/, 'must be 1 to 256 of letters, digits and . _ ~ : @ + -');
@@ -38,6 +41,10 @@ const clientFields = {
   client_assertion_max_lifetime_s: z.number().int().min(1).max(31_536_000),
   access_token_ttl_s: z.number().int().min(1).max(86_400),
   status: z.enum(['active', 'disabled']),
+  introspection_audiences: z
+    .array(z.string().min(1, 'must not be empty').max(2048))
+    .max(MAX_INTROSPECTION_AUDIENCES, `must have at most ${MAX_INTROSPECTION_AUDIENCES} values`)
+    .refine((values) => new Set(values).size === values.length, 'must not repeat a value'),
 };
 
 type OptionalFields = { [K in keyof typeof clientFields]: z.ZodOptional<(typeof clientFields)[K]> };

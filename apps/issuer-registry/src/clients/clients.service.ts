@@ -38,7 +38,7 @@ type ClientSettings = Omit<ClientRow, 'client_id' | 'secret_ciphertext' | 'versi
 
 const SETTING_COLUMNS = [
   'client_name', 'token_endpoint_auth_method', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg', 'grant_types',
-  'scope', 'client_assertion_reuse', 'client_assertion_max_lifetime_s', 'access_token_ttl_s', 'status',
+  'scope', 'client_assertion_reuse', 'client_assertion_max_lifetime_s', 'access_token_ttl_s', 'status', 'introspection_audiences',
 ] as const satisfies readonly (keyof ClientSettings)[];
 
 /**
@@ -65,7 +65,7 @@ export class ClientsService {
   async create(body: CreateClientBody, admin: AdminContext): Promise<Record<string, unknown>> {
     const { client_id: requestedId, ...fields } = body;
     const clientId = requestedId ?? randomUUID();
-    const { settings, ignoredKeys } = this.checkSettings({ ...CLIENT_DEFAULTS, ...stripUndefined(fields) } as ClientSettings);
+    const { settings, ignoredKeys } = this.checkSettings({ ...CLIENT_DEFAULTS, introspection_audiences: [clientId], ...stripUndefined(fields) } as ClientSettings);
     const secret = SECRET_METHODS.has(settings.token_endpoint_auth_method) ? generateSecretFor(settings.token_endpoint_auth_method) : null;
     const row = await this.database.transaction(async (tx) => {
       const inserted = await tx.rows<ClientRow>(
@@ -281,7 +281,8 @@ export class ClientsService {
 }
 
 function pickSettings(row: ClientRow): ClientSettings {
-  return Object.fromEntries(SETTING_COLUMNS.map((column) => [column, row[column]])) as ClientSettings;
+  const settings = Object.fromEntries(SETTING_COLUMNS.map((column) => [column, row[column]])) as ClientSettings;
+  return { ...settings, introspection_audiences: row.introspection_audiences ?? [row.client_id] };
 }
 
 function toParam(column: string, value: unknown): unknown {

@@ -8,13 +8,15 @@
  * - an active token's claims as RFC 7662 §2.2 names them, plus `token_type: Bearer`,
  *   `idp` and the claims mapped in by the issuer's `claim_mappings`;
  * - `token_type_hint` is ignored (§2.1 allows it: only access tokens exist here);
- * - any authenticated confidential client may introspect any token: resource servers
- *   introspect tokens issued to other clients (§4 asks for caller authentication, which
- *   stops token scanning by anonymous callers);
+ * - a client learns about a token only if it was issued to it (`client_id`) or its `aud`
+ *   holds one of the client's `introspection_audiences` (default: its own `client_id`):
+ *   any other token is `{"active": false}`, as if it did not exist (§4, CONTRACT.md
+ *   "Introspection"), so no client reads the claims of tokens meant for others;
  * - the revocation store unreachable: 503, never an unchecked `active: true`;
  * - a client assertion's `jti` is given back when the answer is not 200 (a retry can use it).
  */
 import { Injectable } from '@nestjs/common';
+import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import { RevocationStore } from '../revocation/revocation-store.service';
 import { TokenManagementPipeline, type TokenManagementContext, type TokenManagementDecision } from '../revocation/token-management-pipeline';
 import type { OAuthHttpRequest } from '../revocation/token-management-request';
@@ -32,13 +34,14 @@ export class IntrospectionService {
   ) {}
 
   handle(request: OAuthHttpRequest): Promise<IntrospectionResponse> {
-    return this.pipeline.handle('introspection', request, (token, _client, context) => this.introspect(token, context));
+    return this.pipeline.handle('introspection', request, (token, client, context) => this.introspect(token, client, context));
   }
 
-  private async introspect(token: string, context: TokenManagementContext): Promise<TokenManagementDecision<IntrospectionResponse>> {
+  private async introspect(token: string, caller: AuthenticatedClient, context: TokenManagementContext): Promise<TokenManagementDecision<IntrospectionResponse>> {
     const claims = await this.signer.verify(token);
     if (!claims) return inactive('token_invalid');
     context.claims = claims;
+    if (!mayIntrospect(caller, claims)) return inactive('token_not_for_caller');
     if (await this.revocations.isRevoked(claims.jti)) return inactive('token_revoked');
     return {
       // `active` and `token_type` last: no claim may override them.
@@ -49,6 +52,14 @@ export class IntrospectionService {
   }
 }
 
-function inactive(reason: 'token_invalid' | 'token_revoked'): TokenManagementDecision<IntrospectionResponse> {
+/** RFC 7662 §4, CONTRACT.md: the token was issued to the caller, or names one of its introspection audiences. */
+function mayIntrospect(caller: AuthenticatedClient, claims: AccessTokenClaims): boolean {
+  if (claims.client_id === caller.clientId) return true;
+  const allowed = caller.client.introspection_audiences ?? [caller.clientId];
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  return audiences.some((audience) => typeof audience === 'string' && allowed.includes(audience));
+}
+
+function inactive(reason: 'token_invalid' | 'token_revoked' | 'token_not_for_caller'): TokenManagementDecision<IntrospectionResponse> {
   return { answer: { active: false }, result: 'inactive', audit: { outcome: 'success', details: { active: false, inactive_reason: reason } } };
 }

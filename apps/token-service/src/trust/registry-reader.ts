@@ -66,6 +66,8 @@ function normaliseClient(row: ClientRow): ClientRow {
     access_token_ttl_s: Number(row.access_token_ttl_s ?? 600),
     grant_types: row.grant_types ?? [],
     scope: row.scope ?? '',
+    // NULL: a row written before the column had a value (CONTRACT.md default: its own client_id).
+    introspection_audiences: row.introspection_audiences ?? [row.client_id],
   };
 }
 

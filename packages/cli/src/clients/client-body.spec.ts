@@ -13,6 +13,7 @@ describe('buildClientBody', () => {
         scope: 'read write',
         assertionReuse: true,
         assertionMaxLifetime: 3600,
+        introspectionAudiences: ['https://api.example', 'svc'],
       }),
     ).toEqual({
       client_id: 'svc',
@@ -23,6 +24,7 @@ describe('buildClientBody', () => {
       scope: 'read write',
       client_assertion_reuse: true,
       client_assertion_max_lifetime_s: 3600,
+      introspection_audiences: ['https://api.example', 'svc'],
     });
   });
 

@@ -20,6 +20,7 @@ export interface ClientFlags {
   scope?: string;
   assertionReuse?: boolean;
   assertionMaxLifetime?: number;
+  introspectionAudiences?: string[];
   status?: string;
 }
 
@@ -49,6 +50,7 @@ export function buildClientBody(flags: ClientFlags): Record<string, unknown> {
     if (flags[flag] !== undefined) body[field] = flags[flag];
   }
   if (flags.grantTypes !== undefined) body.grant_types = flags.grantTypes.map(expandGrantType);
+  if (flags.introspectionAudiences !== undefined) body.introspection_audiences = flags.introspectionAudiences;
   if (flags.jwksFile !== undefined) body.jwks = readPublicJwks(flags.jwksFile);
   return body;
 }

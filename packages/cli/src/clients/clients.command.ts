@@ -44,6 +44,7 @@ export function buildClientsCommand(context: CommandContext): Command {
     .option('--assertion-reuse', 'accept a long-lived client assertion many times')
     .option('--no-assertion-reuse', 'each client assertion single-use')
     .option('--assertion-max-lifetime <seconds>', 'largest accepted client assertion lifetime', parsePositiveInteger)
+    .option('--introspection-audiences <list>', "comma-separated aud values of tokens it may introspect besides its own (default: its client_id)", parseList)
     .action(async (flags: ClientFlags) => {
       const body = buildClientBody(flags);
       checkNewClient(body);
