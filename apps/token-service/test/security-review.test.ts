@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   assertionClaims,
+  basicAuthorization,
+  CLIENT_ASSERTION_TYPE,
   eventually,
   generatePartyKey,
   jwksOf,
@@ -12,6 +14,7 @@ import {
   nowSeconds,
   postForm,
   signAssertion,
+  type CreatedClient,
   type PartyKey,
   type TokenAnswer,
 } from '@trust-broker/testing';
@@ -23,11 +26,19 @@ jest.setTimeout(300_000);
 
 const OPTIONAL_JTI_ISS = 'https://idp-optional-jti.example';
 const STRICT_ISS = 'https://idp-strict-subjects.example';
+const API = 'https://api.review.example';
 
 let env: BrokerEnvironment;
 let broker: TokenServiceInstance;
 let audit: AuditQueueReader;
 let issuerKey: PartyKey;
+let clientKey: PartyKey;
+let owner: CreatedClient;
+let resourceServer: CreatedClient;
+let bystander: CreatedClient;
+let disabled: CreatedClient;
+let publicClient: CreatedClient;
+let keyClient: CreatedClient;
 
 const sign = (iss: string, claims: Record<string, unknown> = {}) => signAssertion(issuerKey, assertionClaims({ iss, sub: 'alice', aud: broker.issuer }, claims));
 const exchange = (assertion: string, headers: Record<string, string> = {}): Promise<TokenAnswer> =>
@@ -38,9 +49,31 @@ beforeAll(async () => {
   issuerKey = await generatePartyKey('ES256', 'review-key');
   await env.admin.createIssuer({ issuer: OPTIONAL_JTI_ISS, jwks: jwksOf(issuerKey), subjects: ['*'], require_jti: false });
   await env.admin.createIssuer({ issuer: STRICT_ISS, jwks: jwksOf(issuerKey), subjects: ['alice'] });
+  clientKey = await generatePartyKey('ES256', 'review-client-key');
+  const secretClient = (fields: Record<string, unknown> = {}) =>
+    env.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], scope: 'read', ...fields });
+  owner = await secretClient();
+  resourceServer = await secretClient({ introspection_audiences: [API] });
+  bystander = await secretClient();
+  disabled = await secretClient();
+  await env.admin.updateClient(disabled.client_id, { status: 'disabled' });
+  publicClient = await env.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT] });
+  keyClient = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(clientKey), grant_types: ['client_credentials'] });
   broker = await startTokenService(env);
   audit = new AuditQueueReader(env.redis.url, env.redis.prefix);
 });
+
+const basic = (client: CreatedClient, secret = client.client_secret!) => ({ authorization: basicAuthorization(client.client_id, secret) });
+const clientCredentials = (client: CreatedClient, extra: Record<string, string> = {}, headers: Record<string, string> = {}) =>
+  postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', ...extra }, { ...basic(client), ...headers });
+const introspect = (caller: CreatedClient, token: string) => postForm(`${broker.url}/oauth2/introspect`, { token }, basic(caller));
+async function auditOf(requestId: string) {
+  const [event] = await eventually(async () => {
+    const events = await audit.byRequestId(requestId);
+    return events.length > 0 ? events : undefined;
+  }, 10_000);
+  return event!;
+}
 
 afterAll(async () => {
   await audit?.close();
@@ -96,5 +129,67 @@ describe('failure audit events keep what the verified assertion said (CONTRACT.m
       return events.length > 0 ? events : undefined;
     }, 10_000);
     expect(event).toMatchObject({ outcome: 'failure', reason: 'signature_invalid', subject: null, kid: null, jti_hash: null });
+  });
+});
+
+describe('introspection answers only for tokens issued to the caller or meant for it (RFC 7662 §4, CONTRACT.md)', () => {
+  it('the owner and a client whose introspection_audiences hold the aud see the token; any other client sees active: false', async () => {
+    const forApi = String((await clientCredentials(owner, { resource: API })).body.access_token);
+    expect((await introspect(owner, forApi)).body).toMatchObject({ active: true, client_id: owner.client_id, aud: API });
+    expect((await introspect(resourceServer, forApi)).body).toMatchObject({ active: true, client_id: owner.client_id, aud: API });
+    const foreign = await introspect(bystander, forApi);
+    expect({ status: foreign.status, body: foreign.body }).toEqual({ status: 200, body: { active: false } });
+    // A token for another audience is as unknown to the resource server.
+    const forBroker = String((await clientCredentials(owner)).body.access_token);
+    expect((await introspect(resourceServer, forBroker)).body).toEqual({ active: false });
+  });
+
+  it('introspection_audiences defaults to the client_id, and is shown, validated and patched by the admin API', async () => {
+    expect(owner).toMatchObject({ introspection_audiences: [owner.client_id] });
+    expect(resourceServer).toMatchObject({ introspection_audiences: [API] });
+    const bad = await env.admin.request('POST', '/v1/clients', { token_endpoint_auth_method: 'client_secret_basic', introspection_audiences: [''] });
+    expect({ status: bad.status, error: bad.body.error }).toEqual({ status: 400, error: 'invalid_request' });
+    expect(String(bad.body.error_description)).toMatch(/^introspection_audiences/);
+    const patched = await env.admin.updateClient(bystander.client_id, { introspection_audiences: [API] });
+    expect(patched).toMatchObject({ introspection_audiences: [API] });
+  });
+});
+
+describe('one invalid_client text for every client authentication failure before proof of possession', () => {
+  it('unknown, disabled, wrong method, wrong secret, public, bad assertion: the same answer; the audit keeps the reason', async () => {
+    const attempts: Array<[reason: string, send: (requestId: string) => Promise<TokenAnswer>]> = [
+      ['client_unknown', (id) => postForm(broker.tokenEndpoint, { grant_type: 'client_credentials' }, { authorization: basicAuthorization('no-such-client', 'x'), 'x-request-id': id })],
+      ['client_disabled', (id) => clientCredentials(disabled, {}, { 'x-request-id': id })],
+      ['auth_method_mismatch', (id) => postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_id: owner.client_id, client_secret: owner.client_secret! }, { 'x-request-id': id })],
+      ['secret_mismatch', (id) => postForm(broker.tokenEndpoint, { grant_type: 'client_credentials' }, { ...basic(owner, 'wrong-secret'), 'x-request-id': id })],
+      ['client_auth_required', (id) => postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_id: publicClient.client_id }, { 'x-request-id': id })],
+      ['signature_invalid', async (id) => {
+        const forger = await generatePartyKey('ES256', 'review-client-key');
+        const forged = await signAssertion(forger, assertionClaims({ iss: keyClient.client_id, sub: keyClient.client_id, aud: broker.issuer }));
+        return postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: forged }, { 'x-request-id': id });
+      }],
+      ['client_unknown', async (id) => {
+        const assertion = await signAssertion(clientKey, assertionClaims({ iss: 'no-such-client', sub: 'no-such-client', aud: broker.issuer }));
+        return postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, { 'x-request-id': id });
+      }],
+    ];
+    for (const [reason, send] of attempts) {
+      const requestId = randomUUID();
+      const answer = await send(requestId);
+      expect({ reason, status: answer.status, body: answer.body }).toEqual({ reason, status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } });
+      expect(await auditOf(requestId)).toMatchObject({ outcome: 'failure', error: 'invalid_client', reason });
+    }
+  });
+
+  it('a public client at the introspection endpoint gets the same text', async () => {
+    const answer = await postForm(`${broker.url}/oauth2/introspect`, { token: 'x', client_id: publicClient.client_id });
+    expect({ status: answer.status, body: answer.body }).toEqual({ status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } });
+  });
+
+  it('after proof of possession the client may learn why: its own expired assertion says so', async () => {
+    const expired = await signAssertion(clientKey, assertionClaims({ iss: keyClient.client_id, sub: keyClient.client_id, aud: broker.issuer }, { iat: nowSeconds() - 200, exp: nowSeconds() - 100 }));
+    const answer = await postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: expired });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error_description).toMatch(/expired/);
   });
 });

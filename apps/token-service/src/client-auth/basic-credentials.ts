@@ -12,14 +12,14 @@ export interface BasicCredentials {
 
 export function readBasicCredentials(header: string): BasicCredentials {
   const match = /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
-  if (!match) throw clientAuthFailed('basic_malformed', 'malformed Basic credentials', true);
+  if (!match) throw clientAuthFailed('basic_malformed', true);
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) throw clientAuthFailed('basic_malformed', 'malformed Basic credentials', true);
+  if (colon < 0) throw clientAuthFailed('basic_malformed', true);
   const clientId = formUrlDecode(decoded.slice(0, colon));
   const secret = formUrlDecode(decoded.slice(colon + 1));
   if (clientId === undefined || secret === undefined || clientId === '') {
-    throw clientAuthFailed('basic_malformed', 'malformed Basic credentials', true);
+    throw clientAuthFailed('basic_malformed', true);
   }
   return { clientId, secret };
 }

@@ -20,6 +20,7 @@ import { isActive, TrustCache } from '../trust/trust-cache.service';
 import type { CachedClient } from '../trust/trust.types';
 import { readBasicCredentials } from './basic-credentials';
 import { clientAuthFailed, clientAuthMalformed } from './client-auth.errors';
+import type { OAuthError } from '../oauth/oauth-error';
 import type {
   AuthenticatedClient,
   ClientAuthenticatorApi,
@@ -56,7 +57,7 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
       case 'basic': {
         const basic = readBasicCredentials(credential.header);
         if (input.parameters.client_id !== undefined && input.parameters.client_id !== basic.clientId) {
-          throw clientAuthFailed('client_id_mismatch', 'the client_id parameter does not match the Basic credentials', true);
+          throw clientAuthFailed('client_id_mismatch', true);
         }
         return this.authenticateWithSecret(basic.clientId, basic.secret, 'client_secret_basic');
       }
@@ -72,12 +73,12 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
     const basicTried = method === 'client_secret_basic';
     const client = this.trust.findClient(clientId);
     const matches = constantTimeEqual(Buffer.from(presented, 'utf8'), client?.secret ?? DUMMY_SECRET);
-    if (!client) throw clientAuthFailed('client_unknown', undefined, basicTried);
+    if (!client) throw clientAuthFailed('client_unknown', basicTried);
     this.requireActive(client, basicTried);
     if (client.row.token_endpoint_auth_method !== method) {
-      throw clientAuthFailed('auth_method_mismatch', `the client is not registered for ${method}`, basicTried);
+      throw clientAuthFailed('auth_method_mismatch', basicTried);
     }
-    if (!client.secret || !matches) throw clientAuthFailed('secret_mismatch', undefined, basicTried);
+    if (!client.secret || !matches) throw clientAuthFailed('secret_mismatch', basicTried);
     return { clientId, method, client: client.row };
   }
 
@@ -87,7 +88,7 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
     if (!client) throw clientAuthFailed('client_unknown');
     this.requireActive(client, false);
     if (client.row.token_endpoint_auth_method !== 'none') {
-      throw clientAuthFailed('client_auth_required', 'this client must authenticate');
+      throw clientAuthFailed('client_auth_required');
     }
     return { clientId, method: 'none', client: client.row };
   }
@@ -119,7 +120,7 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
         ...(verified.kid !== undefined ? { assertionKid: verified.kid } : {}),
       };
     } catch (error) {
-      if (error instanceof AssertionError) throw fromAssertionError(error);
+      if (error instanceof AssertionError) throw asClientAuthError(error);
       throw error;
     }
   }
@@ -143,7 +144,17 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
 
   private requireActive(client: CachedClient, basicTried: boolean): void {
     if (!isActive(client.row as { status: string }, Date.now())) {
-      throw clientAuthFailed('client_disabled', 'the client is disabled', basicTried);
+      throw clientAuthFailed('client_disabled', basicTried);
     }
   }
+}
+
+/**
+ * A client assertion refused before its signature verified says no more than any other
+ * failed authentication; after it, the client proved its key and may learn why (expired,
+ * replayed, wrong audience...).
+ */
+function asClientAuthError(error: AssertionError): OAuthError {
+  if (error.error === 'invalid_client' && error.verified === undefined) return clientAuthFailed(error.reason);
+  return fromAssertionError(error);
 }

@@ -7,7 +7,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
-import { OAuthError } from '../oauth/oauth-error';
+import { clientAuthFailed } from '../client-auth/client-auth.errors';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import type { GrantDecision, GrantRequest } from './grant.types';
 import { resolveAudience } from './resolve-audience';
@@ -35,7 +35,7 @@ export class ClientCredentialsGrant {
 /** RFC 6749 §4.4: only confidential clients, authenticated (checked before `grant_types`: a public client is not "authorized" for anything here). */
 export function requireConfidentialClient(client: AuthenticatedClient | undefined): AuthenticatedClient {
   if (!client || client.method === 'none') {
-    throw new OAuthError('invalid_client', 'client_credentials requires an authenticated confidential client', 'client_auth_required');
+    throw clientAuthFailed('client_auth_required');
   }
   return client;
 }

@@ -30,6 +30,7 @@ import {
   type ReplayGuard,
   type VerifiedAssertion,
 } from '@trust-broker/validation';
+import { clientAuthFailed } from '../client-auth/client-auth.errors';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { KeyRefreshService } from '../key-refresh/key-refresh.service';
@@ -192,11 +193,11 @@ function recordVerifiedFacts(error: AssertionError, audit: GrantAuditFields): vo
 function checkClientPolicy(issuer: CachedIssuer, client: AuthenticatedClient | undefined): void {
   const authenticated = client !== undefined && client.method !== 'none';
   if (issuer.row.require_client_auth && !authenticated) {
-    throw new OAuthError('invalid_client', 'this issuer requires client authentication', 'client_auth_required');
+    throw clientAuthFailed('client_auth_required');
   }
   const allowed = issuer.row.allowed_client_ids;
   if (allowed.length === 0) return;
-  if (!authenticated) throw new OAuthError('invalid_client', 'this issuer requires an authenticated client', 'client_auth_required');
+  if (!authenticated) throw clientAuthFailed('client_auth_required');
   if (!allowed.includes(client.clientId)) {
     throw new OAuthError('invalid_grant', 'this client may not present assertions of this issuer', 'client_not_allowed');
   }

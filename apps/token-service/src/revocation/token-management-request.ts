@@ -16,6 +16,7 @@ import type { ReplayGuard } from '@trust-broker/validation';
 import type { AuthenticatedClient, ClientAuthenticatorApi, ClientEndpoint } from '../client-auth/client-auth.types';
 import type { FormParameters } from '../oauth/form-body';
 import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
+import { clientAuthFailed } from '../client-auth/client-auth.errors';
 import { OAuthError } from '../oauth/oauth-error';
 import type { OAuthReason } from '../oauth/reasons';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
@@ -37,10 +38,8 @@ export async function authenticateConfidentialCaller(
 ): Promise<AuthenticatedClient> {
   const authorization = typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined;
   const client = await authenticator.authenticate({ endpoint, authorization, parameters, replayGuard });
-  if (!client) throw new OAuthError('invalid_client', 'client authentication is required', 'client_auth_missing');
-  if (client.method === 'none') {
-    throw new OAuthError('invalid_client', 'a public client may not call this endpoint', 'public_client_not_allowed');
-  }
+  if (!client) throw clientAuthFailed('client_auth_missing');
+  if (client.method === 'none') throw clientAuthFailed('public_client_not_allowed');
   return client;
 }
 
