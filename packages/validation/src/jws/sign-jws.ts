@@ -8,23 +8,20 @@
  * - RS256: RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3);
  * - EdDSA: Ed25519 (RFC 8037 §3.1).
  */
-import { constants, sign, type KeyObject, type SignKeyObjectInput, type SignPrivateKeyInput } from 'node:crypto';
+import { constants, sign, type KeyObject } from 'node:crypto';
 import type { BrokerSigningAlgorithm } from '../algorithms';
 
-interface SigningParameters {
-  digest: 'sha256' | 'sha384' | null;
-  options: Omit<SignKeyObjectInput, 'key'> | Omit<SignPrivateKeyInput, 'key'>;
-}
+type Signer = (privateKey: KeyObject, signingInput: Buffer) => Buffer;
 
-const SIGNING_PARAMETERS: Readonly<Record<BrokerSigningAlgorithm, SigningParameters>> = Object.freeze({
-  ES256: { digest: 'sha256', options: { dsaEncoding: 'ieee-p1363' } },
-  ES384: { digest: 'sha384', options: { dsaEncoding: 'ieee-p1363' } },
-  EdDSA: { digest: null, options: {} },
-  PS256: { digest: 'sha256', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } },
-  RS256: { digest: 'sha256', options: { padding: constants.RSA_PKCS1_PADDING } },
+/** One literal options object per call, as node:crypto's fast path expects. */
+const SIGNERS: Readonly<Record<BrokerSigningAlgorithm, Signer>> = Object.freeze({
+  ES256: (key, input) => sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' }),
+  ES384: (key, input) => sign('sha384', input, { key, dsaEncoding: 'ieee-p1363' }),
+  EdDSA: (key, input) => sign(null, input, key),
+  PS256: (key, input) => sign('sha256', input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
+  RS256: (key, input) => sign('sha256', input, { key, padding: constants.RSA_PKCS1_PADDING }),
 });
 
 export function signJws(alg: BrokerSigningAlgorithm, privateKey: KeyObject, signingInput: Buffer): Buffer {
-  const { digest, options } = SIGNING_PARAMETERS[alg];
-  return sign(digest, signingInput, { ...options, key: privateKey });
+  return SIGNERS[alg](privateKey, signingInput);
 }
