@@ -6,7 +6,6 @@ export class AuditUnavailableError extends DependencyUnavailableError {
   readonly code = 'audit_unavailable';
 
   constructor(message: string, cause?: unknown) {
-    super(`audit queue unavailable: ${message}`, cause === undefined ? undefined : { cause });
-    this.name = 'AuditUnavailableError';
+    super('audit queue', message, cause);
   }
 }

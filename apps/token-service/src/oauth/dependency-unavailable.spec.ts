@@ -18,4 +18,16 @@ describe('dependencyUnavailableAnswer', () => {
     });
     expect(answer.description).not.toContain('down');
   });
+
+  it('keeps each error\'s name, and its message and cause for the log', () => {
+    const cause = new Error('ECONNREFUSED');
+    const error = new ReplayStoreUnavailableError('connection refused', cause);
+    expect({ name: error.name, message: error.message, cause: error.cause }).toEqual({
+      name: 'ReplayStoreUnavailableError',
+      message: 'replay store unavailable: connection refused',
+      cause,
+    });
+    expect(new AuditUnavailableError('down').message).toBe('audit queue unavailable: down');
+    expect(new RevocationStoreUnavailableError('down').name).toBe('RevocationStoreUnavailableError');
+  });
 });

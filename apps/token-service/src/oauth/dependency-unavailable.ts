@@ -12,6 +12,12 @@ export type UnavailableDependency = 'audit_queue' | 'replay_store' | 'revocation
 
 export abstract class DependencyUnavailableError extends Error {
   abstract readonly dependency: UnavailableDependency;
+
+  /** `what`: the dependency as a log reads it ("audit queue"); `message`: why, for the log only. */
+  protected constructor(what: string, message: string, cause: unknown) {
+    super(`${what} unavailable: ${message}`, cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+  }
 }
 
 /** The reason recorded (audit event, metrics) for each dependency. */

@@ -6,7 +6,6 @@ export class ReplayStoreUnavailableError extends DependencyUnavailableError {
   readonly code = 'replay_store_unavailable';
 
   constructor(message: string, cause?: unknown) {
-    super(`replay store unavailable: ${message}`, cause === undefined ? undefined : { cause });
-    this.name = 'ReplayStoreUnavailableError';
+    super('replay store', message, cause);
   }
 }

@@ -6,7 +6,6 @@ export class RevocationStoreUnavailableError extends DependencyUnavailableError 
   readonly code = 'revocation_store_unavailable';
 
   constructor(message: string, cause?: unknown) {
-    super(`revocation store unavailable: ${message}`, cause === undefined ? undefined : { cause });
-    this.name = 'RevocationStoreUnavailableError';
+    super('revocation store', message, cause);
   }
 }
