@@ -1,7 +1,8 @@
 /**
  * Serving from memory while Postgres is unreachable (ARCHITECTURE.md): the token service
  * reaches Postgres through a TCP proxy this test cuts; its periodic trust reload then
- * fails, and cached issuers keep being served.
+ * fails, and cached issuers keep being served, for at most TRUST_MAX_STALE_S: then it
+ * fails closed (503) until a reload succeeds again.
  */
 import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, TcpProxy, type PartyKey, postForm } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
@@ -57,5 +58,37 @@ it('keeps issuing tokens for cached issuers while Postgres is unreachable', asyn
     const answer = await exchange();
     expect(answer.status).toBe(200);
     expect(typeof answer.body.access_token).toBe('string');
+  }
+});
+
+it('fails closed once the trust is older than TRUST_MAX_STALE_S, and serves again after a successful reload', async () => {
+  const target = new URL(env.database.url);
+  const strictProxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
+  const viaProxy = new URL(env.database.url);
+  viaProxy.port = String(strictProxy.port);
+  const strict = await startTokenService(env, { DATABASE_URL: viaProxy.toString(), TRUST_RELOAD_INTERVAL_S: '1', TRUST_MAX_STALE_S: '4' });
+  const send = async () =>
+    postForm(strict.tokenEndpoint, {
+      grant_type: JWT_BEARER_GRANT,
+      assertion: await signAssertion(key, assertionClaims({ iss: ISS, sub: 'alice', aud: strict.issuer })),
+    });
+  try {
+    expect((await send()).status).toBe(200);
+    await strictProxy.cut();
+    const cutAt = Date.now();
+    const refused = await eventually(async () => {
+      const answer = await send();
+      return answer.status === 503 ? answer : undefined;
+    }, 30_000, 250);
+    // Not before the bound: the cached trust served meanwhile.
+    expect(Date.now() - cutAt).toBeGreaterThanOrEqual(3000);
+    expect(refused.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+    const readiness = (await (await fetch(`${strict.url}/readyz`)).json()) as { checks: Record<string, string> };
+    expect(readiness.checks.trust).toMatch(/TRUST_MAX_STALE_S/);
+    await strictProxy.restore();
+    await eventually(async () => (await send()).status === 200, 30_000, 250);
+  } finally {
+    await strict.process.stop();
+    await strictProxy.cut();
   }
 });

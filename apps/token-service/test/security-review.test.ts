@@ -27,6 +27,7 @@ jest.setTimeout(300_000);
 const OPTIONAL_JTI_ISS = 'https://idp-optional-jti.example';
 const STRICT_ISS = 'https://idp-strict-subjects.example';
 const API = 'https://api.review.example';
+const MAPPING_ISS = 'https://idp-mappings.example';
 
 let env: BrokerEnvironment;
 let broker: TokenServiceInstance;
@@ -49,6 +50,7 @@ beforeAll(async () => {
   issuerKey = await generatePartyKey('ES256', 'review-key');
   await env.admin.createIssuer({ issuer: OPTIONAL_JTI_ISS, jwks: jwksOf(issuerKey), subjects: ['*'], require_jti: false });
   await env.admin.createIssuer({ issuer: STRICT_ISS, jwks: jwksOf(issuerKey), subjects: ['alice'] });
+  await env.admin.createIssuer({ issuer: MAPPING_ISS, jwks: jwksOf(issuerKey), subjects: ['*'], claim_mappings: { profile: 'claims.profile' } });
   clientKey = await generatePartyKey('ES256', 'review-client-key');
   const secretClient = (fields: Record<string, unknown> = {}) =>
     env.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], scope: 'read', ...fields });
@@ -191,5 +193,23 @@ describe('one invalid_client text for every client authentication failure before
     const answer = await postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: expired });
     expect(answer.status).toBe(401);
     expect(answer.body.error_description).toMatch(/expired/);
+  });
+});
+
+describe('claim mappings cannot make an oversized token', () => {
+  it('registration refuses claim_mappings over 4,096 bytes, naming the field', async () => {
+    const mappings = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`c${i}`, `claims.${'a'.repeat(250)}`]));
+    const answer = await env.admin.request('POST', '/v1/issuers', { issuer: 'https://idp-big-mappings.example', jwks: jwksOf(issuerKey), subjects: ['*'], claim_mappings: mappings });
+    expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 400, error: 'invalid_request' });
+    expect(String(answer.body.error_description)).toMatch(/^claim_mappings/);
+  });
+
+  it('issuance refuses a token over 8,192 bytes with invalid_grant, issues nothing, and the assertion is not used up', async () => {
+    const jti = randomUUID();
+    const big = await sign(MAPPING_ISS, { jti, profile: 'p'.repeat(9000) });
+    const refused = await exchange(big);
+    expect({ status: refused.status, error: refused.body.error, token: refused.body.access_token }).toEqual({ status: 400, error: 'invalid_grant', token: undefined });
+    expect(String(refused.body.error_description)).toMatch(/8192 bytes/);
+    expect((await exchange(await sign(MAPPING_ISS, { profile: 'small' }))).status).toBe(200);
   });
 });

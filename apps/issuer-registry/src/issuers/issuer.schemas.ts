@@ -6,6 +6,9 @@
 import { DEFAULT_ISSUER_ALGORITHMS, SUPPORTED_ALGORITHMS } from '@trust-broker/validation';
 import { z } from 'zod';
 
+/** Largest `claim_mappings` document (names and expressions, as JSON). */
+export const MAX_CLAIM_MAPPINGS_BYTES = 4096;
+
 const text = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const uniqueList = <T extends z.ZodType>(item: T, max: number) =>
   z
@@ -49,6 +52,8 @@ export const issuerFields = {
   claim_mappings: z
     .record(claimName, text(4096))
     .refine((m) => Object.keys(m).length <= 50, 'must hold at most 50 mappings')
+    // The mapped claims go into every access token, whose size is capped at issuance (token-service).
+    .refine((m) => Buffer.byteLength(JSON.stringify(m), 'utf8') <= MAX_CLAIM_MAPPINGS_BYTES, `must total at most ${MAX_CLAIM_MAPPINGS_BYTES} bytes (as JSON)`)
     .nullable(),
   allowed_scopes: uniqueList(scopeToken, 500),
   audiences: uniqueList(text(2048), 100),

@@ -27,6 +27,8 @@ const envSchema = z
     CLIENT_ASSERTION_AUDIENCE_COMPAT: booleanFromEnv(false),
     /** Reconcile of the trust cache with the registry (row versions; changed rows re-read), healing lost trust-change messages. */
     TRUST_RELOAD_INTERVAL_S: positiveInt(1, 3600, 30),
+    /** Longest time without a successful trust reload (Postgres down) before lookups fail closed (503). */
+    TRUST_MAX_STALE_S: positiveInt(2, 7 * 24 * 3600, 600),
     /** How long a request waits for a party's keys after an unknown `kid` (CONTRACT.md: 2 s). */
     KEY_REFRESH_WAIT_MS: positiveInt(0, 10_000, 2000),
     /** The broker's own access-token signing algorithm (signing-keys/). */
@@ -62,6 +64,8 @@ export interface TokenServiceConfig {
   /** TRUST_PROXY: reverse proxies whose X-Forwarded-For is believed. */
   trustProxy: string[];
   trustReloadIntervalMs: number;
+  /** `TRUST_MAX_STALE_S` in ms: after that long without a successful reload, trust lookups fail closed. */
+  trustMaxStaleMs: number;
   keyRefreshWaitMs: number;
   signingAlgorithm: BrokerSigningAlgorithm;
   signingKeyRotationS: number;
@@ -94,6 +98,7 @@ export function loadTokenServiceConfig(env: Record<string, string | undefined>):
     if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...problems]);
     throw error;
   }
+  if (parsed.TRUST_MAX_STALE_S <= parsed.TRUST_RELOAD_INTERVAL_S) problems.push('TRUST_MAX_STALE_S: must be more than TRUST_RELOAD_INTERVAL_S');
   if (problems.length > 0) throw new ConfigError(problems);
   const warnings: string[] = [];
   let keyEncryptionKey: Buffer;
@@ -118,6 +123,7 @@ export function loadTokenServiceConfig(env: Record<string, string | undefined>):
     log: logSettingsOf('token-service', parsed),
     trustProxy: parsed.TRUST_PROXY,
     trustReloadIntervalMs: parsed.TRUST_RELOAD_INTERVAL_S * 1000,
+    trustMaxStaleMs: parsed.TRUST_MAX_STALE_S * 1000,
     keyRefreshWaitMs: parsed.KEY_REFRESH_WAIT_MS,
     signingAlgorithm: parsed.TOKEN_SIGNING_ALG,
     signingKeyRotationS: parsed.SIGNING_KEY_ROTATION_S,

@@ -8,7 +8,7 @@
 import { OAuthError } from './oauth-error';
 import type { TokenServiceReason } from './reasons';
 
-export type UnavailableDependency = 'audit_queue' | 'replay_store' | 'revocation_store';
+export type UnavailableDependency = 'audit_queue' | 'replay_store' | 'revocation_store' | 'trust_registry';
 
 export abstract class DependencyUnavailableError extends Error {
   abstract readonly dependency: UnavailableDependency;
@@ -29,6 +29,8 @@ export function reasonOf(dependency: UnavailableDependency): TokenServiceReason 
       return 'replay_store_unavailable';
     case 'revocation_store':
       return 'revocation_store_unavailable';
+    case 'trust_registry':
+      return 'trust_stale';
     default:
       return assertNever(dependency);
   }

@@ -37,6 +37,7 @@ export const TOKEN_SERVICE_REASONS = [
   'assertion_missing',
   'client_not_allowed',
   'claim_mapping_failed',
+  'token_too_large',
   'scope_malformed',
   'scope_not_allowed',
   'resource_malformed',
@@ -47,6 +48,7 @@ export const TOKEN_SERVICE_REASONS = [
   'audit_unavailable',
   'replay_store_unavailable',
   'revocation_store_unavailable',
+  'trust_stale',
   'internal_error',
 ] as const;
 

@@ -1,8 +1,9 @@
 /**
- * Rate limits of the token endpoint, per claimed client and per peer address, before the
- * pipeline spends any signature check. A refused request still makes its one audit event
- * (CONTRACT.md: every token request). When Redis cannot count, the request goes on: the
- * pipeline itself then answers 503, since it cannot check replay or audit either.
+ * The per-address rate limit of the token endpoint, before the pipeline spends any
+ * signature check (the per-client limit waits for authentication: client-rate-limit.ts).
+ * A refused request still makes its one audit event (CONTRACT.md: every token request),
+ * naming the client it claimed. When Redis cannot count, the request goes on: the pipeline
+ * itself then answers 503, since it cannot check replay or audit either.
  */
 import { randomUUID } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
@@ -41,7 +42,6 @@ export class TokenRateLimitGuard implements CanActivate {
     const authorization = request.headers.authorization;
     const clientId = claimedClientId(request.body, Array.isArray(authorization) ? authorization[0] : authorization);
     const subjects: RateLimitSubject[] = [{ scope: 'address', id: request.ip }];
-    if (clientId !== undefined) subjects.push({ scope: 'client', id: clientId });
     let verdict;
     try {
       verdict = await this.limiter.consume(subjects);

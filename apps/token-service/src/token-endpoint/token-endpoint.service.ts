@@ -1,7 +1,7 @@
 /**
  * POST /oauth2/token as a pipeline of small named steps (RFC 6749 §3.2, §4.4, §5;
  * RFC 7523 §2.1, §2.2; CONTRACT.md "OAuth endpoints"):
- *   readParameters → requireSupportedGrantType → authenticateClient →
+ *   readParameters → requireSupportedGrantType → authenticateClient → limitPerClient →
  *   requireConfidentialClient (client_credentials) → checkClientMayUseGrant → runGrant → mintAccessToken → publishAuditEvent → respond.
  * Every request, success or failure, makes exactly one audit event, enqueued BEFORE the
  * answer: if it cannot be enqueued, nothing is issued (503). A request that answers without a
@@ -28,12 +28,16 @@ import { JwtBearerGrant } from '../grants/jwt-bearer.grant';
 import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
 import { readFormParameters, type FormParameters } from '../oauth/form-body';
 import { OAuthError } from '../oauth/oauth-error';
+import { ClientRateLimit } from '../rate-limit/client-rate-limit';
 import { ReplayGuardService } from '../replay/replay-guard.service';
 import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import { TokenMetrics } from './token-metrics';
 import type { TokenHttpRequest, TokenResponseBody } from './token-request.types';
+
+/** Largest access token issued: what common HTTP header limits (8 KiB) carry. */
+export const MAX_ACCESS_TOKEN_BYTES = 8192;
 
 /** One request's identifiers, filled in step by step for its audit event. */
 interface TokenAudit extends GrantAuditFields {
@@ -59,6 +63,7 @@ export class TokenEndpointService {
     @Inject(AccessTokenSigner) private readonly signer: AccessTokenSigner,
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
     private readonly replayGuard: ReplayGuardService,
+    private readonly clientRateLimit: ClientRateLimit,
   ) {}
 
   handle(request: TokenHttpRequest): Promise<TokenResponseBody> {
@@ -99,6 +104,7 @@ export class TokenEndpointService {
       replayGuard: ledger,
     });
     recordClient(client, audit);
+    await this.clientRateLimit.consume(client);
     if (grantType === CLIENT_CREDENTIALS_GRANT) requireConfidentialClient(client);
     checkClientMayUseGrant(client, grantType);
     const decision = await this.runGrant(grantType, { parameters, client, audit, replayGuard: ledger });
@@ -127,6 +133,10 @@ export class TokenEndpointService {
       ...(decision.idp !== undefined ? { idp: decision.idp } : {}),
     };
     const accessToken = await this.signer.sign(claims);
+    // Mapped claims could make a token longer than verifiers (and HTTP headers) take: refuse, issue nothing.
+    if (Buffer.byteLength(accessToken, 'utf8') > MAX_ACCESS_TOKEN_BYTES) {
+      throw new OAuthError('invalid_grant', `the access token would exceed ${MAX_ACCESS_TOKEN_BYTES} bytes; the issuer's claim_mappings produce too much for this assertion`, 'token_too_large');
+    }
     audit.tokenJti = claims.jti;
     return { access_token: accessToken, token_type: 'Bearer', expires_in: decision.ttlSeconds, scope };
   }

@@ -9,7 +9,9 @@
  * - reloads are serialised, so an older snapshot never overwrites a newer entity;
  * - stale trust-change messages (version not newer than the cached one) are ignored;
  * - a failed load keeps the previous state (serving from memory while Postgres is down);
- * - disabled or expired issuers are never returned as active.
+ * - disabled or expired issuers are never returned as active;
+ * - no lookup answers once the last successful reload is older than TRUST_MAX_STALE_S
+ *   (TrustStaleError, 503): a stale cache cannot hide a disable for longer than that.
  */
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -28,6 +30,7 @@ import {
   type StaleParties,
 } from './registry-reader';
 import { CachedPartyBuilder, groupRevocationsByClient } from './cached-party.builder';
+import { TrustStaleError } from './trust.errors';
 import type { CachedClient, CachedIssuer, PartyType } from './trust.types';
 
 @Injectable()
@@ -49,7 +52,7 @@ export class TrustCache {
 
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
-    @Inject(TOKEN_SERVICE_CONFIG) config: TokenServiceConfig,
+    @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
   ) {
     this.keyEvents.setMaxListeners(0);
     this.build = new CachedPartyBuilder(config.keyEncryptionKey, this.logger);
@@ -64,14 +67,24 @@ export class TrustCache {
     return this.lastLoadAt;
   }
 
+  /**
+   * Throws TrustStaleError (503) once the last successful reload is older than
+   * TRUST_MAX_STALE_S: fail closed rather than trust a cache that may miss a disable.
+   */
+  requireFresh(now = Date.now()): void {
+    if (this.loaded && now - this.lastLoadAt > this.config.trustMaxStaleMs) throw new TrustStaleError(now - this.lastLoadAt);
+  }
+
   /** The active, unexpired issuer with exactly this `iss`. */
   findActiveIssuer(iss: string, now = Date.now()): CachedIssuer | undefined {
+    this.requireFresh(now);
     const issuer = this.issuersByIss.get(iss);
     return issuer && isActive(issuer.row, now) ? issuer : undefined;
   }
 
   /** Any client with this `client_id`, whatever its status (callers check it, for a precise reason). */
   findClient(clientId: string): CachedClient | undefined {
+    this.requireFresh();
     return this.clients.get(clientId);
   }
 

@@ -34,6 +34,7 @@ export class TrustSyncService implements OnApplicationBootstrap, OnApplicationSh
   onApplicationBootstrap(): void {
     this.readiness.register('trust', async () => {
       if (!this.cache.isLoaded()) throw new Error('trust not loaded yet');
+      this.cache.requireFresh();
     });
     this.subscribe();
     void this.firstLoad();
