@@ -1,8 +1,8 @@
 /** `POST /oauth2/introspect` (RFC 7662 §2); the answer is never cached (`no-store`); other methods are 405. */
 import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
 import { PostOnlyEndpoint } from '../oauth/post-only-endpoint';
-import { markTokenManagementRequestAudited } from '../revocation/rejected-token-management-request.audit';
-import type { OAuthHttpRequest } from '../revocation/token-management-request';
+import { markTokenManagementRequestAudited } from '../token-management/rejected-token-management-request.audit';
+import type { OAuthHttpRequest } from '../token-management/token-management-request';
 import { IntrospectionService, type IntrospectionResponse } from './introspection.service';
 
 @Controller('oauth2/introspect')

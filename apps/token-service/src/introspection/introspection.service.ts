@@ -18,8 +18,8 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import { RevocationStore } from '../revocation/revocation-store.service';
-import { TokenManagementPipeline, type TokenManagementContext, type TokenManagementDecision } from '../revocation/token-management-pipeline';
-import type { OAuthHttpRequest } from '../revocation/token-management-request';
+import { TokenManagementPipeline, type TokenManagementContext, type TokenManagementDecision } from '../token-management/token-management-pipeline';
+import type { OAuthHttpRequest } from '../token-management/token-management-request';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 

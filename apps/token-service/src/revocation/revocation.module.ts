@@ -3,11 +3,11 @@ import { AuditModule } from '../audit/audit.module';
 import { ClientAuthModule } from '../client-auth/client-auth.module';
 import { ReplayModule } from '../replay/replay.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
-import { RejectedTokenManagementRequestAudit } from './rejected-token-management-request.audit';
+import { RejectedTokenManagementRequestAudit } from '../token-management/rejected-token-management-request.audit';
 import { RevocationController } from './revocation.controller';
 import { RevocationStore } from './revocation-store.service';
 import { RevocationService } from './revocation.service';
-import { TokenManagementPipeline } from './token-management-pipeline';
+import { TokenManagementPipeline } from '../token-management/token-management-pipeline';
 
 /**
  * `POST /oauth2/revoke` (RFC 7009). Exports `RevocationStore` (introspection checks it) and

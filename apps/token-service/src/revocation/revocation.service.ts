@@ -15,8 +15,8 @@ import { Injectable } from '@nestjs/common';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import { RevocationStore } from './revocation-store.service';
-import { TokenManagementPipeline, type TokenManagementContext, type TokenManagementDecision } from './token-management-pipeline';
-import type { OAuthHttpRequest } from './token-management-request';
+import { TokenManagementPipeline, type TokenManagementContext, type TokenManagementDecision } from '../token-management/token-management-pipeline';
+import type { OAuthHttpRequest } from '../token-management/token-management-request';
 
 @Injectable()
 export class RevocationService {
