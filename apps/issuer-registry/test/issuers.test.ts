@@ -54,6 +54,8 @@ describe('POST /v1/issuers', () => {
       allowed_client_ids: [],
       access_token_ttl_s: 600,
       subject_from_issuer: false,
+      refresh_tokens: false,
+      refresh_token_ttl_s: 86400,
       version: 1,
     });
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -134,6 +136,10 @@ describe('POST /v1/issuers', () => {
     ['a negative lifetime', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', max_assertion_lifetime_s: -1 }, /^max_assertion_lifetime_s: /],
     ['a string for a boolean', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', require_jti: 'yes' }, /^require_jti: /],
     ['a string for subject_from_issuer', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', subject_from_issuer: 'true' }, /^subject_from_issuer: /],
+    ['a string for refresh_tokens', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', refresh_tokens: 'true' }, /^refresh_tokens: /],
+    ['a refresh-token family shorter than a minute', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', refresh_token_ttl_s: 59 }, /^refresh_token_ttl_s: /],
+    ['a refresh-token family longer than 30 days', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', refresh_token_ttl_s: 2_592_001 }, /^refresh_token_ttl_s: /],
+    ['a fractional refresh_token_ttl_s', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', refresh_token_ttl_s: 600.5 }, /^refresh_token_ttl_s: /],
     ['a bad scope token', { issuer: 'https://x.example.com', subjects: ['*'], jwks: 'JWKS', allowed_scopes: ['a b'] }, /^allowed_scopes\[0\]: /],
     ['discovery for a non-URL issuer', { issuer: 'urn:partner', subjects: ['*'], discovery: true }, /^issuer: /],
     ['a body that is an array', [], /^body: /],
@@ -239,11 +245,20 @@ describe('GET, PATCH, DELETE /v1/issuers/{id}', () => {
     const created = (await registry.call('POST', '/v1/issuers', newIssuer('life'))).body;
     expect((await registry.call('GET', `/v1/issuers/${created.id}`)).body).toEqual(created);
 
-    const patched = await registry.call('PATCH', `/v1/issuers/${created.id}`, { display_name: 'Renamed', allowed_scopes: ['read'], subject_from_issuer: true });
+    const patched = await registry.call('PATCH', `/v1/issuers/${created.id}`, {
+      display_name: 'Renamed',
+      allowed_scopes: ['read'],
+      subject_from_issuer: true,
+      refresh_tokens: true,
+      refresh_token_ttl_s: 3600,
+    });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ display_name: 'Renamed', allowed_scopes: ['read'], subject_from_issuer: true, version: 2, jwks: created.jwks });
-    const [stored] = await registry.sql<{ subject_from_issuer: boolean }>(`SELECT subject_from_issuer FROM registry.issuers WHERE id = $1`, [created.id]);
-    expect(stored!.subject_from_issuer).toBe(true);
+    expect(patched.body).toMatchObject({ display_name: 'Renamed', allowed_scopes: ['read'], subject_from_issuer: true, refresh_tokens: true, refresh_token_ttl_s: 3600, version: 2, jwks: created.jwks });
+    const [stored] = await registry.sql<{ subject_from_issuer: boolean; refresh_tokens: boolean; refresh_token_ttl_s: number }>(
+      `SELECT subject_from_issuer, refresh_tokens, refresh_token_ttl_s FROM registry.issuers WHERE id = $1`,
+      [created.id],
+    );
+    expect(stored).toEqual({ subject_from_issuer: true, refresh_tokens: true, refresh_token_ttl_s: 3600 });
     await eventually(async () => changes.messages.some((m) => m.entity === 'issuer' && m.id === created.id && m.version === 2));
 
     // switching the key source replaces it
@@ -359,7 +374,7 @@ describe('OpenAPI', () => {
     const schema = create.requestBody!.content['application/json']!.schema;
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(expect.arrayContaining(['issuer', 'subjects']));
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['jwks', 'jwks_uri', 'discovery', 'condition', 'claim_mappings', 'subject_from_issuer']));
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['jwks', 'jwks_uri', 'discovery', 'condition', 'claim_mappings', 'subject_from_issuer', 'refresh_tokens', 'refresh_token_ttl_s']));
     const docs = await fetch(`${registry.url}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');

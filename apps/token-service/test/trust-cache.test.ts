@@ -109,6 +109,16 @@ it('reloads a party key set on issuer_keys and wakes the requests waiting for it
   expect(await cache.waitForKeysChange('issuer', id, cache.keysVersion('issuer', id), 50)).toBe(false);
 });
 
+it('carries the refresh-token settings of an issuer (defaults, then a change)', async () => {
+  const key = await generatePartyKey('ES256');
+  const id = await insertIssuer('https://refresh.example', jwksOf(key));
+  await cache.applyChange(change('issuer', id, 1));
+  expect(cache.findActiveIssuer('https://refresh.example')!.row).toMatchObject({ refresh_tokens: false, refresh_token_ttl_s: 86_400 });
+  await db.query(`UPDATE registry.issuers SET refresh_tokens = true, refresh_token_ttl_s = 3600, version = 2 WHERE id = $1`, [id]);
+  await cache.applyChange(change('issuer', id, 2));
+  expect(cache.findActiveIssuer('https://refresh.example')!.row).toMatchObject({ refresh_tokens: true, refresh_token_ttl_s: 3600 });
+});
+
 it('refuses issuers past expires_at', async () => {
   const key = await generatePartyKey('ES256');
   const id = await insertIssuer('https://d.example', jwksOf(key));

@@ -35,6 +35,8 @@ export interface IssuerRow {
   require_client_auth: boolean;
   allowed_client_ids: string[];
   access_token_ttl_s: number;
+  refresh_tokens: boolean; // its grants and exchanges may also return refresh tokens
+  refresh_token_ttl_s: number; // longest life of a refresh-token family, from the first grant
   version: number; // incremented on every change
   created_at: Date;
   updated_at: Date;

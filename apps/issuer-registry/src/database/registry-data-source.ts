@@ -8,9 +8,13 @@ import { CreateRegistrySchema1764320000000 } from '../migrations/1764320000000-c
 import { AddIgnoredKeys1764790000000 } from '../migrations/1764790000000-add-ignored-keys';
 import { AddSubjectFromIssuer1764790000001 } from '../migrations/1764790000001-add-subject-from-issuer';
 import { AddClientIntrospectionAudiences1796315686403 } from '../migrations/1796315686403-add-client-introspection-audiences';
+import { AddIssuerRefreshTokens1796330000000 } from '../migrations/1796330000000-add-issuer-refresh-tokens';
 
 export const REGISTRY_SCHEMA = 'registry';
-export const REGISTRY_MIGRATIONS = [CreateRegistrySchema1764320000000, AddIgnoredKeys1764790000000, AddSubjectFromIssuer1764790000001, AddClientIntrospectionAudiences1796315686403];
+export const REGISTRY_MIGRATIONS = [
+  CreateRegistrySchema1764320000000, AddIgnoredKeys1764790000000, AddSubjectFromIssuer1764790000001, AddClientIntrospectionAudiences1796315686403,
+  AddIssuerRefreshTokens1796330000000,
+];
 
 export function createRegistryDataSource(url: string): DataSource {
   return createDataSource({

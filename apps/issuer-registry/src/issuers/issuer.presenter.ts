@@ -25,6 +25,8 @@ export function presentIssuer(row: IssuerRow): Record<string, unknown> {
     require_client_auth: row.require_client_auth,
     allowed_client_ids: row.allowed_client_ids,
     access_token_ttl_s: row.access_token_ttl_s,
+    refresh_tokens: row.refresh_tokens,
+    refresh_token_ttl_s: row.refresh_token_ttl_s,
     version: row.version,
     created_at: toIso(row.created_at),
     updated_at: toIso(row.updated_at),

@@ -64,6 +64,9 @@ export const issuerFields = {
   require_client_auth: z.boolean(),
   allowed_client_ids: uniqueList(text(256), 1000),
   access_token_ttl_s: z.number().int().min(1).max(86_400),
+  refresh_tokens: z.boolean(),
+  /** A refresh-token family's absolute lifetime: 1 minute to 30 days. */
+  refresh_token_ttl_s: z.number().int().min(60).max(2_592_000),
 };
 
 export const CreateIssuerSchema = z
@@ -118,4 +121,6 @@ export const ISSUER_DEFAULTS = {
   require_client_auth: false,
   allowed_client_ids: [] as string[],
   access_token_ttl_s: 600,
+  refresh_tokens: false,
+  refresh_token_ttl_s: 86_400,
 };

@@ -31,6 +31,7 @@ const SETTING_COLUMNS = [
   'issuer', 'display_name', 'status', 'expires_at', 'jwks', 'jwks_uri', 'discovery', 'allowed_algorithms', 'subjects',
   'condition', 'claim_mappings', 'allowed_scopes', 'audiences', 'max_assertion_lifetime_s', 'clock_skew_s',
   'require_jti', 'require_client_auth', 'allowed_client_ids', 'access_token_ttl_s', 'subject_from_issuer',
+  'refresh_tokens', 'refresh_token_ttl_s',
 ] as const satisfies readonly (keyof IssuerSettings)[];
 
 const JSON_COLUMNS = new Set<string>(['jwks', 'claim_mappings']);

@@ -50,6 +50,9 @@ function normaliseIssuer(row: IssuerRow): IssuerRow {
     max_assertion_lifetime_s: Number(row.max_assertion_lifetime_s),
     clock_skew_s: Number(row.clock_skew_s),
     access_token_ttl_s: Number(row.access_token_ttl_s),
+    // A registry older than its migration has neither column: no refresh tokens.
+    refresh_tokens: row.refresh_tokens === true,
+    refresh_token_ttl_s: Number(row.refresh_token_ttl_s ?? 86_400),
     allowed_algorithms: row.allowed_algorithms ?? [],
     subjects: row.subjects ?? [],
     allowed_scopes: row.allowed_scopes ?? [],

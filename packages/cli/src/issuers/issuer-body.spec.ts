@@ -26,6 +26,8 @@ describe('buildIssuerBody', () => {
         requireClientAuth: true,
         allowedClientIds: ['c1'],
         accessTokenTtl: 900,
+        refreshTokens: true,
+        refreshTokenTtl: 3600,
       }),
     ).toEqual({
       issuer: 'https://idp.partner.example',
@@ -47,6 +49,8 @@ describe('buildIssuerBody', () => {
       require_client_auth: true,
       allowed_client_ids: ['c1'],
       access_token_ttl_s: 900,
+      refresh_tokens: true,
+      refresh_token_ttl_s: 3600,
     });
   });
 

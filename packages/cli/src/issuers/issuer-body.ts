@@ -28,6 +28,8 @@ export interface IssuerFlags {
   requireClientAuth?: boolean;
   allowedClientIds?: string[];
   accessTokenTtl?: number;
+  refreshTokens?: boolean;
+  refreshTokenTtl?: number;
 }
 
 const FLAG_TO_FIELD: ReadonlyArray<[keyof IssuerFlags, string]> = [
@@ -50,6 +52,8 @@ const FLAG_TO_FIELD: ReadonlyArray<[keyof IssuerFlags, string]> = [
   ['requireClientAuth', 'require_client_auth'],
   ['allowedClientIds', 'allowed_client_ids'],
   ['accessTokenTtl', 'access_token_ttl_s'],
+  ['refreshTokens', 'refresh_tokens'],
+  ['refreshTokenTtl', 'refresh_token_ttl_s'],
 ];
 
 function readBodyFile(path: string | undefined): Record<string, unknown> {

@@ -66,6 +66,9 @@ function addIssuerFieldOptions(command: Command, forUpdate: boolean): Command {
     .option('--no-require-client-auth', 'the grant does not need client authentication')
     .option('--allowed-client-ids <list>', 'clients that may present its assertions', parseList)
     .option('--access-token-ttl <seconds>', 'lifetime of tokens issued from its assertions', parsePositiveInteger)
+    .option('--refresh-tokens', 'its grants and exchanges may also return refresh tokens')
+    .option('--no-refresh-tokens', 'no refresh tokens')
+    .option('--refresh-token-ttl <seconds>', 'longest life of a refresh-token family', parsePositiveInteger)
     .addOption(
       new Option('--status <status>', 'active or disabled')
         .argParser(parseChoice(['active', 'disabled']))
