@@ -3,7 +3,8 @@
  * `HttpErrorFilter`) answers `invalid` with 400 `invalid_request`, `not_found` with 404,
  * `conflict` with 409.
  */
-import { DomainError, type DomainErrorKind } from '@trust-broker/service-kit';
+import type { DomainErrorKind } from '@trust-broker/service-kit';
+import { domainErrors } from '../registry-error';
 
 const CLIENT_ERROR_KINDS = {
   client_already_registered: 'conflict',
@@ -24,9 +25,4 @@ const CLIENT_ERROR_KINDS = {
 
 export type ClientErrorCode = keyof typeof CLIENT_ERROR_KINDS;
 
-export class ClientError extends DomainError {
-  constructor(code: ClientErrorCode, message: string) {
-    super(code, CLIENT_ERROR_KINDS[code], message);
-    this.name = 'ClientError';
-  }
-}
+export class ClientError extends domainErrors(CLIENT_ERROR_KINDS) {}

@@ -1,5 +1,6 @@
-import { ApiError } from '@trust-broker/service-kit';
+import { toApiError } from '@trust-broker/service-kit';
 import { decodeCursor, encodeCursor, PageQuerySchema, toPage } from './paging';
+import { RequestError } from './request.errors';
 
 describe('paging', () => {
   it('round-trips a cursor', () => {
@@ -21,9 +22,10 @@ describe('paging', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(400);
-    expect((error as ApiError).description).toMatch(/^cursor: /);
+    expect(error).toBeInstanceOf(RequestError);
+    expect((error as RequestError).code).toBe('cursor_invalid');
+    // The one filter's answer: 400 invalid_request naming the cursor.
+    expect(toApiError(error)).toMatchObject({ status: 400, error: 'invalid_request', description: expect.stringMatching(/^cursor: /) });
   });
 
   it.each([

@@ -2,8 +2,8 @@
  * Keyset paging for lists: `limit` 1..100 (larger values capped), and an opaque cursor
  * holding the last item's (created_at, id). The timestamp keeps Postgres' microseconds.
  */
-import { invalidRequest } from '@trust-broker/service-kit';
 import { z } from 'zod';
+import { RequestError } from './request.errors';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -64,7 +64,7 @@ export function decodeCursor(cursor: string): PageKey {
   } catch {
     // fall through
   }
-  throw invalidRequest('cursor: not a cursor returned by this list');
+  throw new RequestError('cursor_invalid', 'cursor: not a cursor returned by this list');
 }
 
 /** Builds a page from `limit + 1` rows fetched in key order. */

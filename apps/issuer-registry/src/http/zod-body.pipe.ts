@@ -3,17 +3,17 @@
  * `invalid_request` naming the field: `"<field>: <problem>"`.
  */
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { invalidRequest } from '@trust-broker/service-kit';
 import type { z } from 'zod';
+import { RequestError } from './request.errors';
 
 @Injectable()
 export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
-  constructor(private readonly schema: S, private readonly root = 'body') {}
+  constructor(private readonly schema: S, private readonly root: 'body' | 'query' = 'body') {}
 
   transform(value: unknown): z.infer<S> {
     const result = this.schema.safeParse(value ?? (this.root === 'body' ? undefined : {}));
     if (result.success) return result.data;
-    throw invalidRequest(describeZodError(result.error, this.root));
+    throw new RequestError(`${this.root}_invalid`, describeZodError(result.error, this.root));
   }
 }
 

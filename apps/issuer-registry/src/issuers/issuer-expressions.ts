@@ -4,15 +4,15 @@
  * The same checks answer `POST /v1/issuers/expressions/check`, which the admin console
  * calls as an admin types: the browser holds no copy of them.
  */
-import { invalidRequest } from '@trust-broker/service-kit';
 import { CelExpressionError, compileCelExpression } from '@trust-broker/validation';
 import { z } from 'zod';
 import { describeZodError } from '../http/zod-body.pipe';
 import { issuerFields, type ExpressionCheckBody } from './issuer.schemas';
+import { IssuerError } from './issuers.errors';
 
 export function checkCelExpression(source: string, field: string): void {
   const problem = celProblem(source, field);
-  if (problem !== null) throw invalidRequest(problem);
+  if (problem !== null) throw new IssuerError('expression_invalid', problem);
 }
 
 /** `"<field>: <problem>"` as a 400 of the admin API would word it, or null. */

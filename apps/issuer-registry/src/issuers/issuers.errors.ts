@@ -3,7 +3,8 @@
  * `HttpErrorFilter`) answers `invalid` with 400 `invalid_request`, `not_found` with 404,
  * `conflict` with 409.
  */
-import { DomainError, type DomainErrorKind } from '@trust-broker/service-kit';
+import type { DomainErrorKind } from '@trust-broker/service-kit';
+import { domainErrors } from '../registry-error';
 
 const ISSUER_ERROR_KINDS = {
   issuer_already_registered: 'conflict',
@@ -13,13 +14,9 @@ const ISSUER_ERROR_KINDS = {
   key_source_ambiguous: 'invalid',
   discovery_needs_http_issuer: 'invalid',
   cursor_invalid: 'invalid',
+  expression_invalid: 'invalid',
 } as const satisfies Record<string, DomainErrorKind>;
 
 export type IssuerErrorCode = keyof typeof ISSUER_ERROR_KINDS;
 
-export class IssuerError extends DomainError {
-  constructor(code: IssuerErrorCode, message: string) {
-    super(code, ISSUER_ERROR_KINDS[code], message);
-    this.name = 'IssuerError';
-  }
-}
+export class IssuerError extends domainErrors(ISSUER_ERROR_KINDS) {}

@@ -4,8 +4,8 @@
  * ignored with their reason, RFC 7517 §5): the same rules for inline keys and for
  * fetched ones. The usable keys go to `party_keys.keys`, the only part token-service reads.
  */
-import { invalidRequest } from '@trust-broker/service-kit';
 import { JwksValidationError, validatePublicJwks, type IgnoredKey } from '@trust-broker/validation';
+import { PartyKeysError } from './party-keys.errors';
 
 export interface PublicJwks {
   keys: Record<string, unknown>[];
@@ -25,7 +25,7 @@ export function checkInlineJwks(value: unknown, field = 'jwks'): CheckedJwks {
   } catch (error) {
     if (error instanceof JwksValidationError) {
       const path = error.field === 'jwks' ? field : `${field}.${error.field}`;
-      throw invalidRequest(`${path}: ${error.message.slice(error.field.length + 2)}`);
+      throw new PartyKeysError('jwks_invalid', `${path}: ${error.message.slice(error.field.length + 2)}`);
     }
     throw error;
   }
