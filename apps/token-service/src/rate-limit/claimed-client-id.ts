@@ -2,9 +2,10 @@
  * The client a token request claims to come from, read before anything is verified: the
  * per-client rate limit must count requests before the (costly) signature checks run.
  * Unverified on purpose; it only picks the counter. Order: Basic credentials, the
- * `client_id` parameter, then the client assertion's `sub` (RFC 7523 §3: sub = client_id).
+ * `client_id` parameter, then the client assertion's `sub` (RFC 7523 §3: sub = client_id),
+ * read by the JWS core's parser so that the counter names the client the engine would see.
  */
-const MAX_ASSERTION_CHARS = 16_384;
+import { decodeJsonSegment, MAX_ASSERTION_BYTES, splitCompactJws } from '@trust-broker/validation';
 
 export function claimedClientId(body: unknown, authorization: string | undefined): string | undefined {
   return fromBasic(authorization) ?? fromParameters(body);
@@ -28,18 +29,13 @@ function fromParameters(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const { client_id: clientId, client_assertion: assertion } = body as Record<string, unknown>;
   if (typeof clientId === 'string' && clientId !== '') return clientId;
-  if (typeof assertion === 'string' && assertion.length <= MAX_ASSERTION_CHARS) return subjectOf(assertion);
+  // A compact JWS is ASCII (the parser refuses anything else), so its length is its size in bytes.
+  if (typeof assertion === 'string' && assertion.length <= MAX_ASSERTION_BYTES) return subjectOf(assertion);
   return undefined;
 }
 
 function subjectOf(assertion: string): string | undefined {
-  const payload = assertion.split('.')[1];
-  if (!payload) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
-    const sub = typeof claims === 'object' && claims !== null ? (claims as { sub?: unknown }).sub : undefined;
-    return typeof sub === 'string' && sub !== '' ? sub : undefined;
-  } catch {
-    return undefined;
-  }
+  const parts = splitCompactJws(assertion);
+  const sub = parts === undefined ? undefined : decodeJsonSegment(parts.payloadSegment)?.sub;
+  return typeof sub === 'string' && sub !== '' ? sub : undefined;
 }

@@ -61,7 +61,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * The JSON object a header or payload segment encodes (UTF-8, no duplicate member names:
  * `json-object.ts`), or undefined. For JWSs whose failures need no reason of their own
- * (the broker's own tokens); assertions go through `parse-compact-jws.ts`, which says why.
+ * (the broker's own tokens, the rate limiter's unverified look at a client assertion);
+ * assertions being verified go through `parse-compact-jws.ts`, which says why.
  */
 export function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
   if (segment.length % 4 === 1) return undefined;
