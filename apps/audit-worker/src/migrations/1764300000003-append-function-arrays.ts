@@ -4,8 +4,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * `audit.append_events(canonicals text[], events json)`: the same append as the
  * `(batch json)` version (lock the head, skip ids already stored and repeats inside the
  * batch, chain hash = sha256(prev_hash bytes || UTF-8 of the canonical JSON), one set-based
- * insert, move the head), about 40% less Postgres time per batch (measured 31 -> 19 ms for
- * 250 events):
+ * insert, move the head), with less Postgres time per batch (figures in bench/README.md):
  * - the events are parsed once (json_populate_recordset into an array of rows) instead of
  *   json_array_elements twice plus `->` on every element;
  * - the canonical texts come as a text[] beside them (item i hashes canonicals[i]);
