@@ -13,7 +13,7 @@ import { nowInSeconds } from './clock';
 import { AssertionError } from './errors';
 import { checkAlgorithmAllowed } from './rules/check-algorithm';
 import { checkClientAudience } from './rules/check-audience';
-import { checkClientIdentity } from './rules/check-client-identity';
+import { checkClientIdentity, checkClientIdParameter } from './rules/check-client-identity';
 import { requireIssuer } from './rules/check-issuer';
 import { checkJti } from './rules/check-jti';
 import { checkLifetime } from './rules/check-lifetime';
@@ -43,7 +43,7 @@ async function runClientRules(assertion: unknown, ctx: ClientVerificationContext
   const { parts, header, claims, checkedHeader } = readAssertion(assertion, 'client');
   const issuer = requireIssuer(claims, 'client');
   const subject = requireSubject(claims, 'client');
-  checkClientIdentity(issuer, subject, ctx.clientIdParameter);
+  checkClientIdentity(issuer, subject);
   const policy = await findClient(ctx, subject);
   checkPolicyTimes(policy);
   const hmac = policy.method === 'client_secret_jwt';
@@ -53,6 +53,7 @@ async function runClientRules(assertion: unknown, ctx: ClientVerificationContext
   const key = verifySignature(parts, checkedHeader.alg, candidates, 'client');
   const kid = checkedHeader.kid ?? key.kid;
   return keepingVerifiedFacts('client', verifiedFacts(issuer, claims, kid), async () => {
+    checkClientIdParameter(subject, ctx.clientIdParameter);
     checkClientAudience(claims, ctx.audience, { acceptEndpointAudience: ctx.acceptEndpointAudience, endpointUrl: ctx.endpointUrl });
     const now = nowInSeconds(ctx);
     const times = checkTimeClaims(claims, now, policy.clockSkewSeconds, 'client');

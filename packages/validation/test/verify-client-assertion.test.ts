@@ -240,6 +240,9 @@ describe('verifyClientAssertion: reuse and replay', () => {
     const ctx = clientContext([parties.client], guard);
     const late = await verifyClientAssertion(sign({ jti: 'facts', aud: 'https://elsewhere.example' }), ctx).catch((error: unknown) => error);
     expect(late).toMatchObject({ reason: 'audience_mismatch', verified: { issuer: CLIENT_ID, subject: CLIENT_ID, jti: 'facts' } });
+    // The client_id parameter is compared after the signature: the client it names is a verified fact.
+    const mismatch = await verifyClientAssertion(sign({ jti: 'other-id' }), { ...ctx, clientIdParameter: 'client-2' }).catch((error: unknown) => error);
+    expect(mismatch).toMatchObject({ reason: 'client_id_mismatch', verified: { issuer: CLIENT_ID, subject: CLIENT_ID, jti: 'other-id' } });
     const forgedJws = signCompact('ES256', '{"alg":"ES256","kid":"c-1"}', JSON.stringify({ ...defaultClaims(CLIENT_ID, 'forged') }), parties.keys.attacker.privateKey);
     const forged = await verifyClientAssertion(forgedJws, ctx).catch((error: unknown) => error);
     expect(forged).toBeInstanceOf(AssertionError);
