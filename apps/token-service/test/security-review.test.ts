@@ -134,6 +134,68 @@ describe('failure audit events keep what the verified assertion said (CONTRACT.m
   });
 });
 
+describe('a client assertion refused after its signature verified names its client and key in the failure event (CONTRACT.md "Audit API")', () => {
+  const ENDPOINTS = {
+    token: { url: () => broker.tokenEndpoint, form: { grant_type: 'client_credentials' }, type: 'token' },
+    introspection: { url: () => `${broker.url}/oauth2/introspect`, form: { token: 'not-a-token' }, type: 'introspection' },
+    revocation: { url: () => `${broker.url}/oauth2/revoke`, form: { token: 'not-a-token' }, type: 'revocation' },
+  } as const;
+  const clientAssertion = (overrides: Record<string, unknown> = {}, key: PartyKey = clientKey) =>
+    signAssertion(key, assertionClaims({ iss: keyClient.client_id, sub: keyClient.client_id, aud: broker.issuer }, overrides));
+  const present = (endpoint: keyof typeof ENDPOINTS, assertion: string, requestId: string, extra: Record<string, string> = {}) =>
+    postForm(ENDPOINTS[endpoint].url(), { ...ENDPOINTS[endpoint].form, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion, ...extra }, { 'x-request-id': requestId });
+
+  it.each(Object.keys(ENDPOINTS) as Array<keyof typeof ENDPOINTS>)('a replayed client assertion at the %s endpoint: client_id, client_kid and the jti hash', async (endpoint) => {
+    const jti = randomUUID();
+    const assertion = await clientAssertion({ jti });
+    expect((await present(endpoint, assertion, randomUUID())).status).toBe(200);
+    const requestId = randomUUID();
+    const replayed = await present(endpoint, assertion, requestId);
+    expect({ status: replayed.status, error: replayed.body.error }).toEqual({ status: 401, error: 'invalid_client' });
+    expect(await auditOf(requestId)).toMatchObject({
+      type: ENDPOINTS[endpoint].type,
+      outcome: 'failure',
+      reason: 'jti_replayed',
+      error: 'invalid_client',
+      actor: 'anonymous',
+      client_id: keyClient.client_id,
+      client_kid: 'review-client-key',
+      details: { client_jti_hash: sha256Hex(jti) },
+    });
+  });
+
+  it.each<[string, () => Promise<string>, () => Record<string, string>, string]>([
+    ['a lifetime over the client\'s maximum', () => clientAssertion({ exp: nowSeconds() + 3600 }), () => ({}), 'lifetime_exceeded'],
+    ['a client_id parameter that names another client', () => clientAssertion(), () => ({ client_id: owner.client_id }), 'client_id_mismatch'],
+  ])('%s at the token endpoint: the verified client, not the claimed one', async (_label, make, extra, reason) => {
+    const requestId = randomUUID();
+    const refused = await present('token', await make(), requestId, extra());
+    expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 401, error: 'invalid_client' });
+    expect(await auditOf(requestId)).toMatchObject({ outcome: 'failure', reason, client_id: keyClient.client_id, client_kid: 'review-client-key' });
+  });
+
+  it('a revoked client assertion at the introspection endpoint', async () => {
+    const jti = randomUUID();
+    await env.admin.revokeClientAssertion(keyClient.client_id, { jti });
+    const requestId = await eventually(async () => {
+      const id = randomUUID();
+      return (await present('introspection', await clientAssertion({ jti }), id)).status === 401 ? id : undefined;
+    }, 10_000);
+    expect(await auditOf(requestId!)).toMatchObject({ outcome: 'failure', reason: 'assertion_revoked', client_id: keyClient.client_id, client_kid: 'review-client-key' });
+  });
+
+  it.each(Object.keys(ENDPOINTS) as Array<keyof typeof ENDPOINTS>)('an assertion whose signature does not verify at the %s endpoint: no client_kid, no jti hash', async (endpoint) => {
+    const forger = await generatePartyKey('ES256', 'review-client-key');
+    const requestId = randomUUID();
+    const refused = await present(endpoint, await clientAssertion({}, forger), requestId);
+    expect({ status: refused.status, body: refused.body }).toEqual({ status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } });
+    const event = await auditOf(requestId);
+    expect(event).toMatchObject({ outcome: 'failure', reason: 'signature_invalid', client_kid: null, details: null });
+    // Nothing the unverified assertion says is taken as fact (the token endpoint records only a client_id parameter, none here).
+    expect(event.client_id).toBeNull();
+  });
+});
+
 describe('introspection answers only for tokens issued to the caller or meant for it (RFC 7662 §4, CONTRACT.md)', () => {
   it('the owner and a client whose introspection_audiences hold the aud see the token; any other client sees active: false', async () => {
     const forApi = String((await clientCredentials(owner, { resource: API })).body.access_token);

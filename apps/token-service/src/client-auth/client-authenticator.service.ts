@@ -11,7 +11,7 @@
  * - a disabled client authenticates nobody.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { constantTimeEqual } from '@trust-broker/secrets';
+import { constantTimeEqual, sha256Hex } from '@trust-broker/secrets';
 import { AssertionError, verifyClientAssertion, type ClientVerificationContext } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { KeyRefreshService } from '../key-refresh/key-refresh.service';
@@ -120,7 +120,7 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
         ...(verified.kid !== undefined ? { assertionKid: verified.kid } : {}),
       };
     } catch (error) {
-      if (error instanceof AssertionError) throw asClientAuthError(error);
+      if (error instanceof AssertionError) throw asClientAuthError(error, lookedUp);
       throw error;
     }
   }
@@ -152,9 +152,19 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
 /**
  * A client assertion refused before its signature verified says no more than any other
  * failed authentication; after it, the client proved its key and may learn why (expired,
- * replayed, wrong audience...).
+ * replayed, wrong audience...), and the audit event names the client and its key
+ * (CONTRACT.md "Audit API"; `client` is the one whose keys verified the signature).
  */
-function asClientAuthError(error: AssertionError): OAuthError {
+function asClientAuthError(error: AssertionError, client: CachedClient | undefined): OAuthError {
   if (error.error === 'invalid_client' && error.verified === undefined) return clientAuthFailed(error.reason);
-  return fromAssertionError(error);
+  const answer = fromAssertionError(error);
+  if (error.verified !== undefined && client !== undefined) {
+    const { kid, jti } = error.verified;
+    answer.verifiedClient = {
+      clientId: client.row.client_id,
+      ...(kid !== undefined && { clientKid: kid }),
+      ...(jti !== undefined && { clientJtiHash: sha256Hex(jti) }),
+    };
+  }
+  return answer;
 }

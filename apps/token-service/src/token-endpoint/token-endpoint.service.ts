@@ -27,7 +27,7 @@ import {
 import { JwtBearerGrant } from '../grants/jwt-bearer.grant';
 import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
 import { readFormParameters, type FormParameters } from '../oauth/form-body';
-import { OAuthError } from '../oauth/oauth-error';
+import { OAuthError, type VerifiedClientFacts } from '../oauth/oauth-error';
 import { ClientRateLimit } from '../rate-limit/client-rate-limit';
 import { ReplayGuardService } from '../replay/replay-guard.service';
 import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger';
@@ -150,6 +150,8 @@ export class TokenEndpointService {
   }
 
   private auditEvent(request: TokenHttpRequest, audit: TokenAudit, failure?: OAuthError): AuditEventInput {
+    // A client assertion refused after its signature verified: its client and key are known, not authenticated (the actor stays anonymous).
+    const verified = failure?.verifiedClient;
     return {
       id: randomUUID(),
       type: 'token',
@@ -159,16 +161,16 @@ export class TokenEndpointService {
       error: failure ? failure.code : null,
       actor: audit.clientId !== undefined ? clip(`client:${audit.clientId}`, 256) : 'anonymous',
       issuer: audit.issuer !== undefined ? clip(audit.issuer, 2048) : null,
-      client_id: audit.clientId !== undefined ? clip(audit.clientId, 256) : audit.claimedClientId !== undefined ? clip(audit.claimedClientId, 256) : null,
+      client_id: clipOrNull(audit.clientId ?? verified?.clientId ?? audit.claimedClientId, 256),
       subject: audit.subject !== undefined ? clip(audit.subject, 1024) : null,
       kid: audit.kid !== undefined ? clip(audit.kid, 256) : null,
-      client_kid: audit.clientKid !== undefined ? clip(audit.clientKid, 256) : null,
+      client_kid: clipOrNull(audit.clientKid ?? verified?.clientKid, 256),
       jti_hash: audit.jtiHash ?? null,
       scope: audit.scope !== undefined ? clip(audit.scope, 4096) : null,
       grant_type: audit.grantType !== undefined ? clip(audit.grantType, 256) : null,
       request_id: clip(request.requestId, 128),
       remote_addr: clip(request.remoteAddr, 64),
-      details: audit.tokenJti !== undefined && !failure ? { token_jti: audit.tokenJti } : null,
+      details: failure ? failureDetails(verified) : audit.tokenJti !== undefined ? { token_jti: audit.tokenJti } : null,
     };
   }
 }
@@ -208,5 +210,14 @@ function asOAuthError(error: unknown, logger: Logger): OAuthError {
 
 function clip(value: string, max: number): string {
   return value.length > max ? value.slice(0, max) : value;
+}
+
+function clipOrNull(value: string | undefined, max: number): string | null {
+  return value === undefined ? null : clip(value, max);
+}
+
+/** The verified client assertion's `jti` (hashed): the `jti_hash` field holds the grant assertion's. */
+function failureDetails(verified: VerifiedClientFacts | undefined): Record<string, unknown> | null {
+  return verified?.clientJtiHash !== undefined ? { client_jti_hash: verified.clientJtiHash } : null;
 }
 

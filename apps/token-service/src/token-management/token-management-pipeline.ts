@@ -72,7 +72,8 @@ export class TokenManagementPipeline {
       const reason = answered instanceof OAuthError ? answered.reason : 'internal_error';
       const code = answered instanceof OAuthError ? answered.code : 'server_error';
       this.metrics.record(endpoint, code);
-      await this.publish({ ...context, type: endpoint, request, outcome: 'failure', reason, error: code });
+      const verifiedClient = answered instanceof OAuthError ? answered.verifiedClient : undefined;
+      await this.publish({ ...context, type: endpoint, request, outcome: 'failure', reason, error: code, ...(verifiedClient && { verifiedClient }) });
       throw answered;
     }
     await this.publish({ ...context, type: endpoint, request, ...decision.audit });

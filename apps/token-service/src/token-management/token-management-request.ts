@@ -17,7 +17,7 @@ import type { AuthenticatedClient, ClientAuthenticatorApi, ClientEndpoint } from
 import type { FormParameters } from '../oauth/form-body';
 import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
 import { clientAuthFailed } from '../client-auth/client-auth.errors';
-import { OAuthError } from '../oauth/oauth-error';
+import { OAuthError, type VerifiedClientFacts } from '../oauth/oauth-error';
 import type { OAuthReason } from '../oauth/reasons';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 
@@ -60,6 +60,8 @@ export interface TokenManagementAuditInput {
   type: 'introspection' | 'revocation';
   request: OAuthHttpRequest;
   client?: AuthenticatedClient;
+  /** A client assertion refused after its signature verified: its client and key, for the audit only. */
+  verifiedClient?: VerifiedClientFacts;
   claims?: AccessTokenClaims;
   outcome: 'success' | 'failure';
   reason?: OAuthReason;
@@ -69,7 +71,7 @@ export interface TokenManagementAuditInput {
 
 /** An audit event naming the caller and the token's identifiers, never the token itself. */
 export function buildTokenManagementAuditEvent(input: TokenManagementAuditInput): AuditEventInput {
-  const { claims, client } = input;
+  const { claims, client, verifiedClient } = input;
   return {
     id: randomUUID(),
     type: input.type,
@@ -78,15 +80,15 @@ export function buildTokenManagementAuditEvent(input: TokenManagementAuditInput)
     reason: input.reason ?? null,
     error: input.error ?? null,
     actor: client ? clip(`client:${client.clientId}`, 256) : 'anonymous',
-    client_id: clip(client?.clientId, 256),
-    client_kid: clip(client?.assertionKid, 256),
+    client_id: clip(client?.clientId ?? verifiedClient?.clientId, 256),
+    client_kid: clip(client?.assertionKid ?? verifiedClient?.clientKid, 256),
     issuer: clip(claims?.idp, 2048),
     subject: clip(claims?.sub, 1024),
     jti_hash: typeof claims?.jti === 'string' ? sha256Hex(claims.jti) : null,
     scope: clip(claims?.scope, 4096),
     request_id: clip(input.request.id, 128),
     remote_addr: clip(input.request.ip, 64),
-    details: input.details ?? null,
+    details: input.details ?? (verifiedClient?.clientJtiHash !== undefined ? { client_jti_hash: verifiedClient.clientJtiHash } : null),
   };
 }
 
