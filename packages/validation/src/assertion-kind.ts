@@ -1,14 +1,16 @@
 /**
- * Which RFC 7523 job an assertion does, and so which OAuth error a failed rule answers:
- * `invalid_grant` for an authorization grant (RFC 7523 §3.1), `invalid_client` for
- * client authentication (RFC 7523 §3.2).
+ * Which job a JWT does, and so which OAuth error a failed rule answers: `invalid_grant`
+ * for an authorization grant (RFC 7523 §3.1), `invalid_client` for client
+ * authentication (RFC 7523 §3.2), `invalid_dpop_proof` for a DPoP proof (RFC 9449 §5).
  */
 import { AssertionError, type ReasonCode } from './errors';
 
-export type AssertionKind = 'grant' | 'client';
+export type AssertionKind = 'grant' | 'client' | 'dpop';
 
-export function oauthErrorFor(kind: AssertionKind): 'invalid_grant' | 'invalid_client' {
-  return kind === 'grant' ? 'invalid_grant' : 'invalid_client';
+const OAUTH_ERRORS = { grant: 'invalid_grant', client: 'invalid_client', dpop: 'invalid_dpop_proof' } as const;
+
+export function oauthErrorFor<Kind extends AssertionKind>(kind: Kind): (typeof OAUTH_ERRORS)[Kind] {
+  return OAUTH_ERRORS[kind];
 }
 
 /** A failed rule: the kind's OAuth error, a description safe to show, and the reason for the audit log. */

@@ -1,14 +1,15 @@
 /**
  * The one error type that leaves this package. Each failure carries:
  * - `error`: the OAuth error code the endpoint answers (`invalid_grant` for grant
- *   assertions, `invalid_client` for client assertions, `invalid_request` for a malformed
+ *   assertions, `invalid_client` for client assertions, `invalid_dpop_proof` for DPoP
+ *   proofs (RFC 9449 §5), `invalid_request` for a malformed
  *   or oversized parameter, `temporarily_unavailable` when the replay guard cannot answer);
  * - `description`: safe to show the client (never key material or the assertion);
  * - `reason`: a stable code for the audit log (listed in README.md).
  */
 import type { VerifiedFacts } from './types';
 
-export type OAuthErrorCode = 'invalid_grant' | 'invalid_client' | 'invalid_request' | 'temporarily_unavailable';
+export type OAuthErrorCode = 'invalid_grant' | 'invalid_client' | 'invalid_dpop_proof' | 'invalid_request' | 'temporarily_unavailable';
 
 export const REASON_CODES = [
   'assertion_missing',
@@ -54,6 +55,11 @@ export const REASON_CODES = [
   'party_lookup_failed',
   'key_resolution_failed',
   'verification_failed',
+  'dpop_typ_invalid',
+  'dpop_jwk_invalid',
+  'dpop_htm_mismatch',
+  'dpop_htu_mismatch',
+  'dpop_iat_invalid',
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];

@@ -47,3 +47,7 @@ export type { CompactJwsParts } from './jws/compact-jws-parts';
 export { verifyJwsSignature } from './jws/verify-jws-signature';
 export { signJws } from './jws/sign-jws';
 export { CLIENT_ASSERTION_CLOCK_SKEW_S, clientAssertionAlgorithms } from './client-assertion-defaults';
+// DPoP proofs (RFC 9449) at the token endpoint, and the RFC 7638 thumbprint that binds tokens to their key.
+export { verifyDpopProof, DPOP_SIGNING_ALGORITHMS, DPOP_IAT_WINDOW_S, MAX_DPOP_PROOF_BYTES } from './dpop/verify-dpop-proof';
+export type { DpopVerificationContext, VerifiedDpopProof } from './dpop/verify-dpop-proof';
+export { jwkThumbprint } from './dpop/jwk-thumbprint';

@@ -1,5 +1,5 @@
 /**
- * OAuth 2.0 errors (RFC 6749 §5.2, RFC 7009, RFC 7662, RFC 8707): the code, a
+ * OAuth 2.0 errors (RFC 6749 §5.2, RFC 7009, RFC 7662, RFC 8707, RFC 9449 §5): the code, a
  * description safe to show the client, the audit reason, and the HTTP status
  * (`invalid_client` is 401, `temporarily_unavailable` 503, the rest 400). A refusal that
  * came after a client assertion's signature verified also carries what that proved, for
@@ -12,6 +12,7 @@ export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
   | 'invalid_grant'
+  | 'invalid_dpop_proof'
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
@@ -24,6 +25,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
   invalid_client: 401,
   invalid_grant: 400,
+  invalid_dpop_proof: 400,
   unauthorized_client: 400,
   unsupported_grant_type: 400,
   invalid_scope: 400,

@@ -11,6 +11,8 @@ import { isAsymmetricAlgorithm, isHmacAlgorithm } from '../algorithms';
 
 export type AlgorithmFamily = 'asymmetric' | 'hmac';
 
+const ALLOWED_FOR: Record<AssertionKind, string> = { grant: 'for this issuer', client: 'for this client', dpop: 'for DPoP proofs' };
+
 export function checkAlgorithmPresent(header: Record<string, unknown>, kind: AssertionKind): string {
   const alg = header.alg;
   if (typeof alg !== 'string' || alg.length === 0) throw reject(kind, 'header_invalid', 'The assertion header has no "alg"');
@@ -23,7 +25,7 @@ export function checkAlgorithmAllowed(alg: string, allowed: readonly string[], f
   if (!Array.isArray(allowed)) throw new TypeError('The party policy needs an allowedAlgorithms array');
   const inFamily = family === 'hmac' ? isHmacAlgorithm(alg) : isAsymmetricAlgorithm(alg);
   if (!inFamily || !allowed.includes(alg)) {
-    throw reject(kind, 'alg_not_allowed', `The algorithm "${printable(alg)}" is not allowed for this ${kind === 'grant' ? 'issuer' : 'client'}`);
+    throw reject(kind, 'alg_not_allowed', `The algorithm "${printable(alg)}" is not allowed ${ALLOWED_FOR[kind]}`);
   }
 }
 

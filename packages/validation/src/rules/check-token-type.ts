@@ -35,7 +35,7 @@ const CLIENT_AUTHENTICATION_TYPE = 'client-authentication+jwt';
 const MEDIA_TYPE_PREFIX = 'application/';
 
 /** `typ` as compared: lower case, without the optional `application/` prefix. */
-function normalizedType(typ: string): string {
+export function normalizedType(typ: string): string {
   const lower = typ.toLowerCase();
   return lower.startsWith(MEDIA_TYPE_PREFIX) ? lower.slice(MEDIA_TYPE_PREFIX.length) : lower;
 }
