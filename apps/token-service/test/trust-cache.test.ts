@@ -286,3 +286,29 @@ describe('the periodic reconcile (reloadAll) with no trust-change message', () =
     expect(issuer.policy.keys.resolve({ alg: 'ES256', kid: 'off-curve' })).toEqual({ unknownKid: true });
   });
 });
+
+describe('workload federation fields', () => {
+  it('resolves accepted_audiences (NULL: this process\'s BROKER_ISSUER) and follows a change of them', async () => {
+    const key = await generatePartyKey('ES256');
+    const id = await insertIssuer('https://wif.example', jwksOf(key));
+    await cache.reloadAll();
+    expect(cache.findActiveIssuer('https://wif.example')!.acceptedAudiences).toEqual([config.brokerIssuer]);
+    await db.query(`UPDATE registry.issuers SET accepted_audiences = '{sts.example,https://broker.example}', version = 2 WHERE id = $1`, [id]);
+    await cache.applyChange(change('issuer', id, 2));
+    expect(cache.findActiveIssuer('https://wif.example')!.acceptedAudiences).toEqual(['sts.example', 'https://broker.example']);
+  });
+
+  it('loads a federated_jwt client with its credentials, no keys and no assertion policy of its own', async () => {
+    const credentials = [{ issuer: 'https://wif.example', subject: 'system:serviceaccount:ci:deployer' }];
+    await db.query(
+      `INSERT INTO registry.clients (client_id, token_endpoint_auth_method, federated_credentials) VALUES ('wif-client', 'federated_jwt', $1)`,
+      [JSON.stringify(credentials)],
+    );
+    await cache.applyChange(change('client', 'wif-client', 1));
+    const client = cache.findClient('wif-client')!;
+    expect(client.row.federated_credentials).toEqual(credentials);
+    expect(client.assertionPolicy).toBeUndefined();
+    expect(client.secret).toBeUndefined();
+    expect(await client.keys.all()).toEqual([]);
+  });
+});

@@ -18,4 +18,4 @@ export type { TrustChange } from './trust-change';
 export { KeyRefreshJobSchema, parseKeyRefreshJob, keyRefreshDedupId } from './key-refresh';
 export type { KeyRefreshJob } from './key-refresh';
 export { REGISTRY_TABLES } from './registry-schema';
-export type { IssuerRow, ClientRow, PartyKeysRow, AssertionRevocationRow } from './registry-schema';
+export type { IssuerRow, ClientRow, FederatedCredential, PartyKeysRow, AssertionRevocationRow } from './registry-schema';

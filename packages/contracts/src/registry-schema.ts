@@ -37,9 +37,20 @@ export interface IssuerRow {
   access_token_ttl_s: number;
   refresh_tokens: boolean; // its grants and exchanges may also return refresh tokens
   refresh_token_ttl_s: number; // longest life of a refresh-token family, from the first grant
+  /**
+   * `aud` values accepted on its tokens used as token-exchange subject or actor tokens and
+   * as federated client assertions; NULL means `[BROKER_ISSUER]` (each process's own).
+   */
+  accepted_audiences: string[] | null;
   version: number; // incremented on every change
   created_at: Date;
   updated_at: Date;
+}
+
+/** One credential of a `federated_jwt` client: the exact `iss` (a registered trusted issuer) and `sub` of its assertions. */
+export interface FederatedCredential {
+  issuer: string;
+  subject: string;
 }
 
 /** `registry.clients`: one OAuth client (CONTRACT.md, "Clients"). */
@@ -51,6 +62,7 @@ export interface ClientRow {
     | 'client_secret_jwt'
     | 'client_secret_basic'
     | 'client_secret_post'
+    | 'federated_jwt'
     | 'none';
   jwks: { keys: Record<string, unknown>[] } | null;
   jwks_uri: string | null;
@@ -62,6 +74,8 @@ export interface ClientRow {
   access_token_ttl_s: number; // lifetime of client_credentials tokens, default 600
   /** `aud` values of tokens it may introspect (RFC 7662 §4); NULL (older rows) means `[client_id]`. */
   introspection_audiences: string[] | null;
+  /** `federated_jwt` only: 1 to 20 credentials; NULL for every other method. */
+  federated_credentials: FederatedCredential[] | null;
   status: 'active' | 'disabled';
   /** The client secret encrypted with `@trust-broker/secrets` (AAD `client_secret:<client_id>`). */
   secret_ciphertext: string | null;

@@ -16,6 +16,7 @@ export function presentClient(row: ClientRow): Record<string, unknown> {
     client_assertion_max_lifetime_s: row.client_assertion_max_lifetime_s,
     access_token_ttl_s: row.access_token_ttl_s,
     introspection_audiences: row.introspection_audiences ?? [row.client_id],
+    federated_credentials: row.federated_credentials,
     status: row.status,
     version: row.version,
     created_at: toIso(row.created_at),

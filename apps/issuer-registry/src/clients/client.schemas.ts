@@ -6,12 +6,20 @@ import { SUPPORTED_ALGORITHMS } from '@trust-broker/validation';
 import { z } from 'zod';
 import { httpUrl, jwksDocument, scopeToken } from '../issuers/issuer.schemas';
 
-export const AUTH_METHODS = ['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post', 'none'] as const;
+export const AUTH_METHODS = ['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post', 'federated_jwt', 'none'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 /** Methods whose credential is a server-generated secret. */
 export const SECRET_METHODS = new Set<AuthMethod>(['client_secret_jwt', 'client_secret_basic', 'client_secret_post']);
-/** Methods that authenticate with a client assertion (RFC 7523 §2.2). */
+/** Methods that authenticate with a client assertion the client signs itself (RFC 7523 §2.2). */
 export const ASSERTION_METHODS = new Set<AuthMethod>(['private_key_jwt', 'client_secret_jwt']);
+/**
+ * Methods that authenticate with a client assertion, signed by the client or (federated_jwt)
+ * by a trusted issuer: `client_assertion_reuse` and assertion revocations apply to them.
+ */
+export const ASSERTION_AUTH_METHODS = new Set<AuthMethod>([...ASSERTION_METHODS, 'federated_jwt']);
+
+/** CONTRACT.md "Federated client authentication": 1 to 20 `{issuer, subject}` per client. */
+export const MAX_FEDERATED_CREDENTIALS = 20;
 
 export const GRANT_TYPES = ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] as const;
 const SIGNING_ALGORITHMS = [...SUPPORTED_ALGORITHMS.asymmetric, ...SUPPORTED_ALGORITHMS.hmac] as [string, ...string[]];
@@ -45,6 +53,19 @@ const clientFields = {
     .array(z.string().min(1, 'must not be empty').max(2048))
     .max(MAX_INTROSPECTION_AUDIENCES, `must have at most ${MAX_INTROSPECTION_AUDIENCES} values`)
     .refine((values) => new Set(values).size === values.length, 'must not repeat a value'),
+  federated_credentials: z
+    .array(
+      z
+        .object({
+          issuer: z.string().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters'),
+          subject: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'),
+        })
+        .strict(),
+    )
+    .min(1, 'must hold at least one credential')
+    .max(MAX_FEDERATED_CREDENTIALS, `must hold at most ${MAX_FEDERATED_CREDENTIALS} credentials`)
+    .refine((values) => new Set(values.map((c) => JSON.stringify([c.issuer, c.subject]))).size === values.length, 'must not repeat a credential')
+    .nullable(),
 };
 
 type OptionalFields = { [K in keyof typeof clientFields]: z.ZodOptional<(typeof clientFields)[K]> };
@@ -68,6 +89,7 @@ export const CLIENT_DEFAULTS = {
   client_assertion_max_lifetime_s: 300,
   access_token_ttl_s: 600,
   status: 'active' as const,
+  federated_credentials: null,
 };
 
 export const AssertionRevocationSchema = z

@@ -21,6 +21,9 @@ const CLIENT_ERROR_KINDS = {
   assertion_lifetime_too_long: 'invalid',
   client_credentials_needs_authentication: 'invalid',
   secret_too_short: 'invalid',
+  federated_credentials_missing: 'invalid',
+  federated_credentials_not_applicable: 'invalid',
+  federated_issuer_unknown: 'invalid',
 } as const satisfies Record<string, DomainErrorKind>;
 
 export type ClientErrorCode = keyof typeof CLIENT_ERROR_KINDS;

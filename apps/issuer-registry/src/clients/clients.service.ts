@@ -4,11 +4,13 @@
  * Enforces: private_key_jwt has exactly one of jwks/jwks_uri and the other methods none;
  * secret methods get a server-generated 256-bit secret, shown once, stored encrypted
  * (AES-256-GCM, AAD `client_secret:<client_id>`); a signing alg that fits the method;
- * no client_credentials for public clients; `client_id` unique.
+ * no client_credentials for public clients; `client_id` unique; `federated_jwt` clients
+ * hold no keys and no secret, only 1 to 20 `federated_credentials` whose issuers are
+ * registered trusted issuers (checked in the write's transaction).
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { ClientRow } from '@trust-broker/contracts';
+import type { ClientRow, FederatedCredential } from '@trust-broker/contracts';
 import { decryptSecret, encryptSecret, generateSecret, sha256Hex } from '@trust-broker/secrets';
 import { isAsymmetricAlgorithm, isHmacAlgorithm, minHmacSecretBytes, type IgnoredKey } from '@trust-broker/validation';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
@@ -24,6 +26,7 @@ import { deletePartyKeys, readPartyKeys, writeInlineIgnoredKeys, writeInlineKeys
 import { checkInlineJwks } from '../party-keys/public-jwks';
 import { presentClient, presentRevocation, type RevocationRow } from './client.presenter';
 import {
+  ASSERTION_AUTH_METHODS,
   ASSERTION_METHODS,
   CLIENT_DEFAULTS,
   SECRET_METHODS,
@@ -39,6 +42,7 @@ type ClientSettings = Omit<ClientRow, 'client_id' | 'secret_ciphertext' | 'versi
 const SETTING_COLUMNS = [
   'client_name', 'token_endpoint_auth_method', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg', 'grant_types',
   'scope', 'client_assertion_reuse', 'client_assertion_max_lifetime_s', 'access_token_ttl_s', 'status', 'introspection_audiences',
+  'federated_credentials',
 ] as const satisfies readonly (keyof ClientSettings)[];
 
 /**
@@ -68,6 +72,7 @@ export class ClientsService {
     const { settings, ignoredKeys } = this.checkSettings({ ...CLIENT_DEFAULTS, introspection_audiences: [clientId], ...stripUndefined(fields) } as ClientSettings);
     const secret = SECRET_METHODS.has(settings.token_endpoint_auth_method) ? generateSecretFor(settings.token_endpoint_auth_method) : null;
     const row = await this.database.transaction(async (tx) => {
+      await checkFederatedIssuers(tx, settings.federated_credentials);
       const inserted = await tx.rows<ClientRow>(
         `INSERT INTO registry.clients (client_id, secret_ciphertext, ${SETTING_COLUMNS.join(', ')})
          VALUES ($1, $2, ${SETTING_COLUMNS.map((_, i) => `$${i + 3}`).join(', ')})
@@ -107,7 +112,12 @@ export class ClientsService {
         ...stripUndefined(patch),
         // A patch that names a key source replaces the source.
         ...(changesKeySource ? { jwks: patch.jwks ?? null, jwks_uri: patch.jwks_uri ?? null } : {}),
+        // A client that leaves federated_jwt leaves its federated credentials behind.
+        ...(patch.token_endpoint_auth_method !== undefined && patch.token_endpoint_auth_method !== 'federated_jwt' && patch.federated_credentials === undefined
+          ? { federated_credentials: null }
+          : {}),
       } as ClientSettings);
+      if (patch.federated_credentials !== undefined) await checkFederatedIssuers(tx, settings.federated_credentials);
       const needsSecret = SECRET_METHODS.has(settings.token_endpoint_auth_method);
       // A secret is generated when a client moves to a secret method, dropped when it leaves them.
       const secret = needsSecret && current.secret_ciphertext === null ? generateSecretFor(settings.token_endpoint_auth_method) : null;
@@ -166,7 +176,7 @@ export class ClientsService {
   async revokeAssertion(clientId: string, body: AssertionRevocationBody, admin: AdminContext): Promise<Record<string, unknown>> {
     const row = await this.database.transaction(async (tx) => {
       const client = await this.find(tx, clientId, true);
-      if (!ASSERTION_METHODS.has(client.token_endpoint_auth_method)) {
+      if (!ASSERTION_AUTH_METHODS.has(client.token_endpoint_auth_method)) {
         throw new ClientError('method_has_no_assertions', `token_endpoint_auth_method: client ${clientId} uses ${client.token_endpoint_auth_method}, which has no client assertions`);
       }
       const inserted = await tx.rows<RevocationRow>(
@@ -244,8 +254,14 @@ export class ClientsService {
       if (method === 'client_secret_jwt' && !isHmacAlgorithm(alg)) throw new ClientError('signing_alg_mismatch', 'token_endpoint_auth_signing_alg: client_secret_jwt needs an HMAC algorithm (HS256, HS384, HS512)');
       if (!ASSERTION_METHODS.has(method)) throw new ClientError('signing_alg_mismatch', `token_endpoint_auth_signing_alg: only for private_key_jwt and client_secret_jwt (this client uses ${method})`);
     }
-    if (settings.client_assertion_reuse && !ASSERTION_METHODS.has(method)) {
-      throw new ClientError('assertion_reuse_not_applicable', `client_assertion_reuse: only for private_key_jwt and client_secret_jwt (this client uses ${method})`);
+    if (settings.client_assertion_reuse && !ASSERTION_AUTH_METHODS.has(method)) {
+      throw new ClientError('assertion_reuse_not_applicable', `client_assertion_reuse: only for private_key_jwt, client_secret_jwt and federated_jwt (this client uses ${method})`);
+    }
+    if (method === 'federated_jwt' && (settings.federated_credentials ?? []).length === 0) {
+      throw new ClientError('federated_credentials_missing', 'federated_credentials: federated_jwt needs 1 to 20 credentials ({"issuer", "subject"})');
+    }
+    if (method !== 'federated_jwt' && settings.federated_credentials !== null) {
+      throw new ClientError('federated_credentials_not_applicable', `federated_credentials: only for federated_jwt (this client uses ${method})`);
     }
     if (!settings.client_assertion_reuse && settings.client_assertion_max_lifetime_s > MAX_SINGLE_USE_LIFETIME_S) {
       throw new ClientError('assertion_lifetime_too_long', `client_assertion_max_lifetime_s: at most ${MAX_SINGLE_USE_LIFETIME_S} unless client_assertion_reuse is true`);
@@ -286,5 +302,20 @@ function pickSettings(row: ClientRow): ClientSettings {
 }
 
 function toParam(column: string, value: unknown): unknown {
-  return column === 'jwks' && value !== null ? JSON.stringify(value) : value;
+  return (column === 'jwks' || column === 'federated_credentials') && value !== null ? JSON.stringify(value) : value;
+}
+
+/**
+ * CONTRACT.md: a federated credential names a registered trusted issuer (by its exact
+ * `iss`), else 400 naming the field. Read in the write's transaction; a later delete of
+ * the issuer does not touch the client, whose credential then authenticates nobody.
+ */
+async function checkFederatedIssuers(tx: Sql, credentials: readonly FederatedCredential[] | null): Promise<void> {
+  if (credentials === null || credentials.length === 0) return;
+  const rows = await tx.rows<{ issuer: string }>(`SELECT issuer FROM registry.issuers WHERE issuer = ANY($1::text[])`, [credentials.map((c) => c.issuer)]);
+  const registered = new Set(rows.map((row) => row.issuer));
+  const index = credentials.findIndex((c) => !registered.has(c.issuer));
+  if (index >= 0) {
+    throw new ClientError('federated_issuer_unknown', `federated_credentials[${index}].issuer: "${credentials[index]!.issuer.slice(0, 256)}" is not a registered trusted issuer`);
+  }
 }

@@ -9,11 +9,12 @@ import { AddIgnoredKeys1764790000000 } from '../migrations/1764790000000-add-ign
 import { AddSubjectFromIssuer1764790000001 } from '../migrations/1764790000001-add-subject-from-issuer';
 import { AddClientIntrospectionAudiences1796315686403 } from '../migrations/1796315686403-add-client-introspection-audiences';
 import { AddIssuerRefreshTokens1796330000000 } from '../migrations/1796330000000-add-issuer-refresh-tokens';
+import { AddWorkloadFederation1796400696799 } from '../migrations/1796400696799-add-workload-federation';
 
 export const REGISTRY_SCHEMA = 'registry';
 export const REGISTRY_MIGRATIONS = [
   CreateRegistrySchema1764320000000, AddIgnoredKeys1764790000000, AddSubjectFromIssuer1764790000001, AddClientIntrospectionAudiences1796315686403,
-  AddIssuerRefreshTokens1796330000000,
+  AddIssuerRefreshTokens1796330000000, AddWorkloadFederation1796400696799,
 ];
 
 export function createRegistryDataSource(url: string): DataSource {

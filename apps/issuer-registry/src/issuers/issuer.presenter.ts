@@ -2,7 +2,8 @@
 import type { IssuerRow } from '@trust-broker/contracts';
 import { toIso } from '../party-keys/key-status.presenter';
 
-export function presentIssuer(row: IssuerRow): Record<string, unknown> {
+/** `brokerIssuer`: `BROKER_ISSUER`, which `accepted_audiences` stands for while the issuer has none of its own (NULL). */
+export function presentIssuer(row: IssuerRow, brokerIssuer: string): Record<string, unknown> {
   return {
     id: row.id,
     issuer: row.issuer,
@@ -27,6 +28,7 @@ export function presentIssuer(row: IssuerRow): Record<string, unknown> {
     access_token_ttl_s: row.access_token_ttl_s,
     refresh_tokens: row.refresh_tokens,
     refresh_token_ttl_s: row.refresh_token_ttl_s,
+    accepted_audiences: row.accepted_audiences ?? [brokerIssuer],
     version: row.version,
     created_at: toIso(row.created_at),
     updated_at: toIso(row.updated_at),

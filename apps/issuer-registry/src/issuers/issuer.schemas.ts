@@ -67,6 +67,9 @@ export const issuerFields = {
   refresh_tokens: z.boolean(),
   /** A refresh-token family's absolute lifetime: 1 minute to 30 days. */
   refresh_token_ttl_s: z.number().int().min(60).max(2_592_000),
+  // `aud` values accepted on its tokens used as token-exchange subject or actor tokens and as
+  // federated client assertions (CONTRACT.md); empty: none of its tokens serve those uses.
+  accepted_audiences: uniqueList(text(2048), 100),
 };
 
 export const CreateIssuerSchema = z

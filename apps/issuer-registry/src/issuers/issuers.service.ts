@@ -31,7 +31,7 @@ const SETTING_COLUMNS = [
   'issuer', 'display_name', 'status', 'expires_at', 'jwks', 'jwks_uri', 'discovery', 'allowed_algorithms', 'subjects',
   'condition', 'claim_mappings', 'allowed_scopes', 'audiences', 'max_assertion_lifetime_s', 'clock_skew_s',
   'require_jti', 'require_client_auth', 'allowed_client_ids', 'access_token_ttl_s', 'subject_from_issuer',
-  'refresh_tokens', 'refresh_token_ttl_s',
+  'refresh_tokens', 'refresh_token_ttl_s', 'accepted_audiences',
 ] as const satisfies readonly (keyof IssuerSettings)[];
 
 const JSON_COLUMNS = new Set<string>(['jwks', 'claim_mappings']);
@@ -52,6 +52,8 @@ export class IssuersService {
       jwks: null,
       jwks_uri: null,
       discovery: false,
+      // NULL: `[BROKER_ISSUER]`, following that setting (CONTRACT.md default).
+      accepted_audiences: null,
       ...stripUndefined(body),
     } as IssuerSettings);
     const row = await this.database.transaction(async (tx) => {
@@ -65,11 +67,11 @@ export class IssuersService {
       const created = inserted[0];
       if (!created) throw new IssuerError('issuer_already_registered', `issuer: "${settings.issuer}" is already registered`);
       await this.writeKeySource(tx, created, ignoredKeys);
-      await recordAdminChange(tx, [{ entity: 'issuer', id: created.id, version: created.version, op: 'upsert' }], { ...auditContext(admin), action: 'created', issuer: created.issuer, details: { before: null, after: presentIssuer(created) } });
+      await recordAdminChange(tx, [{ entity: 'issuer', id: created.id, version: created.version, op: 'upsert' }], { ...auditContext(admin), action: 'created', issuer: created.issuer, details: { before: null, after: this.present(created) } });
       return created;
     });
     if (row.jwks === null) void this.refreshQueue.requestRefresh('issuer', row.id, 'forced');
-    return presentIssuer(row);
+    return this.present(row);
   }
 
   async list(page: PageRequest): Promise<Page<Record<string, unknown>>> {
@@ -80,11 +82,11 @@ export class IssuersService {
        ORDER BY created_at, id LIMIT $3`,
       [page.after?.createdAt ?? null, page.after?.id ?? null, page.limit + 1],
     );
-    return toPage(rows, page.limit, (row) => row.id, presentIssuer);
+    return toPage(rows, page.limit, (row) => row.id, (row) => this.present(row));
   }
 
   async get(id: string): Promise<Record<string, unknown>> {
-    return presentIssuer(await this.find(this.database, id));
+    return this.present(await this.find(this.database, id));
   }
 
   async update(id: string, patch: UpdateIssuerBody, admin: AdminContext): Promise<Record<string, unknown>> {
@@ -105,11 +107,11 @@ export class IssuersService {
         (updated.discovery && current.issuer !== updated.issuer);
       if (keysChanged) await this.writeKeySource(tx, updated, ignoredKeys);
       else if (patch.jwks && updated.jwks) await writeInlineIgnoredKeys(tx, 'issuer', id, ignoredKeys);
-      await recordAdminChange(tx, [{ entity: 'issuer', id, version: updated.version, op: 'upsert' }], { ...auditContext(admin), action: 'updated', issuer: updated.issuer, details: { before: presentIssuer(current), after: presentIssuer(updated) } });
+      await recordAdminChange(tx, [{ entity: 'issuer', id, version: updated.version, op: 'upsert' }], { ...auditContext(admin), action: 'updated', issuer: updated.issuer, details: { before: this.present(current), after: this.present(updated) } });
       return { after: updated, keysChanged };
     });
     if (keysChanged && after.jwks === null) void this.refreshQueue.requestRefresh('issuer', id, 'forced');
-    return presentIssuer(after);
+    return this.present(after);
   }
 
   async remove(id: string, admin: AdminContext): Promise<void> {
@@ -119,7 +121,7 @@ export class IssuersService {
       const keysVersion = await deletePartyKeys(tx, 'issuer', id);
       const changes: TrustChangeInput[] = [{ entity: 'issuer', id, version: current.version + 1, op: 'delete' }];
       if (keysVersion !== null) changes.push({ entity: 'issuer_keys', id, version: keysVersion, op: 'delete' });
-      await recordAdminChange(tx, changes, { ...auditContext(admin), action: 'deleted', issuer: current.issuer, details: { before: presentIssuer(current), after: null } });
+      await recordAdminChange(tx, changes, { ...auditContext(admin), action: 'deleted', issuer: current.issuer, details: { before: this.present(current), after: null } });
     });
   }
 
@@ -136,6 +138,10 @@ export class IssuersService {
     const keys = await this.refresher.refresh('issuer', id, 'forced', admin);
     if (!keys) throw new IssuerError('issuer_not_found', `no issuer with id ${id}`);
     return presentKeyStatus(keys);
+  }
+
+  private present(row: IssuerRow): Record<string, unknown> {
+    return presentIssuer(row, this.config.brokerIssuer);
   }
 
   private async find(sql: Sql, id: string, forUpdate = false): Promise<IssuerRow> {

@@ -12,6 +12,7 @@ export type ClientAuthMethod =
   | 'client_secret_jwt'
   | 'client_secret_basic'
   | 'client_secret_post'
+  | 'federated_jwt'
   | 'none';
 
 export type ClientEndpoint = 'token' | 'introspection' | 'revocation';

@@ -16,6 +16,8 @@ export class CachedPartyBuilder {
   constructor(
     private readonly keyEncryptionKey: Buffer,
     private readonly logger: Logger,
+    /** `BROKER_ISSUER`: an issuer's `accepted_audiences` while it has none of its own. */
+    private readonly brokerIssuer: string,
   ) {}
 
   async issuer(row: IssuerRow, keysRow: PartyKeysSnapshot | undefined, previous: CachedIssuer | undefined): Promise<CachedIssuer> {
@@ -24,6 +26,7 @@ export class CachedPartyBuilder {
       row: withoutCopiedJwks(row, keysRow),
       keys,
       keysVersion,
+      acceptedAudiences: row.accepted_audiences ?? [this.brokerIssuer],
       policy: {
         issuer: row.issuer,
         replayNamespace: `grant:${row.id}`,

@@ -58,6 +58,8 @@ function normaliseIssuer(row: IssuerRow): IssuerRow {
     allowed_scopes: row.allowed_scopes ?? [],
     audiences: row.audiences ?? [],
     allowed_client_ids: row.allowed_client_ids ?? [],
+    // NULL stays NULL: it means `[BROKER_ISSUER]`, this process's own (CachedPartyBuilder).
+    accepted_audiences: row.accepted_audiences ?? null,
   };
 }
 
@@ -71,6 +73,7 @@ function normaliseClient(row: ClientRow): ClientRow {
     scope: row.scope ?? '',
     // NULL: a row written before the column had a value (CONTRACT.md default: its own client_id).
     introspection_audiences: row.introspection_audiences ?? [row.client_id],
+    federated_credentials: row.federated_credentials ?? null,
   };
 }
 

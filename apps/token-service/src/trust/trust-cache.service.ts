@@ -55,7 +55,7 @@ export class TrustCache {
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
   ) {
     this.keyEvents.setMaxListeners(0);
-    this.build = new CachedPartyBuilder(config.keyEncryptionKey, this.logger);
+    this.build = new CachedPartyBuilder(config.keyEncryptionKey, this.logger, config.brokerIssuer);
   }
 
   /** True once the first full load succeeded. */

@@ -10,6 +10,8 @@ export interface CachedIssuer {
   keys: PartyKeys;
   keysVersion: number;
   policy: TrustedIssuerPolicy;
+  /** `accepted_audiences`, NULL resolved to `[BROKER_ISSUER]`: the `aud` values of its subject, actor and federated client tokens. */
+  acceptedAudiences: readonly string[];
 }
 
 /** A client with its decrypted secret (secret-based methods) and keys (imported on first use). */
