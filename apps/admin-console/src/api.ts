@@ -2,6 +2,7 @@
  * The admin API, called from the console's own origin with the admin key as bearer
  * credential. The audit calls go through the registry's relay (same origin).
  */
+import type { ClientResource, IssuerResource, ResourcePage } from '@trust-broker/contracts';
 
 /** An answer of the API that is not 2xx, with its OAuth-style error. */
 export class ApiError extends Error {
@@ -30,10 +31,8 @@ export function fieldOf(description: string): string | null {
   return match ? match[1]! : null;
 }
 
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+/** A page of a list: `next_cursor` is null on the last page. */
+export type Page<T> = ResourcePage<T>;
 
 export type Query = Record<string, string | number | undefined | null>;
 
@@ -95,32 +94,9 @@ export function createApi(key: string, onUnauthorized: () => void, fetcher: type
   };
 }
 
-// ---- shapes of the admin and audit APIs (CONTRACT.md) ----
+// ---- shapes of the admin and audit APIs (CONTRACT.md); issuers and clients from @trust-broker/contracts ----
 
-export interface Issuer {
-  id: string;
-  issuer: string;
-  display_name: string;
-  status: 'active' | 'disabled';
-  expires_at: string | null;
-  jwks: { keys: unknown[] } | null;
-  jwks_uri: string | null;
-  discovery: boolean;
-  allowed_algorithms: string[];
-  subjects: string[];
-  condition: string | null;
-  claim_mappings: Record<string, string> | null;
-  allowed_scopes: string[];
-  audiences: string[];
-  max_assertion_lifetime_s: number;
-  clock_skew_s: number;
-  require_jti: boolean;
-  require_client_auth: boolean;
-  allowed_client_ids: string[];
-  access_token_ttl_s: number;
-  created_at: string;
-  updated_at: string;
-}
+export type Issuer = IssuerResource;
 
 export interface JwkView {
   kid?: string;
@@ -142,21 +118,7 @@ export interface KeyStatus {
   last_error_at?: string | null;
 }
 
-export interface Client {
-  client_id: string;
-  client_name: string | null;
-  token_endpoint_auth_method: string;
-  jwks: { keys: unknown[] } | null;
-  jwks_uri: string | null;
-  token_endpoint_auth_signing_alg: string | null;
-  grant_types: string[];
-  scope: string;
-  client_assertion_reuse: boolean;
-  status: 'active' | 'disabled';
-  federated_credentials?: { issuer: string; subject: string }[] | null;
-  created_at: string;
-  updated_at: string;
-}
+export type Client = ClientResource;
 
 export interface AuditEvent {
   id: string;

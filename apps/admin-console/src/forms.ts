@@ -1,7 +1,38 @@
 /** Turning form text into API values, and API errors into messages beside fields. */
+import { useState } from 'react';
 import { ApiError } from './api';
 
 export type FieldErrors = Record<string, string>;
+
+type FormValues = Record<string, string | boolean | string[]>;
+type KeysOf<F, V> = { [K in keyof F]: F[K] extends V ? K : never }[keyof F] & string;
+
+/**
+ * A form's values and the errors shown beside its fields; changing a field clears its
+ * error. `text(name)` and `check(name)` are the props that bind an input or a checkbox,
+ * with the error `errorOf(name)` finds (by default the form's own).
+ */
+export function useFormState<F extends FormValues>(initial: F | (() => F)) {
+  const [form, setForm] = useState<F>(initial);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const set = <K extends keyof F & string>(name: K, value: F[K]) => {
+    setForm((current) => ({ ...current, [name]: value }));
+    setErrors(({ [name]: _gone, ...rest }) => rest);
+  };
+  const bind = (errorOf: (name: string) => string | null = (name) => errors[name] ?? null) => ({
+    text: (name: KeysOf<F, string>) => ({
+      value: form[name] as string,
+      onChange: (event: { currentTarget: { value: string } }) => set(name, event.currentTarget.value as F[typeof name]),
+      error: errorOf(name),
+    }),
+    check: (name: KeysOf<F, boolean>) => ({
+      checked: form[name] as boolean,
+      onChange: (event: { currentTarget: { checked: boolean } }) => set(name, event.currentTarget.checked as F[typeof name]),
+      error: errorOf(name),
+    }),
+  });
+  return { form, set, errors, setErrors, bind };
+}
 
 /** A list typed one per line or separated by commas. */
 export function splitList(text: string): string[] {

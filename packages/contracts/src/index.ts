@@ -19,3 +19,4 @@ export { KeyRefreshJobSchema, parseKeyRefreshJob, keyRefreshDedupId } from './ke
 export type { KeyRefreshJob } from './key-refresh';
 export { REGISTRY_TABLES } from './registry-schema';
 export type { IssuerRow, ClientRow, FederatedCredential, PartyKeysRow, AssertionRevocationRow } from './registry-schema';
+export type { IssuerResource, ClientResource, ResourcePage } from './admin-api';

@@ -1,11 +1,13 @@
 import { Alert, Badge, Button, Code, Group, NativeSelect, Paper, SimpleGrid, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import type { AuditEvent, MinuteCount, Page, VerifyReport } from '../api';
+import { ListHeader } from '../components/headers';
+import { Pager } from '../components/Pager';
 import { RequestsChart } from '../components/RequestsChart';
 import { Empty, ErrorNote, Loading, describeError } from '../components/states';
 import { placeError, type FieldErrors } from '../forms';
 import { formatTime } from '../format';
-import { useLoad } from '../hooks';
+import { useCursorPages, useLoad } from '../hooks';
 import { reasonInWords } from '../reasons';
 import { useApi } from '../session';
 
@@ -34,9 +36,8 @@ export function AuditPage() {
   const api = useApi();
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
-  const query = { ...filters, since: toRfc3339(filters.since), until: toRfc3339(filters.until), limit: PAGE_SIZE, cursor };
+  const pages = useCursorPages();
+  const query = { ...filters, since: toRfc3339(filters.since), until: toRfc3339(filters.until), limit: PAGE_SIZE, cursor: pages.cursor };
   const events = useLoad(() => api.get<Page<AuditEvent>>('/v1/audit/events', query), [api, JSON.stringify(query)]);
   const [chartEnd, setChartEnd] = useState(() => new Date());
   const chart = useLoad(
@@ -54,7 +55,7 @@ export function AuditPage() {
   const apply = (event: FormEvent) => {
     event.preventDefault();
     setFilters(draft);
-    setCursors([null]);
+    pages.reset();
   };
   const refresh = () => {
     events.reload();
@@ -64,8 +65,7 @@ export function AuditPage() {
 
   return (
     <>
-      <Group justify="space-between" mb="md">
-        <Title order={2}>Audit</Title>
+      <ListHeader title="Audit">
         <Group gap="xs">
           <Button variant="default" onClick={refresh}>
             Refresh
@@ -74,7 +74,7 @@ export function AuditPage() {
             Verify chain
           </Button>
         </Group>
-      </Group>
+      </ListHeader>
       <VerifyResult report={verify.report} error={verify.error} />
       <Paper withBorder p="md" mb="md">
         <Title order={3} size="h5" mb="xs">
@@ -113,7 +113,7 @@ export function AuditPage() {
                 onClick={() => {
                   setDraft(NO_FILTERS);
                   setFilters(NO_FILTERS);
-                  setCursors([null]);
+                  pages.reset();
                 }}
               >
                 Clear
@@ -127,18 +127,11 @@ export function AuditPage() {
       ) : events.error !== undefined ? null : events.data === undefined ? (
         <Loading what="audit events" />
       ) : events.data.items.length === 0 ? (
-        <Empty>{cursors.length === 1 ? 'No event matches these filters.' : 'No older event.'}</Empty>
+        <Empty>{pages.isFirst ? 'No event matches these filters.' : 'No older event.'}</Empty>
       ) : (
         <>
           <EventsTable events={events.data.items} />
-          <Group mt="md" gap="xs">
-            <Button variant="default" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Newer events
-            </Button>
-            <Button variant="default" disabled={events.data.next_cursor === null} onClick={() => setCursors([...cursors, events.data!.next_cursor])}>
-              Older events
-            </Button>
-          </Group>
+          <Pager pages={pages} nextCursor={events.data.next_cursor} labels={['Newer events', 'Older events']} />
         </>
       )}
     </>

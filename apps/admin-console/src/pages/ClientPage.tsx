@@ -1,15 +1,17 @@
-import { Anchor, Button, Code, Group, Paper, SegmentedControl, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Paper, SegmentedControl, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import type { Client } from '../api';
 import { SECRET_METHODS, grantLabel } from '../clients-model';
+import { Field } from '../components/Field';
+import { ResourceHeader } from '../components/headers';
 import { SecretOnce } from '../components/SecretOnce';
+import { StatusBadge, StatusButtons, statusAction, type PartyStatus } from '../components/status';
 import { ErrorNote, Loading } from '../components/states';
 import { placeError, type FieldErrors } from '../forms';
 import { formatTime } from '../format';
-import { useLoad } from '../hooks';
+import { useAction, useLoad } from '../hooks';
 import { useApi } from '../session';
-import { StatusBadge } from './IssuersPage';
 
 export function ClientPage() {
   const { clientId = '' } = useParams();
@@ -17,52 +19,23 @@ export function ClientPage() {
   const path = `/v1/clients/${encodeURIComponent(clientId)}`;
   const client = useLoad(() => api.get<Client>(path), [api, path]);
   const [secret, setSecret] = useState<string | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<unknown>(undefined);
-
-  const act = async (label: string, run: () => Promise<void>) => {
-    setBusy(label);
-    setActionError(undefined);
-    try {
-      await run();
-    } catch (error) {
-      setActionError(error);
-    } finally {
-      setBusy(null);
-      client.reload();
-    }
-  };
+  const action = useAction(client.reload);
 
   if (client.error !== undefined) return <ErrorNote error={client.error} title="The client could not be loaded" />;
   if (client.data === undefined) return <Loading what="the client" />;
   const data = client.data;
   const usesSecret = SECRET_METHODS.has(data.token_endpoint_auth_method);
   const usesAssertions = ['private_key_jwt', 'client_secret_jwt', 'federated_jwt'].includes(data.token_endpoint_auth_method);
+  const setStatus = (status: PartyStatus) => action.act(statusAction(status), () => api.patch(path, { status }));
 
   return (
     <>
-      <Anchor component={Link} to="/clients" size="sm">
-        ← Clients
-      </Anchor>
-      <Group justify="space-between" my="md" align="flex-start">
-        <div>
-          <Title order={2}>{data.client_name ?? data.client_id}</Title>
-          <Text c="dimmed" size="sm">
-            client_id <Code>{data.client_id}</Code>
-          </Text>
-        </div>
-        <Group gap="xs">
-          <StatusBadge status={data.status} />
-          <Button color="orange" variant="light" disabled={data.status === 'disabled'} loading={busy === 'Disable'} onClick={() => act('Disable', () => api.patch(path, { status: 'disabled' }))}>
-            Disable
-          </Button>
-          <Button color="green" variant="light" disabled={data.status === 'active'} loading={busy === 'Enable'} onClick={() => act('Enable', () => api.patch(path, { status: 'active' }))}>
-            Enable
-          </Button>
-        </Group>
-      </Group>
+      <ResourceHeader back={{ to: '/clients', label: 'Clients' }} title={data.client_name ?? data.client_id} idName="client_id" idValue={data.client_id}>
+        <StatusBadge status={data.status} />
+        <StatusButtons status={data.status} busy={action.busy} onChange={setStatus} />
+      </ResourceHeader>
       <Stack maw={900}>
-        {actionError !== undefined && <ErrorNote error={actionError} title="Not done" />}
+        {action.error !== undefined && <ErrorNote error={action.error} title="Not done" />}
         {secret !== null && <SecretOnce clientId={data.client_id} secret={secret} />}
         <Paper withBorder p="md">
           <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs">
@@ -87,9 +60,9 @@ export function ClientPage() {
             <Button
               variant="light"
               color="orange"
-              loading={busy === 'Rotate secret'}
+              loading={action.busy === 'Rotate secret'}
               onClick={() =>
-                act('Rotate secret', async () => {
+                action.act('Rotate secret', async () => {
                   const answer = await api.post<{ client_secret: string }>(`${path}/secret`);
                   setSecret(answer.client_secret);
                 })
@@ -102,17 +75,6 @@ export function ClientPage() {
         {usesAssertions && <RevokeAssertion path={path} />}
       </Stack>
     </>
-  );
-}
-
-function Field({ name, value }: { name: string; value: string }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed" component="div">
-        {name}
-      </Text>
-      <Text size="sm">{value}</Text>
-    </div>
   );
 }
 

@@ -1,14 +1,16 @@
-import { Alert, Anchor, Button, Checkbox, Group, Paper, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Alert, Checkbox, SimpleGrid, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useEffect, useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams } from 'react-router';
 import type { ExpressionCheck, Issuer } from '../api';
+import { CodeInput } from '../components/CodeInput';
+import { FormFrame } from '../components/FormFrame';
 import { ErrorNote, Loading } from '../components/states';
-import { parseJsonField, placeError, splitList, splitWords, type FieldErrors } from '../forms';
+import { parseJsonField, placeError, splitList, splitWords, useFormState, type FieldErrors } from '../forms';
 import { useLoad } from '../hooks';
 import { useApi } from '../session';
 
-interface IssuerForm {
+type IssuerForm = {
   issuer: string;
   display_name: string;
   jwks_uri: string;
@@ -19,7 +21,7 @@ interface IssuerForm {
   audiences: string;
   condition: string;
   claim_mappings: string;
-}
+};
 
 const FIELDS = ['issuer', 'display_name', 'jwks_uri', 'discovery', 'jwks', 'subjects', 'allowed_scopes', 'audiences', 'condition', 'claim_mappings'] as const;
 
@@ -92,16 +94,10 @@ export function IssuerFormPage() {
 function IssuerFormView({ original }: { original: Issuer | null }) {
   const api = useApi();
   const navigate = useNavigate();
-  const [form, setForm] = useState<IssuerForm>(original === null ? EMPTY : formOf(original));
-  const [errors, setErrors] = useState<FieldErrors>({});
+  const { form, errors, setErrors, bind } = useFormState<IssuerForm>(() => (original === null ? EMPTY : formOf(original)));
   const [general, setGeneral] = useState<unknown>(undefined);
   const [saving, setSaving] = useState(false);
   const expressionProblems = useExpressionCheck(form.condition, form.claim_mappings);
-
-  const set = <K extends keyof IssuerForm>(name: K, value: IssuerForm[K]) => {
-    setForm((current) => ({ ...current, [name]: value }));
-    setErrors(({ [name]: _gone, ...rest }) => rest);
-  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -129,121 +125,71 @@ function IssuerFormView({ original }: { original: Issuer | null }) {
     }
   };
 
-  const errorOf = (name: string) => errors[name] ?? expressionProblems[name] ?? null;
-  const title = original === null ? 'Add issuer' : `Edit ${original.issuer}`;
+  const { text, check } = bind((name) => errors[name] ?? expressionProblems[name] ?? null);
+  const back = original === null ? { to: '/issuers', label: 'Trusted issuers' } : { to: `/issuers/${encodeURIComponent(original.id)}`, label: original.display_name };
   return (
-    <>
-      <Anchor component={Link} to={original === null ? '/issuers' : `/issuers/${encodeURIComponent(original.id)}`} size="sm">
-        ← {original === null ? 'Trusted issuers' : original.display_name}
-      </Anchor>
-      <Title order={2} my="md">
-        {title}
-      </Title>
-      <Paper withBorder p="lg" maw={820}>
-        <form onSubmit={submit} noValidate aria-label={title}>
-          <Stack>
-            {general !== undefined && <ErrorNote error={general} title="Not saved" />}
-            <TextInput
-              label="Issuer"
-              description="The exact iss value of its assertions"
-              required
-              value={form.issuer}
-              onChange={(e) => set('issuer', e.currentTarget.value)}
-              error={errorOf('issuer')}
-              placeholder="https://idp.partner.example"
-            />
-            <TextInput label="Display name" value={form.display_name} onChange={(e) => set('display_name', e.currentTarget.value)} error={errorOf('display_name')} placeholder="the issuer, if empty" />
-            <Text fw={600} size="sm" mt="xs">
-              Key source (one of the three)
-            </Text>
-            <TextInput
-              label="JWKS URI"
-              description="Where its public keys are fetched"
-              value={form.jwks_uri}
-              onChange={(e) => set('jwks_uri', e.currentTarget.value)}
-              error={errorOf('jwks_uri')}
-              placeholder="https://idp.partner.example/.well-known/jwks.json"
-            />
-            <Checkbox
-              label="Use discovery"
-              description="Find the JWKS URI in the issuer's /.well-known/openid-configuration or oauth-authorization-server"
-              checked={form.discovery}
-              onChange={(e) => set('discovery', e.currentTarget.checked)}
-              error={errorOf('discovery')}
-            />
-            <Textarea
-              label="Inline JWKS"
-              description='Public keys as a JSON Web Key Set: {"keys": [...]}'
-              autosize
-              minRows={2}
-              maxRows={12}
-              value={form.jwks}
-              onChange={(e) => set('jwks', e.currentTarget.value)}
-              error={errorOf('jwks')}
-              styles={{ input: { fontFamily: 'monospace' } }}
-            />
-            <SimpleGrid cols={{ base: 1, sm: 2 }}>
-              <Textarea
-                label="Subjects"
-                description="Accepted sub values, one per line; * accepts any"
-                required
-                autosize
-                minRows={2}
-                value={form.subjects}
-                onChange={(e) => set('subjects', e.currentTarget.value)}
-                error={errorOf('subjects')}
-              />
-              <Stack gap="sm">
-                <TextInput
-                  label="Allowed scopes"
-                  description="Space-separated scopes its assertions may obtain"
-                  value={form.allowed_scopes}
-                  onChange={(e) => set('allowed_scopes', e.currentTarget.value)}
-                  error={errorOf('allowed_scopes')}
-                />
-                <TextInput
-                  label="Audiences"
-                  description="Space-separated aud values the issued tokens may carry"
-                  value={form.audiences}
-                  onChange={(e) => set('audiences', e.currentTarget.value)}
-                  error={errorOf('audiences')}
-                />
-              </Stack>
-            </SimpleGrid>
-            <Textarea
-              label="Condition (CEL)"
-              description="Must be true of the assertion's claims, e.g. claims.email.endsWith('@partner.example'); checked by the registry as you type"
-              autosize
-              minRows={1}
-              value={form.condition}
-              onChange={(e) => set('condition', e.currentTarget.value)}
-              error={errorOf('condition')}
-              styles={{ input: { fontFamily: 'monospace' } }}
-            />
-            <Textarea
-              label="Claim mappings (CEL)"
-              description='JSON object of output claim to CEL expression, e.g. {"email": "claims.email"}; checked as you type'
-              autosize
-              minRows={1}
-              value={form.claim_mappings}
-              onChange={(e) => set('claim_mappings', e.currentTarget.value)}
-              error={errorOf('claim_mappings')}
-              styles={{ input: { fontFamily: 'monospace' } }}
-            />
-            {original !== null && (
-              <Alert color="gray" variant="light">
-                Changing the key source replaces the keys held now; the others (algorithms, lifetimes, client rules) keep their values.
-              </Alert>
-            )}
-            <Group>
-              <Button type="submit" loading={saving}>
-                Save
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      </Paper>
-    </>
+    <FormFrame back={back} title={original === null ? 'Add issuer' : `Edit ${original.issuer}`} onSubmit={submit} general={general} saving={saving}>
+      <TextInput
+        label="Issuer"
+        description="The exact iss value of its assertions"
+        required
+        {...text('issuer')}
+        placeholder="https://idp.partner.example"
+      />
+      <TextInput label="Display name" {...text('display_name')} placeholder="the issuer, if empty" />
+      <Text fw={600} size="sm" mt="xs">
+        Key source (one of the three)
+      </Text>
+      <TextInput
+        label="JWKS URI"
+        description="Where its public keys are fetched"
+        {...text('jwks_uri')}
+        placeholder="https://idp.partner.example/.well-known/jwks.json"
+      />
+      <Checkbox
+        label="Use discovery"
+        description="Find the JWKS URI in the issuer's /.well-known/openid-configuration or oauth-authorization-server"
+        {...check('discovery')}
+      />
+      <CodeInput
+        label="Inline JWKS"
+        description='Public keys as a JSON Web Key Set: {"keys": [...]}'
+        minRows={2}
+        maxRows={12}
+        {...text('jwks')}
+      />
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <Textarea
+          label="Subjects"
+          description="Accepted sub values, one per line; * accepts any"
+          required
+          autosize
+          minRows={2}
+          {...text('subjects')}
+        />
+        <Stack gap="sm">
+          <TextInput label="Allowed scopes" description="Space-separated scopes its assertions may obtain" {...text('allowed_scopes')} />
+          <TextInput label="Audiences" description="Space-separated aud values the issued tokens may carry" {...text('audiences')} />
+        </Stack>
+      </SimpleGrid>
+      <CodeInput
+        label="Condition (CEL)"
+        description="Must be true of the assertion's claims, e.g. claims.email.endsWith('@partner.example'); checked by the registry as you type"
+        minRows={1}
+        {...text('condition')}
+      />
+      <CodeInput
+        label="Claim mappings (CEL)"
+        description='JSON object of output claim to CEL expression, e.g. {"email": "claims.email"}; checked as you type'
+        minRows={1}
+        {...text('claim_mappings')}
+      />
+      {original !== null && (
+        <Alert color="gray" variant="light">
+          Changing the key source replaces the keys held now; the others (algorithms, lifetimes, client rules) keep their values.
+        </Alert>
+      )}
+    </FormFrame>
   );
 }
 

@@ -1,13 +1,15 @@
-import { Alert, Anchor, Button, Code, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { Issuer, KeyStatus } from '../api';
+import { Field } from '../components/Field';
+import { ResourceHeader } from '../components/headers';
 import { KeyHealth } from '../components/KeyHealth';
+import { StatusBadge, StatusButtons, statusAction, type PartyStatus } from '../components/status';
 import { Empty, ErrorNote, Loading } from '../components/states';
 import { ago, formatTime } from '../format';
-import { useLoad } from '../hooks';
+import { useAction, useLoad } from '../hooks';
 import { useApi } from '../session';
-import { StatusBadge } from './IssuersPage';
 
 export function IssuerPage() {
   const { id = '' } = useParams();
@@ -16,8 +18,10 @@ export function IssuerPage() {
   const path = `/v1/issuers/${encodeURIComponent(id)}`;
   const issuer = useLoad(() => api.get<Issuer>(path), [api, path]);
   const keys = useLoad(() => api.get<KeyStatus>(`${path}/jwks`), [api, path]);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<unknown>(undefined);
+  const action = useAction(() => {
+    issuer.reload();
+    keys.reload();
+  });
   const [confirmDelete, setConfirmDelete] = useState(false);
   // A new remote source is fetched in the background: look again until the first fetch is done.
   const firstFetchPending = keys.data !== undefined && keys.data.source !== 'inline' && keys.data.fetched_at === null && keys.data.last_error === null;
@@ -27,51 +31,22 @@ export function IssuerPage() {
     return () => clearTimeout(timer);
   }, [firstFetchPending, keys.data, keys.reload]);
 
-  const act = async (label: string, run: () => Promise<unknown>) => {
-    setBusy(label);
-    setActionError(undefined);
-    try {
-      await run();
-    } catch (error) {
-      setActionError(error);
-    } finally {
-      setBusy(null);
-      issuer.reload();
-      keys.reload();
-    }
-  };
-
   if (issuer.error !== undefined) return <ErrorNote error={issuer.error} title="The issuer could not be loaded" />;
   if (issuer.data === undefined) return <Loading what="the issuer" />;
   const data = issuer.data;
-  const setStatus = (status: 'active' | 'disabled') => act(status === 'active' ? 'Enable' : 'Disable', () => api.patch(path, { status }));
+  const { busy, act } = action;
+  const setStatus = (status: PartyStatus) => act(statusAction(status), () => api.patch(path, { status }));
 
   return (
     <>
-      <Anchor component={Link} to="/issuers" size="sm">
-        ← Trusted issuers
-      </Anchor>
-      <Group justify="space-between" my="md" align="flex-start">
-        <div>
-          <Title order={2}>{data.display_name}</Title>
-          <Text c="dimmed" size="sm">
-            iss <Code>{data.issuer}</Code>
-          </Text>
-        </div>
-        <Group gap="xs">
-          <StatusBadge status={data.status} />
-          <Button variant="default" component={Link} to={`/issuers/${encodeURIComponent(data.id)}/edit`}>
-            Edit
-          </Button>
-          <Button color="orange" variant="light" disabled={data.status === 'disabled'} loading={busy === 'Disable'} onClick={() => setStatus('disabled')}>
-            Disable
-          </Button>
-          <Button color="green" variant="light" disabled={data.status === 'active'} loading={busy === 'Enable'} onClick={() => setStatus('active')}>
-            Enable
-          </Button>
-        </Group>
-      </Group>
-      {actionError !== undefined && <ErrorNote error={actionError} title="Not done" />}
+      <ResourceHeader back={{ to: '/issuers', label: 'Trusted issuers' }} title={data.display_name} idName="iss" idValue={data.issuer}>
+        <StatusBadge status={data.status} />
+        <Button variant="default" component={Link} to={`/issuers/${encodeURIComponent(data.id)}/edit`}>
+          Edit
+        </Button>
+        <StatusButtons status={data.status} busy={busy} onChange={setStatus} />
+      </ResourceHeader>
+      {action.error !== undefined && <ErrorNote error={action.error} title="Not done" />}
       <Stack>
         <Paper withBorder p="md">
           <Group justify="space-between" mb="sm">
@@ -95,18 +70,18 @@ export function IssuerPage() {
             Rules
           </Title>
           <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs">
-            <Setting name="Subjects" value={data.subjects.join(', ')} />
-            <Setting name="Allowed scopes" value={data.allowed_scopes.join(' ') || 'none'} />
-            <Setting name="Audiences" value={data.audiences.join(' ') || 'none (the broker itself)'} />
-            <Setting name="Allowed algorithms" value={data.allowed_algorithms.join(', ')} />
-            <Setting name="Condition (CEL)" value={data.condition ?? 'none'} code={data.condition !== null} />
-            <Setting name="Claim mappings" value={data.claim_mappings === null ? 'none' : JSON.stringify(data.claim_mappings)} code={data.claim_mappings !== null} />
-            <Setting name="Largest assertion lifetime" value={`${data.max_assertion_lifetime_s} s`} />
-            <Setting name="Clock skew" value={`${data.clock_skew_s} s`} />
-            <Setting name="jti required, single use" value={data.require_jti ? 'yes' : 'no'} />
-            <Setting name="Client authentication required" value={data.require_client_auth ? 'yes' : 'no'} />
-            <Setting name="Access token lifetime" value={`${data.access_token_ttl_s} s`} />
-            <Setting name="Trust expires" value={data.expires_at === null ? 'never' : formatTime(data.expires_at)} />
+            <Field name="Subjects" value={data.subjects.join(', ')} />
+            <Field name="Allowed scopes" value={data.allowed_scopes.join(' ') || 'none'} />
+            <Field name="Audiences" value={data.audiences.join(' ') || 'none (the broker itself)'} />
+            <Field name="Allowed algorithms" value={data.allowed_algorithms.join(', ')} />
+            <Field name="Condition (CEL)" value={data.condition ?? 'none'} code={data.condition !== null} />
+            <Field name="Claim mappings" value={data.claim_mappings === null ? 'none' : JSON.stringify(data.claim_mappings)} code={data.claim_mappings !== null} />
+            <Field name="Largest assertion lifetime" value={`${data.max_assertion_lifetime_s} s`} />
+            <Field name="Clock skew" value={`${data.clock_skew_s} s`} />
+            <Field name="jti required, single use" value={data.require_jti ? 'yes' : 'no'} />
+            <Field name="Client authentication required" value={data.require_client_auth ? 'yes' : 'no'} />
+            <Field name="Access token lifetime" value={`${data.access_token_ttl_s} s`} />
+            <Field name="Trust expires" value={data.expires_at === null ? 'never' : formatTime(data.expires_at)} />
           </SimpleGrid>
         </Paper>
         <Group>
@@ -128,17 +103,6 @@ export function IssuerPage() {
         </Group>
       </Stack>
     </>
-  );
-}
-
-function Setting({ name, value, code = false }: { name: string; value: string; code?: boolean }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed" component="div">
-        {name}
-      </Text>
-      {code ? <Code block>{value}</Code> : <Text size="sm">{value}</Text>}
-    </div>
   );
 }
 

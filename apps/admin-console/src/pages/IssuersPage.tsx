@@ -1,63 +1,34 @@
-import { Anchor, Badge, Button, Group, Skeleton, Table, Text, Title } from '@mantine/core';
-import { useState } from 'react';
+import { Anchor, Button, Skeleton, Table, Text } from '@mantine/core';
 import { Link, useNavigate } from 'react-router';
-import type { Issuer, KeyStatus, Page } from '../api';
+import type { Issuer, KeyStatus } from '../api';
+import { ListHeader } from '../components/headers';
 import { KeyHealth } from '../components/KeyHealth';
-import { Empty, ErrorNote, Loading } from '../components/states';
+import { PagedTable } from '../components/PagedTable';
+import { StatusBadge } from '../components/status';
 import { useLoad } from '../hooks';
 import { useApi } from '../session';
 
-const PAGE_SIZE = 25;
+const COLUMNS = ['Issuer (iss)', 'Display name', 'Status', 'Key status'];
 
 export function IssuersPage() {
-  const api = useApi();
   const navigate = useNavigate();
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
-  const page = useLoad(() => api.get<Page<Issuer>>('/v1/issuers', { limit: PAGE_SIZE, cursor }), [api, cursor]);
-
   return (
     <>
-      <Group justify="space-between" mb="md">
-        <Title order={2}>Trusted issuers</Title>
+      <ListHeader title="Trusted issuers">
         <Button onClick={() => navigate('/issuers/new')}>Add issuer</Button>
-      </Group>
+      </ListHeader>
       <Text c="dimmed" mb="md" size="sm">
         Parties whose signed JWTs the broker exchanges for its own tokens (RFC 7523 §2.1), and their keys.
       </Text>
-      {page.error !== undefined ? (
-        <ErrorNote error={page.error} title="The issuers could not be loaded" />
-      ) : page.data === undefined ? (
-        <Loading what="trusted issuers" />
-      ) : page.data.items.length === 0 && cursors.length === 1 ? (
-        <Empty>No trusted issuer yet. Add one to let its assertions in.</Empty>
-      ) : (
-        <>
-          <Table striped highlightOnHover aria-label="Trusted issuers">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">Issuer (iss)</Table.Th>
-                <Table.Th scope="col">Display name</Table.Th>
-                <Table.Th scope="col">Status</Table.Th>
-                <Table.Th scope="col">Key status</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {page.data.items.map((issuer) => (
-                <IssuerRow key={issuer.id} issuer={issuer} />
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Group mt="md" gap="xs">
-            <Button variant="default" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Previous page
-            </Button>
-            <Button variant="default" disabled={page.data.next_cursor === null} onClick={() => setCursors([...cursors, page.data!.next_cursor])}>
-              Next page
-            </Button>
-          </Group>
-        </>
-      )}
+      <PagedTable<Issuer>
+        path="/v1/issuers"
+        label="Trusted issuers"
+        columns={COLUMNS}
+        row={(issuer) => <IssuerRow key={issuer.id} issuer={issuer} />}
+        loading="trusted issuers"
+        failedTitle="The issuers could not be loaded"
+        empty="No trusted issuer yet. Add one to let its assertions in."
+      />
     </>
   );
 }
@@ -88,13 +59,5 @@ function IssuerRow({ issuer }: { issuer: Issuer }) {
         )}
       </Table.Td>
     </Table.Tr>
-  );
-}
-
-export function StatusBadge({ status }: { status: string }) {
-  return (
-    <Badge color={status === 'active' ? 'green' : 'gray'} variant={status === 'active' ? 'light' : 'outline'}>
-      {status}
-    </Badge>
   );
 }

@@ -1,8 +1,8 @@
 /** A client as the admin API shows it: never its secret (only the 201 and a rotation carry that, once). */
-import type { ClientRow } from '@trust-broker/contracts';
+import type { ClientResource, ClientRow } from '@trust-broker/contracts';
 import { toIso } from '../party-keys/key-status.presenter';
 
-export function presentClient(row: ClientRow): Record<string, unknown> {
+export function presentClient(row: ClientRow): ClientResource {
   return {
     client_id: row.client_id,
     client_name: row.client_name,

@@ -1,9 +1,9 @@
 /** A trusted issuer as the admin API shows it: every field present, null when unset, RFC 3339 times. */
-import type { IssuerRow } from '@trust-broker/contracts';
+import type { IssuerResource, IssuerRow } from '@trust-broker/contracts';
 import { toIso } from '../party-keys/key-status.presenter';
 
 /** `brokerIssuer`: `BROKER_ISSUER`, which `accepted_audiences` stands for while the issuer has none of its own (NULL). */
-export function presentIssuer(row: IssuerRow, brokerIssuer: string): Record<string, unknown> {
+export function presentIssuer(row: IssuerRow, brokerIssuer: string): IssuerResource {
   return {
     id: row.id,
     issuer: row.issuer,

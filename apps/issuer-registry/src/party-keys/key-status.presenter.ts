@@ -28,6 +28,9 @@ export function presentKeyStatus(row: StoredPartyKeys): KeyStatusView {
   };
 }
 
+/** RFC 3339 text of a time column; null stays null. */
+export function toIso(value: Date | string): string;
+export function toIso(value: Date | string | null): string | null;
 export function toIso(value: Date | string | null): string | null {
   if (value === null) return null;
   return (value instanceof Date ? value : new Date(value)).toISOString();
