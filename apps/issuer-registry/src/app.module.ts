@@ -1,20 +1,19 @@
+/**
+ * The registry as feature modules: issuers, clients and the console's relay serve the
+ * admin API; party keys, key refresh and the outbox relay work behind them; config and
+ * the database are global (every feature reads them). Imported in this order, so the
+ * OpenAPI description lists issuers, clients, audit, then the probes.
+ */
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule } from '@trust-broker/service-kit';
 import type { DataSource } from 'typeorm';
-import { REGISTRY_CONFIG, type RegistryConfig } from './config/registry.config';
-import { REGISTRY_DATA_SOURCE, RegistryDatabase } from './database/registry-database';
-import { RegistryReadiness } from './health/registry-readiness';
-import { AuditRelayController } from './console/audit-relay.controller';
-import { ClientsController } from './clients/clients.controller';
-import { ClientsService } from './clients/clients.service';
-import { AdminGuard } from './http/admin.guard';
-import { IssuersController } from './issuers/issuers.controller';
-import { IssuersService } from './issuers/issuers.service';
-import { KeyRefreshProcessor } from './key-refresh/key-refresh.processor';
-import { KeyRefreshQueue } from './key-refresh/key-refresh.queue';
-import { KeyRefresherService } from './party-keys/key-refresher.service';
-import { OutboxRelayService } from './outbox/outbox-relay.service';
-import { RegistryRedis } from './redis/registry-redis';
+import { ClientsModule } from './clients/clients.module';
+import { RegistryConfigModule } from './config/registry-config.module';
+import type { RegistryConfig } from './config/registry.config';
+import { ConsoleModule } from './console/console.module';
+import { RegistryDatabaseModule } from './database/registry-database.module';
+import { RegistryHealthModule } from './health/registry-health.module';
+import { IssuersModule } from './issuers/issuers.module';
+import { OutboxModule } from './outbox/outbox.module';
 
 @Module({})
 export class AppModule {
@@ -22,21 +21,14 @@ export class AppModule {
   static register(config: RegistryConfig, dataSource: DataSource): DynamicModule {
     return {
       module: AppModule,
-      imports: [HealthModule],
-      controllers: [IssuersController, ClientsController, AuditRelayController],
-      providers: [
-        { provide: REGISTRY_CONFIG, useValue: config },
-        { provide: REGISTRY_DATA_SOURCE, useValue: dataSource },
-        RegistryDatabase,
-        RegistryRedis,
-        RegistryReadiness,
-        AdminGuard,
-        OutboxRelayService,
-        KeyRefresherService,
-        KeyRefreshQueue,
-        KeyRefreshProcessor,
-        IssuersService,
-        ClientsService,
+      imports: [
+        RegistryConfigModule.forRoot(config),
+        RegistryDatabaseModule.forRoot(dataSource),
+        IssuersModule,
+        ClientsModule,
+        ConsoleModule,
+        OutboxModule,
+        RegistryHealthModule,
       ],
     };
   }

@@ -6,6 +6,7 @@
  * - `https` only and public destinations only, unless private networks are allowed.
  */
 import { isIP } from 'node:net';
+import type { OnModuleDestroy } from '@nestjs/common';
 import { request, type Dispatcher } from 'undici';
 import type { OutboundFetchConfig } from '../config/registry.config';
 import { assertAllowedAddress, DestinationNotAllowedError } from './destination-address';
@@ -30,7 +31,7 @@ export interface NotModified {
   maxAgeSeconds: number | null;
 }
 
-export class OutboundFetcher {
+export class OutboundFetcher implements OnModuleDestroy {
   private readonly dispatcher: Dispatcher;
 
   constructor(private readonly config: OutboundFetchConfig) {
@@ -39,6 +40,11 @@ export class OutboundFetcher {
 
   async close(): Promise<void> {
     await this.dispatcher.close();
+  }
+
+  /** Provided by JwksFetcherModule: its connections close with the app. */
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
   }
 
   /** Throws `OutboundFetchError` with an admin-readable message on any failure. */

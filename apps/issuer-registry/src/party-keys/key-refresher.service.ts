@@ -5,7 +5,7 @@
  * the last success, then they are dropped: fail closed) and `last_error` says why.
  * The next scheduled fetch follows Cache-Control max-age, clamped to the configured bounds.
  */
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { RegistryDatabase, type Sql } from '../database/registry-database';
 import type { AdminContext } from '../http/admin-request';
@@ -38,20 +38,14 @@ type Fetched =
   | { kind: 'failed'; jwksUri: string | null; error: string };
 
 @Injectable()
-export class KeyRefresherService implements OnModuleDestroy {
+export class KeyRefresherService {
   private readonly logger = new Logger('KeyRefresher');
-  readonly fetcher: OutboundFetcher;
 
   constructor(
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly database: RegistryDatabase,
-  ) {
-    this.fetcher = new OutboundFetcher(config.outbound);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.fetcher.close();
-  }
+    private readonly fetcher: OutboundFetcher,
+  ) {}
 
   /** Fetches now and records the outcome; null when the party no longer exists. Inline keys are returned as they are. */
   async refresh(party: PartyType, id: string, reason: RefreshReason, admin?: AdminContext): Promise<StoredPartyKeys | null> {

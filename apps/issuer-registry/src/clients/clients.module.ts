@@ -1,0 +1,9 @@
+/** `/v1/clients`: OAuth clients, their keys or secrets, and revoked client assertions. */
+import { Module } from '@nestjs/common';
+import { KeyRefreshModule } from '../key-refresh/key-refresh.module';
+import { PartyKeysModule } from '../party-keys/party-keys.module';
+import { ClientsController } from './clients.controller';
+import { ClientsService } from './clients.service';
+
+@Module({ imports: [PartyKeysModule, KeyRefreshModule], controllers: [ClientsController], providers: [ClientsService] })
+export class ClientsModule {}

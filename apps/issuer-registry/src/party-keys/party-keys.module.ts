@@ -1,0 +1,7 @@
+/** The keys held for issuers and clients, and their refresh from a remote source. */
+import { Module } from '@nestjs/common';
+import { JwksFetcherModule } from '../jwks-fetcher/jwks-fetcher.module';
+import { KeyRefresherService } from './key-refresher.service';
+
+@Module({ imports: [JwksFetcherModule], providers: [KeyRefresherService], exports: [KeyRefresherService] })
+export class PartyKeysModule {}
