@@ -7,8 +7,11 @@
  * with addBulk while the queue is paused, resumes it and measures until the chain head
  * has them all: the drain rate of a backlog, which is the sustained rate the worker can
  * take. Prints the CPU per event of the worker, of the Postgres backends serving it and of
- * the Redis server (shared: anything else using it counts too), and verifies the whole
- * chain at the end (fails if it is not intact). A script that prints figures, not a test.
+ * the Redis server (shared: anything else using it counts too). At the end it verifies the
+ * whole chain (GET /v1/audit/verify?full=true, BENCH_VERIFY_RUNS times, then the default,
+ * incremental walk) and prints rows/s and CPU per row of each walk; it fails if the chain is
+ * not intact. A script that prints figures, not a test. `-- 0 250000`: 250,000 events in
+ * batch jobs only, the verification figures of bench/README.md.
  * The worker inherits the environment (AUDIT_BATCH_SIZE=500 npm run bench).
  */
 import { randomUUID } from 'node:crypto';
@@ -25,6 +28,8 @@ import { createTestDatabase, createTestRedisPrefix, eventually, getFreePort, ran
 const SINGLE_TOTAL = Number(process.argv[2] ?? 30_000);
 const BATCH_TOTAL = Number(process.argv[3] ?? 100_000);
 const CHUNK = 500;
+/** Full walks of GET /v1/audit/verify at the end (BENCH_VERIFY_RUNS). */
+const VERIFY_RUNS = Number(process.env.BENCH_VERIFY_RUNS ?? 3);
 
 function benchEvent(i: number): AuditEventInput {
   return {
@@ -115,7 +120,7 @@ async function main(): Promise<void> {
     const shapes: Shape[] = [
       { label: 'single-event jobs (issuer-registry)', jobSizes: Array.from({ length: SINGLE_TOTAL }, () => 1) },
       { label: 'batch jobs of 16-64 (token-service)', jobSizes: tokenServiceShape(BATCH_TOTAL) },
-    ];
+    ].filter((shape) => shape.jobSizes.length > 0);
     let expected = await head();
     let eventNumber = 0;
     for (const shape of shapes) {
@@ -151,15 +156,25 @@ async function main(): Promise<void> {
       console.log(`  load average now:     ${loadavg().map((l) => l.toFixed(1)).join(' / ')}`);
     }
 
-    const verifyStarted = process.hrtime.bigint();
-    const verify = await fetch(`http://127.0.0.1:${port}/v1/audit/verify`, {
-      headers: { authorization: 'Bearer bench-admin-key-0123456789' },
-    }).then((r) => r.json());
-    const verifyMs = Number(process.hrtime.bigint() - verifyStarted) / 1e6;
+    // The chain's verification: full walks (the first finds no verified checkpoint yet), then the default, incremental one.
     const checkpoints = (await pg.query(`SELECT count(*)::int AS n FROM audit.checkpoints`)).rows[0].n;
-    console.log(`\nchain: ${expected} events, ${checkpoints} checkpoints, verify ${JSON.stringify(verify)} in ${verifyMs.toFixed(0)} ms`);
-    if ((verify as { intact?: boolean; checked?: number }).intact !== true || (verify as { checked?: number }).checked !== expected) {
-      throw new Error('the chain is not intact');
+    console.log(`\nchain: ${expected} events, ${checkpoints} checkpoints; GET /v1/audit/verify (${VERIFY_RUNS} full walks, then the default):`);
+    const walks = [...Array.from({ length: VERIFY_RUNS }, () => '?full=true'), ''];
+    for (const query of walks) {
+      const before = { worker: await workerCpuSeconds(port), pg: await postgresCpuSeconds(pg, database) };
+      const verifyStarted = process.hrtime.bigint();
+      const verify = (await fetch(`http://127.0.0.1:${port}/v1/audit/verify${query}`, {
+        headers: { authorization: 'Bearer bench-admin-key-0123456789' },
+      }).then((r) => r.json())) as { intact?: boolean; checked?: number; walked?: number; full?: boolean };
+      const verifyMs = Number(process.hrtime.bigint() - verifyStarted) / 1e6;
+      const after = { worker: await workerCpuSeconds(port), pg: await postgresCpuSeconds(pg, database) };
+      const walked = verify.walked ?? 0;
+      const perRow = (seconds: number) => (walked > 0 ? `${((seconds * 1e6) / walked).toFixed(2)} µs` : '-');
+      console.log(
+        `  ${verify.full ? 'full walk  ' : 'incremental'}: ${walked} rows walked in ${verifyMs.toFixed(0)} ms = ${Math.round((walked / verifyMs) * 1000)} rows/s; ` +
+          `CPU per row: worker ${perRow(after.worker - before.worker)}, Postgres ${perRow(after.pg - before.pg)}; load ${loadavg()[0]!.toFixed(1)}; ${JSON.stringify(verify)}`,
+      );
+      if (verify.intact !== true || verify.checked !== expected) throw new Error('the chain is not intact');
     }
   } finally {
     await worker.stop();

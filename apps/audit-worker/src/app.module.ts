@@ -63,8 +63,9 @@ const workerProviders: Provider[] = [
   },
   {
     provide: ChainVerifier,
-    inject: [DataSource, SigningKeysService],
-    useFactory: (dataSource: DataSource, signingKeys: SigningKeysService) => new ChainVerifier(dataSource, () => signingKeys.trustedKeys()),
+    inject: [DataSource, SigningKeysService, ACTIVE_CHECKPOINT_KEY],
+    useFactory: (dataSource: DataSource, signingKeys: SigningKeysService, activeKey: ActiveSigningKey) =>
+      new ChainVerifier(dataSource, () => signingKeys.trustedKeys(), activeKey),
   },
   {
     provide: AuditEventsRepository,

@@ -4,65 +4,14 @@
  * append-only trigger, and retention.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
-import { runMigrationsWithLock } from '@trust-broker/service-kit';
-import { createTestDatabase, randomKeyEncryptionKey, type TestDatabase } from '@trust-broker/testing';
-import { parseKeyEncryptionKey } from '@trust-broker/secrets';
-import { AUDIT_SCHEMA, createAuditDataSource } from '../src/audit-chain/audit-data-source';
-import { canonicalEvent, chainHash, eventFromRow, prepareEvent, toChainEvent } from '../src/audit-chain/chain-event';
-import { ChainVerifier } from '../src/audit-chain/chain-verifier';
-import { ChainWriter } from '../src/audit-chain/chain-writer';
 import { RetentionService } from '../src/retention/retention.service';
 import { signCheckpoint } from '../src/signing-keys/checkpoint-signature';
 import { SigningKeysService, publicJwkOf } from '../src/signing-keys/signing-keys.service';
-import { makeEvent } from './fixtures';
+import { disableTriggers, events, openChain, rehashFrom, type Chain } from './chain-harness';
+import { ChainWriter } from '../src/audit-chain/chain-writer';
+import { createAuditDataSource } from '../src/audit-chain/audit-data-source';
 
 jest.setTimeout(60_000);
-
-interface Chain {
-  db: TestDatabase;
-  dataSource: DataSource;
-  writer: ChainWriter;
-  verifier: ChainVerifier;
-  signingKeys: SigningKeysService;
-  keyEncryptionKey: Buffer;
-  sql(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-  close(): Promise<void>;
-}
-
-async function openChain(label: string, checkpointEvery = 5): Promise<Chain> {
-  const db = await createTestDatabase(label);
-  const dataSource = createAuditDataSource(db.url, 4);
-  await runMigrationsWithLock(dataSource, AUDIT_SCHEMA);
-  const keyEncryptionKey = parseKeyEncryptionKey(randomKeyEncryptionKey());
-  const signingKeys = new SigningKeysService(dataSource, keyEncryptionKey);
-  const key = await signingKeys.loadActiveKey(undefined);
-  const superuser = new Client({ connectionString: db.url });
-  await superuser.connect();
-  return {
-    db,
-    dataSource,
-    signingKeys,
-    keyEncryptionKey,
-    writer: new ChainWriter(dataSource, key, checkpointEvery),
-    verifier: new ChainVerifier(dataSource, () => signingKeys.trustedKeys()),
-    sql: (text, params) => superuser.query(text, params),
-    async close() {
-      await superuser.end();
-      await dataSource.destroy();
-      await db.drop();
-    },
-  };
-}
-
-const events = (n: number) => Array.from({ length: n }, () => prepareEvent(toChainEvent(makeEvent())));
-
-/** What an attacker with superuser rights does first: switch the append-only trigger off. */
-async function disableTriggers(chain: Chain): Promise<void> {
-  await chain.sql(`ALTER TABLE audit.events DISABLE TRIGGER events_append_only`);
-  await chain.sql(`ALTER TABLE audit.checkpoints DISABLE TRIGGER checkpoints_append_only`);
-}
 
 describe('appending to the chain', () => {
   let chain: Chain;
@@ -81,7 +30,8 @@ describe('appending to the chain', () => {
     expect(await chain.writer.append([twin, twin])).toMatchObject({ written: 1, headSeq: 11 });
     const { rows } = await chain.sql(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, max(seq)::int AS top FROM audit.events`);
     expect(rows[0]).toEqual({ n: 11, ids: 11, top: 11 });
-    expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 11, broken_at: null, reason: null });
+    // No walk recorded yet: a full walk, which records the checkpoint it passed (7).
+    expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 11, broken_at: null, reason: null, full: true, from: 1, walked: 11, untrusted_records: 0 });
   });
 
   it('writes a timed checkpoint only when the head moved and the interval passed', async () => {
@@ -106,7 +56,7 @@ describe('appending to the chain', () => {
       expect(rows[0]).toEqual({ n: 511, top: 511, links: 511 });
       const keys = await chain.sql(`SELECT count(*)::int AS n FROM audit.signing_keys`);
       expect(keys.rows[0]!.n).toBe(1);
-      expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 511, broken_at: null, reason: null });
+      expect(await chain.verifier.verify({ full: true })).toMatchObject({ intact: true, checked: 511, broken_at: null, reason: null, full: true, walked: 511 });
     } finally {
       await other.destroy();
     }
@@ -126,7 +76,7 @@ describe('appending to the chain', () => {
     ]);
     const { rows } = await chain.sql(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, max(seq)::int AS top FROM audit.events`);
     expect(rows[0]).toEqual({ n: 701, ids: 701, top: 701 });
-    expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 701, broken_at: null, reason: null });
+    expect(await chain.verifier.verify()).toMatchObject({ intact: true, checked: 701, broken_at: null, reason: null, full: false });
   });
 
   it('verifies intact while appends run', async () => {
@@ -134,7 +84,7 @@ describe('appending to the chain', () => {
     const reports = await Promise.all([chain.verifier.verify(), chain.verifier.verify(), chain.verifier.verify()]);
     await appends;
     for (const report of reports) expect(report).toMatchObject({ intact: true, broken_at: null, reason: null });
-    expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 901, broken_at: null, reason: null });
+    expect(await chain.verifier.verify({ full: true })).toMatchObject({ intact: true, checked: 901, broken_at: null, reason: null, walked: 901 });
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE while the trigger is on', async () => {
@@ -234,25 +184,13 @@ describe('verify names the first place where the chain breaks', () => {
       expect(await chain.verifier.verify()).toMatchObject({ intact: true, checked: 20 });
       await disableTriggers(chain);
       await tamper(chain);
-      const report = await chain.verifier.verify();
+      const report = await chain.verifier.verify({ full: true });
       expect(report).toMatchObject({ intact: false, broken_at: brokenAt, reason });
     } finally {
       await chain.close();
     }
   });
 });
-
-/** Recomputes hash and prev_hash from `fromSeq` on, as an attacker hiding a change would. */
-async function rehashFrom(chain: Chain, fromSeq: number, prevHash: string): Promise<void> {
-  const { rows } = await chain.sql(`SELECT * FROM audit.events WHERE seq >= $1 ORDER BY seq`, [fromSeq]);
-  let prev = prevHash;
-  for (const row of rows) {
-    const hash = chainHash(prev, canonicalEvent(eventFromRow(row as never)));
-    await chain.sql(`UPDATE audit.events SET prev_hash = $1, hash = $2 WHERE seq = $3`, [prev, hash, row.seq]);
-    prev = hash;
-  }
-  await chain.sql(`UPDATE audit.chain_head SET hash = $1`, [prev]);
-}
 
 describe('retention', () => {
   it('prunes whole checkpoint ranges and the rest still verifies from the kept checkpoint', async () => {
@@ -267,7 +205,7 @@ describe('retention', () => {
       expect(await retention.prune(inTwoDays)).toEqual({ prunedEvents: 37, anchorSeq: 37 });
       const { rows } = await chain.sql(`SELECT min(seq)::int AS first, count(*)::int AS n FROM audit.events`);
       expect(rows[0]).toEqual({ first: 38, n: 3 });
-      expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 3, broken_at: null, reason: null });
+      expect(await chain.verifier.verify()).toEqual({ intact: true, checked: 3, broken_at: null, reason: null, full: true, from: 38, walked: 3, untrusted_records: 0 });
       // Without retention configured nothing is ever pruned.
       expect(await new RetentionService(chain.dataSource, undefined).prune(inTwoDays)).toEqual({ prunedEvents: 0, anchorSeq: null });
       // Appending continues on top of the pruned chain.

@@ -187,7 +187,42 @@ describe('audit read API', () => {
     expect(jwks.keys).toEqual([{ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' }]);
     const { rows } = await harness.pg.query(`SELECT DISTINCT kid FROM audit.checkpoints`);
     expect(rows).toEqual([{ kid: jwks.keys[0]!.kid }]);
-    expect(await harness.verify(worker)).toEqual({ intact: true, checked: 130, broken_at: null, reason: null });
+    expect(await harness.verify(worker)).toMatchObject({ intact: true, checked: 130, broken_at: null, reason: null });
+  });
+
+  it('verifies from the last verified checkpoint by default, the whole chain with full=true, and refuses other values', async () => {
+    // The test above walked everything and recorded the newest checkpoint (at least every 50 events).
+    const { rows } = await harness.pg.query(`SELECT max(seq)::int AS seq FROM audit.checkpoints`);
+    const newest = rows[0].seq as number;
+    expect(newest).toBeGreaterThanOrEqual(80);
+    const incremental = await get('/v1/audit/verify');
+    expect(incremental.status).toBe(200);
+    expect(incremental.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await incremental.json()).toEqual({
+      intact: true,
+      checked: 130,
+      broken_at: null,
+      reason: null,
+      full: false,
+      from: newest,
+      walked: 130 - newest + 1,
+      untrusted_records: 0,
+    });
+    expect(await (await get('/v1/audit/verify?full=true')).json()).toMatchObject({ intact: true, checked: 130, full: true, from: 1, walked: 130 });
+    for (const query of ['full=maybe', 'full=1', 'full=true&full=false']) {
+      const response = await get(`/v1/audit/verify?${query}`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('full') });
+    }
+  });
+
+  it('answers NDJSON when asked (progress lines, then the same answer as the last line)', async () => {
+    const response = await get('/v1/audit/verify?full=true', { ...auth, accept: 'application/x-ndjson' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.at(-1)).toEqual({ intact: true, checked: 130, broken_at: null, reason: null, full: true, from: 1, walked: 130, untrusted_records: 0 });
+    expect(lines.slice(0, -1).every((line) => Object.keys(line).join() === 'progress')).toBe(true);
   });
 
   it('serves health, readiness and metrics without credentials', async () => {

@@ -110,8 +110,9 @@ export class WorkerHarness {
     return rows[0];
   }
 
+  /** A full walk: what these tests check (nothing lost, no fork after a crash) is the whole chain. */
   async verify(worker: RunningWorker): Promise<unknown> {
-    const response = await fetch(`${worker.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const response = await fetch(`${worker.url}/v1/audit/verify?full=true`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     return response.json();
   }
 

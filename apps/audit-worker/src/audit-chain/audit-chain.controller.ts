@@ -1,20 +1,84 @@
-import { Controller, Get, Header, Inject, UseGuards } from '@nestjs/common';
+import { PassThrough } from 'node:stream';
+import { Controller, Get, Header, Headers, Inject, Logger, Query, Res, UseGuards } from '@nestjs/common';
+import { invalidRequest } from '@trust-broker/service-kit';
 import { AdminGuard } from '../http/admin.guard';
 import { SigningKeysService, type PublicSigningKey } from '../signing-keys/signing-keys.service';
-import { ChainVerifier, type VerifyReport } from './chain-verifier';
+import { ChainVerifier } from './chain-verifier';
+
+export const NDJSON = 'application/x-ndjson';
+const PROGRESS_EVERY_MS = 1000;
+
+interface VerifyReply {
+  header(name: string, value: string): VerifyReply;
+  send(body: unknown): void;
+  raw: { on(event: 'close', listener: () => void): unknown };
+}
+
+/** `full` (`true` or `false`, at most once): walk from the first row instead of the last verified checkpoint. */
+export function parseVerifyQuery(query: Record<string, unknown>): { full: boolean } {
+  const value = query.full;
+  if (value === undefined || value === '') return { full: false };
+  if (typeof value !== 'string') throw invalidRequest('full must be given at most once');
+  if (value !== 'true' && value !== 'false') throw invalidRequest('full must be true or false');
+  return { full: value === 'true' };
+}
+
+/** Whether the client asked for NDJSON progress lines (`Accept: application/x-ndjson`). */
+export function wantsProgress(accept: string | undefined): boolean {
+  return (accept ?? '')
+    .split(',')
+    .some((range) => range.split(';')[0]!.trim().toLowerCase() === NDJSON);
+}
 
 @Controller('v1/audit')
 export class AuditChainController {
+  private readonly logger = new Logger('AuditVerify');
+
   constructor(
     @Inject(ChainVerifier) private readonly verifier: ChainVerifier,
     @Inject(SigningKeysService) private readonly signingKeys: SigningKeysService,
   ) {}
 
+  /**
+   * The plain answer is one JSON object. With `Accept: application/x-ndjson` the answer is
+   * NDJSON: a `{"progress": {...}}` line about every second while the walk runs, then the
+   * same object as the plain answer as the last line (or `{"error", "error_description"}`
+   * if the walk failed after the answer began). A client that goes away stops the walk.
+   */
   @Get('verify')
   @UseGuards(AdminGuard)
-  @Header('Cache-Control', 'no-store')
-  async verify(): Promise<VerifyReport> {
-    return this.verifier.verify();
+  async verify(@Query() query: Record<string, unknown>, @Headers('accept') accept: string | undefined, @Res() reply: VerifyReply): Promise<void> {
+    const { full } = parseVerifyQuery(query);
+    if (!wantsProgress(accept)) {
+      const report = await this.verifier.verify({ full });
+      reply.header('Cache-Control', 'no-store').send(report);
+      return;
+    }
+    const lines = new PassThrough();
+    const abort = new AbortController();
+    let done = false;
+    reply.raw.on('close', () => {
+      if (!done) abort.abort();
+    });
+    reply.header('Content-Type', `${NDJSON}; charset=utf-8`).header('Cache-Control', 'no-store').send(lines);
+    try {
+      const report = await this.verifier.verify({
+        full,
+        signal: abort.signal,
+        progressEveryMs: PROGRESS_EVERY_MS,
+        onProgress: (progress) => lines.write(`${JSON.stringify({ progress })}\n`),
+      });
+      lines.end(`${JSON.stringify(report)}\n`);
+    } catch (error) {
+      if (abort.signal.aborted) {
+        lines.destroy();
+      } else {
+        this.logger.error(`verification failed: ${(error as Error).message}`);
+        lines.end(`${JSON.stringify({ error: 'server_error', error_description: 'the verification failed; see the audit-worker log' })}\n`);
+      }
+    } finally {
+      done = true;
+    }
   }
 
   /** The checkpoint keys (JWKS), public like any JWKS so outside verifiers can pin them. */

@@ -1,133 +1,223 @@
 /**
- * Walks the chain and its checkpoints and reports the first place where it breaks.
- * Rows are read in keyset pages (seq > last), so memory stays flat for any length.
- * The walk starts at the oldest kept row; after retention pruning it starts from the
- * checkpoint just below that row, trusting its signed hash.
+ * GET /v1/audit/verify: checks the chain and its checkpoints in one REPEATABLE READ
+ * snapshot and reports the first place where it breaks.
  *
- * Per row, in order: its seq follows the previous one (else a row was deleted), its hash
- * matches its content (else the row was changed), its prev_hash is the previous row's
- * hash (else rows were reordered or replaced), and a checkpoint at its seq is signed by a
- * trusted key and names its hash (else the chain was rewritten). At the end, no
- * checkpoint may lie beyond the last row (else the tail was truncated).
+ * Where the walk starts:
+ * - by default, at the newest signed checkpoint that an earlier walk found intact (the
+ *   newest trusted verification record, see verification-records.ts): that checkpoint must
+ *   still be there, signed by a trusted key, with the hash the record names, and its row must
+ *   still hash to it; then the rows after it are walked;
+ * - with `full`, or without a trusted record, at the first row (after retention pruning:
+ *   from the signed checkpoint just below the oldest kept row, trusting its hash).
+ *
+ * The walk itself (chain-walker.ts) checks each row's seq, hash, link and checkpoint. At the
+ * end, nothing may lie beyond the last row: no checkpoint, no head, no verified record (else
+ * the tail was cut off). An intact walk that passed a checkpoint newer than the record it
+ * started from writes a new record, signed with the worker's key.
  */
 import type { KeyObject } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import { isCheckpointSignatureValid } from '../signing-keys/checkpoint-signature';
-import { EVENT_COLUMNS, GENESIS_HASH, canonicalEvent, chainHash, eventFromRow, type EventRow } from './chain-event';
+import { auditMetrics } from '../audit-events/audit-metrics';
+import type { ActiveSigningKey } from '../signing-keys/signing-keys.service';
+import { GENESIS_HASH } from './chain-event';
+import { exactRowHash, isCheckpointRowSigned, walkChain, type BreakReason, type CheckpointRow, type SnapshotQuery } from './chain-walker';
+import { newestVerification, recordVerification, type TrustedVerification } from './verification-records';
 
-export type BreakReason =
-  | 'seq_gap'
-  | 'hash_mismatch'
-  | 'prev_hash_mismatch'
-  | 'checkpoint_signature_invalid'
-  | 'checkpoint_hash_mismatch'
-  | 'head_truncated';
+export type { BreakReason } from './chain-walker';
 
 export interface VerifyReport {
   intact: boolean;
+  /** Rows of the chain this answer vouches for: from its first kept row to the last one checked (before the break). */
   checked: number;
   broken_at: number | null;
   reason: BreakReason | null;
+  /** Whether this walk started at the chain's first row (a full walk) rather than at a verified checkpoint. */
+  full: boolean;
+  /** The first seq this walk read (null when there was no row to read). */
+  from: number | null;
+  /** Rows read and hashed by this walk. */
+  walked: number;
+  /** Verification records skipped because their signature does not verify (forged or foreign). */
+  untrusted_records: number;
 }
 
-interface CheckpointRow {
-  seq: string;
-  hash: string;
-  created_at: Date;
-  kid: string;
-  signature: string;
+export interface VerifyProgress {
+  checked: number;
+  walked: number;
+  /** The last seq checked so far, and the last row of the snapshot. */
+  seq: number;
+  last: number;
 }
 
-const PAGE_SIZE = 2000;
-const SELECT_PAGE = `SELECT seq, ${EVENT_COLUMNS.join(', ')}, prev_hash, hash FROM audit.events WHERE seq > $1 ORDER BY seq LIMIT ${PAGE_SIZE}`;
+export interface VerifyOptions {
+  /** Walk from the first row, whatever earlier walks recorded. */
+  full?: boolean;
+  onProgress?: (progress: VerifyProgress) => void;
+  progressEveryMs?: number;
+  /** Stops the walk between pages (the client went away). */
+  signal?: AbortSignal;
+  pageSize?: number;
+}
+
+interface Start {
+  afterSeq: number;
+  prevHash: string;
+  /** Rows before `afterSeq` + 1 that the answer vouches for (an incremental start's verified rows). */
+  coveredBefore: number;
+  full: boolean;
+  from: number;
+}
+
+interface Outcome {
+  report: VerifyReport;
+  rechecked?: number;
+  /** The checkpoint to record as verified, when the walk passed one newer than its start. */
+  record?: { checkpoint_seq: number; checkpoint_hash: string; from_seq: number };
+}
 
 export class ChainVerifier {
   constructor(
     private readonly dataSource: DataSource,
     private readonly trustedKeys: () => Promise<Map<string, { key: KeyObject }>>,
+    private readonly signingKey: ActiveSigningKey,
   ) {}
 
   /** One REPEATABLE READ snapshot for the whole walk: appends and pruning meanwhile do not disturb it. */
-  async verify(): Promise<VerifyReport> {
+  async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
     const keys = await this.trustedKeys();
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const client = (await runner.connect()) as PoolClient;
+    let outcome: Outcome;
     try {
       await runner.startTransaction('REPEATABLE READ');
-      const report = await this.walk(keys, (sql, params) => runner.query(sql, params));
+      outcome = await this.check(client, (sql, params) => runner.query(sql, params), keys, options);
       await runner.commitTransaction();
-      return report;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw error;
     } finally {
       await runner.release();
     }
+    auditMetrics.verifyRows.inc(outcome.report.walked);
+    auditMetrics.verifyRechecked.inc(outcome.rechecked ?? 0);
+    if (outcome.record) {
+      await recordVerification((sql, params) => this.dataSource.query(sql, params), this.signingKey, outcome.record);
+    }
+    return outcome.report;
   }
 
-  private async walk(
-    keys: Map<string, { key: KeyObject }>,
-    query: (sql: string, params?: unknown[]) => Promise<never[]>,
-  ): Promise<VerifyReport> {
-    const checkpoints: CheckpointRow[] = await query(
-      `SELECT seq, hash, created_at, kid, signature FROM audit.checkpoints ORDER BY seq`,
-    );
-    const headRows: { seq: string }[] = await query(`SELECT seq FROM audit.chain_head WHERE id = 1`);
-    const bySeq = new Map(checkpoints.map((checkpoint) => [Number(checkpoint.seq), checkpoint]));
-    const isSigned = (checkpoint: CheckpointRow) => {
-      const key = keys.get(checkpoint.kid)?.key;
-      return (
-        key !== undefined &&
-        isCheckpointSignatureValid(
-          key,
-          { seq: Number(checkpoint.seq), hash: checkpoint.hash, created_at: checkpoint.created_at.toISOString(), kid: checkpoint.kid },
-          checkpoint.signature,
-        )
-      );
-    };
-    const broken = (checked: number, at: number, reason: BreakReason): VerifyReport => ({ intact: false, checked, broken_at: at, reason });
-
-    const first: { seq: string }[] = await query(`SELECT seq FROM audit.events ORDER BY seq LIMIT 1`);
-    let expectedSeq = 1;
-    let prevHash = GENESIS_HASH;
-    if (first.length > 0 && Number(first[0]!.seq) > 1) {
-      // Pruned (or deleted) at the start: only a signed checkpoint right below may anchor the rest.
-      const anchorSeq = Number(first[0]!.seq) - 1;
-      const anchor = bySeq.get(anchorSeq);
-      if (!anchor) {
-        const below = checkpoints.filter((checkpoint) => Number(checkpoint.seq) < anchorSeq).pop();
-        return broken(0, below ? Number(below.seq) + 1 : 1, 'seq_gap');
-      }
-      if (!isSigned(anchor)) return broken(0, anchorSeq, 'checkpoint_signature_invalid');
-      expectedSeq = anchorSeq + 1;
-      prevHash = anchor.hash;
-    }
-
-    let checked = 0;
-    let lastSeq = expectedSeq - 1;
-    for (;;) {
-      const rows: EventRow[] = await query(SELECT_PAGE, [lastSeq]);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const seq = Number(row.seq);
-        if (seq !== expectedSeq) return broken(checked, expectedSeq, 'seq_gap');
-        if (chainHash(row.prev_hash, canonicalEvent(eventFromRow(row))) !== row.hash) return broken(checked, seq, 'hash_mismatch');
-        if (row.prev_hash !== prevHash) return broken(checked, seq, 'prev_hash_mismatch');
-        checked += 1;
-        const checkpoint = bySeq.get(seq);
-        if (checkpoint) {
-          if (!isSigned(checkpoint)) return broken(checked, seq, 'checkpoint_signature_invalid');
-          if (checkpoint.hash !== row.hash) return broken(checked, seq, 'checkpoint_hash_mismatch');
-        }
-        prevHash = row.hash;
-        expectedSeq = seq + 1;
-        lastSeq = seq;
-      }
-    }
-
-    const lastCheckpointSeq = checkpoints.length > 0 ? Number(checkpoints[checkpoints.length - 1]!.seq) : 0;
+  private async check(client: PoolClient, query: SnapshotQuery, keys: Map<string, { key: KeyObject }>, options: VerifyOptions): Promise<Outcome> {
+    const [firstRows, lastRows, headRows, lastCheckpointRows, newest] = [
+      (await query(`SELECT seq FROM audit.events ORDER BY seq LIMIT 1`)) as { seq: string }[],
+      (await query(`SELECT seq FROM audit.events ORDER BY seq DESC LIMIT 1`)) as { seq: string }[],
+      (await query(`SELECT seq FROM audit.chain_head WHERE id = 1`)) as { seq: string }[],
+      (await query(`SELECT max(seq) AS seq FROM audit.checkpoints`)) as { seq: string | null }[],
+      await newestVerification(query, keys),
+    ];
+    const firstSeq = firstRows.length > 0 ? Number(firstRows[0]!.seq) : undefined;
+    const lastRowSeq = lastRows.length > 0 ? Number(lastRows[0]!.seq) : 0;
     const headSeq = headRows.length > 0 ? Number(headRows[0]!.seq) : 0;
-    if (lastCheckpointSeq > lastSeq || headSeq > lastSeq) return broken(checked, lastSeq + 1, 'head_truncated');
-    return { intact: true, checked, broken_at: null, reason: null };
+    const lastCheckpointSeq = Number(lastCheckpointRows[0]?.seq ?? 0);
+    const verified = newest.trusted;
+    const checkpointAt = async (seq: number): Promise<CheckpointRow | undefined> =>
+      ((await query(`SELECT seq, hash, created_at, kid, signature FROM audit.checkpoints WHERE seq = $1`, [seq])) as CheckpointRow[])[0];
+
+    const report = (fields: Pick<VerifyReport, 'checked' | 'full' | 'from' | 'walked'> & { broken_at?: number; reason?: BreakReason }): VerifyReport => ({
+      intact: fields.reason === undefined,
+      checked: fields.checked,
+      broken_at: fields.broken_at ?? null,
+      reason: fields.reason ?? null,
+      full: fields.full,
+      from: fields.from,
+      walked: fields.walked,
+      untrusted_records: newest.untrusted,
+    });
+    const brokenBeforeWalk = (full: boolean, at: number, reason: BreakReason): Outcome => ({
+      report: report({ checked: 0, broken_at: at, reason, full, from: null, walked: 0 }),
+    });
+
+    // The base: the genesis, or after pruning the signed checkpoint right below the oldest kept row.
+    let base: Start = { afterSeq: 0, prevHash: GENESIS_HASH, coveredBefore: 0, full: true, from: 1 };
+    if (firstSeq !== undefined && firstSeq > 1) {
+      const anchorSeq = firstSeq - 1;
+      const anchor = await checkpointAt(anchorSeq);
+      if (!anchor) {
+        const below = (await query(`SELECT max(seq) AS seq FROM audit.checkpoints WHERE seq < $1`, [anchorSeq])) as { seq: string | null }[];
+        return brokenBeforeWalk(true, below[0]?.seq != null ? Number(below[0].seq) + 1 : 1, 'seq_gap');
+      }
+      if (!isCheckpointRowSigned(keys, anchor)) return brokenBeforeWalk(true, anchorSeq, 'checkpoint_signature_invalid');
+      base = { afterSeq: anchorSeq, prevHash: anchor.hash, coveredBefore: 0, full: true, from: firstSeq };
+    }
+
+    let start = base;
+    if (!options.full && verified && verified.checkpointSeq > base.afterSeq) {
+      const incremental = await this.incrementalStart(query, keys, verified, firstSeq ?? 1, lastRowSeq, checkpointAt);
+      if ('reason' in incremental) return brokenBeforeWalk(false, incremental.at, incremental.reason);
+      start = incremental;
+    }
+
+    const walk = await walkChain(client, query, {
+      afterSeq: start.afterSeq,
+      prevHash: start.prevHash,
+      trustedKeys: keys,
+      pageSize: options.pageSize,
+      signal: options.signal,
+      progressEveryMs: options.progressEveryMs,
+      onProgress: options.onProgress
+        ? (progress) =>
+            options.onProgress!({ checked: start.coveredBefore + progress.walked, walked: progress.walked, seq: progress.seq, last: lastRowSeq })
+        : undefined,
+    });
+    const walked = walk.walked + (start.full ? 0 : 1); // an incremental start re-read its checkpoint's row
+    const from = walked > 0 ? start.from : null;
+    const checked = start.coveredBefore + walk.walked;
+    const rechecked = walk.rechecked;
+    if (walk.broken) {
+      return { report: report({ checked, broken_at: walk.broken.at, reason: walk.broken.reason, full: start.full, from, walked }), rechecked };
+    }
+
+    const lastSeq = walk.lastSeq;
+    if (lastCheckpointSeq > lastSeq || headSeq > lastSeq || (verified !== undefined && verified.checkpointSeq > lastSeq)) {
+      return { report: report({ checked, broken_at: lastSeq + 1, reason: 'head_truncated', full: start.full, from, walked }), rechecked };
+    }
+    // A full walk passed the verified checkpoint's row: the checkpoint itself must still be there.
+    if (start.full && verified && verified.checkpointSeq > base.afterSeq) {
+      const checkpoint = await checkpointAt(verified.checkpointSeq);
+      const reason = !checkpoint ? 'checkpoint_missing' : checkpoint.hash !== verified.checkpointHash ? 'checkpoint_hash_mismatch' : undefined;
+      if (reason) return { report: report({ checked, broken_at: verified.checkpointSeq, reason, full: true, from, walked }), rechecked };
+    }
+
+    const intact = report({ checked, full: start.full, from, walked });
+    const passed = walk.lastCheckpoint;
+    if (passed && passed.seq > (verified?.checkpointSeq ?? 0)) {
+      return { report: intact, rechecked, record: { checkpoint_seq: passed.seq, checkpoint_hash: passed.hash, from_seq: start.from } };
+    }
+    return { report: intact, rechecked };
+  }
+
+  /**
+   * Starting at a verified checkpoint: it must still exist, be signed by a trusted key and name
+   * the hash the record names, and its row must still be there and hash to it.
+   */
+  private async incrementalStart(
+    query: SnapshotQuery,
+    keys: Map<string, { key: KeyObject }>,
+    verified: TrustedVerification,
+    firstSeq: number,
+    lastRowSeq: number,
+    checkpointAt: (seq: number) => Promise<CheckpointRow | undefined>,
+  ): Promise<Start | { at: number; reason: BreakReason }> {
+    const seq = verified.checkpointSeq;
+    if (seq > lastRowSeq) return { at: lastRowSeq + 1, reason: 'head_truncated' };
+    const checkpoint = await checkpointAt(seq);
+    if (!checkpoint) return { at: seq, reason: 'checkpoint_missing' };
+    if (!isCheckpointRowSigned(keys, checkpoint)) return { at: seq, reason: 'checkpoint_signature_invalid' };
+    if (checkpoint.hash !== verified.checkpointHash) return { at: seq, reason: 'checkpoint_hash_mismatch' };
+    const row = await exactRowHash(query, seq);
+    if (!row) return { at: seq, reason: 'seq_gap' };
+    if (row.stored.hash !== verified.checkpointHash) return { at: seq, reason: 'checkpoint_hash_mismatch' };
+    if (row.computed !== row.stored.hash) return { at: seq, reason: 'hash_mismatch' };
+    return { afterSeq: seq, prevHash: verified.checkpointHash, coveredBefore: seq - firstSeq + 1, full: false, from: seq };
   }
 }

@@ -8,6 +8,11 @@ export const auditMetrics = {
   rejected: new Counter({ name: 'audit_events_rejected_total', help: 'Valid audit events that Postgres refused for their content (failed without retry)' }),
   writeFailures: new Counter({ name: 'audit_batch_write_failures_total', help: 'Batch writes that failed and were retried' }),
   checkpoints: new Counter({ name: 'audit_checkpoints_total', help: 'Signed checkpoints written by this worker' }),
+  verifyRows: new Counter({ name: 'audit_verify_rows_total', help: 'Rows read and hashed by GET /v1/audit/verify' }),
+  verifyRechecked: new Counter({
+    name: 'audit_verify_rechecked_rows_total',
+    help: 'Rows whose SQL-built canonical form did not hash to their hash, checked again the ordinary way by verify (expected 0)',
+  }),
   writeSeconds: new Histogram({
     name: 'audit_batch_write_seconds',
     help: 'Time to append one batch to the chain (one transaction)',

@@ -1,8 +1,9 @@
 /**
  * Retention: prunes events older than AUDIT_RETENTION_DAYS, in whole checkpoint ranges.
  * It picks the newest checkpoint signed before the cut-off, deletes every event up to
- * and including its seq and the checkpoints below it, and keeps that checkpoint as the
- * anchor from which verify continues. One transaction, so verify never sees half of it.
+ * and including its seq, the checkpoints below it and the verification records that name
+ * them, and keeps that checkpoint as the anchor from which verify continues. One
+ * transaction, so verify never sees half of it.
  */
 import type { DataSource } from 'typeorm';
 
@@ -34,6 +35,7 @@ export class RetentionService {
       // TypeORM answers a DELETE with [rows, affected count].
       const [, prunedEvents]: [unknown[], number] = await manager.query(`DELETE FROM audit.events WHERE seq <= $1`, [anchorSeq]);
       await manager.query(`DELETE FROM audit.checkpoints WHERE seq < $1`, [anchorSeq]);
+      await manager.query(`DELETE FROM audit.verifications WHERE checkpoint_seq < $1`, [anchorSeq]);
       return { prunedEvents, anchorSeq };
     });
   }
