@@ -4,8 +4,7 @@
  * No authorization endpoint, so `response_types_supported` is empty (RFC 8414 §2).
  */
 import { SUPPORTED_ALGORITHMS } from '@trust-broker/validation';
-
-export const GRANT_TYPES_SUPPORTED = ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'client_credentials'] as const;
+import { SUPPORTED_GRANT_TYPES } from '../grants/grant-table';
 
 export const TOKEN_ENDPOINT_AUTH_METHODS = [
   'private_key_jwt',
@@ -45,7 +44,7 @@ export function buildAuthorizationServerMetadata(issuer: string, accessTokenAlgo
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     introspection_endpoint: `${issuer}/oauth2/introspect`,
     revocation_endpoint: `${issuer}/oauth2/revoke`,
-    grant_types_supported: [...GRANT_TYPES_SUPPORTED],
+    grant_types_supported: [...SUPPORTED_GRANT_TYPES],
     response_types_supported: [],
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,

@@ -9,13 +9,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { clientAuthFailed } from '../client-auth/client-auth.errors';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
-import type { GrantDecision, GrantRequest } from './grant.types';
+import type { GrantDecision, GrantHandler, GrantRequest } from './grant.types';
 import { resolveAudience } from './resolve-audience';
 import { parseScopeList, resolveScope } from './resolve-scope';
 
 @Injectable()
-export class ClientCredentialsGrant {
+export class ClientCredentialsGrant implements GrantHandler {
   constructor(@Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig) {}
+
+  checkClient(client: AuthenticatedClient | undefined): void {
+    requireConfidentialClient(client);
+  }
 
   exchange(request: GrantRequest): GrantDecision {
     const client = requireConfidentialClient(request.client);

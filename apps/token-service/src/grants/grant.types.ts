@@ -2,10 +2,12 @@ import type { ReplayGuard } from '@trust-broker/validation';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import type { FormParameters } from '../oauth/form-body';
 
+/**
+ * The interface of a grant (RFC 6749 §4, RFC 7523 §2.1, ...): one file per grant that
+ * implements GrantHandler, registered by its `grant_type` in grant-table.ts.
+ */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
-/** The grant types this broker supports (CONTRACT.md), for RFC 8414 metadata too. */
-export const SUPPORTED_GRANT_TYPES: readonly string[] = [JWT_BEARER_GRANT, CLIENT_CREDENTIALS_GRANT];
 
 /** Identifiers a grant learns on its way, for the request's one audit event (never a secret). */
 export interface GrantAuditFields {
@@ -35,4 +37,15 @@ export interface GrantDecision {
   idp?: string;
   /** Claims from the issuer's `claim_mappings`, reserved names already removed. */
   mappedClaims: Record<string, unknown>;
+}
+
+/**
+ * One grant type. The token endpoint finds it by `grant_type` in the grant table, runs
+ * `checkClient` (when it has one) before the client's registered `grant_types` are checked,
+ * then `exchange`; the endpoint mints the access token from the decision.
+ */
+export interface GrantHandler {
+  /** A refusal that must come before `unauthorized_client` (RFC 6749 §4.4: no confidential client is 401 `invalid_client`). */
+  checkClient?(client: AuthenticatedClient | undefined): void;
+  exchange(request: GrantRequest): Promise<GrantDecision> | GrantDecision;
 }

@@ -1,12 +1,22 @@
 import { Module } from '@nestjs/common';
 import { KeyRefreshModule } from '../key-refresh/key-refresh.module';
 import { TrustModule } from '../trust/trust.module';
-import { ClientCredentialsGrant } from './client-credentials.grant';
-import { JwtBearerGrant } from './jwt-bearer.grant';
+import type { GrantHandler } from './grant.types';
+import { GRANT_HANDLERS, GrantTable, SUPPORTED_GRANT_TYPES } from './grant-table';
 
+const HANDLER_CLASSES = Object.values(GRANT_HANDLERS);
+
+/** Builds every grant of the table and exports the table (`GrantTable`) for the token endpoint. */
 @Module({
   imports: [TrustModule, KeyRefreshModule],
-  providers: [JwtBearerGrant, ClientCredentialsGrant],
-  exports: [JwtBearerGrant, ClientCredentialsGrant],
+  providers: [
+    ...HANDLER_CLASSES,
+    {
+      provide: GrantTable,
+      useFactory: (...handlers: GrantHandler[]) => new GrantTable(SUPPORTED_GRANT_TYPES.map((grantType, index) => [grantType, handlers[index]!] as const)),
+      inject: HANDLER_CLASSES,
+    },
+  ],
+  exports: [GrantTable],
 })
 export class GrantsModule {}

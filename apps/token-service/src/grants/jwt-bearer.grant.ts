@@ -38,7 +38,7 @@ import { fromAssertionError, isUnknownKid } from '../oauth/assertion-errors';
 import { OAuthError } from '../oauth/oauth-error';
 import { TrustCache } from '../trust/trust-cache.service';
 import type { CachedIssuer } from '../trust/trust.types';
-import type { GrantAuditFields, GrantDecision, GrantRequest } from './grant.types';
+import type { GrantAuditFields, GrantDecision, GrantHandler, GrantRequest } from './grant.types';
 import { resolveAudience } from './resolve-audience';
 import { parseScopeList, resolveScope } from './resolve-scope';
 
@@ -51,7 +51,7 @@ interface IssuerPolicyOutcome {
 }
 
 @Injectable()
-export class JwtBearerGrant {
+export class JwtBearerGrant implements GrantHandler {
   constructor(
     private readonly trust: TrustCache,
     private readonly keyRefresh: KeyRefreshService,

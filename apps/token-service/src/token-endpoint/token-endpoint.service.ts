@@ -1,8 +1,9 @@
 /**
  * POST /oauth2/token as a pipeline of small named steps (RFC 6749 §3.2, §4.4, §5;
  * RFC 7523 §2.1, §2.2; CONTRACT.md "OAuth endpoints"):
- *   readParameters → requireSupportedGrantType → authenticateClient → limitPerClient →
- *   requireConfidentialClient (client_credentials) → checkClientMayUseGrant → runGrant → mintAccessToken → publishAuditEvent → respond.
+ *   readParameters → findGrant → authenticateClient → limitPerClient →
+ *   the grant's checkClient (client_credentials: a confidential client) → checkClientMayUseGrant →
+ *   the grant (grant-table.ts, by grant_type) → mintAccessToken → publishAuditEvent → respond.
  * Every request, success or failure, makes exactly one audit event, enqueued BEFORE the
  * answer: if it cannot be enqueued, nothing is issued (503). A request that answers without a
  * token gives back the `jti`s it recorded (ReplayLedger), so a retry of the same assertions
@@ -15,16 +16,8 @@ import { AuditPublisher } from '../audit/audit-publisher.service';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
-import { ClientCredentialsGrant, requireConfidentialClient } from '../grants/client-credentials.grant';
-import {
-  CLIENT_CREDENTIALS_GRANT,
-  JWT_BEARER_GRANT,
-  SUPPORTED_GRANT_TYPES,
-  type GrantAuditFields,
-  type GrantDecision,
-  type GrantRequest,
-} from '../grants/grant.types';
-import { JwtBearerGrant } from '../grants/jwt-bearer.grant';
+import type { GrantAuditFields, GrantDecision, GrantHandler } from '../grants/grant.types';
+import { GrantTable } from '../grants/grant-table';
 import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
 import { readFormParameters, type FormParameters } from '../oauth/form-body';
 import { OAuthError, type VerifiedClientFacts } from '../oauth/oauth-error';
@@ -57,8 +50,7 @@ export class TokenEndpointService {
 
   constructor(
     private readonly clientAuthenticator: ClientAuthenticator,
-    private readonly jwtBearerGrant: JwtBearerGrant,
-    private readonly clientCredentialsGrant: ClientCredentialsGrant,
+    private readonly grants: GrantTable,
     private readonly audit: AuditPublisher,
     @Inject(AccessTokenSigner) private readonly signer: AccessTokenSigner,
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
@@ -96,7 +88,7 @@ export class TokenEndpointService {
   private async issue(request: TokenHttpRequest, audit: TokenAudit, ledger: ReplayLedger): Promise<TokenResponseBody> {
     const parameters = readFormParameters(request.body, request.contentType);
     if (parameters.client_id !== undefined) audit.claimedClientId = parameters.client_id;
-    const grantType = requireSupportedGrantType(parameters, audit);
+    const grant = this.findGrant(parameters, audit);
     const client = await this.clientAuthenticator.authenticate({
       endpoint: 'token',
       authorization: request.authorization,
@@ -105,16 +97,21 @@ export class TokenEndpointService {
     });
     recordClient(client, audit);
     await this.clientRateLimit.consume(client);
-    if (grantType === CLIENT_CREDENTIALS_GRANT) requireConfidentialClient(client);
-    checkClientMayUseGrant(client, grantType);
-    const decision = await this.runGrant(grantType, { parameters, client, audit, replayGuard: ledger });
+    grant.handler.checkClient?.(client);
+    checkClientMayUseGrant(client, grant.grantType);
+    const decision = await grant.handler.exchange({ parameters, client, audit, replayGuard: ledger });
     audit.scope = decision.scopes.join(' ');
     return this.mintAccessToken(decision, client, audit);
   }
 
-  private runGrant(grantType: string, request: GrantRequest): Promise<GrantDecision> | GrantDecision {
-    if (grantType === JWT_BEARER_GRANT) return this.jwtBearerGrant.exchange(request);
-    return this.clientCredentialsGrant.exchange(request);
+  /** RFC 6749 §5.2: a missing grant_type is `invalid_request`, one not in the grant table `unsupported_grant_type`. */
+  private findGrant(parameters: FormParameters, audit: TokenAudit): { grantType: string; handler: GrantHandler } {
+    const grantType = parameters.grant_type;
+    if (grantType === undefined) throw new OAuthError('invalid_request', 'the grant_type parameter is required', 'grant_type_missing');
+    const handler = this.grants.find(grantType);
+    if (!handler) throw new OAuthError('unsupported_grant_type', 'this grant type is not supported', 'grant_type_unsupported');
+    audit.grantType = grantType;
+    return { grantType, handler };
   }
 
   private async mintAccessToken(decision: GrantDecision, client: AuthenticatedClient | undefined, audit: TokenAudit): Promise<TokenResponseBody> {
@@ -173,17 +170,6 @@ export class TokenEndpointService {
       details: failure ? failureDetails(verified) : audit.tokenJti !== undefined ? { token_jti: audit.tokenJti } : null,
     };
   }
-}
-
-/** RFC 6749 §5.2: a missing grant_type is `invalid_request`, an unknown one `unsupported_grant_type`. */
-function requireSupportedGrantType(parameters: FormParameters, audit: TokenAudit): string {
-  const grantType = parameters.grant_type;
-  if (grantType === undefined) throw new OAuthError('invalid_request', 'the grant_type parameter is required', 'grant_type_missing');
-  if (!SUPPORTED_GRANT_TYPES.includes(grantType)) {
-    throw new OAuthError('unsupported_grant_type', 'this grant type is not supported', 'grant_type_unsupported');
-  }
-  audit.grantType = grantType;
-  return grantType;
 }
 
 function recordClient(client: AuthenticatedClient | undefined, audit: TokenAudit): void {
