@@ -17,10 +17,12 @@ interface Received {
   url: string;
   authorization: string | undefined;
   contentType: string | undefined;
+  accept: string | undefined;
   body: string;
 }
 
-type Responder = (request: Received) => { status: number; body?: unknown };
+/** `body` is sent as JSON; `raw` as it is, with `contentType`. */
+type Responder = (request: Received) => { status: number; body?: unknown; raw?: string; contentType?: string };
 
 describe('trust-broker CLI', () => {
   let server: Server;
@@ -34,11 +36,18 @@ describe('trust-broker CLI', () => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        const request = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, contentType: req.headers['content-type'], body };
+        const request = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          authorization: req.headers.authorization,
+          contentType: req.headers['content-type'],
+          accept: req.headers.accept,
+          body,
+        };
         received.push(request);
         const answer = respond(request);
-        res.writeHead(answer.status, { 'content-type': 'application/json' });
-        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+        res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json' });
+        res.end(answer.raw ?? (answer.body === undefined ? '' : JSON.stringify(answer.body)));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -203,6 +212,38 @@ describe('trust-broker CLI', () => {
     const broken = await run(['audit', 'verify']);
     expect(broken.code).toBe(1);
     expect(broken.out).toContain('BROKEN at sequence 4: hash mismatch');
+  });
+
+  const ndjson = (...lines: unknown[]) => ({ status: 200, contentType: 'application/x-ndjson', raw: lines.map((line) => `${JSON.stringify(line)}\n`).join('') });
+  const progress = (seq: number) => ({ progress: { checked: seq, walked: seq, seq, last: 30 } });
+  const fullAnswer = { intact: true, checked: 30, broken_at: null, reason: null, full: true, from: 1, walked: 30, untrusted_records: 0 };
+
+  it('audit verify --full asks for NDJSON, shows progress on stderr (at most every 5 s) and the answer on stdout', async () => {
+    respond = () => ndjson(progress(10), progress(20), fullAnswer);
+    const result = await run(['audit', 'verify', '--full']);
+    expect(result).toMatchObject({ code: 0, out: 'audit chain intact: 30 events checked, full walk of 30 rows' });
+    expect(result.err).toMatch(/^verifying: sequence 10 of 30 \(33%\), 10 rows walked, \d+ rows\/s$/);
+    const url = new URL(received[0]!.url, baseUrl);
+    expect(url.pathname).toBe('/v1/audit/verify');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ full: 'true' });
+    expect(received[0]!.accept).toMatch(/^application\/x-ndjson/);
+  });
+
+  it('audit verify: the incremental answer, --no-progress, --json, untrusted records and a walk that failed midway', async () => {
+    const incremental = { ...fullAnswer, full: false, from: 25, walked: 6 };
+    respond = () => ndjson(progress(28), incremental);
+    const quiet = await run(['audit', 'verify', '--no-progress']);
+    expect(quiet).toMatchObject({ code: 0, out: 'audit chain intact: 30 events checked, 6 rows walked from the verified checkpoint at sequence 25', err: '' });
+    expect(new URL(received[0]!.url, baseUrl).search).toBe('');
+    const json = await run(['--json', 'audit', 'verify']);
+    expect(JSON.parse(json.out)).toEqual(incremental);
+    expect(JSON.parse(json.err)).toEqual(progress(28));
+    respond = () => ndjson({ ...fullAnswer, untrusted_records: 2 });
+    expect((await run(['audit', 'verify'])).err).toContain('warning: 2 verification records did not verify');
+    respond = () => ndjson(progress(10), { error: 'server_error', error_description: 'the verification failed; see the audit-worker log' });
+    const failed = await run(['audit', 'verify', '--no-progress']);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toContain('server_error: the verification failed; see the audit-worker log');
   });
 
   it('audit tail passes the filters as query parameters and prints oldest first', async () => {

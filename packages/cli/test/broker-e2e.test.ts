@@ -370,9 +370,12 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
       const table = await cli(['audit', 'tail', '--outcome', 'failure']);
       expect(table.code).toBe(0);
       expect(table.out).toContain('failure');
-      const verify = await cli(['audit', 'verify']);
+      const verify = await cli(['audit', 'verify', '--full']);
       expect(verify.code).toBe(0);
-      expect(verify.out).toMatch(/^audit chain intact: \d+ events checked$/);
+      expect(verify.out).toMatch(/^audit chain intact: (\d+) events checked, full walk of \1 rows$/);
+      const incremental = await cli(['audit', 'verify']);
+      expect(incremental.code).toBe(0);
+      expect(incremental.out).toMatch(/^audit chain intact: \d+ events checked(, \d+ rows walked from the verified checkpoint at sequence \d+|, full walk of \d+ rows)$/);
     });
   });
 

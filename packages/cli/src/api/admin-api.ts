@@ -3,7 +3,7 @@
  * behind `Authorization: Bearer <ADMIN_API_KEY>`. Lists follow `next_cursor`.
  */
 import { UsageError } from '../cli.errors';
-import { joinUrl, sendApiRequest, type ApiRequest } from './api-client';
+import { joinUrl, sendApiRequest, sendNdjsonRequest, type ApiRequest } from './api-client';
 
 export interface Page<T> {
   items: T[];
@@ -36,6 +36,12 @@ export class AdminApi {
       bearer: this.credential(),
       ...(options.json !== undefined ? { json: options.json } : {}),
     });
+    return body;
+  }
+
+  /** A GET whose answer may stream NDJSON lines (each passed to `onLine`); answers the last line. */
+  async stream<T>(path: string, query: Query, onLine: (value: unknown) => void): Promise<T> {
+    const { body } = await sendNdjsonRequest<T>({ method: 'GET', url: joinUrl(this.baseUrl, path, query), bearer: this.credential() }, onLine);
     return body;
   }
 

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import type { CommandContext } from '../command-context';
-import { AuditChainBrokenError } from '../cli.errors';
+import { ApiRequestError, AuditChainBrokenError } from '../cli.errors';
 import { formatTable } from '../output/output';
 import { parseChoice, parsePositiveInteger, parseRfc3339 } from '../options/option-parsers';
 import type { Query } from '../api/admin-api';
@@ -16,7 +16,23 @@ export interface AuditVerification {
   checked: number;
   broken_at: number | null;
   reason: string | null;
+  /** Added by audit-workers that verify from the last verified checkpoint. */
+  full?: boolean;
+  from?: number | null;
+  walked?: number;
+  untrusted_records?: number;
 }
+
+/** A progress line of the NDJSON answer. */
+export interface VerifyProgress {
+  checked: number;
+  walked: number;
+  seq: number;
+  last: number;
+}
+
+/** Progress lines are printed at most this often (the server sends one about every second). */
+export const PROGRESS_EVERY_MS = 5000;
 
 export const AUDIT_COLUMNS = [
   { field: 'occurred_at', header: 'time' },
@@ -56,10 +72,28 @@ export function buildAuditQuery(flags: TailFlags): Query {
   };
 }
 
+/** How the walk went, when the server says (older audit-workers always walked everything). */
+function describeWalk(result: AuditVerification): string {
+  if (result.full === true) return `, full walk of ${result.walked ?? result.checked} rows`;
+  if (result.full === false && result.from != null) return `, ${result.walked ?? 0} rows walked from the verified checkpoint at sequence ${result.from}`;
+  return '';
+}
+
 /** Verification as one line for people. */
 export function describeVerification(result: AuditVerification): string {
-  if (result.intact) return `audit chain intact: ${result.checked} events checked`;
-  return `audit chain BROKEN at sequence ${result.broken_at ?? '?'}: ${result.reason ?? 'no reason given'} (${result.checked} events checked)`;
+  if (result.intact) return `audit chain intact: ${result.checked} events checked${describeWalk(result)}`;
+  return `audit chain BROKEN at sequence ${result.broken_at ?? '?'}: ${result.reason ?? 'no reason given'} (${result.checked} events checked${describeWalk(result)})`;
+}
+
+/** One progress line for people: where the walk is, of how far, and how fast. */
+export function describeProgress(progress: VerifyProgress, elapsedMs: number): string {
+  const percent = progress.last > 0 ? Math.floor((progress.seq / progress.last) * 100) : 100;
+  const rate = elapsedMs > 0 ? Math.round((progress.walked / elapsedMs) * 1000) : 0;
+  return `verifying: sequence ${progress.seq} of ${progress.last} (${percent}%), ${progress.walked} rows walked, ${rate} rows/s`;
+}
+
+function isProgressLine(value: unknown): value is { progress: VerifyProgress } {
+  return typeof value === 'object' && value !== null && 'progress' in value && typeof (value as { progress: unknown }).progress === 'object';
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,9 +140,24 @@ export function buildAuditCommand(context: CommandContext): Command {
 
   audit
     .command('verify')
-    .description('walk the hash chain of the audit trail; exit 1 when it is broken')
-    .action(async () => {
-      const result = await context.audit().call<AuditVerification>('GET', '/v1/audit/verify');
+    .description('check the hash chain of the audit trail from the last verified checkpoint (--full: all of it); exit 1 when it is broken')
+    .option('--full', 'walk the whole chain, not only what follows the last verified checkpoint')
+    .option('--no-progress', 'do not print progress lines (stderr) during a long walk')
+    .action(async (flags: { full?: boolean; progress: boolean }) => {
+      const output = context.environment.output;
+      const json = context.config().json;
+      const started = Date.now();
+      let printedAt = 0;
+      const onLine = (line: unknown) => {
+        if (!flags.progress || !isProgressLine(line) || Date.now() - printedAt < PROGRESS_EVERY_MS) return;
+        printedAt = Date.now();
+        output.err(json ? JSON.stringify(line) : describeProgress(line.progress, printedAt - started));
+      };
+      const result = await context.audit().stream<AuditVerification>('/v1/audit/verify', { full: flags.full ? 'true' : undefined }, onLine);
+      if (typeof result?.intact !== 'boolean') throw new ApiRequestError(200, 'invalid_response', 'the verification did not finish', '/v1/audit/verify');
+      if ((result.untrusted_records ?? 0) > 0) {
+        output.err(`warning: ${result.untrusted_records} verification records did not verify (forged or signed by an unknown key) and were skipped`);
+      }
       context.printResult(describeVerification(result), result);
       if (!result.intact) throw new AuditChainBrokenError(describeVerification(result));
     });
