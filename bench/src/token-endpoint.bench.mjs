@@ -31,6 +31,7 @@ import Redis from 'ioredis';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
 import testing from '@trust-broker/testing';
+import { summaryLines } from './summary.mjs';
 
 const { createTestDatabase, createTestRedisPrefix, getFreePort, waitForHttp, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
 
@@ -541,6 +542,17 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit,
     );
   }
   lines.push(`Audit queue (waiting+active+delayed): peak ${audit.peak} during the run, ${audit.afterRun} right after the last workload, ${audit.drained === null ? 'not empty' : `empty ${audit.drained.toFixed(1)} s later`}; ${audit.failed} failed jobs`);
+  lines.push('');
+  lines.push(
+    ...summaryLines({
+      grant: results.find((r) => r.kind === 'a'),
+      oidc,
+      grantOpen: latency.find((r) => r.label.startsWith('(a)')),
+      oidcOpen: latency.find((r) => r.label.startsWith(oidc.label)),
+      connections: CONNECTIONS,
+      rate: LATENCY_RATE,
+    }),
+  );
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);
 }
