@@ -1,6 +1,12 @@
 /** A client as the admin API shows it: never its secret (only the 201 and a rotation carry that, once). */
-import type { ClientResource, ClientRow } from '@trust-broker/contracts';
+import type { AssertionRevocationRow, ClientResource, ClientRow } from '@trust-broker/contracts';
 import { toIso } from '../party-keys/key-status.presenter';
+
+/** `POST /v1/clients` and a PATCH that moved the client to a secret method: the new secret, once. */
+export type ClientWithSecret = ClientResource & { client_secret?: string };
+
+/** `POST /v1/clients/{client_id}/assertion-revocations`: the revocation as stored, its time as RFC 3339 text. */
+export type RevocationResource = Omit<AssertionRevocationRow, 'created_at'> & { created_at: string };
 
 export function presentClient(row: ClientRow): ClientResource {
   return {
@@ -24,15 +30,6 @@ export function presentClient(row: ClientRow): ClientResource {
   };
 }
 
-export interface RevocationRow {
-  id: string;
-  client_id: string;
-  jti: string | null;
-  kid: string | null;
-  created_at: Date;
-  seq: string;
-}
-
-export function presentRevocation(row: RevocationRow): Record<string, unknown> {
+export function presentRevocation(row: AssertionRevocationRow): RevocationResource {
   return { id: row.id, client_id: row.client_id, jti: row.jti, kid: row.kid, created_at: toIso(row.created_at) };
 }

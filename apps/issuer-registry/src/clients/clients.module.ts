@@ -3,7 +3,9 @@ import { Module } from '@nestjs/common';
 import { KeyRefreshModule } from '../key-refresh/key-refresh.module';
 import { PartyKeysModule } from '../party-keys/party-keys.module';
 import { ClientsController } from './clients.controller';
+import { IssuersModule } from '../issuers/issuers.module';
+import { ClientsRepository } from './clients.repository';
 import { ClientsService } from './clients.service';
 
-@Module({ imports: [PartyKeysModule, KeyRefreshModule], controllers: [ClientsController], providers: [ClientsService] })
+@Module({ imports: [IssuersModule, PartyKeysModule, KeyRefreshModule], controllers: [ClientsController], providers: [ClientsService, ClientsRepository] })
 export class ClientsModule {}

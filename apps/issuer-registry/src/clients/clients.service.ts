@@ -10,13 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { ClientRow, FederatedCredential } from '@trust-broker/contracts';
+import type { ClientResource, ClientRow, FederatedCredential } from '@trust-broker/contracts';
 import { decryptSecret, encryptSecret, generateSecret, sha256Hex } from '@trust-broker/secrets';
 import { isAsymmetricAlgorithm, isHmacAlgorithm, minHmacSecretBytes, type IgnoredKey } from '@trust-broker/validation';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { RegistryDatabase, type Sql } from '../database/registry-database';
 import { auditContext, stripUndefined, type AdminContext } from '../http/admin-request';
-import { CREATED_AT_KEY_SQL, toPage, type Page, type PageRequest } from '../http/paging';
+import { toPage, type Page, type PageRequest } from '../http/paging';
 import { KeyRefreshQueue } from '../key-refresh/key-refresh.queue';
 import { recordAdminChange, recordTrustChange, type TrustChangeInput } from '../outbox/outbox.writer';
 import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.presenter';
@@ -24,7 +24,8 @@ import { KeyRefresherService } from '../party-keys/key-refresher.service';
 import { checkOutboundUrl } from '../party-keys/outbound-url';
 import { deletePartyKeys, readPartyKeys, writeInlineIgnoredKeys, writeInlineKeys, writeRemoteSource } from '../party-keys/party-keys.repository';
 import { checkInlineJwks } from '../party-keys/public-jwks';
-import { presentClient, presentRevocation, type RevocationRow } from './client.presenter';
+import { IssuersRepository } from '../issuers/issuers.repository';
+import { presentClient, presentRevocation, type ClientWithSecret, type RevocationResource } from './client.presenter';
 import {
   ASSERTION_AUTH_METHODS,
   ASSERTION_METHODS,
@@ -36,14 +37,7 @@ import {
   type UpdateClientBody,
 } from './client.schemas';
 import { ClientError } from './clients.errors';
-
-type ClientSettings = Omit<ClientRow, 'client_id' | 'secret_ciphertext' | 'version' | 'created_at' | 'updated_at'>;
-
-const SETTING_COLUMNS = [
-  'client_name', 'token_endpoint_auth_method', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg', 'grant_types',
-  'scope', 'client_assertion_reuse', 'client_assertion_max_lifetime_s', 'access_token_ttl_s', 'status', 'introspection_audiences',
-  'federated_credentials',
-] as const satisfies readonly (keyof ClientSettings)[];
+import { CLIENT_SETTINGS, ClientsRepository, type ClientSettings } from './clients.repository';
 
 /**
  * Random bytes of a generated secret. A client_secret_jwt secret is an HMAC key whose
@@ -62,24 +56,20 @@ export class ClientsService {
   constructor(
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly database: RegistryDatabase,
+    private readonly clients: ClientsRepository,
+    private readonly issuers: IssuersRepository,
     private readonly refresher: KeyRefresherService,
     private readonly refreshQueue: KeyRefreshQueue,
   ) {}
 
-  async create(body: CreateClientBody, admin: AdminContext): Promise<Record<string, unknown>> {
+  async create(body: CreateClientBody, admin: AdminContext): Promise<ClientWithSecret> {
     const { client_id: requestedId, ...fields } = body;
     const clientId = requestedId ?? randomUUID();
     const { settings, ignoredKeys } = this.checkSettings({ ...CLIENT_DEFAULTS, introspection_audiences: [clientId], ...stripUndefined(fields) } as ClientSettings);
     const secret = SECRET_METHODS.has(settings.token_endpoint_auth_method) ? generateSecretFor(settings.token_endpoint_auth_method) : null;
     const row = await this.database.transaction(async (tx) => {
-      await checkFederatedIssuers(tx, settings.federated_credentials);
-      const inserted = await tx.rows<ClientRow>(
-        `INSERT INTO registry.clients (client_id, secret_ciphertext, ${SETTING_COLUMNS.join(', ')})
-         VALUES ($1, $2, ${SETTING_COLUMNS.map((_, i) => `$${i + 3}`).join(', ')})
-         ON CONFLICT (client_id) DO NOTHING RETURNING *`,
-        [clientId, secret === null ? null : this.encrypt(clientId, secret), ...SETTING_COLUMNS.map((c) => toParam(c, settings[c]))],
-      );
-      const created = inserted[0];
+      await this.checkFederatedIssuers(tx, settings.federated_credentials);
+      const created = await this.clients.insert(tx, clientId, secret === null ? null : this.encrypt(clientId, secret), settings);
       if (!created) throw new ClientError('client_already_registered', `client_id: "${clientId}" is already registered`);
       await this.writeKeySource(tx, created, null, ignoredKeys);
       await recordAdminChange(tx, [{ entity: 'client', id: clientId, version: created.version, op: 'upsert' }], { ...auditContext(admin), action: 'created', client_id: clientId, details: { before: null, after: presentClient(created) } });
@@ -89,26 +79,22 @@ export class ClientsService {
     return { ...presentClient(row), ...(secret === null ? {} : { client_secret: secret }) };
   }
 
-  async list(page: PageRequest): Promise<Page<Record<string, unknown>>> {
-    const rows = await this.database.rows<ClientRow & { created_at_key: string }>(
-      `SELECT *, ${CREATED_AT_KEY_SQL} AS created_at_key FROM registry.clients
-       WHERE $1::timestamptz IS NULL OR (created_at, client_id) > ($1::timestamptz, $2::text)
-       ORDER BY created_at, client_id LIMIT $3`,
-      [page.after?.createdAt ?? null, page.after?.id ?? null, page.limit + 1],
-    );
+  async list(page: PageRequest): Promise<Page<ClientResource>> {
+    const rows = await this.clients.page(this.database, page);
     return toPage(rows, page.limit, (row) => row.client_id, presentClient);
   }
 
-  async get(clientId: string): Promise<Record<string, unknown>> {
+  async get(clientId: string): Promise<ClientResource> {
     return presentClient(await this.find(this.database, clientId));
   }
 
-  async update(clientId: string, patch: UpdateClientBody, admin: AdminContext): Promise<Record<string, unknown>> {
+  async update(clientId: string, patch: UpdateClientBody, admin: AdminContext): Promise<ClientWithSecret> {
     const { row, secret, keysChanged } = await this.database.transaction(async (tx) => {
       const current = await this.find(tx, clientId, true);
       const changesKeySource = patch.jwks !== undefined || patch.jwks_uri !== undefined;
       const { settings, ignoredKeys } = this.checkSettings({
-        ...pickSettings(current),
+        ...CLIENT_SETTINGS.pick(current),
+        introspection_audiences: current.introspection_audiences ?? [current.client_id],
         ...stripUndefined(patch),
         // A patch that names a key source replaces the source.
         ...(changesKeySource ? { jwks: patch.jwks ?? null, jwks_uri: patch.jwks_uri ?? null } : {}),
@@ -117,19 +103,13 @@ export class ClientsService {
           ? { federated_credentials: null }
           : {}),
       } as ClientSettings);
-      if (patch.federated_credentials !== undefined) await checkFederatedIssuers(tx, settings.federated_credentials);
+      if (patch.federated_credentials !== undefined) await this.checkFederatedIssuers(tx, settings.federated_credentials);
       const needsSecret = SECRET_METHODS.has(settings.token_endpoint_auth_method);
       // A secret is generated when a client moves to a secret method, dropped when it leaves them.
       const secret = needsSecret && current.secret_ciphertext === null ? generateSecretFor(settings.token_endpoint_auth_method) : null;
       const ciphertext = needsSecret ? (secret === null ? current.secret_ciphertext : this.encrypt(clientId, secret)) : null;
       if (secret === null && ciphertext !== null) this.checkKeptSecretFitsAlgorithm(clientId, ciphertext, settings);
-      const rows = await tx.rows<ClientRow>(
-        `UPDATE registry.clients SET ${SETTING_COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(', ')},
-           secret_ciphertext = $2, version = version + 1, updated_at = now()
-         WHERE client_id = $1 RETURNING *`,
-        [clientId, ciphertext, ...SETTING_COLUMNS.map((c) => toParam(c, settings[c]))],
-      );
-      const updated = rows[0]!;
+      const updated = await this.clients.update(tx, clientId, ciphertext, settings);
       const keysChanged = await this.writeKeySource(tx, updated, current, ignoredKeys);
       if (!keysChanged && patch.jwks && updated.jwks) await writeInlineIgnoredKeys(tx, 'client', clientId, ignoredKeys);
       await recordAdminChange(tx, [{ entity: 'client', id: clientId, version: updated.version, op: 'upsert' }], {
@@ -147,7 +127,7 @@ export class ClientsService {
   async remove(clientId: string, admin: AdminContext): Promise<void> {
     await this.database.transaction(async (tx) => {
       const current = await this.find(tx, clientId, true);
-      await tx.rows(`DELETE FROM registry.clients WHERE client_id = $1`, [clientId]);
+      await this.clients.delete(tx, clientId);
       const keysVersion = await deletePartyKeys(tx, 'client', clientId);
       const changes: TrustChangeInput[] = [{ entity: 'client', id: clientId, version: current.version + 1, op: 'delete' }];
       if (keysVersion !== null) changes.push({ entity: 'client_keys', id: clientId, version: keysVersion, op: 'delete' });
@@ -163,28 +143,20 @@ export class ClientsService {
         throw new ClientError('method_has_no_secret', `token_endpoint_auth_method: client ${clientId} uses ${current.token_endpoint_auth_method}, which has no secret`);
       }
       const secret = generateSecretFor(current.token_endpoint_auth_method);
-      const rows = await tx.rows<ClientRow>(
-        `UPDATE registry.clients SET secret_ciphertext = $2, version = version + 1, updated_at = now() WHERE client_id = $1 RETURNING *`,
-        [clientId, this.encrypt(clientId, secret)],
-      );
-      await recordAdminChange(tx, [{ entity: 'client', id: clientId, version: rows[0]!.version, op: 'upsert' }], { ...auditContext(admin), action: 'secret_rotated', client_id: clientId, details: { version: rows[0]!.version } });
+      const { version } = await this.clients.updateSecret(tx, clientId, this.encrypt(clientId, secret));
+      await recordAdminChange(tx, [{ entity: 'client', id: clientId, version, op: 'upsert' }], { ...auditContext(admin), action: 'secret_rotated', client_id: clientId, details: { version } });
       return secret;
     });
     return { client_id: clientId, client_secret: secret };
   }
 
-  async revokeAssertion(clientId: string, body: AssertionRevocationBody, admin: AdminContext): Promise<Record<string, unknown>> {
+  async revokeAssertion(clientId: string, body: AssertionRevocationBody, admin: AdminContext): Promise<RevocationResource> {
     const row = await this.database.transaction(async (tx) => {
       const client = await this.find(tx, clientId, true);
       if (!ASSERTION_AUTH_METHODS.has(client.token_endpoint_auth_method)) {
         throw new ClientError('method_has_no_assertions', `token_endpoint_auth_method: client ${clientId} uses ${client.token_endpoint_auth_method}, which has no client assertions`);
       }
-      const inserted = await tx.rows<RevocationRow>(
-        `INSERT INTO registry.assertion_revocations (client_id, jti, kid) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING *`,
-        [clientId, body.jti ?? null, body.kid ?? null],
-      );
-      const revocation = inserted[0];
+      const revocation = await this.clients.insertRevocation(tx, clientId, { jti: body.jti ?? null, kid: body.kid ?? null });
       if (!revocation) throw new ClientError('assertion_already_revoked', `${body.jti !== undefined ? 'jti' : 'kid'}: already revoked for client ${clientId}`);
       await recordAdminChange(tx, [{ entity: 'assertion_revocation', id: clientId, version: Number(revocation.seq), op: 'upsert' }], {
         ...auditContext(admin),
@@ -214,9 +186,9 @@ export class ClientsService {
   }
 
   private async find(sql: Sql, clientId: string, forUpdate = false): Promise<ClientRow> {
-    const rows = await sql.rows<ClientRow>(`SELECT * FROM registry.clients WHERE client_id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [clientId]);
-    if (!rows[0]) throw new ClientError('client_not_found', `no client with client_id ${clientId.slice(0, 64)}`);
-    return rows[0];
+    const row = await this.clients.find(sql, clientId, forUpdate);
+    if (!row) throw new ClientError('client_not_found', `no client with client_id ${clientId.slice(0, 64)}`);
+    return row;
   }
 
   /** Writes the party_keys row the client's method needs; true when its keys changed. */
@@ -291,31 +263,21 @@ export class ClientsService {
     }
   }
 
+  /**
+   * CONTRACT.md: a federated credential names a registered trusted issuer (by its exact
+   * `iss`), else 400 naming the field. Read in the write's transaction; a later delete of
+   * the issuer does not touch the client, whose credential then authenticates nobody.
+   */
+  private async checkFederatedIssuers(tx: Sql, credentials: readonly FederatedCredential[] | null): Promise<void> {
+    if (credentials === null || credentials.length === 0) return;
+    const registered = await this.issuers.registered(tx, credentials.map((c) => c.issuer));
+    const index = credentials.findIndex((c) => !registered.has(c.issuer));
+    if (index >= 0) {
+      throw new ClientError('federated_issuer_unknown', `federated_credentials[${index}].issuer: "${credentials[index]!.issuer.slice(0, 256)}" is not a registered trusted issuer`);
+    }
+  }
+
   private encrypt(clientId: string, secret: string): string {
     return encryptSecret(this.config.keyEncryptionKey, secret, `client_secret:${clientId}`);
-  }
-}
-
-function pickSettings(row: ClientRow): ClientSettings {
-  const settings = Object.fromEntries(SETTING_COLUMNS.map((column) => [column, row[column]])) as ClientSettings;
-  return { ...settings, introspection_audiences: row.introspection_audiences ?? [row.client_id] };
-}
-
-function toParam(column: string, value: unknown): unknown {
-  return (column === 'jwks' || column === 'federated_credentials') && value !== null ? JSON.stringify(value) : value;
-}
-
-/**
- * CONTRACT.md: a federated credential names a registered trusted issuer (by its exact
- * `iss`), else 400 naming the field. Read in the write's transaction; a later delete of
- * the issuer does not touch the client, whose credential then authenticates nobody.
- */
-async function checkFederatedIssuers(tx: Sql, credentials: readonly FederatedCredential[] | null): Promise<void> {
-  if (credentials === null || credentials.length === 0) return;
-  const rows = await tx.rows<{ issuer: string }>(`SELECT issuer FROM registry.issuers WHERE issuer = ANY($1::text[])`, [credentials.map((c) => c.issuer)]);
-  const registered = new Set(rows.map((row) => row.issuer));
-  const index = credentials.findIndex((c) => !registered.has(c.issuer));
-  if (index >= 0) {
-    throw new ClientError('federated_issuer_unknown', `federated_credentials[${index}].issuer: "${credentials[index]!.issuer.slice(0, 256)}" is not a registered trusted issuer`);
   }
 }

@@ -38,6 +38,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/** True for a uuid's text: other text compared with a uuid column would fail the query, not miss. */
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
 /** The Postgres error code (`23505` unique violation, ...) of an error, if any. */
 export function postgresErrorCode(error: unknown): string | undefined {
   const candidate = error as { code?: unknown; driverError?: { code?: unknown } };

@@ -3,6 +3,7 @@
  * holding the last item's (created_at, id). The timestamp keeps Postgres' microseconds.
  */
 import { z } from 'zod';
+import type { Sql } from '../database/registry-database';
 import { RequestError } from './request.errors';
 
 export const MAX_PAGE_SIZE = 100;
@@ -38,6 +39,19 @@ export interface Page<T> {
 
 /** SQL expression that renders created_at exactly (microseconds, UTC). */
 export const CREATED_AT_KEY_SQL = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** A row of a page query: the row and its `created_at` as exact text (the cursor's key). */
+export type PageRow<Row> = Row & { created_at_key: string };
+
+/** One page of a table in (created_at, id) order: `limit + 1` rows, so `toPage` knows whether more follow. */
+export async function selectPage<Row>(sql: Sql, from: { table: string; id: string; idType: 'uuid' | 'text' }, page: PageRequest): Promise<PageRow<Row>[]> {
+  return sql.rows<PageRow<Row>>(
+    `SELECT *, ${CREATED_AT_KEY_SQL} AS created_at_key FROM ${from.table}
+     WHERE $1::timestamptz IS NULL OR (created_at, ${from.id}) > ($1::timestamptz, $2::${from.idType})
+     ORDER BY created_at, ${from.id} LIMIT $3`,
+    [page.after?.createdAt ?? null, page.after?.id ?? null, page.limit + 1],
+  );
+}
 
 export function toPageRequest(query: z.infer<typeof PageQuerySchema>): PageRequest {
   return { limit: query.limit ?? DEFAULT_PAGE_SIZE, after: query.cursor === undefined ? null : decodeCursor(query.cursor) };

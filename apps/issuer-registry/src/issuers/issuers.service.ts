@@ -6,16 +6,16 @@
  * discovery issuer URL) fetchable under the outbound rules; CEL compiled; `issuer` unique.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type { IssuerRow } from '@trust-broker/contracts';
+import type { IssuerResource, IssuerRow } from '@trust-broker/contracts';
 import type { IgnoredKey } from '@trust-broker/validation';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
-import { postgresErrorCode, RegistryDatabase, type Sql } from '../database/registry-database';
+import { isUuid, postgresErrorCode, RegistryDatabase, type Sql } from '../database/registry-database';
 import { auditContext, stripUndefined, type AdminContext } from '../http/admin-request';
-import { CREATED_AT_KEY_SQL, toPage, type Page, type PageRequest } from '../http/paging';
+import { toPage, type Page, type PageRequest } from '../http/paging';
 import { KeyRefreshQueue } from '../key-refresh/key-refresh.queue';
 import { recordAdminChange, recordTrustChange, type TrustChangeInput } from '../outbox/outbox.writer';
 import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.presenter';
-import { isUuid, KeyRefresherService } from '../party-keys/key-refresher.service';
+import { KeyRefresherService } from '../party-keys/key-refresher.service';
 import { checkOutboundUrl } from '../party-keys/outbound-url';
 import { deletePartyKeys, readPartyKeys, writeInlineIgnoredKeys, writeInlineKeys, writeRemoteSource } from '../party-keys/party-keys.repository';
 import { checkInlineJwks } from '../party-keys/public-jwks';
@@ -23,29 +23,19 @@ import { checkCelExpression } from './issuer-expressions';
 import { presentIssuer } from './issuer.presenter';
 import { ISSUER_DEFAULTS, type CreateIssuerBody, type UpdateIssuerBody } from './issuer.schemas';
 import { IssuerError } from './issuers.errors';
-
-/** The writable settings of an issuer, all resolved. */
-type IssuerSettings = Omit<IssuerRow, 'id' | 'version' | 'created_at' | 'updated_at' | 'expires_at'> & { expires_at: string | Date | null };
-
-const SETTING_COLUMNS = [
-  'issuer', 'display_name', 'status', 'expires_at', 'jwks', 'jwks_uri', 'discovery', 'allowed_algorithms', 'subjects',
-  'condition', 'claim_mappings', 'allowed_scopes', 'audiences', 'max_assertion_lifetime_s', 'clock_skew_s',
-  'require_jti', 'require_client_auth', 'allowed_client_ids', 'access_token_ttl_s', 'subject_from_issuer',
-  'refresh_tokens', 'refresh_token_ttl_s', 'accepted_audiences',
-] as const satisfies readonly (keyof IssuerSettings)[];
-
-const JSON_COLUMNS = new Set<string>(['jwks', 'claim_mappings']);
+import { ISSUER_SETTINGS, IssuersRepository, type IssuerSettings } from './issuers.repository';
 
 @Injectable()
 export class IssuersService {
   constructor(
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly database: RegistryDatabase,
+    private readonly issuers: IssuersRepository,
     private readonly refresher: KeyRefresherService,
     private readonly refreshQueue: KeyRefreshQueue,
   ) {}
 
-  async create(body: CreateIssuerBody, admin: AdminContext): Promise<Record<string, unknown>> {
+  async create(body: CreateIssuerBody, admin: AdminContext): Promise<IssuerResource> {
     const { settings, ignoredKeys } = this.checkSettings({
       ...ISSUER_DEFAULTS,
       display_name: body.issuer,
@@ -57,14 +47,7 @@ export class IssuersService {
       ...stripUndefined(body),
     } as IssuerSettings);
     const row = await this.database.transaction(async (tx) => {
-      const values = SETTING_COLUMNS.map((column) => toParam(column, settings[column]));
-      const inserted = await tx.rows<IssuerRow>(
-        `INSERT INTO registry.issuers (${SETTING_COLUMNS.join(', ')})
-         VALUES (${SETTING_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
-         ON CONFLICT (issuer) DO NOTHING RETURNING *`,
-        values,
-      );
-      const created = inserted[0];
+      const created = await this.issuers.insert(tx, settings);
       if (!created) throw new IssuerError('issuer_already_registered', `issuer: "${settings.issuer}" is already registered`);
       await this.writeKeySource(tx, created, ignoredKeys);
       await recordAdminChange(tx, [{ entity: 'issuer', id: created.id, version: created.version, op: 'upsert' }], { ...auditContext(admin), action: 'created', issuer: created.issuer, details: { before: null, after: this.present(created) } });
@@ -74,27 +57,22 @@ export class IssuersService {
     return this.present(row);
   }
 
-  async list(page: PageRequest): Promise<Page<Record<string, unknown>>> {
+  async list(page: PageRequest): Promise<Page<IssuerResource>> {
     if (page.after && !isUuid(page.after.id)) throw new IssuerError('cursor_invalid', 'cursor: not a cursor returned by this list');
-    const rows = await this.database.rows<IssuerRow & { created_at_key: string }>(
-      `SELECT *, ${CREATED_AT_KEY_SQL} AS created_at_key FROM registry.issuers
-       WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
-       ORDER BY created_at, id LIMIT $3`,
-      [page.after?.createdAt ?? null, page.after?.id ?? null, page.limit + 1],
-    );
+    const rows = await this.issuers.page(this.database, page);
     return toPage(rows, page.limit, (row) => row.id, (row) => this.present(row));
   }
 
-  async get(id: string): Promise<Record<string, unknown>> {
+  async get(id: string): Promise<IssuerResource> {
     return this.present(await this.find(this.database, id));
   }
 
-  async update(id: string, patch: UpdateIssuerBody, admin: AdminContext): Promise<Record<string, unknown>> {
+  async update(id: string, patch: UpdateIssuerBody, admin: AdminContext): Promise<IssuerResource> {
     const { after, keysChanged } = await this.database.transaction(async (tx) => {
       const current = await this.find(tx, id, true);
       const changesKeySource = patch.jwks !== undefined || patch.jwks_uri !== undefined || patch.discovery !== undefined;
       const { settings, ignoredKeys } = this.checkSettings({
-        ...pickSettings(current),
+        ...ISSUER_SETTINGS.pick(current),
         ...stripUndefined(patch),
         // A patch that names a key source replaces the source: the ones it does not name are cleared.
         ...(changesKeySource ? { jwks: patch.jwks ?? null, jwks_uri: patch.jwks_uri ?? null, discovery: patch.discovery ?? false } : {}),
@@ -117,7 +95,7 @@ export class IssuersService {
   async remove(id: string, admin: AdminContext): Promise<void> {
     await this.database.transaction(async (tx) => {
       const current = await this.find(tx, id, true);
-      await tx.rows(`DELETE FROM registry.issuers WHERE id = $1`, [id]);
+      await this.issuers.delete(tx, id);
       const keysVersion = await deletePartyKeys(tx, 'issuer', id);
       const changes: TrustChangeInput[] = [{ entity: 'issuer', id, version: current.version + 1, op: 'delete' }];
       if (keysVersion !== null) changes.push({ entity: 'issuer_keys', id, version: keysVersion, op: 'delete' });
@@ -140,28 +118,21 @@ export class IssuersService {
     return presentKeyStatus(keys);
   }
 
-  private present(row: IssuerRow): Record<string, unknown> {
+  private present(row: IssuerRow): IssuerResource {
     return presentIssuer(row, this.config.brokerIssuer);
   }
 
   private async find(sql: Sql, id: string, forUpdate = false): Promise<IssuerRow> {
-    const rows = isUuid(id) ? await sql.rows<IssuerRow>(`SELECT * FROM registry.issuers WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]) : [];
-    if (!rows[0]) throw new IssuerError('issuer_not_found', `no issuer with id ${id.slice(0, 64)}`);
-    return rows[0];
+    const row = await this.issuers.find(sql, id, forUpdate);
+    if (!row) throw new IssuerError('issuer_not_found', `no issuer with id ${id.slice(0, 64)}`);
+    return row;
   }
 
   private async updateRow(tx: Sql, id: string, settings: IssuerSettings): Promise<IssuerRow> {
     // Checked first so the common case does not end in a failed (and logged) statement.
-    const taken = await tx.rows(`SELECT 1 FROM registry.issuers WHERE issuer = $1 AND id <> $2`, [settings.issuer, id]);
-    if (taken.length > 0) throw new IssuerError('issuer_already_registered', `issuer: "${settings.issuer}" is already registered`);
+    if (await this.issuers.isTaken(tx, settings.issuer, id)) throw new IssuerError('issuer_already_registered', `issuer: "${settings.issuer}" is already registered`);
     try {
-      const rows = await tx.rows<IssuerRow>(
-        `UPDATE registry.issuers SET ${SETTING_COLUMNS.map((column, i) => `${column} = $${i + 2}`).join(', ')},
-           version = version + 1, updated_at = now()
-         WHERE id = $1 RETURNING *`,
-        [id, ...SETTING_COLUMNS.map((column) => toParam(column, settings[column]))],
-      );
-      return rows[0]!;
+      return await this.issuers.update(tx, id, settings);
     } catch (error) {
       if (postgresErrorCode(error) === '23505') throw new IssuerError('issuer_already_registered', `issuer: "${settings.issuer}" is already registered`);
       throw error;
@@ -192,14 +163,6 @@ export class IssuersService {
     for (const [claim, expression] of Object.entries(settings.claim_mappings ?? {})) checkCelExpression(expression, `claim_mappings.${claim}`);
     return { settings: checked, ignoredKeys };
   }
-}
-
-function pickSettings(row: IssuerRow): IssuerSettings {
-  return Object.fromEntries(SETTING_COLUMNS.map((column) => [column, row[column]])) as IssuerSettings;
-}
-
-function toParam(column: string, value: unknown): unknown {
-  return JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value;
 }
 
 function isHttpUrl(value: string): boolean {

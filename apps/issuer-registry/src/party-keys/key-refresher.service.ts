@@ -7,7 +7,7 @@
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
-import { RegistryDatabase, type Sql } from '../database/registry-database';
+import { isUuid, RegistryDatabase, type Sql } from '../database/registry-database';
 import type { AdminContext } from '../http/admin-request';
 import { keyFetchCounter } from '../metrics/registry-metrics';
 import { discoverJwksUri } from '../jwks-fetcher/discover-jwks-uri';
@@ -151,7 +151,15 @@ export class KeyRefresherService {
   }
 }
 
-function describeKeys(row: StoredPartyKeys): Record<string, unknown> {
+/** A key set in an audit event: the kids and where from, never the keys. */
+interface KeysDescription {
+  kids: (string | null)[];
+  source: StoredPartyKeys['source'];
+  jwks_uri: string | null;
+  version: number;
+}
+
+function describeKeys(row: StoredPartyKeys): KeysDescription {
   return {
     kids: row.keys.keys.map((key) => (typeof key.kid === 'string' ? key.kid : null)),
     source: row.source,
@@ -162,8 +170,4 @@ function describeKeys(row: StoredPartyKeys): Record<string, unknown> {
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(Math.max(value, min), max);
-}
-
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
