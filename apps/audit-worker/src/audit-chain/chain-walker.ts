@@ -9,8 +9,8 @@
  *   other 18 fields, in key order, strings escaped by `to_json`, `occurred_at` as
  *   `toISOString()` prints it), so Node receives six text fields per row, not 22 typed ones;
  *   only `details` is parsed and canonicalised here.
- * - Rows are handled as the driver parses them ('row' events in array mode, every value left
- *   as text), so a page is never held in memory and no row object is built.
+ * - Rows are handled as the driver reads them (their text values, see RawRowQuery), so a page
+ *   is never held in memory and no row object is built.
  * - The hash input is written into one reused buffer and hashed with one-shot `crypto.hash`.
  *
  * The SQL-built canonical form is a fast path, not a second definition of the hash: a row
@@ -21,7 +21,7 @@
  */
 import { hash as oneShotHash, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { Query, type CustomTypesConfig, type PoolClient, type QueryArrayConfig } from 'pg';
+import { Query, type PoolClient, type QueryConfig } from 'pg';
 import { isCheckpointSignatureValid } from '../signing-keys/checkpoint-signature';
 import { EVENT_COLUMNS, canonicalEvent, chainHash, eventFromRow, type EventRow } from './chain-event';
 
@@ -88,9 +88,6 @@ export interface CheckpointRow {
 }
 
 export const DEFAULT_PAGE_SIZE = 10_000;
-
-/** Every value as the text Postgres sent: no Date, no JSON.parse, no bigint handling by the driver. */
-const RAW_TEXT: CustomTypesConfig = { getTypeParser: () => (value: string) => value };
 
 /** The canonical JSON keys in RFC 8785 order (UTF-16 code units; all ASCII here). */
 const CANONICAL_KEYS = [...EVENT_COLUMNS].sort();
@@ -240,21 +237,37 @@ class RowChecker {
   }
 }
 
+/**
+ * One page as a stream of raw rows: node-pg's `Query` with its row handling replaced, so each
+ * DataRow's text values go straight to `onFields` (no row array, no type parsing) and nothing
+ * is kept. (A plain `Query` with a 'row' listener still keeps every row when the pool sets
+ * `query_timeout`, as ours does: the timeout wraps a callback, and a callback makes it
+ * accumulate the page; measured: 75 MB of garbage promoted per 250,000 rows, 50% more CPU.)
+ * `handleDataRow` is the hook pg-cursor and pg-query-stream use too; if it ever stopped being
+ * called, every page would come back empty and verify would report the rows missing.
+ */
+class RawRowQuery extends Query {
+  constructor(
+    config: QueryConfig<[number, number]>,
+    private readonly onFields: (fields: Array<string | null>) => void,
+  ) {
+    super(config);
+  }
+
+  handleDataRow(message: { fields: Array<string | null> }): void {
+    this.onFields(message.fields);
+  }
+}
+
 function streamPage(client: PoolClient, afterSeq: number, pageSize: number, onRow: (row: Array<string | null>) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     let rows = 0;
-    const config: QueryArrayConfig<[number, number]> = {
-      name: 'audit-verify-page',
-      text: PAGE_SQL,
-      values: [afterSeq, pageSize],
-      rowMode: 'array',
-      types: RAW_TEXT,
-    };
-    const query = client.query(new Query<Array<string | null>, [number, number]>(config));
-    query.on('row', (row: Array<string | null>) => {
-      rows += 1;
-      onRow(row);
-    });
+    const query = client.query(
+      new RawRowQuery({ name: 'audit-verify-page', text: PAGE_SQL, values: [afterSeq, pageSize] }, (fields) => {
+        rows += 1;
+        onRow(fields);
+      }),
+    );
     query.on('end', () => resolve(rows));
     query.on('error', reject);
   });
