@@ -14,9 +14,11 @@ import {
   createTestDatabase,
   createTestRedisPrefix,
   eventually,
-  getFreePort,
+  npmStartEnv,
   startNodeProcess,
+  untilReady,
   type RunningProcess,
+  type SystemPorts,
   type TestDatabase,
   type TestRedisPrefix,
 } from '@trust-broker/testing';
@@ -24,7 +26,6 @@ import {
 const REPO = resolve(__dirname, '..', '..');
 // Three npm starts one after the other (about 145 s in all on the loaded 2-core machine).
 const TEST_TIMEOUT_MS = 540_000;
-const READY_BANNER = 'Trust Broker is ready';
 
 let database: TestDatabase;
 let redis: TestRedisPrefix;
@@ -57,8 +58,8 @@ function home(): string {
   return dir;
 }
 
-async function npmStart(checkout: string, homeDir: string): Promise<{ broker: RunningProcess; ports: { token: number; registry: number; audit: number } }> {
-  const ports = { token: await getFreePort(), registry: await getFreePort(), audit: await getFreePort() };
+async function npmStart(checkout: string, homeDir: string): Promise<{ broker: RunningProcess; ports: SystemPorts }> {
+  const { ports, env } = await npmStartEnv(database, redis);
   const broker = startNodeProcess(join(checkout, 'scripts', 'start.mjs'), {
     HOME: homeDir,
     XDG_DATA_HOME: '',
@@ -66,25 +67,10 @@ async function npmStart(checkout: string, homeDir: string): Promise<{ broker: Ru
     TB_DATA_DIR: '',
     ADMIN_API_KEY: '',
     KEY_ENCRYPTION_KEY: '',
-    DATABASE_URL: database.url,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    TOKEN_SERVICE_PORT: String(ports.token),
-    ISSUER_REGISTRY_PORT: String(ports.registry),
-    AUDIT_WORKER_PORT: String(ports.audit),
-    BROKER_ISSUER: `http://127.0.0.1:${ports.token}`,
+    ...env,
     LOG_LEVEL: 'warn',
   }, ['--no-build']);
   return { broker, ports };
-}
-
-async function untilReady(broker: RunningProcess): Promise<void> {
-  await eventually(async () => {
-    if (broker.child.exitCode !== null) throw new Error(`start.mjs exited ${broker.child.exitCode}`);
-    return broker.output().includes(READY_BANNER);
-  }, 200_000, 250).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- output ---\n${broker.output().slice(-4000)}`);
-  });
 }
 
 const adminKeyOf = (checkout: string) => (JSON.parse(readFileSync(join(checkout, '.data', 'local-secrets.json'), 'utf8')) as { ADMIN_API_KEY: string }).ADMIN_API_KEY;

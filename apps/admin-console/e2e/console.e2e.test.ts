@@ -10,26 +10,20 @@
  * test-output/screenshots/ and checked with axe-core (no serious or critical violation),
  * and no Content-Security-Policy violation may happen on the way.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   assertionClaims,
-  createTestDatabase,
-  createTestRedisPrefix,
   eventually,
   generatePartyKey,
-  getFreePort,
   jwksOf,
   signAssertion,
-  startNodeProcess,
+  startLoopbackIdp,
+  startWholeSystem,
+  type LoopbackIdp,
   type PartyKey,
-  type RunningProcess,
-  type TestDatabase,
-  type TestRedisPrefix,
+  type WholeSystem,
 } from '@trust-broker/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,70 +33,36 @@ import { launchChromium } from './chromium';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..', '..');
 const SCREENSHOTS = join(HERE, '..', 'test-output', 'screenshots');
-const READY_BANNER = 'Trust Broker is ready';
 const ADMIN_KEY = `console-e2e-${'k'.repeat(32)}`;
 const KID = 'partner-signing-key-2026';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 describe('the admin console, end to end', () => {
-  let database: TestDatabase;
-  let redis: TestRedisPrefix;
-  let broker: RunningProcess;
-  let dataDir: string;
-  let ports: { token: number; registry: number; audit: number };
-  let idp: Server;
+  let system: WholeSystem;
+  let idp: LoopbackIdp;
   let idpKey: PartyKey;
   let iss: string;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   const cspViolations: string[] = [];
-  const consoleUrl = () => `http://127.0.0.1:${ports.registry}/console`;
-  const brokerIssuer = () => `http://127.0.0.1:${ports.token}`;
+  const consoleUrl = () => `http://127.0.0.1:${system.ports.registry}/console`;
+  const brokerIssuer = () => `http://127.0.0.1:${system.ports.token}`;
 
   beforeAll(async () => {
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
-    database = await createTestDatabase('console-e2e');
-    redis = createTestRedisPrefix('console-e2e');
-    dataDir = mkdtempSync(join(tmpdir(), 'tb-console-e2e-'));
-    ports = { token: await getFreePort(), registry: await getFreePort(), audit: await getFreePort() };
 
     // The partner's IdP: its public keys at /jwks.json on loopback.
     idpKey = await generatePartyKey('ES256', KID);
-    idp = createServer((request, response) => {
-      if (request.url === '/jwks.json') response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }).end(JSON.stringify(jwksOf(idpKey)));
-      else response.writeHead(404).end();
-    });
-    await new Promise<void>((done) => idp.listen(0, '127.0.0.1', done));
-    iss = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    idp = await startLoopbackIdp();
+    idp.serve('/jwks.json', jwksOf(idpKey), 'application/json', 'max-age=300');
+    iss = idp.url;
 
-    broker = startNodeProcess(
-      join(ROOT, 'scripts', 'start.mjs'),
-      {
-        TB_DATA_DIR: dataDir,
-        DATABASE_URL: database.url,
-        REDIS_URL: redis.url,
-        REDIS_PREFIX: redis.prefix,
-        TOKEN_SERVICE_PORT: String(ports.token),
-        ISSUER_REGISTRY_PORT: String(ports.registry),
-        AUDIT_WORKER_PORT: String(ports.audit),
-        BROKER_ISSUER: `http://127.0.0.1:${ports.token}`,
-        ADMIN_API_KEY: ADMIN_KEY,
-        KEY_ENCRYPTION_KEY: '',
-        LOG_LEVEL: 'warn',
-      },
-      ['--no-build', '--demo'],
-    );
-    await eventually(
-      async () => {
-        if (broker.child.exitCode !== null) throw new Error(`start.mjs exited ${broker.child.exitCode}:\n${broker.output()}`);
-        return broker.output().includes(READY_BANNER);
-      },
-      240_000,
-      250,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- output ---\n${broker.output().slice(-4000)}`);
+    system = await startWholeSystem('console-e2e', {
+      script: join(ROOT, 'scripts', 'start.mjs'),
+      env: { ADMIN_API_KEY: ADMIN_KEY, KEY_ENCRYPTION_KEY: '', LOG_LEVEL: 'warn' },
+      args: ['--no-build', '--demo'],
     });
 
     browser = await launchChromium();
@@ -116,11 +76,8 @@ describe('the admin console, end to end', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await broker?.stop(30_000);
-    await new Promise((done) => idp?.close(done));
-    await database?.drop();
-    await redis?.clear();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await system?.stop();
+    await idp?.close();
   });
 
   const nav = (section: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: section }).click();

@@ -4,21 +4,20 @@
  * bad documents, discovery, an IdP that stops answering, unknown-kid jobs and the sweep.
  */
 import { DEFAULT_JOB_OPTIONS, keyRefreshDedupId, QUEUES } from '@trust-broker/contracts';
-import { eventually, TEST_REDIS_URL } from '@trust-broker/testing';
+import { eventually, jsonRoute, startLoopbackIdp, TEST_REDIS_URL, type LoopbackIdp } from '@trust-broker/testing';
 import { Queue } from 'bullmq';
-import { json, startFakeIdp, type FakeIdp } from './support/fake-idp';
 import { readAuditEvents } from './support/audit-queue-reader';
 import { startRegistry, type RegistryHarness } from './support/registry-harness';
 import { privateJwk, publicJwk, unusableJwks } from './support/test-keys';
 import { listenForTrustChanges, type TrustChangeListener } from './support/trust-change-listener';
 
 let registry: RegistryHarness;
-let idp: FakeIdp;
+let idp: LoopbackIdp;
 let changes: TrustChangeListener;
 let refreshQueue: Queue;
 
 beforeAll(async () => {
-  idp = await startFakeIdp();
+  idp = await startLoopbackIdp();
   registry = await startRegistry('jwks', { JWKS_FETCH_TIMEOUT_MS: '1500', KEY_REFRESH_SWEEP_INTERVAL_S: '1' });
   changes = await listenForTrustChanges(registry.redis.prefix);
   refreshQueue = new Queue(QUEUES.keyRefresh, { connection: { url: TEST_REDIS_URL }, prefix: registry.redis.prefix });
@@ -50,7 +49,7 @@ describe('fetched keys', () => {
   it('fetches on registration, follows key rotation and publishes issuer_keys', async () => {
     const k1 = await publicJwk('rot-1');
     const k2 = await publicJwk('rot-2', 'RS256');
-    idp.route('/rot/jwks', json({ keys: [k1] }, { 'cache-control': 'public, max-age=600' }));
+    idp.route('/rot/jwks', jsonRoute({ keys: [k1] }, { 'cache-control': 'public, max-age=600' }));
     const id = await issuerWithJwksUri('/rot/jwks');
     const first = await status(id);
     expect(first).toMatchObject({ source: 'jwks_uri', jwks_uri: `${idp.url}/rot/jwks`, last_error: null, keys: [{ kid: 'rot-1' }] });
@@ -59,7 +58,7 @@ describe('fetched keys', () => {
     expect(Date.parse(first.next_refresh_at) - fetchedAt).toBeLessThanOrEqual(601_000);
     await eventually(async () => changes.messages.some((m) => m.entity === 'issuer_keys' && m.id === id && m.version === first.version));
 
-    idp.route('/rot/jwks', json({ keys: [k1, k2] }));
+    idp.route('/rot/jwks', jsonRoute({ keys: [k1, k2] }));
     const rotated = await refresh(id);
     expect(rotated.status).toBe(200);
     expect(rotated.body.keys.map((k: { kid: string }) => k.kid)).toEqual(['rot-1', 'rot-2']);
@@ -94,7 +93,7 @@ describe('fetched keys', () => {
   ])('clamps the refresh interval: %s', async (_label, cacheControl, expected) => {
     const path = `/cache-${counter}/jwks`;
     const key = await publicJwk('c');
-    idp.route(path, json({ keys: [key] }, cacheControl ? { 'cache-control': cacheControl } : {}));
+    idp.route(path, jsonRoute({ keys: [key] }, cacheControl ? { 'cache-control': cacheControl } : {}));
     const id = await issuerWithJwksUri(path);
     const current = await status(id);
     expect(Date.parse(current.next_refresh_at) - Date.parse(current.fetched_at)).toBe(expected);
@@ -110,7 +109,7 @@ describe('key sets as partners publish them', () => {
     const { members, kids } = unusableJwks();
     const sig = await publicJwk('sig-1', 'RS256');
     const noAlg = { ...(await publicJwk('no-alg')), alg: undefined, x5t: 'aGVsbG8', 'x5t#S256': 'd29ybGQ', x5c: ['MIIBIjAN'], issuer: 'https://login.microsoftonline.com/t/v2.0' };
-    idp.route(path, json({ keys: [sig, ...members, noAlg] }, { 'content-type': contentType }));
+    idp.route(path, jsonRoute({ keys: [sig, ...members, noAlg] }, { 'content-type': contentType }));
     const id = await issuerWithJwksUri(path);
     const current = await status(id);
     expect(current.last_error).toBeNull();
@@ -129,7 +128,7 @@ describe('failed fetches keep the last good keys and say why', () => {
 
   beforeAll(async () => {
     goodKey = (await publicJwk('good')) as Record<string, unknown>;
-    idp.route(path, json({ keys: [goodKey] }));
+    idp.route(path, jsonRoute({ keys: [goodKey] }));
     id = await issuerWithJwksUri(path);
     expect((await status(id)).keys).toHaveLength(1);
   });
@@ -159,9 +158,9 @@ describe('failed fetches keep the last good keys and say why', () => {
     ['more than 100 keys', 'MANY', /^JWKS holds 101 keys \(at most 100\)$/],
     ['a closed connection', (req: import('node:http').IncomingMessage) => req.socket.destroy(), /^network error/],
   ])('%s', async (_label, behaviour, expectedError) => {
-    if (behaviour === 'PRIVATE') idp.route(path, json({ keys: [await privateJwk('leak')] }));
-    else if (behaviour === 'UNUSABLE') idp.route(path, json({ keys: unusableJwks().members }));
-    else if (behaviour === 'MANY') idp.route(path, json({ keys: Array.from({ length: 101 }, (_, i) => ({ ...goodKey, kid: `k${i}` })) }));
+    if (behaviour === 'PRIVATE') idp.route(path, jsonRoute({ keys: [await privateJwk('leak')] }));
+    else if (behaviour === 'UNUSABLE') idp.route(path, jsonRoute({ keys: unusableJwks().members }));
+    else if (behaviour === 'MANY') idp.route(path, jsonRoute({ keys: Array.from({ length: 101 }, (_, i) => ({ ...goodKey, kid: `k${i}` })) }));
     else idp.route(path, behaviour as never);
     const before = await status(id);
     const res = await refresh(id);
@@ -183,7 +182,7 @@ describe('failed fetches keep the last good keys and say why', () => {
   });
 
   it('clears the error once the IdP answers again', async () => {
-    idp.route(path, json({ keys: [goodKey] }));
+    idp.route(path, jsonRoute({ keys: [goodKey] }));
     const res = await refresh(id);
     expect(res.body.last_error).toBeNull();
     expect(res.body.keys).toEqual([goodKey]);
@@ -201,8 +200,8 @@ describe('failed fetches keep the last good keys and say why', () => {
 
 describe('an IdP that is gone', () => {
   it('keeps the last good keys when the IdP stops listening', async () => {
-    const gone = await startFakeIdp();
-    gone.route('/jwks', json({ keys: [await publicJwk('last-good')] }));
+    const gone = await startLoopbackIdp();
+    gone.route('/jwks', jsonRoute({ keys: [await publicJwk('last-good')] }));
     const created = await registry.call('POST', '/v1/issuers', { issuer: 'https://gone.example.com', subjects: ['*'], jwks_uri: `${gone.url}/jwks` });
     await eventually(async () => (await status(created.body.id)).keys.length === 1, 10000);
     await gone.close();
@@ -217,7 +216,7 @@ describe('redirects', () => {
     for (let i = 0; i < hops; i++) {
       idp.route(`${prefix}/${i}`, (_req, res) => res.writeHead(i % 2 === 0 ? 302 : 307, { location: i === hops - 1 ? `${prefix}/end` : `${idp.url}${prefix}/${i + 1}` }).end());
     }
-    idp.route(`${prefix}/end`, json({ keys: [key] }));
+    idp.route(`${prefix}/end`, jsonRoute({ keys: [key] }));
     return `${prefix}/0`;
   }
 
@@ -243,8 +242,8 @@ describe('redirects', () => {
 describe('discovery', () => {
   it('finds jwks_uri in oauth-authorization-server metadata after openid-configuration fails', async () => {
     const issuer = `${idp.url}/tenant-a`;
-    idp.route('/tenant-a/.well-known/oauth-authorization-server', json({ issuer, jwks_uri: `${idp.url}/tenant-a/keys` }));
-    idp.route('/tenant-a/keys', json({ keys: [await publicJwk('disc')] }));
+    idp.route('/tenant-a/.well-known/oauth-authorization-server', jsonRoute({ issuer, jwks_uri: `${idp.url}/tenant-a/keys` }));
+    idp.route('/tenant-a/keys', jsonRoute({ keys: [await publicJwk('disc')] }));
     const res = await registry.call('POST', '/v1/issuers', { issuer, subjects: ['*'], discovery: true });
     expect(res.status).toBe(201);
     const current = await eventually(async () => {
@@ -257,8 +256,8 @@ describe('discovery', () => {
 
   it('finds jwks_uri in RFC 8414 metadata at the well-known URI inserted before the issuer path (Okta /oauth2/default)', async () => {
     const issuer = `${idp.url}/oauth2/default`;
-    idp.route('/.well-known/oauth-authorization-server/oauth2/default', json({ issuer, jwks_uri: `${idp.url}/oauth2/default/v1/keys` }));
-    idp.route('/oauth2/default/v1/keys', json({ keys: [await publicJwk('okta-like')] }));
+    idp.route('/.well-known/oauth-authorization-server/oauth2/default', jsonRoute({ issuer, jwks_uri: `${idp.url}/oauth2/default/v1/keys` }));
+    idp.route('/oauth2/default/v1/keys', jsonRoute({ keys: [await publicJwk('okta-like')] }));
     const res = await registry.call('POST', '/v1/issuers', { issuer, subjects: ['*'], discovery: true });
     expect(res.status).toBe(201);
     const current = await eventually(async () => {
@@ -271,8 +270,8 @@ describe('discovery', () => {
 
   it('refuses metadata that names another issuer', async () => {
     const issuer = `${idp.url}/tenant-b`;
-    idp.route('/tenant-b/.well-known/openid-configuration', json({ issuer: 'https://evil.example.com', jwks_uri: `${idp.url}/tenant-b/keys` }));
-    idp.route('/tenant-b/keys', json({ keys: [await publicJwk('evil')] }));
+    idp.route('/tenant-b/.well-known/openid-configuration', jsonRoute({ issuer: 'https://evil.example.com', jwks_uri: `${idp.url}/tenant-b/keys` }));
+    idp.route('/tenant-b/keys', jsonRoute({ keys: [await publicJwk('evil')] }));
     const res = await registry.call('POST', '/v1/issuers', { issuer, subjects: ['*'], discovery: true });
     const current = (await refresh(res.body.id)).body;
     expect(current.keys).toEqual([]);
@@ -284,11 +283,11 @@ describe('discovery', () => {
 describe('key-refresh jobs', () => {
   it('fetches once for an unknown kid, then rate-limits the party for 10 s', async () => {
     const path = '/unknown-kid/jwks';
-    idp.route(path, json({ keys: [await publicJwk('old')] }));
+    idp.route(path, jsonRoute({ keys: [await publicJwk('old')] }));
     const id = await issuerWithJwksUri(path);
     const before = await status(id);
     const hits = idp.hits(path);
-    idp.route(path, json({ keys: [await publicJwk('old'), await publicJwk('new')] }));
+    idp.route(path, jsonRoute({ keys: [await publicJwk('old'), await publicJwk('new')] }));
 
     const enqueue = (kid: string) =>
       refreshQueue.add('refresh', { party: 'issuer', id, reason: 'unknown_kid', kid, requested_at: new Date().toISOString() }, { ...DEFAULT_JOB_OPTIONS, deduplication: { id: keyRefreshDedupId('issuer', id) } });
@@ -320,7 +319,7 @@ describe('key-refresh jobs', () => {
 
   it('refreshes parties that are due, through the scheduled sweep', async () => {
     const path = '/sweep/jwks';
-    idp.route(path, json({ keys: [await publicJwk('s')] }));
+    idp.route(path, jsonRoute({ keys: [await publicJwk('s')] }));
     const id = await issuerWithJwksUri(path);
     const hits = idp.hits(path);
     await registry.sql(`UPDATE registry.party_keys SET next_refresh_at = now() - interval '1 second' WHERE party_id = $1`, [id]);

@@ -2,16 +2,16 @@
  * With OUTBOUND_ALLOW_PRIVATE_NETWORKS at its default (false): key URLs must be https and
  * fetches never reach loopback, private or link-local addresses, checked on the resolved address.
  */
-import { startFakeIdp, json, type FakeIdp } from './support/fake-idp';
+import { jsonRoute, startLoopbackIdp, type LoopbackIdp } from '@trust-broker/testing';
 import { startRegistry, type RegistryHarness } from './support/registry-harness';
 import { publicJwk } from './support/test-keys';
 
 let registry: RegistryHarness;
-let idp: FakeIdp;
+let idp: LoopbackIdp;
 
 beforeAll(async () => {
-  idp = await startFakeIdp();
-  idp.route('/jwks', json({ keys: [await publicJwk('private')] }));
+  idp = await startLoopbackIdp();
+  idp.route('/jwks', jsonRoute({ keys: [await publicJwk('private')] }));
   registry = await startRegistry('guard', { OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'false', JWKS_FETCH_TIMEOUT_MS: '2000' });
 });
 

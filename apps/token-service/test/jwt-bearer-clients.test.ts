@@ -27,9 +27,8 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { JWT } from 'google-auth-library';
 import { decodeJwt, SignJWT } from 'jose';
 import * as jsforce from 'jsforce';
-import { eventually, JWT_BEARER_GRANT, type CreatedIssuer, postForm } from '@trust-broker/testing';
+import { eventually, JWT_BEARER_GRANT, startLoopbackIdp, type CreatedIssuer, type LoopbackIdp, postForm } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { startLoopbackIdp, type LoopbackIdp } from './support/loopback-idp';
 
 jest.setTimeout(180_000);
 

@@ -17,9 +17,8 @@
  */
 import { createHash, generateKeyPairSync, randomUUID, sign as signBytes, type KeyObject } from 'node:crypto';
 import { decodeJwt, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { eventually, JWT_BEARER_GRANT, type CreatedIssuer, postForm, type TokenAnswer } from '@trust-broker/testing';
+import { eventually, JWT_BEARER_GRANT, startLoopbackIdp, type CreatedIssuer, type LoopbackIdp, postForm, type TokenAnswer } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-import { startLoopbackIdp, type LoopbackIdp } from './support/loopback-idp';
 
 jest.setTimeout(300_000);
 

@@ -16,6 +16,7 @@ import {
   JWT_BEARER_GRANT,
   nowSeconds,
   signAssertion,
+  startLoopbackIdp,
   unsecuredJwt,
   type CreatedClient,
   type PartyKey,
@@ -653,47 +654,35 @@ describe('trust changes', () => {
   });
 
   it('accepts a rotated partner key without an admin call (unknown kid → registry refresh)', async () => {
-    const { createServer } = await import('node:http');
     let served = await generatePartyKey('ES256', 'rotating-1');
-    let jwks = jwksOf(served);
-    const server = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
-      response.end(JSON.stringify(jwks));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
+    const idp = await startLoopbackIdp();
+    idp.serve('/jwks.json', jwksOf(served), 'application/json', 'max-age=3600');
     try {
-      const issuer = await env.admin.createIssuer({ issuer: 'https://idp-rotating.example', jwks_uri: `http://127.0.0.1:${port}/jwks.json`, subjects: ['*'] });
+      const issuer = await env.admin.createIssuer({ issuer: 'https://idp-rotating.example', jwks_uri: `${idp.url}/jwks.json`, subjects: ['*'] });
       const assertionFor = (key: PartyKey) => signAssertion(key, assertionClaims({ iss: issuer.issuer, sub: 'alice', aud: broker.issuer }));
       await eventually(async () => (await exchange(await assertionFor(served))).status === 200, 15_000, 200);
       served = await generatePartyKey('ES256', 'rotating-2');
-      jwks = jwksOf(served);
+      idp.serve('/jwks.json', jwksOf(served), 'application/json', 'max-age=3600');
       // The first request after the rotation triggers the refresh and waits for it.
       await eventually(async () => (await exchange(await assertionFor(served))).status === 200, 15_000, 200);
     } finally {
-      server.close();
+      await idp.close();
     }
   });
 
   it('accepts a rotated client key (jwks_uri) without an admin call (unknown kid → registry refresh)', async () => {
-    const { createServer } = await import('node:http');
     let served = await generatePartyKey('ES256', 'client-rotating-1');
-    let jwks = jwksOf(served);
-    const server = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
-      response.end(JSON.stringify(jwks));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
+    const idp = await startLoopbackIdp();
+    idp.serve('/jwks.json', jwksOf(served), 'application/json', 'max-age=3600');
     try {
-      const client = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `http://127.0.0.1:${port}/jwks.json` });
+      const client = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${idp.url}/jwks.json` });
       const assertionFor = (key: PartyKey) => signAssertion(key, clientClaims(client.client_id));
       await eventually(async () => (await clientCredentialsWithAssertion(await assertionFor(served))).status === 200, 15_000, 200);
       served = await generatePartyKey('ES256', 'client-rotating-2');
-      jwks = jwksOf(served);
+      idp.serve('/jwks.json', jwksOf(served), 'application/json', 'max-age=3600');
       await eventually(async () => (await clientCredentialsWithAssertion(await assertionFor(served))).status === 200, 15_000, 200);
     } finally {
-      server.close();
+      await idp.close();
     }
   });
 });

@@ -10,61 +10,30 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  createTestDatabase,
-  createTestRedisPrefix,
-  eventually,
-  getFreePort,
-  startNodeProcess,
-  type RunningProcess,
-  type TestDatabase,
-  type TestRedisPrefix,
-} from '@trust-broker/testing';
+import { eventually, startLoopbackIdp, startWholeSystem, type RunningProcess, type SystemPorts, type WholeSystem } from '@trust-broker/testing';
 import { runCli } from '../src/program';
 
 jest.setTimeout(240_000);
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-const READY_BANNER = 'Trust Broker is ready';
 
 describe('npm start + npm run demo + trust-broker CLI, against the real services', () => {
-  let database: TestDatabase;
-  let redis: TestRedisPrefix;
+  let system: WholeSystem;
   let broker: RunningProcess;
   let dataDir: string;
-  let ports: { token: number; registry: number; audit: number };
+  let ports: SystemPorts;
   let cliEnv: Record<string, string>;
   let adminKey: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase('e2e');
-    redis = createTestRedisPrefix('e2e');
-    dataDir = mkdtempSync(join(tmpdir(), 'tb-e2e-data-'));
-    ports = { token: await getFreePort(), registry: await getFreePort(), audit: await getFreePort() };
-    broker = startNodeProcess(join(ROOT, 'scripts', 'start.mjs'), {
-      TB_DATA_DIR: dataDir,
-      // The fresh database's secrets file goes with the run's data, not into the home directory.
-      TB_SECRETS_DIR: dataDir,
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: redis.prefix,
-      TOKEN_SERVICE_PORT: String(ports.token),
-      ISSUER_REGISTRY_PORT: String(ports.registry),
-      AUDIT_WORKER_PORT: String(ports.audit),
-      BROKER_ISSUER: `http://127.0.0.1:${ports.token}`,
+    system = await startWholeSystem('e2e', {
+      script: join(ROOT, 'scripts', 'start.mjs'),
       // The services' start lines ("listening on") are at level info.
-      LOG_LEVEL: 'info',
-      ADMIN_API_KEY: '',
-      KEY_ENCRYPTION_KEY: '',
-    }, ['--no-build', '--demo']);
-    await eventually(async () => {
-      if (broker.child.exitCode !== null) throw new Error(`start.mjs exited ${broker.child.exitCode}:\n${broker.output()}`);
-      return broker.output().includes(READY_BANNER);
-    }, 200_000, 250).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- output ---\n${broker.output().slice(-4000)}`);
+      env: { LOG_LEVEL: 'info', ADMIN_API_KEY: '', KEY_ENCRYPTION_KEY: '' },
+      args: ['--no-build', '--demo'],
+      readyTimeoutMs: 200_000,
     });
+    ({ broker, dataDir, ports } = system);
     adminKey = (JSON.parse(readFileSync(join(dataDir, 'local-secrets.json'), 'utf8')) as { ADMIN_API_KEY: string }).ADMIN_API_KEY;
     cliEnv = {
       TRUST_BROKER_TOKEN_URL: `http://127.0.0.1:${ports.token}/oauth2/token`,
@@ -75,9 +44,7 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
   });
 
   afterAll(async () => {
-    await broker?.stop(30_000);
-    await database?.drop();
-    await redis?.clear();
+    await system?.stop();
   });
 
   async function cli(args: string[], env: Record<string, string> = {}) {
@@ -311,25 +278,21 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
 
     it('issuers add --jwks-uri, then refresh fetches its keys now and show --keys tells where from', async () => {
       const publicJwk = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }), kid: 'uri-k1', alg: 'ES256' };
-      let fetches = 0;
-      const jwksServer = createServer((_request, response) => {
-        fetches += 1;
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ keys: [publicJwk] }));
-      });
-      await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
-      const jwksUri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
+      const idp = await startLoopbackIdp();
+      idp.serve('/jwks.json', { keys: [publicJwk] });
+      const fetches = () => idp.hits('/jwks.json');
+      const jwksUri = `${idp.url}/jwks.json`;
       try {
         const iss = `https://idp.uri-${Date.now()}.example`;
         expect((await cli(['issuers', 'add', '--issuer', iss, '--jwks-uri', jwksUri, '--subjects', 'svc-a,svc-b'])).code).toBe(0);
-        await eventually(async () => fetches >= 1, 20_000, 200);
+        await eventually(async () => fetches() >= 1, 20_000, 200);
         const refreshed = await cli(['--json', 'issuers', 'refresh', iss]);
         expect(refreshed.code).toBe(0);
-        expect(fetches).toBeGreaterThanOrEqual(2);
+        expect(fetches()).toBeGreaterThanOrEqual(2);
         const keys = JSON.parse((await cli(['--json', 'issuers', 'show', iss, '--keys'])).out) as Record<string, unknown>;
         expect(keys).toMatchObject({ source: 'jwks_uri', jwks_uri: jwksUri, last_error: null, keys: [expect.objectContaining({ kid: 'uri-k1' })] });
       } finally {
-        await new Promise((r) => jwksServer.close(r));
+        await idp.close();
       }
     });
 

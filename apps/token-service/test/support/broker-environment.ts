@@ -3,20 +3,8 @@
  * the built issuer-registry (admin API, migrations of the registry schema, outbox relay,
  * key refresh) and the built token-service, and speaks HTTP to them.
  */
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import {
-  AdminApi,
-  createTestDatabase,
-  createTestRedisPrefix,
-  getFreePort,
-  randomKeyEncryptionKey,
-  startNodeProcess,
-  waitForHttp,
-  type RunningProcess,
-  type TestDatabase,
-  type TestRedisPrefix,
-} from '@trust-broker/testing';
+import { AdminApi, serviceBackends, startService, type RunningProcess, type StartedService, type TestDatabase, type TestRedisPrefix } from '@trust-broker/testing';
 
 export const TOKEN_SERVICE_SCRIPT = resolve(__dirname, '../../dist/main.js');
 export const ISSUER_REGISTRY_SCRIPT = resolve(__dirname, '../../../issuer-registry/dist/main.js');
@@ -43,68 +31,41 @@ export interface TokenServiceInstance {
 }
 
 export async function startBrokerEnvironment(label: string, registryEnv: Record<string, string> = {}): Promise<BrokerEnvironment> {
-  const database = await createTestDatabase(label);
-  const redis = createTestRedisPrefix(label);
-  const keyEncryptionKey = randomKeyEncryptionKey();
-  const adminApiKey = randomBytes(32).toString('base64url');
-  const sharedEnv = {
-    DATABASE_URL: database.url,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    KEY_ENCRYPTION_KEY: keyEncryptionKey,
-    ADMIN_API_KEY: adminApiKey,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-  };
-  const registryPort = await getFreePort();
-  const registry = startNodeProcess(ISSUER_REGISTRY_SCRIPT, {
-    ...sharedEnv,
-    ISSUER_REGISTRY_PORT: String(registryPort),
-    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
-    OUTBOX_POLL_INTERVAL_MS: '100',
-    UNKNOWN_KID_REFRESH_INTERVAL_S: '1',
-    ...registryEnv,
-  });
-  const registryUrl = `http://127.0.0.1:${registryPort}`;
+  const backends = await serviceBackends(label);
+  const { database, redis, keyEncryptionKey, adminApiKey, sharedEnv } = backends;
+  let registry: StartedService;
   try {
-    await waitForHttp(`${registryUrl}/readyz`, 120_000);
+    registry = await startService(
+      ISSUER_REGISTRY_SCRIPT,
+      { ...sharedEnv, OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_POLL_INTERVAL_MS: '100', UNKNOWN_KID_REFRESH_INTERVAL_S: '1', ...registryEnv },
+      { portVariable: 'ISSUER_REGISTRY_PORT', name: 'issuer-registry' },
+    );
   } catch (error) {
-    await registry.stop();
-    throw new Error(`issuer-registry did not start: ${(error as Error).message}\n${registry.output()}`);
+    await backends.remove();
+    throw error;
   }
   return {
     database,
     redis,
     keyEncryptionKey,
     adminApiKey,
-    registryUrl,
-    registry,
-    admin: new AdminApi(registryUrl, adminApiKey),
+    registryUrl: registry.url,
+    registry: registry.process,
+    admin: new AdminApi(registry.url, adminApiKey),
     sharedEnv,
     async stop() {
-      await registry.stop();
-      await redis.clear().catch(() => undefined);
-      await database.drop().catch(() => undefined);
+      await registry.process.stop();
+      await backends.remove();
     },
   };
 }
 
 /** Starts a token-service of the environment (more than one may run: replicas). */
 export async function startTokenService(environment: BrokerEnvironment, env: Record<string, string> = {}): Promise<TokenServiceInstance> {
-  const port = await getFreePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const child = startNodeProcess(TOKEN_SERVICE_SCRIPT, {
-    ...environment.sharedEnv,
-    TOKEN_SERVICE_PORT: String(port),
-    BROKER_ISSUER: issuer,
-    TRUST_RELOAD_INTERVAL_S: '30',
-    ...env,
-  });
-  try {
-    await waitForHttp(`${issuer}/readyz`, 120_000);
-  } catch (error) {
-    await child.stop();
-    throw new Error(`token-service did not start: ${(error as Error).message}\n${child.output()}`);
-  }
-  return { url: issuer, issuer, tokenEndpoint: `${issuer}/oauth2/token`, process: child };
+  const service = await startService(
+    TOKEN_SERVICE_SCRIPT,
+    (url) => ({ ...environment.sharedEnv, BROKER_ISSUER: url, TRUST_RELOAD_INTERVAL_S: '30', ...env }),
+    { portVariable: 'TOKEN_SERVICE_PORT', name: 'token-service' },
+  );
+  return { url: service.url, issuer: service.url, tokenEndpoint: `${service.url}/oauth2/token`, process: service.process };
 }
