@@ -7,7 +7,6 @@
  * AssertionError: `invalid_client`, `invalid_request` for a missing or oversized
  * parameter, `temporarily_unavailable` when a dependency fails.
  */
-import type { JWTHeaderParameters } from 'jose';
 import { toAssertionError } from './assertion-kind';
 import { nowInSeconds } from './clock';
 import { AssertionError } from './errors';
@@ -22,11 +21,12 @@ import { checkNotRevoked } from './rules/check-revocation';
 import { checkSecretLength } from './rules/check-secret-length';
 import { requireSubject } from './rules/check-subject';
 import { checkTimeClaims } from './rules/check-time-claims';
+import { lookUpParty } from './rules/look-up-party';
 import { readAssertion } from './rules/read-assertion';
 import { recordJti } from './rules/record-jti';
 import { selectCandidateKeys } from './rules/select-candidate-keys';
 import { verifySignature } from './rules/verify-signature';
-import { keepingVerifiedFacts, verifiedFacts } from './verified-facts';
+import { keepingVerifiedFacts, verifiedAssertion, verifiedFacts } from './verified-facts';
 import type { ClientAssertionPolicy, ClientVerificationContext, VerifiedAssertion } from './types';
 
 const JWT_METHODS = new Set<string>(['private_key_jwt', 'client_secret_jwt']);
@@ -61,27 +61,14 @@ async function runClientRules(assertion: unknown, ctx: ClientVerificationContext
     const jti = checkJti(claims, !policy.reuse, 'client');
     checkNotRevoked(policy, jti, kid);
     if (!policy.reuse && jti !== undefined) await recordJti(ctx.replayGuard, policy.replayNamespace, jti, times, policy, 'client');
-    return {
-      header: header as JWTHeaderParameters,
-      claims,
-      issuer,
-      subject,
-      expiresAt: times.exp,
-      ...(jti !== undefined && { jti }),
-      ...(kid !== undefined && { kid }),
-    };
+    return verifiedAssertion({ header, claims }, { issuer, subject, expiresAt: times.exp, jti, kid });
   });
 }
 
 async function findClient(ctx: ClientVerificationContext, clientId: string): Promise<ClientAssertionPolicy> {
-  let policy: ClientAssertionPolicy | undefined;
-  try {
-    policy = await ctx.findClient(clientId);
-  } catch (cause) {
-    throw new AssertionError('temporarily_unavailable', 'party_lookup_failed', 'The clients cannot be read; try again later', { cause });
-  }
+  const policy = await lookUpParty(() => ctx.findClient(clientId), 'The clients cannot be read; try again later');
   // The policy must be the one registered under exactly this client_id, with a JWT method.
-  if (policy === undefined || policy === null || policy.clientId !== clientId || !JWT_METHODS.has(policy.method)) {
+  if (policy === undefined || policy.clientId !== clientId || !JWT_METHODS.has(policy.method)) {
     throw new AssertionError('invalid_client', 'client_unknown', 'The client is not registered for JWT authentication');
   }
   return policy;

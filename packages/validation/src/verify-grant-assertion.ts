@@ -5,7 +5,6 @@
  * never uses it up. Failures are AssertionError: `invalid_grant`, `invalid_request` for
  * a missing or oversized parameter, `temporarily_unavailable` when a dependency fails.
  */
-import type { JWTHeaderParameters } from 'jose';
 import { toAssertionError } from './assertion-kind';
 import { nowInSeconds } from './clock';
 import { AssertionError } from './errors';
@@ -18,11 +17,12 @@ import { checkLifetime } from './rules/check-lifetime';
 import { checkPolicyTimes } from './rules/check-policy';
 import { checkSubjectAllowed, resolveGrantSubject } from './rules/check-subject';
 import { checkTimeClaims } from './rules/check-time-claims';
+import { lookUpParty } from './rules/look-up-party';
 import { readAssertion } from './rules/read-assertion';
 import { recordJti } from './rules/record-jti';
 import { selectCandidateKeys } from './rules/select-candidate-keys';
 import { verifySignature } from './rules/verify-signature';
-import { keepingVerifiedFacts, verifiedFacts } from './verified-facts';
+import { keepingVerifiedFacts, verifiedAssertion, verifiedFacts } from './verified-facts';
 import type { GrantVerificationContext, TrustedIssuerPolicy, VerifiedAssertion } from './types';
 
 export async function verifyGrantAssertion(assertion: unknown, ctx: GrantVerificationContext): Promise<VerifiedAssertion> {
@@ -54,28 +54,12 @@ async function runGrantRules(assertion: unknown, ctx: GrantVerificationContext):
     const jti = checkJti(claims, policy.requireJti, 'grant');
     // CONTRACT.md: a `jti` that is present is used up even where the issuer does not require one.
     if (jti !== undefined) await recordJti(ctx.replayGuard, policy.replayNamespace, jti, times, policy, 'grant');
-    return {
-      header: header as JWTHeaderParameters,
-      claims,
-      issuer,
-      subject,
-      expiresAt: times.exp,
-      ...(jti !== undefined && { jti }),
-      ...(kid !== undefined && { kid }),
-    };
+    return verifiedAssertion({ header, claims }, { issuer, subject, expiresAt: times.exp, jti, kid });
   });
 }
 
 async function findTrustedIssuer(ctx: GrantVerificationContext, issuer: string): Promise<TrustedIssuerPolicy> {
-  let policy: TrustedIssuerPolicy | undefined;
-  try {
-    policy = await ctx.findIssuer(issuer);
-  } catch (cause) {
-    throw new AssertionError('temporarily_unavailable', 'party_lookup_failed', 'The trusted issuers cannot be read; try again later', { cause });
-  }
-  if (policy === undefined || policy === null) {
-    throw new AssertionError('invalid_grant', 'issuer_unknown', 'The assertion issuer is not trusted');
-  }
+  const policy = await lookUpParty(() => ctx.findIssuer(issuer), 'The trusted issuers cannot be read; try again later');
+  if (policy === undefined) throw new AssertionError('invalid_grant', 'issuer_unknown', 'The assertion issuer is not trusted');
   return policy;
 }
-
