@@ -168,6 +168,8 @@ describe('the admin console at /console', () => {
       const document = (await (await fetch(`${registry.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
       expect(Object.keys(document.paths['/v1/issuers/expressions/check'] ?? {})).toEqual(['post']);
       for (const path of ['/v1/audit/events', '/v1/audit/events/per-minute', '/v1/audit/verify']) expect(Object.keys(document.paths[path] ?? {})).toEqual(['get']);
+      const verify = document.paths['/v1/audit/verify']!.get as { parameters?: Array<{ name: string; in: string }> };
+      expect(verify.parameters).toEqual([expect.objectContaining({ name: 'full', in: 'query' })]);
       expect(Object.keys(document.paths).filter((path) => path.startsWith('/console'))).toEqual([]);
     });
   });
@@ -186,10 +188,12 @@ describe('the admin console at /console', () => {
       expect(events.headers.get('cache-control')).toBe('no-store');
       const verify = await registry.call('GET', '/v1/audit/verify');
       expect(verify.body).toEqual({ intact: true, checked: 3, broken_at: null, reason: null });
+      await registry.call('GET', '/v1/audit/verify?full=true');
       await registry.call('GET', '/v1/audit/events/per-minute?type=token');
       expect(seen).toEqual([
         { url: '/v1/audit/events?type=token&outcome=failure&limit=5', authorization: `Bearer ${ADMIN_KEY}` },
         { url: '/v1/audit/verify', authorization: `Bearer ${ADMIN_KEY}` },
+        { url: '/v1/audit/verify?full=true', authorization: `Bearer ${ADMIN_KEY}` },
         { url: '/v1/audit/events/per-minute?type=token', authorization: `Bearer ${ADMIN_KEY}` },
       ]);
     });

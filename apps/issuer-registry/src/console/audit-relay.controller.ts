@@ -6,7 +6,7 @@
  * is the audit API's own, status included; an audit-worker that does not answer is 503.
  */
 import { Controller, Get, Inject, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { AdminRoute } from '../http/api-docs';
 import { AdminGuard } from '../http/admin.guard';
@@ -48,7 +48,12 @@ export class AuditRelayController {
   }
 
   @Get('verify')
-  @ApiOperation({ summary: "The audit API's hash-chain verification (relayed to the audit-worker)" })
+  @ApiOperation({
+    summary:
+      "The audit API's hash-chain verification (relayed to the audit-worker): from the last verified signed checkpoint, " +
+      'or the whole chain with full=true; the answer adds full, from, walked and untrusted_records to the four contract fields',
+  })
+  @ApiQuery({ name: 'full', required: false, description: 'true: walk the whole chain, not only what follows the last verified checkpoint', schema: { type: 'boolean' } })
   verify(@Req() request: RelayRequest, @Res() reply: RelayReply): Promise<void> {
     return this.relay(request, reply);
   }
