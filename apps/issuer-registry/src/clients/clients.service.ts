@@ -22,7 +22,7 @@ import { recordAdminChange, recordTrustChange, type TrustChangeInput } from '../
 import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.presenter';
 import { KeyRefresherService } from '../party-keys/key-refresher.service';
 import { checkOutboundUrl } from '../party-keys/outbound-url';
-import { deletePartyKeys, readPartyKeys, writeInlineIgnoredKeys, writeInlineKeys, writeRemoteSource } from '../party-keys/party-keys.repository';
+import { PartyKeysRepository } from '../party-keys/party-keys.repository';
 import { checkInlineJwks } from '../party-keys/public-jwks';
 import { IssuersRepository } from '../issuers/issuers.repository';
 import { presentClient, presentRevocation, type ClientWithSecret, type RevocationResource } from './client.presenter';
@@ -58,6 +58,7 @@ export class ClientsService {
     private readonly database: RegistryDatabase,
     private readonly clients: ClientsRepository,
     private readonly issuers: IssuersRepository,
+    private readonly partyKeys: PartyKeysRepository,
     private readonly refresher: KeyRefresherService,
     private readonly refreshQueue: KeyRefreshQueue,
   ) {}
@@ -111,7 +112,7 @@ export class ClientsService {
       if (secret === null && ciphertext !== null) this.checkKeptSecretFitsAlgorithm(clientId, ciphertext, settings);
       const updated = await this.clients.update(tx, clientId, ciphertext, settings);
       const keysChanged = await this.writeKeySource(tx, updated, current, ignoredKeys);
-      if (!keysChanged && patch.jwks && updated.jwks) await writeInlineIgnoredKeys(tx, 'client', clientId, ignoredKeys);
+      if (!keysChanged && patch.jwks && updated.jwks) await this.partyKeys.writeInlineIgnored(tx, 'client', clientId, ignoredKeys);
       await recordAdminChange(tx, [{ entity: 'client', id: clientId, version: updated.version, op: 'upsert' }], {
         ...auditContext(admin),
         action: 'updated',
@@ -128,7 +129,7 @@ export class ClientsService {
     await this.database.transaction(async (tx) => {
       const current = await this.find(tx, clientId, true);
       await this.clients.delete(tx, clientId);
-      const keysVersion = await deletePartyKeys(tx, 'client', clientId);
+      const keysVersion = await this.partyKeys.delete(tx, 'client', clientId);
       const changes: TrustChangeInput[] = [{ entity: 'client', id: clientId, version: current.version + 1, op: 'delete' }];
       if (keysVersion !== null) changes.push({ entity: 'client_keys', id: clientId, version: keysVersion, op: 'delete' });
       await recordAdminChange(tx, changes, { ...auditContext(admin), action: 'deleted', client_id: clientId, details: { before: presentClient(current), after: null } });
@@ -173,7 +174,7 @@ export class ClientsService {
 
   async keyStatus(clientId: string): Promise<KeyStatusView> {
     await this.find(this.database, clientId);
-    const keys = await readPartyKeys(this.database, 'client', clientId);
+    const keys = await this.partyKeys.read(this.database, 'client', clientId);
     if (!keys) throw new ClientError('client_keys_not_found', `client ${clientId} has no keys (it does not use private_key_jwt)`);
     return presentKeyStatus(keys);
   }
@@ -196,13 +197,13 @@ export class ClientsService {
     const unchanged = before !== null && JSON.stringify(before.jwks) === JSON.stringify(row.jwks) && before.jwks_uri === row.jwks_uri && before.token_endpoint_auth_method === row.token_endpoint_auth_method;
     if (unchanged) return false;
     if (row.token_endpoint_auth_method !== 'private_key_jwt') {
-      const version = await deletePartyKeys(tx, 'client', row.client_id);
+      const version = await this.partyKeys.delete(tx, 'client', row.client_id);
       if (version !== null) await recordTrustChange(tx, { entity: 'client_keys', id: row.client_id, version, op: 'delete' });
       return version !== null;
     }
     const version = row.jwks
-      ? await writeInlineKeys(tx, 'client', row.client_id, row.jwks, ignoredKeys)
-      : await writeRemoteSource(tx, 'client', row.client_id, 'jwks_uri', row.jwks_uri);
+      ? await this.partyKeys.writeInline(tx, 'client', row.client_id, row.jwks, ignoredKeys)
+      : await this.partyKeys.writeRemoteSource(tx, 'client', row.client_id, 'jwks_uri', row.jwks_uri);
     await recordTrustChange(tx, { entity: 'client_keys', id: row.client_id, version, op: 'upsert' });
     return true;
   }

@@ -17,7 +17,7 @@ import { recordAdminChange, recordTrustChange, type TrustChangeInput } from '../
 import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.presenter';
 import { KeyRefresherService } from '../party-keys/key-refresher.service';
 import { checkOutboundUrl } from '../party-keys/outbound-url';
-import { deletePartyKeys, readPartyKeys, writeInlineIgnoredKeys, writeInlineKeys, writeRemoteSource } from '../party-keys/party-keys.repository';
+import { PartyKeysRepository } from '../party-keys/party-keys.repository';
 import { checkInlineJwks } from '../party-keys/public-jwks';
 import { checkCelExpression } from './issuer-expressions';
 import { presentIssuer } from './issuer.presenter';
@@ -31,6 +31,7 @@ export class IssuersService {
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly database: RegistryDatabase,
     private readonly issuers: IssuersRepository,
+    private readonly partyKeys: PartyKeysRepository,
     private readonly refresher: KeyRefresherService,
     private readonly refreshQueue: KeyRefreshQueue,
   ) {}
@@ -84,7 +85,7 @@ export class IssuersService {
         current.discovery !== updated.discovery ||
         (updated.discovery && current.issuer !== updated.issuer);
       if (keysChanged) await this.writeKeySource(tx, updated, ignoredKeys);
-      else if (patch.jwks && updated.jwks) await writeInlineIgnoredKeys(tx, 'issuer', id, ignoredKeys);
+      else if (patch.jwks && updated.jwks) await this.partyKeys.writeInlineIgnored(tx, 'issuer', id, ignoredKeys);
       await recordAdminChange(tx, [{ entity: 'issuer', id, version: updated.version, op: 'upsert' }], { ...auditContext(admin), action: 'updated', issuer: updated.issuer, details: { before: this.present(current), after: this.present(updated) } });
       return { after: updated, keysChanged };
     });
@@ -96,7 +97,7 @@ export class IssuersService {
     await this.database.transaction(async (tx) => {
       const current = await this.find(tx, id, true);
       await this.issuers.delete(tx, id);
-      const keysVersion = await deletePartyKeys(tx, 'issuer', id);
+      const keysVersion = await this.partyKeys.delete(tx, 'issuer', id);
       const changes: TrustChangeInput[] = [{ entity: 'issuer', id, version: current.version + 1, op: 'delete' }];
       if (keysVersion !== null) changes.push({ entity: 'issuer_keys', id, version: keysVersion, op: 'delete' });
       await recordAdminChange(tx, changes, { ...auditContext(admin), action: 'deleted', issuer: current.issuer, details: { before: this.present(current), after: null } });
@@ -105,7 +106,7 @@ export class IssuersService {
 
   async keyStatus(id: string): Promise<KeyStatusView> {
     await this.find(this.database, id);
-    const keys = await readPartyKeys(this.database, 'issuer', id);
+    const keys = await this.partyKeys.read(this.database, 'issuer', id);
     if (!keys) throw new IssuerError('issuer_keys_not_found', `issuer ${id} has no key record`);
     return presentKeyStatus(keys);
   }
@@ -141,8 +142,8 @@ export class IssuersService {
 
   private async writeKeySource(tx: Sql, row: IssuerRow, ignoredKeys: readonly IgnoredKey[]): Promise<void> {
     const version = row.jwks
-      ? await writeInlineKeys(tx, 'issuer', row.id, row.jwks, ignoredKeys)
-      : await writeRemoteSource(tx, 'issuer', row.id, row.discovery ? 'discovery' : 'jwks_uri', row.jwks_uri);
+      ? await this.partyKeys.writeInline(tx, 'issuer', row.id, row.jwks, ignoredKeys)
+      : await this.partyKeys.writeRemoteSource(tx, 'issuer', row.id, row.discovery ? 'discovery' : 'jwks_uri', row.jwks_uri);
     await recordTrustChange(tx, { entity: 'issuer_keys', id: row.id, version, op: 'upsert' });
   }
 

@@ -13,7 +13,7 @@ import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config'
 import { RegistryDatabase } from '../database/registry-database';
 import { recordTrustChange } from '../outbox/outbox.writer';
 import { KeyRefresherService } from '../party-keys/key-refresher.service';
-import { findDueParties, readPartyKeys } from '../party-keys/party-keys.repository';
+import { PartyKeysRepository } from '../party-keys/party-keys.repository';
 import { RegistryRedis } from '../redis/registry-redis';
 import { KeyRefreshQueue, SWEEP_JOB_NAME } from './key-refresh.queue';
 
@@ -30,6 +30,7 @@ export class KeyRefreshProcessor implements OnApplicationBootstrap, OnModuleDest
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly redis: RegistryRedis,
     private readonly database: RegistryDatabase,
+    private readonly partyKeys: PartyKeysRepository,
     private readonly refresher: KeyRefresherService,
     private readonly refreshQueue: KeyRefreshQueue,
   ) {}
@@ -63,7 +64,7 @@ export class KeyRefreshProcessor implements OnApplicationBootstrap, OnModuleDest
 
   private async refresh(request: KeyRefreshJob): Promise<KeyRefreshResult> {
     if (request.reason === 'unknown_kid') {
-      const current = await readPartyKeys(this.database, request.party, request.id);
+      const current = await this.partyKeys.read(this.database, request.party, request.id);
       if (!current) return 'gone';
       if (request.kid !== null && current.keys.keys.some((key) => key.kid === request.kid)) {
         // The asking replica's cache is behind: announce the keys again instead of fetching.
@@ -86,7 +87,7 @@ export class KeyRefreshProcessor implements OnApplicationBootstrap, OnModuleDest
   }
 
   private async sweep(): Promise<void> {
-    const due = await findDueParties(this.database, SWEEP_BATCH);
+    const due = await this.partyKeys.findDue(this.database, SWEEP_BATCH);
     for (const party of due) await this.refreshQueue.requestRefresh(party.party_type, party.party_id, 'scheduled');
   }
 }

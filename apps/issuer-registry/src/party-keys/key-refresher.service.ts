@@ -7,30 +7,16 @@
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
-import { isUuid, RegistryDatabase, type Sql } from '../database/registry-database';
+import { RegistryDatabase } from '../database/registry-database';
 import type { AdminContext } from '../http/admin-request';
 import { keyFetchCounter } from '../metrics/registry-metrics';
 import { discoverJwksUri } from '../jwks-fetcher/discover-jwks-uri';
 import { OutboundFetcher } from '../jwks-fetcher/outbound-fetcher';
 import { recordAdminAudit, recordTrustChange } from '../outbox/outbox.writer';
-import {
-  readPartyKeys,
-  writeFetchOutcome,
-  type FetchOutcome,
-  type PartyType,
-  type StoredPartyKeys,
-} from './party-keys.repository';
+import { PartyKeysRepository, type FetchOutcome, type PartyType, type RemoteSource, type StoredPartyKeys } from './party-keys.repository';
 import { checkFetchedJwks, type CheckedJwks } from './public-jwks';
 
 export type RefreshReason = 'unknown_kid' | 'scheduled' | 'forced';
-
-interface RemoteSource {
-  /** The `iss` (issuers) or client_id (clients), for audit events. */
-  name: string;
-  issuer: string | null;
-  discovery: boolean;
-  jwksUri: string | null;
-}
 
 type Fetched =
   | { kind: 'keys'; keys: CheckedJwks; jwksUri: string; etag: string | null; maxAgeSeconds: number | null }
@@ -44,26 +30,27 @@ export class KeyRefresherService {
   constructor(
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly database: RegistryDatabase,
+    private readonly partyKeys: PartyKeysRepository,
     private readonly fetcher: OutboundFetcher,
   ) {}
 
   /** Fetches now and records the outcome; null when the party no longer exists. Inline keys are returned as they are. */
   async refresh(party: PartyType, id: string, reason: RefreshReason, admin?: AdminContext): Promise<StoredPartyKeys | null> {
-    const source = await this.readRemoteSource(this.database, party, id);
-    const current = await readPartyKeys(this.database, party, id);
+    const source = await this.partyKeys.readRemoteSource(this.database, party, id);
+    const current = await this.partyKeys.read(this.database, party, id);
     if (!source || !current) return current;
     if (current.source === 'inline') return current;
 
     const fetched = await this.fetchKeys(source, current);
     if (fetched.kind === 'failed') this.logger.warn(`key fetch for ${party} ${id} failed: ${fetched.error}`);
     return this.database.transaction(async (tx) => {
-      const locked = await readPartyKeys(tx, party, id, true);
-      const sourceNow = await this.readRemoteSource(tx, party, id);
+      const locked = await this.partyKeys.read(tx, party, id, true);
+      const sourceNow = await this.partyKeys.readRemoteSource(tx, party, id);
       // Deleted, or its source changed while we fetched: this outcome is for an old configuration.
       if (!locked || locked.source === 'inline' || locked.source !== current.source || JSON.stringify(sourceNow) !== JSON.stringify(source)) return locked;
       const outcome = this.decideOutcome(locked, fetched);
       keyFetchCounter.inc({ party, outcome: fetched.kind === 'failed' ? 'failed' : fetched.kind === 'not_modified' ? 'not_modified' : outcome.keysChanged ? 'changed' : 'unchanged' });
-      const stored = await writeFetchOutcome(tx, party, id, outcome);
+      const stored = await this.partyKeys.writeFetchOutcome(tx, party, id, outcome);
       if (outcome.keysChanged) {
         await recordTrustChange(tx, { entity: party === 'issuer' ? 'issuer_keys' : 'client_keys', id, version: stored.version, op: 'upsert' });
       }
@@ -133,21 +120,6 @@ export class KeyRefresherService {
       nextRefreshAt: new Date(now + refreshSeconds * 1000),
       lastError: null,
     };
-  }
-
-  private async readRemoteSource(sql: Sql, party: PartyType, id: string): Promise<RemoteSource | null> {
-    if (party === 'issuer') {
-      if (!isUuid(id)) return null;
-      const rows = await sql.rows<{ issuer: string; jwks_uri: string | null; discovery: boolean }>(
-        `SELECT issuer, jwks_uri, discovery FROM registry.issuers WHERE id = $1`,
-        [id],
-      );
-      const row = rows[0];
-      return row ? { name: row.issuer, issuer: row.issuer, discovery: row.discovery, jwksUri: row.jwks_uri } : null;
-    }
-    const rows = await sql.rows<{ client_id: string; jwks_uri: string | null }>(`SELECT client_id, jwks_uri FROM registry.clients WHERE client_id = $1`, [id]);
-    const row = rows[0];
-    return row ? { name: row.client_id, issuer: null, discovery: false, jwksUri: row.jwks_uri } : null;
   }
 }
 
