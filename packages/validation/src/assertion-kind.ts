@@ -1,13 +1,15 @@
 /**
  * Which job a JWT does, and so which OAuth error a failed rule answers: `invalid_grant`
- * for an authorization grant (RFC 7523 §3.1), `invalid_client` for client
- * authentication (RFC 7523 §3.2), `invalid_dpop_proof` for a DPoP proof (RFC 9449 §5).
+ * for an authorization grant (RFC 7523 §3.1), `invalid_client` for client authentication
+ * (RFC 7523 §3.2, a federated client assertion included), `invalid_dpop_proof` for a DPoP
+ * proof (RFC 9449 §5), `invalid_request` for a token-exchange subject or actor token
+ * (RFC 8693 §2.2.2).
  */
 import { AssertionError, type ReasonCode } from './errors';
 
-export type AssertionKind = 'grant' | 'client' | 'dpop';
+export type AssertionKind = 'grant' | 'client' | 'dpop' | 'subject_token';
 
-const OAUTH_ERRORS = { grant: 'invalid_grant', client: 'invalid_client', dpop: 'invalid_dpop_proof' } as const;
+const OAUTH_ERRORS = { grant: 'invalid_grant', client: 'invalid_client', dpop: 'invalid_dpop_proof', subject_token: 'invalid_request' } as const;
 
 export function oauthErrorFor<Kind extends AssertionKind>(kind: Kind): (typeof OAUTH_ERRORS)[Kind] {
   return OAUTH_ERRORS[kind];

@@ -16,9 +16,15 @@ export type {
   GrantVerificationContext,
   ClientVerificationContext,
   VerifiedAssertion,
+  FederatedCredential,
+  FederatedClientPolicy,
+  SubjectTokenVerificationContext,
+  FederatedClientVerificationContext,
 } from './types';
 export { verifyGrantAssertion } from './verify-grant-assertion';
 export { verifyClientAssertion } from './verify-client-assertion';
+export { verifySubjectToken } from './verify-subject-token';
+export { verifyFederatedClientAssertion } from './verify-federated-client-assertion';
 export {
   DEFAULT_ISSUER_ALGORITHMS,
   SUPPORTED_ALGORITHMS,

@@ -84,6 +84,33 @@ export interface TrustedIssuerPolicy extends AssertionPolicy {
   subjectFromIssuer?: boolean;
   /** CEL expression over `claims` that must be true, if any. */
   condition?: string | null;
+  /**
+   * `aud` values accepted on its tokens used as token-exchange subject or actor tokens and
+   * as federated client assertions (CONTRACT.md `accepted_audiences`, resolved: the
+   * caller turns "unset" into `[BROKER_ISSUER]`). Absent or empty: no such use.
+   */
+  acceptedAudiences?: readonly string[];
+}
+
+/** One credential of a `federated_jwt` client: the exact `iss` and `sub` of the tokens it authenticates with. */
+export interface FederatedCredential {
+  issuer: string;
+  subject: string;
+}
+
+/**
+ * A `federated_jwt` client, as the caller found it by the `client_id` parameter: it holds
+ * no key; a trusted issuer named in its credentials signs its assertions.
+ */
+export interface FederatedClientPolicy {
+  clientId: string;
+  credentials: readonly FederatedCredential[];
+  /** Replay namespace: e.g. `client:<client_id>`. */
+  replayNamespace: string;
+  /** false: `jti` required and single-use; true: the same token may be presented until it expires. */
+  reuse: boolean;
+  /** Admin revocations (by `jti` or by the issuer key's `kid`); true refuses the assertion. */
+  isRevoked?: (assertion: { jti?: string; kid?: string }) => boolean;
 }
 
 /** A client, as the caller found it by the assertion's unverified `iss`/`sub`. */
@@ -126,6 +153,25 @@ export interface ClientVerificationContext extends CommonContext {
   clientIdParameter?: string;
   /** The active client with this `client_id` that uses a JWT method, or undefined. */
   findClient(clientId: string): ClientAssertionPolicy | undefined | Promise<ClientAssertionPolicy | undefined>;
+}
+
+/** A token-exchange subject or actor token (RFC 8693 §2.1): reusable until it expires, so no replay guard. */
+export interface SubjectTokenVerificationContext {
+  /** The clock, in milliseconds since the epoch. Defaults to `Date.now`. */
+  now?: () => number;
+  /** The active, unexpired trusted issuer with this exact `iss`, or undefined. */
+  findIssuer(iss: string): TrustedIssuerPolicy | undefined | Promise<TrustedIssuerPolicy | undefined>;
+}
+
+/** A federated client assertion (CONTRACT.md "Federated client authentication"). */
+export interface FederatedClientVerificationContext {
+  replayGuard: ReplayGuard;
+  /** The clock, in milliseconds since the epoch. Defaults to `Date.now`. */
+  now?: () => number;
+  /** The client named by the request's `client_id` parameter. */
+  client: FederatedClientPolicy;
+  /** The active, unexpired trusted issuer with this exact `iss`, or undefined. */
+  findIssuer(iss: string): TrustedIssuerPolicy | undefined | Promise<TrustedIssuerPolicy | undefined>;
 }
 
 export interface VerifiedAssertion {

@@ -11,7 +11,7 @@ import { isAsymmetricAlgorithm, isHmacAlgorithm } from '../algorithms';
 
 export type AlgorithmFamily = 'asymmetric' | 'hmac';
 
-const ALLOWED_FOR: Record<AssertionKind, string> = { grant: 'for this issuer', client: 'for this client', dpop: 'for DPoP proofs' };
+const ALLOWED_FOR: Record<AssertionKind, string> = { grant: 'for this issuer', client: 'for this client', dpop: 'for DPoP proofs', subject_token: 'for this issuer' };
 
 export function checkAlgorithmPresent(header: Record<string, unknown>, kind: AssertionKind): string {
   const alg = header.alg;

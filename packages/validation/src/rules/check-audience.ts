@@ -4,7 +4,11 @@
  *   endpoint URL (CONTRACT.md);
  * - client assertions: exactly one value, the broker's issuer identifier
  *   (draft-ietf-oauth-rfc7523bis, the audience-injection fix); the token endpoint URL or
- *   the called endpoint's URL only with the compatibility setting on.
+ *   the called endpoint's URL only with the compatibility setting on;
+ * - a trusted issuer's token used as a token-exchange subject or actor token, or as a
+ *   federated client assertion: a string or array that contains one of the issuer's
+ *   `accepted_audiences` (CONTRACT.md; an ID token's `aud` is the client id at the
+ *   partner's IdP, a workload token's the audience its platform was told to mint for).
  */
 import type { AssertionKind } from '../assertion-kind';
 import { reject } from '../assertion-kind';
@@ -36,4 +40,11 @@ export function checkClientAudience(
   if (aud === audience.brokerIssuer) return;
   if (options.acceptEndpointAudience === true && (aud === audience.tokenEndpoint || (options.endpointUrl !== undefined && aud === options.endpointUrl))) return;
   throw reject('client', 'audience_mismatch', "The client assertion audience must be this authorization server's issuer identifier");
+}
+
+export function checkAcceptedAudience(claims: Record<string, unknown>, accepted: readonly string[] | undefined, kind: AssertionKind): void {
+  const values = readAudience(claims, kind);
+  // No list (or an empty one) accepts nothing: fail closed.
+  if (Array.isArray(accepted) && values.some((value) => accepted.includes(value))) return;
+  throw reject(kind, 'audience_mismatch', "The token's audience is not one of the issuer's accepted audiences");
 }

@@ -3,12 +3,12 @@
  * policy on top of RFC 7523 §3 rule 10, which lets the server apply further rules):
  * false refuses, and an expression that errors or is not boolean refuses too.
  */
-import { reject } from '../assertion-kind';
+import { reject, type AssertionKind } from '../assertion-kind';
 import { runCondition } from '../cel/run-condition';
 
-export function checkCondition(condition: string | null | undefined, claims: Record<string, unknown>): void {
+export function checkCondition(condition: string | null | undefined, claims: Record<string, unknown>, kind: AssertionKind): void {
   if (condition === undefined || condition === null || condition === '') return;
   const outcome = runCondition(condition, claims);
-  if (outcome === 'error') throw reject('grant', 'condition_error', "The issuer's condition could not be evaluated for this assertion");
-  if (outcome === 'false') throw reject('grant', 'condition_failed', "The assertion does not meet the issuer's condition");
+  if (outcome === 'error') throw reject(kind, 'condition_error', "The issuer's condition could not be evaluated for this assertion");
+  if (outcome === 'false') throw reject(kind, 'condition_failed', "The assertion does not meet the issuer's condition");
 }

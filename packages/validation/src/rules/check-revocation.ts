@@ -6,7 +6,7 @@
 import { reject } from '../assertion-kind';
 import type { ClientAssertionPolicy } from '../types';
 
-export function checkNotRevoked(policy: ClientAssertionPolicy, jti: string | undefined, kid: string | undefined): void {
+export function checkNotRevoked(policy: Pick<ClientAssertionPolicy, 'isRevoked'>, jti: string | undefined, kid: string | undefined): void {
   if (policy.isRevoked === undefined) return;
   const query: { jti?: string; kid?: string } = {};
   if (jti !== undefined) query.jti = jti;

@@ -18,10 +18,10 @@ export function requireSubject(claims: Record<string, unknown>, kind: AssertionK
   return sub;
 }
 
-/** The grant's subject: its `sub`, or its `iss` when `sub` is absent and the issuer says so. */
-export function resolveGrantSubject(claims: Record<string, unknown>, issuer: string, subjectFromIssuer: boolean | undefined): string {
+/** A trusted issuer's token's subject: its `sub`, or its `iss` when `sub` is absent and the issuer says so. */
+export function resolveIssuerTokenSubject(claims: Record<string, unknown>, issuer: string, subjectFromIssuer: boolean | undefined, kind: AssertionKind): string {
   if (claims.sub === undefined && subjectFromIssuer === true) return issuer;
-  return requireSubject(claims, 'grant');
+  return requireSubject(claims, kind);
 }
 
 export function checkSubjectAllowed(sub: string, subjects: readonly string[], kind: AssertionKind): void {
