@@ -1,6 +1,6 @@
 import type { ReplayGuard } from '@trust-broker/validation';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
-import type { FormParameters } from '../oauth/form-body';
+import type { FormLists, FormParameters } from '../oauth/form-body';
 
 /**
  * The interface of a grant (RFC 6749 §4, RFC 7523 §2.1, ...): one file per grant that
@@ -8,6 +8,7 @@ import type { FormParameters } from '../oauth/form-body';
  */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /** Identifiers a grant learns on its way, for the request's one audit event (never a secret). */
 export interface GrantAuditFields {
@@ -16,10 +17,14 @@ export interface GrantAuditFields {
   kid?: string;
   jtiHash?: string;
   scope?: string;
+  /** SHA-256 (hex) of a token-exchange subject token: the token itself is never recorded. */
+  subjectTokenHash?: string;
 }
 
 export interface GrantRequest {
   parameters: FormParameters;
+  /** Every value of the parameters the grant lets repeat (`GrantHandler.repeatableParameters`). */
+  lists?: FormLists;
   /** The authenticated (or public, method `none`) client, when one took part. */
   client: AuthenticatedClient | undefined;
   audit: GrantAuditFields;
@@ -37,6 +42,8 @@ export interface GrantDecision {
   idp?: string;
   /** Claims from the issuer's `claim_mappings`, reserved names already removed. */
   mappedClaims: Record<string, unknown>;
+  /** RFC 8693 §2.2.1 `issued_token_type`, for a token exchange. */
+  issuedTokenType?: string;
 }
 
 /**
@@ -47,5 +54,7 @@ export interface GrantDecision {
 export interface GrantHandler {
   /** A refusal that must come before `unauthorized_client` (RFC 6749 §4.4: no confidential client is 401 `invalid_client`). */
   checkClient?(client: AuthenticatedClient | undefined): void;
+  /** Parameters this grant lets appear more than once (RFC 8693 §2.1); every other repeat is `invalid_request`. */
+  readonly repeatableParameters?: ReadonlySet<string>;
   exchange(request: GrantRequest): Promise<GrantDecision> | GrantDecision;
 }

@@ -42,6 +42,10 @@ export const TOKEN_SERVICE_REASONS = [
   'scope_not_allowed',
   'resource_malformed',
   'target_not_allowed',
+  // Token exchange (RFC 8693).
+  'token_exchange_parameter_missing',
+  'token_type_unsupported',
+  'actor_not_allowed',
   // Token management.
   'token_of_another_client',
   // A dependency that did not answer (503), or a fault of the service (500).

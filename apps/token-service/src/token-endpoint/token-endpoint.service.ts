@@ -19,7 +19,7 @@ import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-s
 import type { GrantAuditFields, GrantDecision, GrantHandler } from '../grants/grant.types';
 import { GrantTable } from '../grants/grant-table';
 import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
-import { readFormParameters, type FormParameters } from '../oauth/form-body';
+import { readForm, type FormParameters } from '../oauth/form-body';
 import { OAuthError, type VerifiedClientFacts } from '../oauth/oauth-error';
 import { ClientRateLimit } from '../rate-limit/client-rate-limit';
 import { ReplayGuardService } from '../replay/replay-guard.service';
@@ -86,7 +86,7 @@ export class TokenEndpointService {
   }
 
   private async issue(request: TokenHttpRequest, audit: TokenAudit, ledger: ReplayLedger): Promise<TokenResponseBody> {
-    const parameters = readFormParameters(request.body, request.contentType);
+    const { parameters, lists } = readForm(request.body, request.contentType, this.repeatableParameters(request.body));
     if (parameters.client_id !== undefined) audit.claimedClientId = parameters.client_id;
     const grant = this.findGrant(parameters, audit);
     const client = await this.clientAuthenticator.authenticate({
@@ -99,12 +99,18 @@ export class TokenEndpointService {
     await this.clientRateLimit.consume(client);
     grant.handler.checkClient?.(client);
     checkClientMayUseGrant(client, grant.grantType);
-    const decision = await grant.handler.exchange({ parameters, client, audit, replayGuard: ledger });
+    const decision = await grant.handler.exchange({ parameters, lists, client, audit, replayGuard: ledger });
     audit.scope = decision.scopes.join(' ');
     return this.mintAccessToken(decision, client, audit);
   }
 
   /** RFC 6749 §5.2: a missing grant_type is `invalid_request`, one not in the grant table `unsupported_grant_type`. */
+  /** The parameters the grant named in the body lets repeat (read before the grant type is checked). */
+  private repeatableParameters(body: unknown): ReadonlySet<string> | undefined {
+    const grantType = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).grant_type : undefined;
+    return typeof grantType === 'string' ? this.grants.find(grantType)?.repeatableParameters : undefined;
+  }
+
   private findGrant(parameters: FormParameters, audit: TokenAudit): { grantType: string; handler: GrantHandler } {
     const grantType = parameters.grant_type;
     if (grantType === undefined) throw new OAuthError('invalid_request', 'the grant_type parameter is required', 'grant_type_missing');
@@ -135,7 +141,13 @@ export class TokenEndpointService {
       throw new OAuthError('invalid_grant', `the access token would exceed ${MAX_ACCESS_TOKEN_BYTES} bytes; the issuer's claim_mappings produce too much for this assertion`, 'token_too_large');
     }
     audit.tokenJti = claims.jti;
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: decision.ttlSeconds, scope };
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: decision.ttlSeconds,
+      scope,
+      ...(decision.issuedTokenType !== undefined ? { issued_token_type: decision.issuedTokenType } : {}),
+    };
   }
 
   private async publishOrFail(event: AuditEventInput): Promise<void> {
@@ -167,7 +179,7 @@ export class TokenEndpointService {
       grant_type: audit.grantType !== undefined ? clip(audit.grantType, 256) : null,
       request_id: clip(request.requestId, 128),
       remote_addr: clip(request.remoteAddr, 64),
-      details: failure ? failureDetails(verified) : audit.tokenJti !== undefined ? { token_jti: audit.tokenJti } : null,
+      details: auditDetails(audit, failure ? verified : undefined, failure !== undefined),
     };
   }
 }
@@ -203,7 +215,15 @@ function clipOrNull(value: string | undefined, max: number): string | null {
 }
 
 /** The verified client assertion's `jti` (hashed): the `jti_hash` field holds the grant assertion's. */
-function failureDetails(verified: VerifiedClientFacts | undefined): Record<string, unknown> | null {
-  return verified?.clientJtiHash !== undefined ? { client_jti_hash: verified.clientJtiHash } : null;
+/**
+ * On success the issued token's `jti`; on failure the verified client assertion's `jti`
+ * hash; a token-exchange subject token only as its SHA-256, either way.
+ */
+function auditDetails(audit: TokenAudit, verified: VerifiedClientFacts | undefined, failed: boolean): Record<string, unknown> | null {
+  const details: Record<string, unknown> = {};
+  if (failed && verified?.clientJtiHash !== undefined) details.client_jti_hash = verified.clientJtiHash;
+  if (!failed && audit.tokenJti !== undefined) details.token_jti = audit.tokenJti;
+  if (audit.subjectTokenHash !== undefined) details.subject_token_sha256 = audit.subjectTokenHash;
+  return Object.keys(details).length > 0 ? details : null;
 }
 

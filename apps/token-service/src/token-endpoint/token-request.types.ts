@@ -13,4 +13,6 @@ export interface TokenResponseBody {
   token_type: 'Bearer';
   expires_in: number;
   scope: string;
+  /** RFC 8693 §2.2.1, token exchange only. */
+  issued_token_type?: string;
 }

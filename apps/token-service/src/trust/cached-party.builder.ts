@@ -22,12 +22,14 @@ export class CachedPartyBuilder {
 
   async issuer(row: IssuerRow, keysRow: PartyKeysSnapshot | undefined, previous: CachedIssuer | undefined): Promise<CachedIssuer> {
     const { keys, keysVersion } = this.resolveKeys('issuer', row.id, keysRow, row.jwks, previous);
+    const acceptedAudiences = row.accepted_audiences ?? [this.brokerIssuer];
     return {
       row: withoutCopiedJwks(row, keysRow),
       keys,
       keysVersion,
-      acceptedAudiences: row.accepted_audiences ?? [this.brokerIssuer],
+      acceptedAudiences,
       policy: {
+        acceptedAudiences,
         issuer: row.issuer,
         replayNamespace: `grant:${row.id}`,
         requireJti: row.require_jti,

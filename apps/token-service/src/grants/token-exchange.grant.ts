@@ -1,0 +1,154 @@
+/**
+ * The token exchange grant (RFC 8693; CONTRACT.md "Token exchange"): a token of a trusted
+ * issuer (a partner's ID token, a CI job's OIDC token, a Kubernetes service-account
+ * token) traded for one of the broker's, with no secret anywhere. Enforces, in order:
+ * - `subject_token` and `subject_token_type` present, the type `jwt` or `id_token`;
+ *   `requested_token_type` absent or `access_token`; `actor_token` and
+ *   `actor_token_type` together or not at all (RFC 8693 §2.1) - else `invalid_request`;
+ * - the subject token through the grant's rules (verifySubjectToken: the same sequence,
+ *   `aud` in the issuer's `accepted_audiences`, not single-use), an unknown `kid`
+ *   refreshing the issuer's keys once; any refusal `invalid_request` (§2.2.2);
+ * - the issuer's settings as for the jwt-bearer grant (issuer-grant-policy.ts): client
+ *   policy, scope (`invalid_scope`), every `audience` and `resource` (`invalid_target`),
+ *   `claim_mappings`;
+ * - an actor token validated the same way under its own issuer's client policy; a
+ *   subject token's `may_act` admits only an actor with its `sub` (and `iss`, where it
+ *   names one); the issued token carries `act: {sub, iss}` of the actor (§4.1);
+ * - the audit event holds the subject token only as its SHA-256.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { sha256Hex } from '@trust-broker/secrets';
+import { AssertionError, verifySubjectToken, type VerifiedAssertion } from '@trust-broker/validation';
+import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
+import { IssuerTokenVerifier } from '../key-refresh/issuer-token-verifier';
+import { fromAssertionError } from '../oauth/assertion-errors';
+import { OAuthError } from '../oauth/oauth-error';
+import type { CachedIssuer } from '../trust/trust.types';
+import type { GrantAuditFields, GrantDecision, GrantHandler, GrantRequest } from './grant.types';
+import { applyIssuerPolicy, checkClientPolicy, mapIssuerClaims, recordVerifiedFacts, recordVerifiedToken, requestedScope } from './issuer-grant-policy';
+import { requestedTargetLists } from './resolve-audience';
+
+/** RFC 8693 §3 token type identifiers. */
+export const TOKEN_TYPES = {
+  jwt: 'urn:ietf:params:oauth:token-type:jwt',
+  idToken: 'urn:ietf:params:oauth:token-type:id_token',
+  accessToken: 'urn:ietf:params:oauth:token-type:access_token',
+} as const;
+
+/** Subject and actor token types taken from trusted issuers: JWTs they signed. */
+const ISSUER_TOKEN_TYPES: ReadonlySet<string> = new Set([TOKEN_TYPES.jwt, TOKEN_TYPES.idToken]);
+
+interface VerifiedIssuerToken {
+  verified: VerifiedAssertion;
+  issuer: CachedIssuer;
+}
+
+/** RFC 8693 §4.1 `act`: who acts, with the chain of earlier actors nested inside. */
+interface ActClaim {
+  sub: string;
+  iss: string;
+  act?: Record<string, unknown>;
+}
+
+@Injectable()
+export class TokenExchangeGrant implements GrantHandler {
+  /** RFC 8693 §2.1: any number of `audience` and `resource` values. */
+  readonly repeatableParameters: ReadonlySet<string> = new Set(['audience', 'resource']);
+
+  constructor(
+    private readonly verifier: IssuerTokenVerifier,
+    @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
+  ) {}
+
+  async exchange(request: GrantRequest): Promise<GrantDecision> {
+    const { parameters } = request;
+    const subjectToken = required(parameters.subject_token, 'subject_token');
+    const subjectTokenType = required(parameters.subject_token_type, 'subject_token_type');
+    request.audit.subjectTokenHash = sha256Hex(subjectToken);
+    checkTokenType(subjectTokenType, 'subject_token_type');
+    if (parameters.requested_token_type !== undefined && parameters.requested_token_type !== TOKEN_TYPES.accessToken) {
+      throw new OAuthError('invalid_request', 'requested_token_type must be urn:ietf:params:oauth:token-type:access_token', 'token_type_unsupported');
+    }
+    const actorToken = readActorToken(parameters);
+    const targets = requestedTargetLists(request.lists?.resource ?? [], request.lists?.audience ?? []);
+
+    const subject = await this.verifyIssuerToken(subjectToken, request.audit);
+    recordVerifiedToken(subject.verified, subject.issuer, request.audit);
+    const claims = subject.verified.claims as Record<string, unknown>;
+    const policy = applyIssuerPolicy(subject.issuer, request.client, { scope: requestedScope(parameters.scope, claims), targets }, this.config.brokerIssuer, 'invalid_request');
+    const { subject: tokenSubject, mappedClaims } = mapIssuerClaims(subject.issuer, subject.verified, 'invalid_request');
+    request.audit.subject = tokenSubject;
+
+    let act: ActClaim | undefined;
+    if (actorToken !== undefined) {
+      // The actor's failures are recorded as what they are, without overwriting the subject's facts.
+      const actor = await this.verifyIssuerToken(actorToken.token, {});
+      checkClientPolicy(actor.issuer, request.client, 'invalid_request');
+      checkMayAct(claims.may_act, actor.verified);
+      act = { sub: actor.verified.subject, iss: actor.verified.issuer, ...nestedAct(claims.act) };
+    }
+    return {
+      subject: tokenSubject,
+      audience: policy.audience,
+      scopes: policy.scopes,
+      ttlSeconds: subject.issuer.row.access_token_ttl_s,
+      idp: subject.issuer.row.issuer,
+      mappedClaims: act ? { ...mappedClaims, act } : mappedClaims,
+      issuedTokenType: TOKEN_TYPES.accessToken,
+    };
+  }
+
+  private async verifyIssuerToken(token: string, audit: GrantAuditFields): Promise<VerifiedIssuerToken> {
+    try {
+      return await this.verifier.verify((findIssuer) => verifySubjectToken(token, { findIssuer }));
+    } catch (error) {
+      if (error instanceof AssertionError) {
+        recordVerifiedFacts(error, audit);
+        throw fromAssertionError(error);
+      }
+      throw error;
+    }
+  }
+}
+
+function required(value: string | undefined, name: string): string {
+  if (value === undefined) throw new OAuthError('invalid_request', `the ${name} parameter is required`, 'token_exchange_parameter_missing');
+  return value;
+}
+
+function checkTokenType(type: string, name: 'subject_token_type' | 'actor_token_type'): void {
+  if (!ISSUER_TOKEN_TYPES.has(type)) {
+    throw new OAuthError('invalid_request', `${name} must be urn:ietf:params:oauth:token-type:jwt or urn:ietf:params:oauth:token-type:id_token`, 'token_type_unsupported');
+  }
+}
+
+/** RFC 8693 §2.1: `actor_token_type` is required with `actor_token` and must not come without it. */
+function readActorToken(parameters: GrantRequest['parameters']): { token: string; type: string } | undefined {
+  const { actor_token: token, actor_token_type: type } = parameters;
+  if (token === undefined && type === undefined) return undefined;
+  if (token === undefined) throw new OAuthError('invalid_request', 'actor_token_type was sent without actor_token', 'token_exchange_parameter_missing');
+  if (type === undefined) throw new OAuthError('invalid_request', 'the actor_token_type parameter is required with actor_token', 'token_exchange_parameter_missing');
+  checkTokenType(type, 'actor_token_type');
+  return { token, type };
+}
+
+/**
+ * RFC 8693 §4.4: a subject token's `may_act` names who may act for its subject: the
+ * actor's `sub` must equal its `sub`, and its `iss` its `iss` where it names one. A
+ * `may_act` that is not such an object admits nobody (fail closed).
+ */
+function checkMayAct(mayAct: unknown, actor: VerifiedAssertion): void {
+  if (mayAct === undefined) return;
+  const allowed =
+    typeof mayAct === 'object' &&
+    mayAct !== null &&
+    !Array.isArray(mayAct) &&
+    (mayAct as Record<string, unknown>).sub === actor.subject &&
+    ((mayAct as Record<string, unknown>).iss === undefined || (mayAct as Record<string, unknown>).iss === actor.issuer);
+  if (!allowed) throw new OAuthError('invalid_request', "the actor is not one the subject token's may_act admits", 'actor_not_allowed');
+}
+
+/** The subject token's own `act` (its earlier actors), nested inside the new actor's (RFC 8693 §4.1). */
+function nestedAct(act: unknown): { act?: Record<string, unknown> } {
+  return typeof act === 'object' && act !== null && !Array.isArray(act) ? { act: act as Record<string, unknown> } : {};
+}
