@@ -7,13 +7,8 @@ import type { ClientRow } from '@trust-broker/contracts';
 import type { ReplayGuard } from '@trust-broker/validation';
 import type { FormParameters } from '../oauth/form-body';
 
-export type ClientAuthMethod =
-  | 'private_key_jwt'
-  | 'client_secret_jwt'
-  | 'client_secret_basic'
-  | 'client_secret_post'
-  | 'federated_jwt'
-  | 'none';
+/** The methods a client may be registered with (CONTRACT.md, "Clients"): the registry row's own list. */
+export type ClientAuthMethod = ClientRow['token_endpoint_auth_method'];
 
 export type ClientEndpoint = 'token' | 'introspection' | 'revocation';
 
