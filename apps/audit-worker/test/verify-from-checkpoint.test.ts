@@ -165,6 +165,15 @@ describe('what each walk finds', () => {
     expect(await chain.verifier.verify()).toMatchObject({ intact: false, broken_at: 27, reason: 'hash_mismatch', from: 20, untrusted_records: 2 });
   });
 
+  it('a record that cannot be written does not change the answer; the next walk starts further back', async () => {
+    chain = await verifiedChain('unrecorded');
+    await chain.writer.append(events(10)); // checkpoints 25, 30
+    await chain.sql(`ALTER TABLE audit.verifications ADD CONSTRAINT refuse_all CHECK (false) NOT VALID`);
+    expect(await chain.verifier.verify()).toMatchObject({ intact: true, checked: 30, from: 20, walked: 11 });
+    expect(await chain.verifier.verify()).toMatchObject({ intact: true, checked: 30, from: 20, walked: 11 });
+    expect(await records(chain)).toEqual([{ checkpoint_seq: 20, from_seq: 1 }]);
+  });
+
   it('the verified checkpoint deleted, or the rows cut off below it: both walks', async () => {
     chain = await verifiedChain('cut');
     await disableTriggers(chain);
