@@ -74,3 +74,30 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig(schema, { TRUST_PROXY: value })).toThrow(/TRUST_PROXY: .* is not an IP address or CIDR/);
   });
 });
+
+describe('REDIS_CLUSTER_NODES', () => {
+  it('is unset by default: one Redis at REDIS_URL', () => {
+    expect(loadConfig(schema, {}).REDIS_CLUSTER_NODES).toBeUndefined();
+    expect(loadConfig(schema, { REDIS_CLUSTER_NODES: ' ' }).REDIS_CLUSTER_NODES).toBeUndefined();
+  });
+
+  it('reads comma-separated host:port seeds (IPv6 in brackets)', () => {
+    expect(loadConfig(schema, { REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-1.internal:7001,[::1]:7002' }).REDIS_CLUSTER_NODES).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-1.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      tls: false,
+    });
+  });
+
+  it('takes AUTH and TLS from a rediss:// first seed', () => {
+    const seeds = loadConfig(schema, { REDIS_CLUSTER_NODES: 'rediss://app:s%40cret@cfg.cache.example:6379' }).REDIS_CLUSTER_NODES;
+    expect(seeds).toEqual({ nodes: [{ host: 'cfg.cache.example', port: 6379 }], tls: true, username: 'app', password: 's@cret' });
+  });
+
+  it.each(['10.0.0.1', 'host:0', 'host:99999', 'http://host:80', ':7000'])('refuses %p, naming the variable', (value) => {
+    expect(() => loadConfig(schema, { REDIS_CLUSTER_NODES: value })).toThrow(/REDIS_CLUSTER_NODES: /);
+  });
+});

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { LOG_LEVELS, type LogFormat, type LogLevelName, type LogSettings } from './logging';
+import { parseClusterNodes, type RedisClusterSeeds } from './redis';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -108,6 +109,19 @@ export const commonEnvShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: urlFromEnv(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/trust_broker'),
   REDIS_URL: urlFromEnv(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  /** Seeds of a Redis Cluster (`host:port,host:port`); when set, REDIS_URL is not used. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((value, ctx): RedisClusterSeeds | undefined => {
+      if (value === undefined || value.trim() === '') return undefined;
+      try {
+        return parseClusterNodes(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Prefix of every Redis key, queue and channel of this deployment (tests use a fresh one). */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only').default('tb'),
   BROKER_ISSUER: urlFromEnv(['http:', 'https:'], 'http://localhost:8080').transform((v) => v.replace(/\/+$/, '')),

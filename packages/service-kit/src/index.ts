@@ -39,8 +39,10 @@ export {
 export { createDataSource, runMigrationsWithLock, advisoryLockKey, ensureDatabaseExists } from './database';
 export type { DomainErrorKind } from './errors';
 export type { DataSourceOptions } from './database';
-export { createRedis, waitForRedis } from './redis';
-export type { RedisRole } from './redis';
+export { createRedis, parseClusterNodes, redisEndpointOf, waitForRedis } from './redis';
+export { keySlot, RedisReplicationError, ReplicationBarrier } from './replication-barrier';
+export type { RedisRole, RedisClient, RedisEndpoint, RedisClusterSeeds, RedisClusterNode } from './redis';
+export { RedisKeyspace, keyspaceOf } from './redis-keyspace';
 export { HealthModule, HealthController, ReadinessRegistry } from './health';
 export type { ReadinessCheck, ReadinessOptions } from './health';
 export { createAdminAuthGuard, readBearer, ADMIN_API_KEY } from './admin-auth';
