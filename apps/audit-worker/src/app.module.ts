@@ -4,9 +4,8 @@
  * only migrates, creates the app, listens and then starts the consumer and timers.
  */
 import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { createAdminAuthGuard, createRedis, HealthModule, ReadinessRegistry } from '@trust-broker/service-kit';
+import { createAdminAuthGuard, createRedis, HealthModule, ReadinessRegistry, redisEndpointOf, type RedisClient } from '@trust-broker/service-kit';
 import { AuditChainController } from './audit-chain/audit-chain.controller';
 import { ChainVerifier } from './audit-chain/chain-verifier';
 import { ChainWriter } from './audit-chain/chain-writer';
@@ -89,6 +88,7 @@ const workerProviders: Provider[] = [
     useFactory: (batcher: EventBatcher, config: AuditWorkerConfig) =>
       new AuditEventProcessor(batcher, {
         redisUrl: config.redisUrl,
+        redisCluster: config.redisCluster,
         redisPrefix: config.redisPrefix,
         concurrency: config.batchSize * (config.writesInFlight + 1),
         lockDurationMs: config.lockDurationMs,
@@ -103,14 +103,14 @@ const workerProviders: Provider[] = [
   {
     provide: REQUEST_REDIS,
     inject: [AUDIT_WORKER_CONFIG],
-    useFactory: (config: AuditWorkerConfig): Redis => createRedis(config.redisUrl, 'request'),
+    useFactory: (config: AuditWorkerConfig): RedisClient => createRedis(redisEndpointOf(config), 'request'),
   },
   {
     provide: AuditWorkerRuntime,
     inject: [DataSource, REQUEST_REDIS, ChainWriter, EventBatcher, AuditEventProcessor, RetentionService, AUDIT_WORKER_CONFIG],
     useFactory: (
       dataSource: DataSource,
-      redis: Redis,
+      redis: RedisClient,
       writer: ChainWriter,
       batcher: EventBatcher,
       processor: AuditEventProcessor,

@@ -5,9 +5,8 @@
  * connections.
  */
 import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
-import type { ReadinessRegistry } from '@trust-broker/service-kit';
+import type { ReadinessRegistry, RedisClient } from '@trust-broker/service-kit';
 import type { ChainWriter } from './audit-chain/chain-writer';
 import type { AuditEventProcessor } from './audit-events/audit-event.processor';
 import { auditMetrics } from './audit-events/audit-metrics';
@@ -23,7 +22,7 @@ export class AuditWorkerRuntime {
 
   constructor(
     readonly dataSource: DataSource,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly writer: ChainWriter,
     private readonly batcher: EventBatcher,
     private readonly processor: AuditEventProcessor,

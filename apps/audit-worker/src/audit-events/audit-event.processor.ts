@@ -11,13 +11,14 @@
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { AUDIT_JOB_NAMES, AuditBatchEnvelopeSchema, QUEUES } from '@trust-broker/contracts';
-import { createRedis } from '@trust-broker/service-kit';
+import { createRedis, keyspaceOf, redisEndpointOf, type RedisClusterSeeds } from '@trust-broker/service-kit';
 import { MalformedAuditEventError, prepareEvent, toChainEvent, type PreparedEvent } from '../audit-chain/chain-event';
 import { auditMetrics } from './audit-metrics';
 import { EventRejectedError, type EventBatcher } from './event-batcher';
 
 export interface AuditConsumerOptions {
   redisUrl: string;
+  redisCluster?: RedisClusterSeeds | undefined;
   redisPrefix: string;
   /** Jobs held at once: enough to fill a batch while the others are being written. */
   concurrency: number;
@@ -36,10 +37,10 @@ export class AuditEventProcessor {
   ) {}
 
   start(): void {
-    this.connection = createRedis(this.options.redisUrl, 'queue');
+    this.connection = createRedis(redisEndpointOf(this.options), 'queue');
     this.worker = new Worker(QUEUES.audit, (job) => this.process(job), {
       connection: this.connection,
-      prefix: this.options.redisPrefix,
+      prefix: keyspaceOf(this.options).queuePrefix,
       concurrency: this.options.concurrency,
       lockDuration: this.options.lockDurationMs,
       stalledInterval: this.options.stalledIntervalMs,

@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { bootLogSettings, ConfigError, commonEnvShape, loadConfig, logSettingsOf, portFromEnv, type LogSettings } from '@trust-broker/service-kit';
+import { bootLogSettings, ConfigError, commonEnvShape, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit';
 import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
 
 const positiveInt = (defaultValue: number, max: number) => z.coerce.number().int().min(1).max(max).default(defaultValue);
@@ -56,6 +56,8 @@ export interface AuditWorkerConfig {
   nodeEnv: 'development' | 'test' | 'production';
   databaseUrl: string;
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: set means every connection goes to this Redis Cluster, not REDIS_URL. */
+  redisCluster?: RedisClusterSeeds | undefined;
   redisPrefix: string;
   /** LOG_LEVEL, LOG_FORMAT. */
   log: LogSettings;
@@ -124,6 +126,7 @@ export function loadAuditWorkerConfig(env: Record<string, string | undefined> = 
     nodeEnv: parsed.NODE_ENV,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
+    redisCluster: parsed.REDIS_CLUSTER_NODES,
     redisPrefix: parsed.REDIS_PREFIX,
     log: logSettingsOf('audit-worker', parsed),
     trustProxy: parsed.TRUST_PROXY,

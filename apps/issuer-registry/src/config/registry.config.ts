@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings } from '@trust-broker/service-kit';
+import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit';
 import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { z } from 'zod';
 
@@ -67,6 +67,8 @@ export interface RegistryConfig {
   nodeEnv: 'development' | 'test' | 'production';
   databaseUrl: string;
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: set means every connection goes to this Redis Cluster, not REDIS_URL. */
+  redisCluster?: RedisClusterSeeds | undefined;
   redisPrefix: string;
   brokerIssuer: string;
   /** LOG_LEVEL, LOG_FORMAT. */
@@ -134,6 +136,7 @@ export function loadRegistryConfig(env: Record<string, string | undefined>): Reg
     nodeEnv: parsed.NODE_ENV,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
+    redisCluster: parsed.REDIS_CLUSTER_NODES,
     redisPrefix: parsed.REDIS_PREFIX,
     brokerIssuer: parsed.BROKER_ISSUER,
     log: logSettingsOf('issuer-registry', parsed),

@@ -7,7 +7,7 @@
  *   a kid we already hold needs no fetch, only a re-announcement of the keys.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { parseKeyRefreshJob, prefixed, QUEUES, type KeyRefreshJob } from '@trust-broker/contracts';
+import { parseKeyRefreshJob, QUEUES, type KeyRefreshJob } from '@trust-broker/contracts';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { RegistryDatabase } from '../database/registry-database';
@@ -38,7 +38,7 @@ export class KeyRefreshProcessor implements OnApplicationBootstrap, OnModuleDest
   onApplicationBootstrap(): void {
     this.worker = new Worker(QUEUES.keyRefresh, (job) => this.process(job), {
       connection: this.redis.queue,
-      prefix: this.config.redisPrefix,
+      prefix: this.redis.keys.queuePrefix,
       concurrency: 4,
     });
     this.worker.on('error', (error) => this.logger.warn(`key-refresh worker: ${error.message}`));
@@ -81,7 +81,7 @@ export class KeyRefreshProcessor implements OnApplicationBootstrap, OnModuleDest
 
   /** True for the first unknown-kid refresh of this party in the window, across replicas. */
   private async takeUnknownKidSlot(request: KeyRefreshJob): Promise<boolean> {
-    const key = prefixed(this.config.redisPrefix, `key-refresh:unknown-kid:${request.party}:${request.id}`);
+    const key = this.redis.keys.key(`key-refresh:unknown-kid:${request.party}:${request.id}`);
     const taken = await this.redis.queue.set(key, '1', 'EX', this.config.keyRefresh.unknownKidIntervalSeconds, 'NX');
     return taken === 'OK';
   }

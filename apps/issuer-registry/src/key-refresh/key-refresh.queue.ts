@@ -23,7 +23,7 @@ export class KeyRefreshQueue implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     redis: RegistryRedis,
   ) {
-    this.queue = new Queue(QUEUES.keyRefresh, { connection: redis.queue, prefix: config.redisPrefix });
+    this.queue = new Queue(QUEUES.keyRefresh, { connection: redis.queue, prefix: redis.keys.queuePrefix });
     this.queue.on('error', () => undefined);
   }
 

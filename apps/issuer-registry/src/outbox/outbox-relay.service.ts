@@ -10,7 +10,6 @@ import {
   DEFAULT_JOB_OPTIONS,
   parseAuditEvent,
   parseTrustChange,
-  prefixed,
   QUEUES,
   TRUST_CHANGE_CHANNEL,
 } from '@trust-broker/contracts';
@@ -47,7 +46,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
     private readonly database: RegistryDatabase,
     private readonly redis: RegistryRedis,
   ) {
-    this.auditQueue = new Queue(QUEUES.audit, { connection: redis.queue, prefix: config.redisPrefix });
+    this.auditQueue = new Queue(QUEUES.audit, { connection: redis.queue, prefix: redis.keys.queuePrefix });
     this.auditQueue.on('error', () => undefined);
   }
 
@@ -128,7 +127,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
   private async deliver(row: OutboxRow): Promise<void> {
     if (row.kind === 'trust_change') {
       const message = parseTrustChange(row.payload);
-      await this.redis.queue.publish(prefixed(this.config.redisPrefix, TRUST_CHANGE_CHANNEL), JSON.stringify(message));
+      await this.redis.publish(TRUST_CHANGE_CHANNEL, JSON.stringify(message));
       return;
     }
     const event = parseAuditEvent(row.payload);
