@@ -9,14 +9,14 @@
  *   `setImmediate`, or at once when it holds MAX_AUDIT_BATCH_EVENTS. Several events go as an
  *   `audit-batch` job (`{events}`, jobId = auditBatchJobId(ids)); a lone event goes as today's
  *   single-event `audit` job (jobId = its id), so a quiet service sends what it always sent;
- * - a failed or timed-out add rejects every waiter of that job (each answers 503);
+ * - a failed or timed-out add rejects every waiter of that job (each answers 503); so does
+ *   one that fewer than REDIS_WAIT_REPLICAS replicas acknowledged in time;
  * - shutdown flushes what is pending before the queue is closed.
  * A job id is deterministic in its events, so a retried add never makes a duplicate job;
  * audit-worker is idempotent on event ids in any case.
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
 import {
   AUDIT_JOB_NAMES,
   auditBatchJobId,
@@ -27,7 +27,7 @@ import {
   type AuditEvent,
   type AuditEventInput,
 } from '@trust-broker/contracts';
-import { noteRequestClient } from '@trust-broker/service-kit';
+import { noteRequestClient, keyspaceOf, ReplicationBarrier, type RedisClient } from '@trust-broker/service-kit';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { QUEUE_PRODUCER_REDIS } from '../redis/redis.module';
 import { AuditUnavailableError } from './audit.errors';
@@ -48,13 +48,17 @@ export class AuditPublisher implements OnModuleDestroy {
   private pending: Waiter[] = [];
   private flushScheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** With REDIS_WAIT_REPLICAS: a job counts once that many replicas hold it. */
+  private readonly replicatedJobs: ReplicationBarrier;
 
   constructor(
     @Inject(TOKEN_SERVICE_CONFIG) config: TokenServiceConfig,
-    @Inject(QUEUE_PRODUCER_REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_PRODUCER_REDIS) private readonly redis: RedisClient,
   ) {
-    this.queue = new Queue(QUEUES.audit, { connection: redis, prefix: config.redisPrefix });
+    this.queue = new Queue(QUEUES.audit, { connection: redis, prefix: keyspaceOf(config).queuePrefix });
     this.queue.on('error', () => undefined);
+    const wait = config.redisWait ?? { replicas: 0, timeoutMs: 0 };
+    this.replicatedJobs = new ReplicationBarrier(redis, wait.replicas, wait.timeoutMs);
   }
 
   /** Resolves once the job holding the event is stored in Redis; throws AuditUnavailableError otherwise. */
@@ -99,7 +103,7 @@ export class AuditPublisher implements OnModuleDestroy {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        add,
+        add.then((job) => this.replicated(job.id)),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('timed out')), PUBLISH_TIMEOUT_MS);
         }),
@@ -112,6 +116,11 @@ export class AuditPublisher implements OnModuleDestroy {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** With REDIS_WAIT_REPLICAS: the job is on that many replicas, so a lost primary does not lose the event. */
+  private async replicated(jobId: string | undefined): Promise<void> {
+    if (jobId !== undefined) await this.replicatedJobs.afterWrite(`${this.queue.qualifiedName}:${jobId}`);
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings } from '@trust-broker/service-kit';
+import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit';
 import { parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { BROKER_SIGNING_ALGORITHMS, type BrokerSigningAlgorithm } from '@trust-broker/validation';
 
@@ -45,13 +45,23 @@ const envSchema = z
     RATE_LIMIT_WINDOW_S: positiveInt(1, 3600, 10),
     RATE_LIMIT_PER_CLIENT: positiveInt(0, 10_000_000, 20_000),
     RATE_LIMIT_PER_ADDRESS: positiveInt(0, 10_000_000, 50_000),
+    /**
+     * Replicas that must hold a replay mark, an audit job or a revocation mark before the
+     * answer (Redis WAIT): a primary lost right after cannot take them with it. 0: no wait.
+     */
+    REDIS_WAIT_REPLICAS: positiveInt(0, 5, 0),
+    REDIS_WAIT_TIMEOUT_MS: positiveInt(1, 5000, 500),
   });
 
 export interface TokenServiceConfig {
   nodeEnv: 'development' | 'test' | 'production';
   databaseUrl: string;
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: set means every connection goes to this Redis Cluster, not REDIS_URL. */
+  redisCluster?: RedisClusterSeeds | undefined;
   redisPrefix: string;
+  /** `REDIS_WAIT_REPLICAS` / `REDIS_WAIT_TIMEOUT_MS`: replicas a replay mark, an audit job and a revocation mark must reach before the answer. */
+  redisWait: { replicas: number; timeoutMs: number };
   /** `BROKER_ISSUER`, without a trailing slash. */
   brokerIssuer: string;
   /** `${BROKER_ISSUER}/oauth2/token`. */
@@ -114,7 +124,9 @@ export function loadTokenServiceConfig(env: Record<string, string | undefined>):
     nodeEnv: parsed.NODE_ENV,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
+    redisCluster: parsed.REDIS_CLUSTER_NODES,
     redisPrefix: parsed.REDIS_PREFIX,
+    redisWait: { replicas: parsed.REDIS_WAIT_REPLICAS, timeoutMs: parsed.REDIS_WAIT_TIMEOUT_MS },
     brokerIssuer: parsed.BROKER_ISSUER,
     tokenEndpoint: `${parsed.BROKER_ISSUER}/oauth2/token`,
     keyEncryptionKey,

@@ -6,8 +6,8 @@
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
 import { DEFAULT_JOB_OPTIONS, keyRefreshDedupId, parseKeyRefreshJob, QUEUES } from '@trust-broker/contracts';
+import { keyspaceOf, type RedisClient } from '@trust-broker/service-kit';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { QUEUE_PRODUCER_REDIS } from '../redis/redis.module';
 import { TrustCache } from '../trust/trust-cache.service';
@@ -20,10 +20,10 @@ export class KeyRefreshService implements OnModuleDestroy {
 
   constructor(
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
-    @Inject(QUEUE_PRODUCER_REDIS) redis: Redis,
+    @Inject(QUEUE_PRODUCER_REDIS) redis: RedisClient,
     private readonly trust: TrustCache,
   ) {
-    this.queue = new Queue(QUEUES.keyRefresh, { connection: redis, prefix: config.redisPrefix });
+    this.queue = new Queue(QUEUES.keyRefresh, { connection: redis, prefix: keyspaceOf(config).queuePrefix });
     this.queue.on('error', () => undefined);
   }
 

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { keyspaceOf, type RedisClient, type RedisKeyspace } from '@trust-broker/service-kit';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { REQUEST_REDIS } from '../redis/redis.module';
 import type { RateLimitScope } from './rate-limit.errors';
@@ -43,11 +43,13 @@ type IncrementCommand = (numberOfKeys: number, ...keysThenWindowMs: string[]) =>
 @Injectable()
 export class TokenRateLimiter {
   private readonly increment: IncrementCommand;
+  private readonly keys: RedisKeyspace;
 
   constructor(
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
-    @Inject(REQUEST_REDIS) redis: Redis,
+    @Inject(REQUEST_REDIS) redis: RedisClient,
   ) {
+    this.keys = keyspaceOf(config);
     // The number of keys varies (1 or 2): passed first on each call.
     if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { lua: INCREMENT_SCRIPT });
     const command = (redis as unknown as Record<string, IncrementCommand>)[COMMAND]!;
@@ -63,8 +65,11 @@ export class TokenRateLimiter {
     const windowMs = this.config.rateLimit.windowS * 1000;
     const counted = subjects.filter((subject) => this.limitOf(subject.scope) > 0);
     if (counted.length === 0) return { retryAfterS: 0 };
-    const keys = counted.map((subject) => `${this.config.redisPrefix}:rate-limit:${subject.scope}:${keyPart(subject)}`);
-    const answers = await this.increment(keys.length, ...keys, String(windowMs));
+    const keys = counted.map((subject) => this.keys.key(`rate-limit:${subject.scope}:${keyPart(subject)}`));
+    const answers = this.keys.cluster
+      ? // A script's keys must share a slot on a cluster: one call per key, pipelined to each shard.
+        (await Promise.all(keys.map((key) => this.increment(1, key, String(windowMs))))).flat()
+      : await this.increment(keys.length, ...keys, String(windowMs));
     const index = counted.findIndex((subject, i) => answers[2 * i]! > this.limitOf(subject.scope));
     if (index < 0) return { retryAfterS: 0 };
     const leftMs = answers[2 * index + 1]!;

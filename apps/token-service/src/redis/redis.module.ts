@@ -1,7 +1,6 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
-import type Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import { createRedis, HealthModule, ReadinessRegistry, waitForRedis } from '@trust-broker/service-kit';
+import { createRedis, HealthModule, ReadinessRegistry, waitForRedis, type RedisClient, redisEndpointOf } from '@trust-broker/service-kit';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 
 /**
@@ -37,8 +36,8 @@ function failFastConnection(token: symbol, check: string, extra: RedisOptions = 
   return {
     provide: token,
     inject: [TOKEN_SERVICE_CONFIG, ReadinessRegistry],
-    useFactory: (config: TokenServiceConfig, readiness: ReadinessRegistry): Redis => {
-      const redis = createRedis(config.redisUrl, 'request', extra);
+    useFactory: (config: TokenServiceConfig, readiness: ReadinessRegistry): RedisClient => {
+      const redis = createRedis(redisEndpointOf(config), 'request', extra);
       redis.on('error', () => undefined);
       readiness.register(check, async () => {
         await redis.ping();
@@ -61,8 +60,8 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisModule.name);
 
   constructor(
-    @Inject(REQUEST_REDIS) private readonly redis: Redis,
-    @Inject(QUEUE_PRODUCER_REDIS) private readonly producerRedis: Redis,
+    @Inject(REQUEST_REDIS) private readonly redis: RedisClient,
+    @Inject(QUEUE_PRODUCER_REDIS) private readonly producerRedis: RedisClient,
   ) {}
 
   /**
@@ -71,7 +70,7 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
    * until it is back, and /readyz says which connection is down.
    */
   async onModuleInit(): Promise<void> {
-    const connections: Array<[string, Redis]> = [
+    const connections: Array<[string, RedisClient]> = [
       [REQUEST_CHECK, this.redis],
       [QUEUE_PRODUCER_CHECK, this.producerRedis],
     ];

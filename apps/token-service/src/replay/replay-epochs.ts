@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
+import type { RedisClient } from '@trust-broker/service-kit';
 import type { DataSource } from 'typeorm';
 import { epochKey, REPLAY_BUCKETS } from './replay-keys';
 
@@ -47,7 +47,7 @@ export class ReplayEpochs {
   private readonly pending = new Map<number, Promise<void>>();
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly db: DataSource,
     private readonly prefix: string,
     private readonly now: () => number = Date.now,
@@ -79,7 +79,7 @@ export class ReplayEpochs {
   }
 
   /**
-   * Records what a mark answered. When the bucket's `seq` went back under the same epoch
+   * Checks what a mark answered. When the bucket's `seq` went back under the same epoch
    * (its marks since are lost), the epoch is replaced and its new `loss_at` (ms) returned.
    */
   async onMarkAnswer(bucket: number, answer: EpochAnswer): Promise<number | undefined> {
@@ -88,8 +88,17 @@ export class ReplayEpochs {
       this.seen.delete(bucket);
       return this.declareLoss(bucket, answer.id, `its sequence went back from ${before.seq} to ${answer.seq} (failover to a replica that lagged)`);
     }
-    if (!before || before.id !== answer.id || answer.seq > before.seq) this.seen.set(bucket, answer);
     return undefined;
+  }
+
+  /**
+   * Remembers the `seq` of a mark that counts (on REDIS_WAIT_REPLICAS replicas when asked):
+   * one that a failover may still take along (503, given back) must not make the
+   * promoted replica's lower `seq` look like a loss.
+   */
+  remember(bucket: number, answer: EpochAnswer): void {
+    const before = this.seen.get(bucket);
+    if (!before || before.id !== answer.id || answer.seq > before.seq) this.seen.set(bucket, answer);
   }
 
   private async declareLoss(bucket: number, expectedId: string, why: string): Promise<number> {

@@ -9,14 +9,17 @@
  * The mark is kept until the rule engine's `keepUntil` (the first second its time rules
  * refuse the assertion), and at least MIN_RETENTION_MS. Redis or Postgres (only asked on
  * a missing epoch) unreachable: it throws, and the caller answers 503.
+ * With REDIS_WAIT_REPLICAS a new mark counts only once that many replicas hold it (WAIT,
+ * group-committed; README "Redis keys"): a failover then has nothing to lose, and the
+ * epochs stay the net for what WAIT cannot promise.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { ReplicationBarrier, type RedisClient } from '@trust-broker/service-kit';
 import type { ReplayGuard, ReplayVerdict } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { REQUEST_REDIS } from '../redis/redis.module';
-import { ReplayEpochs } from './replay-epochs';
+import { ReplayEpochs, type EpochAnswer } from './replay-epochs';
 import { replayKeys } from './replay-keys';
 import { ReplayStoreUnavailableError } from './replay.errors';
 
@@ -40,15 +43,18 @@ type MarkCommand = (epochKey: string, markKey: string, keepUntilMs: string, usab
 export class ReplayGuardService implements ReplayGuard {
   private readonly mark: MarkCommand;
   private readonly epochs: ReplayEpochs;
+  private readonly replicated: ReplicationBarrier;
 
   constructor(
-    @Inject(REQUEST_REDIS) private readonly redis: Redis,
+    @Inject(REQUEST_REDIS) private readonly redis: RedisClient,
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
     @Inject(DataSource) db: DataSource,
   ) {
     if (!(MARK_COMMAND in redis)) redis.defineCommand(MARK_COMMAND, { numberOfKeys: 2, lua: MARK_SCRIPT });
     this.mark = (redis as unknown as Record<string, MarkCommand>)[MARK_COMMAND]!.bind(redis);
     this.epochs = new ReplayEpochs(redis, db, config.redisPrefix);
+    const wait = config.redisWait ?? { replicas: 0, timeoutMs: 0 };
+    this.replicated = new ReplicationBarrier(redis, wait.replicas, wait.timeoutMs);
   }
 
   /** Times in seconds since the epoch, as the rule engine gives them (`record-jti.ts`). */
@@ -56,6 +62,7 @@ export class ReplayGuardService implements ReplayGuard {
     const keys = replayKeys(this.config.redisPrefix, namespace, jti);
     const keepUntilMs = String(Math.max(Math.ceil(keepUntil * 1000), Date.now() + MIN_RETENTION_MS));
     const usableSinceMs = String(Math.floor(usableSince * 1000));
+    let epoch: EpochAnswer;
     try {
       let answer = await this.mark(keys.epoch, keys.mark, keepUntilMs, usableSinceMs);
       if (answer[0] === 'missing') {
@@ -64,13 +71,23 @@ export class ReplayGuardService implements ReplayGuard {
         if (answer[0] === 'missing') throw new Error('the replay epoch vanished again');
       }
       const [verdict, id, seq] = answer;
-      const lossAt = await this.epochs.onMarkAnswer(keys.bucket, { id, seq: Number(seq) });
+      epoch = { id, seq: Number(seq) };
+      const lossAt = await this.epochs.onMarkAnswer(keys.bucket, epoch);
       // A loss found by this very answer: its mark may be among the lost ones' replays.
       if (lossAt !== undefined && Number(usableSinceMs) < lossAt) return 'state_lost';
-      return verdict === 'lost' ? 'state_lost' : verdict === 'first';
+      if (verdict !== 'first') return verdict === 'lost' ? 'state_lost' : false;
     } catch (cause) {
       throw new ReplayStoreUnavailableError((cause as Error).message, cause);
     }
+    try {
+      await this.replicated.afterWrite(keys.mark);
+    } catch (cause) {
+      // Not on enough replicas in time: a failover could forget it. Give it back and answer 503.
+      await this.redis.del(keys.mark).catch(() => undefined);
+      throw new ReplayStoreUnavailableError((cause as Error).message, cause);
+    }
+    this.epochs.remember(keys.bucket, epoch);
+    return true;
   }
 
   /**

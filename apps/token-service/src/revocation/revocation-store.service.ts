@@ -1,6 +1,8 @@
 /**
  * Revoked access tokens, by `jti` (RFC 7009). Enforces:
- * - Redis is the fast path: `<prefix>:revoked:<jti>` expiring when the token does;
+ * - Redis is the fast path: `<prefix>:revoked:<jti>` expiring when the token does (on a
+ *   Redis Cluster `{<prefix>:revoked}:<jti>`: the marks and their sync marker share one
+ *   slot, so one MGET reads both and a lost shard loses the marker with the marks);
  *   Postgres (`token.revoked_tokens`) is the durable copy;
  * - a revocation is written to Redis first, then Postgres: if either fails the caller
  *   answers 503 and the client retries (revoking twice is harmless);
@@ -11,9 +13,8 @@
  *   (fail closed: a token is never reported active unchecked).
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { waitForRedis } from '@trust-broker/service-kit';
+import { keyspaceOf, ReplicationBarrier, waitForRedis, type RedisClient } from '@trust-broker/service-kit';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { REQUEST_REDIS } from '../redis/redis.module';
 import { RevocationStoreUnavailableError } from './revocation.errors';
@@ -36,12 +37,20 @@ export class RevocationStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RevocationStore');
   private timer: NodeJS.Timeout | undefined;
   private resyncInFlight: Promise<number | undefined> | undefined;
+  /** `<prefix>:revoked`, or `{<prefix>:revoked}` on a cluster: marks and sync marker in one slot. */
+  private readonly stem: string;
+  /** With REDIS_WAIT_REPLICAS: a new mark is on that many replicas before the revocation is answered. */
+  private readonly replicated: ReplicationBarrier;
 
   constructor(
-    @Inject(TOKEN_SERVICE_CONFIG) private readonly config: Pick<TokenServiceConfig, 'redisPrefix'>,
-    @Inject(REQUEST_REDIS) private readonly redis: Redis,
+    @Inject(TOKEN_SERVICE_CONFIG) config: Pick<TokenServiceConfig, 'redisPrefix' | 'redisCluster'> & Partial<Pick<TokenServiceConfig, 'redisWait'>>,
+    @Inject(REQUEST_REDIS) private readonly redis: RedisClient,
     @Inject(DataSource) private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.stem = keyspaceOf(config).group('revoked');
+    const wait = config.redisWait ?? { replicas: 0, timeoutMs: 0 };
+    this.replicated = new ReplicationBarrier(redis, wait.replicas, wait.timeoutMs);
+  }
 
   async onModuleInit(): Promise<void> {
     // The request connection queues nothing while it connects: wait for it, briefly.
@@ -61,6 +70,8 @@ export class RevocationStore implements OnModuleInit, OnModuleDestroy {
   async revoke(record: RevocationRecord): Promise<void> {
     try {
       await this.redis.set(this.markKey(record.jti), '1', 'PXAT', record.expiresAt * 1000 + MARK_MARGIN_MS);
+      // A failover must not forget it while the sync marker (older, replicated) says Redis holds every revocation.
+      await this.replicated.afterWrite(this.markKey(record.jti));
       await this.dataSource.query(
         `INSERT INTO token.revoked_tokens (jti, expires_at, client_id) VALUES ($1, to_timestamp($2), $3) ON CONFLICT (jti) DO NOTHING`,
         [record.jti, record.expiresAt, record.clientId],
@@ -120,10 +131,10 @@ export class RevocationStore implements OnModuleInit, OnModuleDestroy {
   }
 
   private markKey(jti: string): string {
-    return `${this.config.redisPrefix}:revoked:${jti}`;
+    return `${this.stem}:${jti}`;
   }
 
   private syncMarkerKey(): string {
-    return `${this.config.redisPrefix}:revoked-sync`;
+    return `${this.stem}-sync`;
   }
 }

@@ -2,26 +2,28 @@
  * Keeps the trust cache fresh:
  * - the first full load is retried until it succeeds (not ready until then);
  * - trust-change messages on `<REDIS_PREFIX>:trust-changes` (a dedicated subscriber
- *   connection) reload just the named entity;
+ *   connection; sharded pub/sub on a Redis Cluster) reload just the named entity;
  * - a reconcile every TRUST_RELOAD_INTERVAL_S, and after every subscriber reconnect
  *   (every row's version compared, changed rows re-read), heals messages lost meanwhile;
  * - while Postgres is down, failures are logged and the cache keeps serving.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { parseTrustChange, prefixed, TRUST_CHANGE_CHANNEL } from '@trust-broker/contracts';
-import { createRedis, ReadinessRegistry } from '@trust-broker/service-kit';
+import { parseTrustChange, TRUST_CHANGE_CHANNEL } from '@trust-broker/contracts';
+import { createRedis, ReadinessRegistry, type RedisClient, redisEndpointOf, keyspaceOf } from '@trust-broker/service-kit';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { TrustCache } from './trust-cache.service';
 
 const FIRST_LOAD_RETRY_MS = 1000;
+/** After a cluster node leaves, the slot map is re-read and the subscriber moved within about this long. */
+const HEAL_AFTER_NODE_LOSS_MS = 1000;
 
 @Injectable()
 export class TrustSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TrustSyncService.name);
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private reloadTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
+  private healTimer?: NodeJS.Timeout | undefined;
   private stopped = false;
   private lastReloadFailed = false;
 
@@ -68,8 +70,9 @@ export class TrustSyncService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private subscribe(): void {
-    const channel = prefixed(this.config.redisPrefix, TRUST_CHANGE_CHANNEL);
-    const subscriber = createRedis(this.config.redisUrl, 'subscriber');
+    const keys = keyspaceOf(this.config);
+    const channel = keys.key(TRUST_CHANGE_CHANNEL);
+    const subscriber = createRedis(redisEndpointOf(this.config), 'subscriber');
     this.subscriber = subscriber;
     let connectedBefore = false;
     subscriber.on('error', () => undefined);
@@ -78,8 +81,26 @@ export class TrustSyncService implements OnApplicationBootstrap, OnApplicationSh
       if (connectedBefore && this.cache.isLoaded()) void this.periodicReload();
       connectedBefore = true;
     });
+    if (keys.cluster) {
+      // Sharded pub/sub: the channel lives on one shard, whose subscriber ioredis moves
+      // after a failover; a node leaving the map may have taken messages with it: heal.
+      subscriber.on('smessage', (_channel: string, message: string) => this.onMessage(message));
+      subscriber.on('-node', () => this.healSoon());
+      subscriber.ssubscribe(channel).catch((error: Error) => this.logger.warn(`subscribe failed: ${error.message}`));
+      return;
+    }
     subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
     subscriber.subscribe(channel).catch((error: Error) => this.logger.warn(`subscribe failed: ${error.message}`));
+  }
+
+  /** A full reload once the subscriber has had time to move to the shard's new primary. */
+  private healSoon(): void {
+    if (this.healTimer || this.stopped) return;
+    this.healTimer = setTimeout(() => {
+      this.healTimer = undefined;
+      if (this.cache.isLoaded()) void this.periodicReload();
+    }, HEAL_AFTER_NODE_LOSS_MS);
+    this.healTimer.unref();
   }
 
   private onMessage(message: string): void {
@@ -99,6 +120,7 @@ export class TrustSyncService implements OnApplicationBootstrap, OnApplicationSh
     this.stopped = true;
     clearInterval(this.reloadTimer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.healTimer);
     this.subscriber?.disconnect();
   }
 }
