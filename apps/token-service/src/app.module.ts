@@ -18,12 +18,12 @@ import { TrustModule } from './trust/trust.module';
 /** token-service: the OAuth endpoints (CONTRACT.md "OAuth endpoints") over the in-memory trust cache. */
 @Module({})
 export class AppModule {
-  static forRoot(config: TokenServiceConfig, dataSource: DataSource): DynamicModule {
+  static forRoot(config: TokenServiceConfig, dataSource: DataSource, trustReadSource: DataSource = dataSource): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot(dataSource),
+        DatabaseModule.forRoot(dataSource, trustReadSource),
         RedisModule,
         HealthModule,
         TrustModule,

@@ -66,7 +66,13 @@ async function main(): Promise<void> {
     return;
   }
 
-  const app = await createHttpApp(AppModule.forRoot(config, dataSource), { bodyLimit: BODY_LIMIT_BYTES, log: config.log, trustProxy: config.trustProxy });
+  // Trust reloads read a replica when DATABASE_READ_URL names one (README "Postgres read replica").
+  let trustReadSource = dataSource;
+  if (config.databaseReadUrl !== config.databaseUrl) {
+    trustReadSource = createDataSource({ url: config.databaseReadUrl, schema: TOKEN_SCHEMA, migrations: [], applicationName: 'token-service-trust-reads', poolSize: 4 });
+    await trustReadSource.initialize();
+  }
+  const app = await createHttpApp(AppModule.forRoot(config, dataSource, trustReadSource), { bodyLimit: BODY_LIMIT_BYTES, log: config.log, trustProxy: config.trustProxy });
   auditRejectedTokenRequests(app);
   const url = await listen(app, config.port);
   logger.info(`token-service listening on ${url}`);

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit';
+import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, urlFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit';
 import { parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { BROKER_SIGNING_ALGORITHMS, type BrokerSigningAlgorithm } from '@trust-broker/validation';
 
@@ -51,11 +51,15 @@ const envSchema = z
      */
     REDIS_WAIT_REPLICAS: positiveInt(0, 5, 0),
     REDIS_WAIT_TIMEOUT_MS: positiveInt(1, 5000, 500),
+    /** Postgres for trust reloads (a read replica); DATABASE_URL when unset. */
+    DATABASE_READ_URL: urlFromEnv(['postgres:', 'postgresql:']).optional(),
   });
 
 export interface TokenServiceConfig {
   nodeEnv: 'development' | 'test' | 'production';
   databaseUrl: string;
+  /** `DATABASE_READ_URL`: where trust reloads read the registry schema (a read replica); `databaseUrl` when unset. */
+  databaseReadUrl: string;
   redisUrl: string;
   /** REDIS_CLUSTER_NODES: set means every connection goes to this Redis Cluster, not REDIS_URL. */
   redisCluster?: RedisClusterSeeds | undefined;
@@ -123,6 +127,7 @@ export function loadTokenServiceConfig(env: Record<string, string | undefined>):
   return {
     nodeEnv: parsed.NODE_ENV,
     databaseUrl: parsed.DATABASE_URL,
+    databaseReadUrl: parsed.DATABASE_READ_URL ?? parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
     redisCluster: parsed.REDIS_CLUSTER_NODES,
     redisPrefix: parsed.REDIS_PREFIX,

@@ -11,13 +11,17 @@
  * - a failed load keeps the previous state (serving from memory while Postgres is down);
  * - disabled or expired issuers are never returned as active;
  * - no lookup answers once the last successful reload is older than TRUST_MAX_STALE_S
- *   (TrustStaleError, 503): a stale cache cannot hide a disable for longer than that.
+ *   (TrustStaleError, 503): a stale cache cannot hide a disable for longer than that;
+ * - with a read replica (DATABASE_READ_URL) every read goes there, and a message whose
+ *   change the replica does not show yet is read again until it does, for at most
+ *   REPLICA_CATCH_UP_MS (then the next reconcile picks it up).
  */
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { TrustChange } from '@trust-broker/contracts';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
+import { TRUST_READ_DATA_SOURCE } from '../database/database.module';
 import {
   readChangedRows,
   readClient,
@@ -32,6 +36,10 @@ import {
 import { CachedPartyBuilder, groupRevocationsByClient } from './cached-party.builder';
 import { TrustStaleError } from './trust.errors';
 import type { CachedClient, CachedIssuer, PartyType } from './trust.types';
+
+/** How long a trust-change message waits for a lagging read replica to show its change (CONTRACT.md: 2 s in all). */
+const REPLICA_CATCH_UP_MS = 1500;
+const REPLICA_RETRY_MS = 50;
 
 @Injectable()
 export class TrustCache {
@@ -49,11 +57,13 @@ export class TrustCache {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly keyEvents = new EventEmitter();
   private readonly build: CachedPartyBuilder;
+  private readonly readsReplica: boolean;
 
   constructor(
-    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(TRUST_READ_DATA_SOURCE) private readonly db: DataSource,
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
   ) {
+    this.readsReplica = config.databaseReadUrl !== undefined && config.databaseReadUrl !== config.databaseUrl;
     this.keyEvents.setMaxListeners(0);
     this.build = new CachedPartyBuilder(config.keyEncryptionKey, this.logger, config.brokerIssuer);
   }
@@ -209,7 +219,7 @@ export class TrustCache {
       return;
     }
     if (cached && cached.row.version >= change.version) return;
-    const row = await readIssuer(this.db, change.id);
+    const row = await this.readAtLeast(change.version, () => readIssuer(this.db, change.id));
     if (!row) {
       this.removeIssuer(change.id);
       return;
@@ -225,7 +235,7 @@ export class TrustCache {
       return;
     }
     if (cached && cached.row.version >= change.version) return;
-    const row = await readClient(this.db, change.id);
+    const row = await this.readAtLeast(change.version, () => readClient(this.db, change.id));
     if (!row) {
       this.clients.delete(change.id);
       return;
@@ -239,7 +249,7 @@ export class TrustCache {
 
   private async applyKeysChange(party: PartyType, change: TrustChange): Promise<void> {
     if (this.keysVersion(party, change.id) >= change.version && change.op !== 'delete') return;
-    const keys = change.op === 'delete' ? undefined : await readPartyKeys(this.db, party, change.id);
+    const keys = change.op === 'delete' ? undefined : await this.readAtLeast(change.version, () => readPartyKeys(this.db, party, change.id));
     if (party === 'issuer') {
       const cached = this.issuersById.get(change.id);
       if (cached) this.putIssuer(await this.build.issuer(cached.row, keys, cached));
@@ -264,6 +274,16 @@ export class TrustCache {
     // Keep the imported keys: only the revocation sets change.
     const rebuilt = await this.build.client(cached.row, keys, revocations, cached);
     this.clients.set(change.id, rebuilt);
+  }
+
+  /** Reads `read` again while a lagging replica shows an older version than the message announced. */
+  private async readAtLeast<T extends { version: number }>(version: number, read: () => Promise<T | undefined>): Promise<T | undefined> {
+    const deadline = Date.now() + (this.readsReplica ? REPLICA_CATCH_UP_MS : 0);
+    for (;;) {
+      const row = await read();
+      if ((row !== undefined && row.version >= version) || Date.now() >= deadline) return row;
+      await new Promise((resolve) => setTimeout(resolve, REPLICA_RETRY_MS));
+    }
   }
 
   private putIssuer(issuer: CachedIssuer): void {
