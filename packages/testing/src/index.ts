@@ -18,9 +18,10 @@ export {
   type PartyKey,
 } from './assertions';
 export { eventually } from './eventually';
-export { getFreePort } from './get-free-port';
+export { getFreePort, getFreePortIn } from './get-free-port';
 export { basicAuthorization, postForm, postFormFrom, type TokenAnswer } from './oauth-http';
 export { OwnRedisServer, type OwnRedisServerOptions } from './redis-server';
+export { OwnRedisCluster, type OwnRedisClusterOptions, type ClusterNodeInfo } from './redis-cluster';
 export { TcpProxy } from './tcp-proxy';
 
 export {

@@ -17,6 +17,8 @@ export interface OwnRedisServerOptions {
    * every `resume` starts an empty Redis.
    */
   persistent?: boolean;
+  /** The port to listen on (default: any free one). */
+  port?: number;
 }
 
 export class OwnRedisServer {
@@ -31,9 +33,14 @@ export class OwnRedisServer {
   /** Starts a redis-server on a free port of 127.0.0.1 and waits until it answers PING. */
   static async start(options: OwnRedisServerOptions = {}): Promise<OwnRedisServer> {
     const dir = options.persistent ? mkdtempSync(join(tmpdir(), 'tb-redis-')) : undefined;
-    const server = new OwnRedisServer(await getFreePort(), dir);
+    const server = new OwnRedisServer(options.port ?? (await getFreePort()), dir);
     await server.resume();
     return server;
+  }
+
+  /** The redis-server process, while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   get url(): string {

@@ -43,6 +43,8 @@ export interface TokenService extends Service {
 export interface SystemOptions {
   /** A Redis URL of the test's own (default: the machine's Redis). */
   redisUrl?: string;
+  /** `REDIS_CLUSTER_NODES` of a Redis Cluster of the test's own: every service uses it instead. */
+  redisClusterNodes?: string;
   /** Rewrites the database URL the services use (e.g. through a TCP proxy the test cuts); the test's own connections stay direct. */
   databaseUrl?: (url: string) => string;
   registryEnv?: Record<string, string>;
@@ -86,6 +88,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
     REDIS_URL: options.redisUrl ?? redis.url,
     REDIS_PREFIX: redis.prefix,
+    ...(options.redisClusterNodes ? { REDIS_CLUSTER_NODES: options.redisClusterNodes } : {}),
     KEY_ENCRYPTION_KEY: randomKeyEncryptionKey(),
     ADMIN_API_KEY: adminApiKey,
     NODE_ENV: 'test',
