@@ -3,12 +3,13 @@
  * present, and the promises of the deployment hold (probes, non-root, read-only root
  * filesystem, resources, HPA and PDB on token-service, secrets from a Secret that is not
  * in the base, NetworkPolicies). Then `kubectl kustomize` (or `kustomize build`) renders
- * the base and the production overlay, and the rendered objects are checked: a migration
- * Job named per image tag, the policies, no Secret. kubeconform is in neither the npm
+ * the base, the production overlay and the base with the scale-out component, and the
+ * rendered objects are checked: a migration Job named per image tag, the policies, no
+ * Secret, the cluster settings. kubeconform is in neither the npm
  * registry nor Debian's packages, so no schema validation runs here.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -135,6 +136,29 @@ describe('infra/k8s/base', () => {
   });
 });
 
+describe('infra/k8s/components/scale-out', () => {
+  const component = parseAllDocuments(readFileSync(join(K8S, 'components', 'scale-out', 'kustomization.yaml'), 'utf8'))[0]!.toJS() as {
+    kind: string;
+    patches: Array<{ target: { kind: string; name: string }; patch: string }>;
+  };
+
+  it('a Component that adds the cluster seeds and WAIT to the base ConfigMap, values the services accept', () => {
+    expect(component.kind).toBe('Component');
+    const [patch] = component.patches;
+    expect(component.patches).toHaveLength(1);
+    expect(find(patch!.target.kind, patch!.target.name)).toBeDefined();
+    const ops = parseAllDocuments(patch!.patch)[0]!.toJS() as Array<{ op: string; path: string; value: string }>;
+    const added = Object.fromEntries(ops.map((op) => [op.path.replace('/data/', ''), op.value]));
+    expect(Object.keys(added).sort()).toEqual(['REDIS_CLUSTER_NODES', 'REDIS_WAIT_REPLICAS', 'REDIS_WAIT_TIMEOUT_MS']);
+    // CONTRACT.md: comma-separated host:port seeds.
+    expect(added.REDIS_CLUSTER_NODES).toMatch(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/);
+    expect(added).toMatchObject({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: expect.stringMatching(/^\d+$/) });
+    const base = find('ConfigMap', 'trust-broker-config')!.data!;
+    // The services tag the keys themselves: the prefix stays plain.
+    expect(base.REDIS_PREFIX).toMatch(/^[A-Za-z0-9_.-]+$/);
+  });
+});
+
 (kustomize ? describe : describe.skip)(`rendered by ${kustomize ? [kustomize.command, ...kustomize.args].join(' ') : 'kustomize (not installed here)'}`, () => {
   const jobNames = (objects: Manifest[]) => objects.filter((o) => o.kind === 'Job').map((o) => o.metadata.name);
 
@@ -158,6 +182,18 @@ describe('infra/k8s/base', () => {
     expect(ingresses[0]!.spec!.tls).toHaveLength(1);
     expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).sort()).toEqual(['trust-broker', 'trust-broker-admin']);
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  it('the scale-out component on the base: the ConfigMap names the cluster and WAIT, the rest is unchanged', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'tb-k8s-'));
+    cpSync(K8S, copy, { recursive: true });
+    const overlay = join(copy, 'overlays', 'scale-out');
+    mkdirSync(overlay);
+    writeFileSync(join(overlay, 'kustomization.yaml'), 'resources: [../../base]\ncomponents: [../../components/scale-out]\n');
+    const objects = render(overlay);
+    const config = objects.find((o) => o.kind === 'ConfigMap')!.data!;
+    expect(config).toMatchObject({ REDIS_CLUSTER_NODES: expect.stringMatching(/:6379$/), REDIS_WAIT_REPLICAS: '1', REDIS_PREFIX: 'tb' });
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(render(BASE).map((o) => `${o.kind}/${o.metadata.name}`).sort());
   });
 
   it('a new release tag makes a new migration Job (apply never meets the old immutable one); the same tag the same Job', () => {
