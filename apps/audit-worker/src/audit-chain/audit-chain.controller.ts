@@ -1,12 +1,17 @@
 import { PassThrough } from 'node:stream';
 import { Controller, Get, Header, Headers, Inject, Logger, Query, Res, UseGuards } from '@nestjs/common';
-import { invalidRequest } from '@trust-broker/service-kit';
+import { ApiError, invalidRequest } from '@trust-broker/service-kit';
 import { AdminGuard } from '../http/admin.guard';
 import { SigningKeysService, type PublicSigningKey } from '../signing-keys/signing-keys.service';
 import { ChainVerifier } from './chain-verifier';
 
 export const NDJSON = 'application/x-ndjson';
 const PROGRESS_EVERY_MS = 1000;
+/**
+ * Walks at once in this process: each holds one of the pool's connections (and a snapshot) for
+ * as long as it runs, and the chain writer needs the others.
+ */
+export const MAX_CONCURRENT_WALKS = 2;
 
 interface VerifyReply {
   header(name: string, value: string): VerifyReply;
@@ -33,6 +38,7 @@ export function wantsProgress(accept: string | undefined): boolean {
 @Controller('v1/audit')
 export class AuditChainController {
   private readonly logger = new Logger('AuditVerify');
+  private walks = 0;
 
   constructor(
     @Inject(ChainVerifier) private readonly verifier: ChainVerifier,
@@ -43,12 +49,27 @@ export class AuditChainController {
    * The plain answer is one JSON object. With `Accept: application/x-ndjson` the answer is
    * NDJSON: a `{"progress": {...}}` line about every second while the walk runs, then the
    * same object as the plain answer as the last line (or `{"error", "error_description"}`
-   * if the walk failed after the answer began). A client that goes away stops the walk.
+   * if the walk failed after the answer began). A client that goes away stops the walk. At
+   * most MAX_CONCURRENT_WALKS at once; one more is 503 `temporarily_unavailable`.
    */
   @Get('verify')
   @UseGuards(AdminGuard)
   async verify(@Query() query: Record<string, unknown>, @Headers('accept') accept: string | undefined, @Res() reply: VerifyReply): Promise<void> {
     const { full } = parseVerifyQuery(query);
+    if (this.walks >= MAX_CONCURRENT_WALKS) {
+      throw new ApiError(503, 'temporarily_unavailable', `${MAX_CONCURRENT_WALKS} verifications are already running; try again when one has ended`, 'verify_busy', {
+        'Retry-After': '10',
+      });
+    }
+    this.walks += 1;
+    try {
+      await this.answer(full, accept, reply);
+    } finally {
+      this.walks -= 1;
+    }
+  }
+
+  private async answer(full: boolean, accept: string | undefined, reply: VerifyReply): Promise<void> {
     if (!wantsProgress(accept)) {
       const report = await this.verifier.verify({ full });
       reply.header('Cache-Control', 'no-store').send(report);
