@@ -249,4 +249,10 @@ describe("the SQL-built canonical form is the ordinary one, byte for byte", () =
     await chain.sql(`UPDATE audit.events SET subject = 'mallory' WHERE seq = 8`);
     expect(await chain.verifier.verify({ full: true })).toMatchObject({ intact: false, broken_at: 8, reason: 'hash_mismatch' });
   });
+
+  it('details nested deeper than canonicalize can follow (written by hand) are a hash_mismatch, not an error', async () => {
+    await disableTriggers(chain);
+    await chain.sql(`UPDATE audit.events SET details = (repeat('[', 3000) || repeat(']', 3000))::jsonb WHERE seq = 3`);
+    expect(await chain.verifier.verify({ full: true })).toMatchObject({ intact: false, broken_at: 3, reason: 'hash_mismatch' });
+  });
 });
