@@ -92,6 +92,12 @@ describe('POST /v1/clients', () => {
     expect(res.body).not.toHaveProperty('client_secret');
   });
 
+  it('registers the refresh_token grant type (CONTRACT.md "Refresh tokens and DPoP")', async () => {
+    const res = await registry.call('POST', '/v1/clients', { token_endpoint_auth_method: 'none', grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'] });
+    expect(res.status).toBe(201);
+    expect(res.body.grant_types).toEqual(['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token']);
+  });
+
   it('answers 409 for a client_id registered twice', async () => {
     expect((await registry.call('POST', '/v1/clients', { client_id: 'twice', jwks })).status).toBe(201);
     const again = await registry.call('POST', '/v1/clients', { client_id: 'twice', jwks });

@@ -21,7 +21,12 @@ export const ASSERTION_AUTH_METHODS = new Set<AuthMethod>([...ASSERTION_METHODS,
 /** CONTRACT.md "Federated client authentication": 1 to 20 `{issuer, subject}` per client. */
 export const MAX_FEDERATED_CREDENTIALS = 20;
 
-export const GRANT_TYPES = ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange'] as const;
+export const GRANT_TYPES = [
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+  'refresh_token',
+] as const;
 const SIGNING_ALGORITHMS = [...SUPPORTED_ALGORITHMS.asymmetric, ...SUPPORTED_ALGORITHMS.hmac] as [string, ...string[]];
 
 /** CONTRACT.md "Introspection": `aud` values of tokens a client may introspect (default: its own client_id). */
