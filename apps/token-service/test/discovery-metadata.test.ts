@@ -51,7 +51,10 @@ describe('GET /.well-known/oauth-authorization-server', () => {
 
   it('lists the grant types, auth methods and algorithms actually supported', async () => {
     const { body } = await getJson('/.well-known/oauth-authorization-server');
-    expect(body.grant_types_supported).toEqual(['urn:ietf:params:oauth:grant-type:jwt-bearer', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']);
+    expect(body.grant_types_supported).toEqual(['urn:ietf:params:oauth:grant-type:jwt-bearer', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange', 'refresh_token']);
+    // RFC 9449 §5.1: asymmetric algorithms only.
+    expect(body.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'RS256', 'PS256', 'EdDSA']));
+    expect((body.dpop_signing_alg_values_supported as string[]).some((alg) => alg.startsWith('HS') || alg.toLowerCase() === 'none')).toBe(false);
     expect(body.token_endpoint_auth_methods_supported).toEqual(['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post', 'none']);
     for (const endpoint of ['introspection', 'revocation']) {
       expect(body[`${endpoint}_endpoint_auth_methods_supported`]).toEqual(['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post']);

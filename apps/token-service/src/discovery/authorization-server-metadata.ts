@@ -3,7 +3,7 @@
  * grant type, client authentication method and algorithm actually supported.
  * No authorization endpoint, so `response_types_supported` is empty (RFC 8414 §2).
  */
-import { SUPPORTED_ALGORITHMS } from '@trust-broker/validation';
+import { DPOP_SIGNING_ALGORITHMS, SUPPORTED_ALGORITHMS } from '@trust-broker/validation';
 import { SUPPORTED_GRANT_TYPES } from '../grants/grant-table';
 
 export const TOKEN_ENDPOINT_AUTH_METHODS = [
@@ -33,6 +33,8 @@ export interface AuthorizationServerMetadata {
   revocation_endpoint_auth_signing_alg_values_supported: string[];
   /** Not in RFC 8414's list, but widely read: the algorithms of our access tokens. */
   access_token_signing_alg_values_supported: string[];
+  /** RFC 9449 §5.1: the algorithms accepted for DPoP proofs. */
+  dpop_signing_alg_values_supported: string[];
 }
 
 export function buildAuthorizationServerMetadata(issuer: string, accessTokenAlgorithms: readonly string[]): AuthorizationServerMetadata {
@@ -53,5 +55,6 @@ export function buildAuthorizationServerMetadata(issuer: string, accessTokenAlgo
     revocation_endpoint_auth_methods_supported: [...CONFIDENTIAL_AUTH_METHODS],
     revocation_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
     access_token_signing_alg_values_supported: [...accessTokenAlgorithms],
+    dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGORITHMS],
   };
 }

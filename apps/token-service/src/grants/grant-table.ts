@@ -6,14 +6,16 @@
  */
 import type { Type } from '@nestjs/common';
 import { ClientCredentialsGrant } from './client-credentials.grant';
-import { CLIENT_CREDENTIALS_GRANT, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, type GrantHandler } from './grant.types';
+import { CLIENT_CREDENTIALS_GRANT, JWT_BEARER_GRANT, REFRESH_TOKEN_GRANT, TOKEN_EXCHANGE_GRANT, type GrantHandler } from './grant.types';
 import { JwtBearerGrant } from './jwt-bearer.grant';
+import { RefreshTokenGrant } from './refresh-token.grant';
 import { TokenExchangeGrant } from './token-exchange.grant';
 
 export const GRANT_HANDLERS: Readonly<Record<string, Type<GrantHandler>>> = {
   [JWT_BEARER_GRANT]: JwtBearerGrant,
   [CLIENT_CREDENTIALS_GRANT]: ClientCredentialsGrant,
   [TOKEN_EXCHANGE_GRANT]: TokenExchangeGrant,
+  [REFRESH_TOKEN_GRANT]: RefreshTokenGrant,
 };
 
 /** The grant types this broker supports (CONTRACT.md), in the table's order. */

@@ -9,6 +9,7 @@ import type { FormLists, FormParameters } from '../oauth/form-body';
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const REFRESH_TOKEN_GRANT = 'refresh_token';
 
 /** Identifiers a grant learns on its way, for the request's one audit event (never a secret). */
 export interface GrantAuditFields {
@@ -19,6 +20,8 @@ export interface GrantAuditFields {
   scope?: string;
   /** SHA-256 (hex) of a token-exchange subject token: the token itself is never recorded. */
   subjectTokenHash?: string;
+  /** The refresh-token family started or used. */
+  refreshFamilyId?: string;
 }
 
 export interface GrantRequest {
@@ -30,6 +33,8 @@ export interface GrantRequest {
   audit: GrantAuditFields;
   /** Records the grant assertion's `jti` for this request, so it can be given back. */
   replayGuard: ReplayGuard;
+  /** The RFC 7638 thumbprint of the key of the request's valid DPoP proof (RFC 9449), when it sent one. */
+  dpopJkt?: string;
 }
 
 /** What a grant decided; the token endpoint turns it into an access token. */
@@ -44,6 +49,8 @@ export interface GrantDecision {
   mappedClaims: Record<string, unknown>;
   /** RFC 8693 §2.2.1 `issued_token_type`, for a token exchange. */
   issuedTokenType?: string;
+  /** A refresh token issued with the access token (a new family, or the next of a rotated one). */
+  refreshToken?: string;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KeyRefreshModule } from '../key-refresh/key-refresh.module';
+import { RefreshModule } from '../refresh/refresh.module';
 import { TrustModule } from '../trust/trust.module';
 import type { GrantHandler } from './grant.types';
 import { GRANT_HANDLERS, GrantTable, SUPPORTED_GRANT_TYPES } from './grant-table';
@@ -8,7 +9,7 @@ const HANDLER_CLASSES = Object.values(GRANT_HANDLERS);
 
 /** Builds every grant of the table and exports the table (`GrantTable`) for the token endpoint. */
 @Module({
-  imports: [TrustModule, KeyRefreshModule],
+  imports: [TrustModule, KeyRefreshModule, RefreshModule],
   providers: [
     ...HANDLER_CLASSES,
     {

@@ -7,7 +7,8 @@
  * - every RFC 7523 §3 rule through the rule engine, under the trusted issuer found by
  *   the exact `iss` (active, unexpired), `jti` recorded last; an unknown `kid` asks the
  *   registry for the issuer's keys and verifies once more (IssuerTokenVerifier);
- * - `claim_mappings` evaluated on the verified claims; `sub` replaced only by a mapping.
+ * - `claim_mappings` evaluated on the verified claims; `sub` replaced only by a mapping;
+ * - a refresh token where the issuer and the request allow one (issue-refresh-token.ts).
  * The policy, scope and target checks run before verification (on the unverified `iss`,
  * only ever to refuse), so a request refused for them does not use up the `jti`; they
  * run again on the verified issuer.
@@ -19,9 +20,11 @@ import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-s
 import { IssuerTokenVerifier } from '../key-refresh/issuer-token-verifier';
 import { fromAssertionError } from '../oauth/assertion-errors';
 import { OAuthError } from '../oauth/oauth-error';
+import { RefreshTokenStore } from '../refresh/refresh-token.store';
 import { TrustCache } from '../trust/trust-cache.service';
 import type { CachedIssuer } from '../trust/trust.types';
-import type { GrantAuditFields, GrantDecision, GrantHandler, GrantRequest } from './grant.types';
+import { JWT_BEARER_GRANT, type GrantAuditFields, type GrantDecision, type GrantHandler, type GrantRequest } from './grant.types';
+import { withRefreshToken } from './issue-refresh-token';
 import { applyIssuerPolicy, mapIssuerClaims, recordVerifiedFacts, recordVerifiedToken, requestedScope, type IssuerPolicyOutcome } from './issuer-grant-policy';
 import { requestedTargets } from './resolve-audience';
 
@@ -31,6 +34,7 @@ export class JwtBearerGrant implements GrantHandler {
     private readonly trust: TrustCache,
     private readonly verifier: IssuerTokenVerifier,
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
+    private readonly refreshTokens: RefreshTokenStore,
   ) {}
 
   async exchange(request: GrantRequest): Promise<GrantDecision> {
@@ -47,7 +51,7 @@ export class JwtBearerGrant implements GrantHandler {
     const policy = this.applyIssuerPolicy(issuer, request, verified.claims as Record<string, unknown>);
     const { subject, mappedClaims } = mapIssuerClaims(issuer, verified, 'invalid_grant');
     request.audit.subject = subject;
-    return {
+    const decision: GrantDecision = {
       subject,
       audience: policy.audience,
       scopes: policy.scopes,
@@ -55,6 +59,7 @@ export class JwtBearerGrant implements GrantHandler {
       idp: issuer.row.issuer,
       mappedClaims,
     };
+    return withRefreshToken(this.refreshTokens, issuer, request, decision, { assertionSubject: verified.subject, grantType: JWT_BEARER_GRANT });
   }
 
   /** The trusted issuer named by the assertion's unverified `iss`, if any: used only to refuse early. */

@@ -7,7 +7,11 @@
  *   unrevoked (§2.2): the answer never says why;
  * - an active token's claims as RFC 7662 §2.2 names them, plus `token_type: Bearer`,
  *   `idp` and the claims mapped in by the issuer's `claim_mappings`;
- * - `token_type_hint` is ignored (§2.1 allows it: only access tokens exist here);
+ * - `token_type_hint` is ignored (§2.1 allows it): a token that is not one of our access
+ *   tokens is looked up as a refresh token, active while unused, its family neither
+ *   revoked nor expired, answered with `token_type: refresh_token`, `client_id`, `sub`,
+ *   `exp` (the family's end), `scope`, and `cnf` when bound to a DPoP key (CONTRACT.md);
+ *   only the client it was issued to learns about it;
  * - a client learns about a token only if it was issued to it (`client_id`) or its `aud`
  *   holds one of the client's `introspection_audiences` (default: its own `client_id`):
  *   any other token is `{"active": false}`, as if it did not exist (§4, CONTRACT.md
@@ -15,15 +19,31 @@
  * - the revocation store unreachable: 503, never an unchecked `active: true`;
  * - a client assertion's `jti` is given back when the answer is not 200 (a retry can use it).
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
+import { RefreshTokenStore } from '../refresh/refresh-token.store';
 import { RevocationStore } from '../revocation/revocation-store.service';
 import { TokenManagementPipeline, type TokenManagementContext, type TokenManagementDecision } from '../token-management/token-management-pipeline';
 import type { OAuthHttpRequest } from '../token-management/token-management-request';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 
-export type IntrospectionResponse = { active: false } | ({ active: true; token_type: 'Bearer' } & AccessTokenClaims);
+/** RFC 7662 §2.2 for a refresh token. */
+export interface RefreshTokenIntrospection {
+  active: true;
+  token_type: 'refresh_token';
+  iss: string;
+  client_id: string | null;
+  sub: string;
+  scope: string;
+  iat: number;
+  exp: number;
+  idp: string;
+  cnf?: { jkt: string };
+}
+
+export type IntrospectionResponse = { active: false } | ({ active: true; token_type: 'Bearer' } & AccessTokenClaims) | RefreshTokenIntrospection;
 
 @Injectable()
 export class IntrospectionService {
@@ -31,6 +51,8 @@ export class IntrospectionService {
     private readonly pipeline: TokenManagementPipeline,
     private readonly signer: AccessTokenSigner,
     private readonly revocations: RevocationStore,
+    private readonly refreshTokens: RefreshTokenStore,
+    @Inject(TOKEN_SERVICE_CONFIG) private readonly config: Pick<TokenServiceConfig, 'brokerIssuer'>,
   ) {}
 
   handle(request: OAuthHttpRequest): Promise<IntrospectionResponse> {
@@ -39,7 +61,7 @@ export class IntrospectionService {
 
   private async introspect(token: string, caller: AuthenticatedClient, context: TokenManagementContext): Promise<TokenManagementDecision<IntrospectionResponse>> {
     const claims = await this.signer.verify(token);
-    if (!claims) return inactive('token_invalid');
+    if (!claims) return this.introspectRefreshToken(token, caller, context);
     context.claims = claims;
     if (!mayIntrospect(caller, claims)) return inactive('token_not_for_caller');
     if (await this.revocations.isRevoked(claims.jti)) return inactive('token_revoked');
@@ -48,6 +70,32 @@ export class IntrospectionService {
       answer: { ...claims, active: true, token_type: 'Bearer' },
       result: 'active',
       audit: { outcome: 'success', details: { active: true, token_client_id: claims.client_id ?? null } },
+    };
+  }
+
+  private async introspectRefreshToken(token: string, caller: AuthenticatedClient, context: TokenManagementContext): Promise<TokenManagementDecision<IntrospectionResponse>> {
+    const presented = await this.refreshTokens.find(token);
+    if (!presented) return inactive('token_invalid');
+    const { family } = presented;
+    context.refreshFamily = family;
+    if (family.clientId !== caller.clientId) return inactive('token_not_for_caller');
+    if (presented.usedAt !== null || family.revokedAt !== null) return inactive('token_revoked');
+    if (family.expiresAt.getTime() <= Date.now()) return inactive('token_expired');
+    return {
+      answer: {
+        active: true,
+        token_type: 'refresh_token',
+        iss: this.config.brokerIssuer,
+        client_id: family.clientId,
+        sub: family.subject,
+        scope: family.scopes.join(' '),
+        iat: Math.floor(family.createdAt.getTime() / 1000),
+        exp: Math.floor(family.expiresAt.getTime() / 1000),
+        idp: family.issuer,
+        ...(family.dpopJkt !== null && { cnf: { jkt: family.dpopJkt } }),
+      },
+      result: 'active',
+      audit: { outcome: 'success', details: { active: true, token_type: 'refresh_token', refresh_family_id: family.id } },
     };
   }
 }
@@ -60,6 +108,6 @@ function mayIntrospect(caller: AuthenticatedClient, claims: AccessTokenClaims): 
   return audiences.some((audience) => typeof audience === 'string' && allowed.includes(audience));
 }
 
-function inactive(reason: 'token_invalid' | 'token_revoked' | 'token_not_for_caller'): TokenManagementDecision<IntrospectionResponse> {
+function inactive(reason: 'token_invalid' | 'token_revoked' | 'token_not_for_caller' | 'token_expired'): TokenManagementDecision<IntrospectionResponse> {
   return { answer: { active: false }, result: 'inactive', audit: { outcome: 'success', details: { active: false, inactive_reason: reason } } };
 }

@@ -8,7 +8,7 @@
 import { OAuthError } from './oauth-error';
 import type { TokenServiceReason } from './reasons';
 
-export type UnavailableDependency = 'audit_queue' | 'replay_store' | 'revocation_store' | 'trust_registry';
+export type UnavailableDependency = 'audit_queue' | 'replay_store' | 'revocation_store' | 'trust_registry' | 'refresh_token_store';
 
 export abstract class DependencyUnavailableError extends Error {
   abstract readonly dependency: UnavailableDependency;
@@ -31,6 +31,8 @@ export function reasonOf(dependency: UnavailableDependency): TokenServiceReason 
       return 'revocation_store_unavailable';
     case 'trust_registry':
       return 'trust_stale';
+    case 'refresh_token_store':
+      return 'refresh_token_store_unavailable';
     default:
       return assertNever(dependency);
   }

@@ -46,12 +46,23 @@ export const TOKEN_SERVICE_REASONS = [
   'token_exchange_parameter_missing',
   'token_type_unsupported',
   'actor_not_allowed',
+  // Refresh tokens (CONTRACT.md "Refresh tokens and DPoP").
+  'refresh_token_missing',
+  'refresh_token_unknown',
+  'refresh_token_reused',
+  'refresh_token_revoked',
+  'refresh_token_expired',
+  'refresh_token_client_mismatch',
+  'refresh_token_dpop_mismatch',
+  'refresh_issuer_inactive',
+  'refresh_subject_not_allowed',
   // Token management.
   'token_of_another_client',
   // A dependency that did not answer (503), or a fault of the service (500).
   'audit_unavailable',
   'replay_store_unavailable',
   'revocation_store_unavailable',
+  'refresh_token_store_unavailable',
   'trust_stale',
   'internal_error',
 ] as const;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RefreshModule } from '../refresh/refresh.module';
 import { AuditModule } from '../audit/audit.module';
 import { ClientAuthModule } from '../client-auth/client-auth.module';
 import { ReplayModule } from '../replay/replay.module';
@@ -15,7 +16,7 @@ import { TokenManagementPipeline } from '../token-management/token-management-pi
  * Needs the global ConfigModule, DatabaseModule and RedisModule.
  */
 @Module({
-  imports: [SigningKeysModule, ClientAuthModule, AuditModule, ReplayModule],
+  imports: [SigningKeysModule, ClientAuthModule, AuditModule, ReplayModule, RefreshModule],
   controllers: [RevocationController],
   providers: [RevocationStore, RevocationService, RejectedTokenManagementRequestAudit, TokenManagementPipeline],
   exports: [RevocationStore, TokenManagementPipeline],

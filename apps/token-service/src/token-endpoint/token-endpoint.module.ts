@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClientAuthModule } from '../client-auth/client-auth.module';
+import { DpopModule } from '../dpop/dpop.module';
 import { GrantsModule } from '../grants/grants.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { ReplayModule } from '../replay/replay.module';
@@ -9,7 +10,7 @@ import { TokenEndpointService } from './token-endpoint.service';
 import { TokenController } from './token.controller';
 
 @Module({
-  imports: [ClientAuthModule, GrantsModule, AuditModule, SigningKeysModule, ReplayModule, RateLimitModule],
+  imports: [ClientAuthModule, GrantsModule, AuditModule, SigningKeysModule, ReplayModule, RateLimitModule, DpopModule],
   controllers: [TokenController],
   providers: [TokenEndpointService],
 })

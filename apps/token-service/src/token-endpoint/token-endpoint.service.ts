@@ -1,9 +1,11 @@
 /**
  * POST /oauth2/token as a pipeline of small named steps (RFC 6749 §3.2, §4.4, §5;
  * RFC 7523 §2.1, §2.2; CONTRACT.md "OAuth endpoints"):
- *   readParameters → findGrant → authenticateClient → limitPerClient →
+ *   readParameters → findGrant → authenticateClient → limitPerClient → checkDpopProof →
  *   the grant's checkClient (client_credentials: a confidential client) → checkClientMayUseGrant →
  *   the grant (grant-table.ts, by grant_type) → mintAccessToken → publishAuditEvent → respond.
+ * A valid DPoP proof (RFC 9449) binds the access token to its key (`cnf.jkt`, `token_type:
+ * DPoP`) and, where a grant issues one, the refresh token too.
  * Every request, success or failure, makes exactly one audit event, enqueued BEFORE the
  * answer: if it cannot be enqueued, nothing is issued (503). A request that answers without a
  * token gives back the `jti`s it recorded (ReplayLedger), so a retry of the same assertions
@@ -16,6 +18,7 @@ import { AuditPublisher } from '../audit/audit-publisher.service';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
+import { DpopProofVerifier } from '../dpop/dpop-proof.verifier';
 import type { GrantAuditFields, GrantDecision, GrantHandler } from '../grants/grant.types';
 import { GrantTable } from '../grants/grant-table';
 import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
@@ -41,6 +44,7 @@ interface TokenAudit extends GrantAuditFields {
   claimedClientId?: string;
   clientKid?: string;
   tokenJti?: string;
+  dpopJkt?: string;
 }
 
 @Injectable()
@@ -56,6 +60,7 @@ export class TokenEndpointService {
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
     private readonly replayGuard: ReplayGuardService,
     private readonly clientRateLimit: ClientRateLimit,
+    private readonly dpopProofs: DpopProofVerifier,
   ) {}
 
   handle(request: TokenHttpRequest): Promise<TokenResponseBody> {
@@ -97,9 +102,11 @@ export class TokenEndpointService {
     });
     recordClient(client, audit);
     await this.clientRateLimit.consume(client);
+    const dpop = await this.dpopProofs.verify(request.dpop, ledger);
+    if (dpop) audit.dpopJkt = dpop.jkt;
     grant.handler.checkClient?.(client);
     checkClientMayUseGrant(client, grant.grantType);
-    const decision = await grant.handler.exchange({ parameters, lists, client, audit, replayGuard: ledger });
+    const decision = await grant.handler.exchange({ parameters, lists, client, audit, replayGuard: ledger, ...(dpop && { dpopJkt: dpop.jkt }) });
     audit.scope = decision.scopes.join(' ');
     return this.mintAccessToken(decision, client, audit);
   }
@@ -134,6 +141,8 @@ export class TokenEndpointService {
       scope,
       ...(client ? { client_id: client.clientId } : {}),
       ...(decision.idp !== undefined ? { idp: decision.idp } : {}),
+      // RFC 9449 §6.1: the token is bound to the proof's key.
+      ...(audit.dpopJkt !== undefined ? { cnf: { jkt: audit.dpopJkt } } : {}),
     };
     const accessToken = await this.signer.sign(claims);
     // Mapped claims could make a token longer than verifiers (and HTTP headers) take: refuse, issue nothing.
@@ -143,10 +152,11 @@ export class TokenEndpointService {
     audit.tokenJti = claims.jti;
     return {
       access_token: accessToken,
-      token_type: 'Bearer',
+      token_type: audit.dpopJkt !== undefined ? 'DPoP' : 'Bearer',
       expires_in: decision.ttlSeconds,
       scope,
       ...(decision.issuedTokenType !== undefined ? { issued_token_type: decision.issuedTokenType } : {}),
+      ...(decision.refreshToken !== undefined && { refresh_token: decision.refreshToken }),
     };
   }
 
@@ -217,13 +227,16 @@ function clipOrNull(value: string | undefined, max: number): string | null {
 /** The verified client assertion's `jti` (hashed): the `jti_hash` field holds the grant assertion's. */
 /**
  * On success the issued token's `jti`; on failure the verified client assertion's `jti`
- * hash; a token-exchange subject token only as its SHA-256, either way.
+ * hash; a token-exchange subject token only as its SHA-256, either way; the DPoP key's
+ * thumbprint and the refresh-token family, when there are.
  */
 function auditDetails(audit: TokenAudit, verified: VerifiedClientFacts | undefined, failed: boolean): Record<string, unknown> | null {
   const details: Record<string, unknown> = {};
   if (failed && verified?.clientJtiHash !== undefined) details.client_jti_hash = verified.clientJtiHash;
   if (!failed && audit.tokenJti !== undefined) details.token_jti = audit.tokenJti;
   if (audit.subjectTokenHash !== undefined) details.subject_token_sha256 = audit.subjectTokenHash;
+  if (audit.dpopJkt !== undefined) details.dpop_jkt = audit.dpopJkt;
+  if (audit.refreshFamilyId !== undefined) details.refresh_family_id = audit.refreshFamilyId;
   return Object.keys(details).length > 0 ? details : null;
 }
 

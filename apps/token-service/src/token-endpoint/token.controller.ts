@@ -34,6 +34,7 @@ export class TokenController extends PostOnlyEndpoint {
       authorization: single(request.headers.authorization),
       requestId: String(request.id),
       remoteAddr: request.ip,
+      dpop: request.headers.dpop,
     });
   }
 }

@@ -24,6 +24,7 @@ import {
   requireTokenParameter,
   toEndpointError,
   type OAuthHttpRequest,
+  type RefreshFamilyFacts,
   type TokenManagementAuditInput,
 } from './token-management-request';
 
@@ -34,6 +35,8 @@ export interface TokenManagementContext {
   client?: AuthenticatedClient;
   /** The presented token's claims, once its signature and issuer checked out. */
   claims?: AccessTokenClaims;
+  /** The family of a presented refresh token, once found. */
+  refreshFamily?: RefreshFamilyFacts;
 }
 
 /** An endpoint's decision about the presented token: its answer, its metric result and its audit fields. */

@@ -56,6 +56,14 @@ export function toEndpointError(error: unknown): unknown {
   return error;
 }
 
+/** What the audit names of a refresh-token family (never the token). */
+export interface RefreshFamilyFacts {
+  id: string;
+  issuer: string;
+  subject: string;
+  scopes: string[];
+}
+
 export interface TokenManagementAuditInput {
   type: 'introspection' | 'revocation';
   request: OAuthHttpRequest;
@@ -63,6 +71,7 @@ export interface TokenManagementAuditInput {
   /** A client assertion refused after its signature verified: its client and key, for the audit only. */
   verifiedClient?: VerifiedClientFacts;
   claims?: AccessTokenClaims;
+  refreshFamily?: RefreshFamilyFacts;
   outcome: 'success' | 'failure';
   reason?: OAuthReason;
   error?: string;
@@ -71,7 +80,7 @@ export interface TokenManagementAuditInput {
 
 /** An audit event naming the caller and the token's identifiers, never the token itself. */
 export function buildTokenManagementAuditEvent(input: TokenManagementAuditInput): AuditEventInput {
-  const { claims, client, verifiedClient } = input;
+  const { claims, client, verifiedClient, refreshFamily } = input;
   return {
     id: randomUUID(),
     type: input.type,
@@ -82,10 +91,10 @@ export function buildTokenManagementAuditEvent(input: TokenManagementAuditInput)
     actor: client ? clip(`client:${client.clientId}`, 256) : 'anonymous',
     client_id: clip(client?.clientId ?? verifiedClient?.clientId, 256),
     client_kid: clip(client?.assertionKid ?? verifiedClient?.clientKid, 256),
-    issuer: clip(claims?.idp, 2048),
-    subject: clip(claims?.sub, 1024),
+    issuer: clip(claims?.idp ?? refreshFamily?.issuer, 2048),
+    subject: clip(claims?.sub ?? refreshFamily?.subject, 1024),
     jti_hash: typeof claims?.jti === 'string' ? sha256Hex(claims.jti) : null,
-    scope: clip(claims?.scope, 4096),
+    scope: clip(claims?.scope ?? refreshFamily?.scopes.join(' '), 4096),
     request_id: clip(input.request.id, 128),
     remote_addr: clip(input.request.ip, 64),
     details: input.details ?? (verifiedClient?.clientJtiHash !== undefined ? { client_jti_hash: verifiedClient.clientJtiHash } : null),
