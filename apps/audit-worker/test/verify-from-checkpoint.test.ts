@@ -150,6 +150,10 @@ describe('what each walk finds', () => {
     await disableTriggers(chain);
     await chain.sql(`UPDATE audit.checkpoints SET kid = $1, signature = 'AAAA' WHERE seq = 22`, [chain.key.kid]);
     expect(await chain.verifier.verify()).toMatchObject({ intact: false, broken_at: 22, reason: 'checkpoint_signature_invalid' });
+    // Even a row that no longer fits the table's constraints is an answer, not an error.
+    await chain.sql(`ALTER TABLE audit.checkpoints ALTER COLUMN created_at DROP NOT NULL`);
+    await chain.sql(`UPDATE audit.checkpoints SET created_at = NULL WHERE seq = 22`);
+    expect(await chain.verifier.verify()).toMatchObject({ intact: false, broken_at: 22, reason: 'checkpoint_signature_invalid' });
   });
 
   it('a forged verification record is not trusted: the walk starts from the last genuine one and finds what it hid', async () => {

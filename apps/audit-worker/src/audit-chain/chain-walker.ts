@@ -127,15 +127,14 @@ export async function exactRowHash(query: SnapshotQuery, seq: number): Promise<{
   }
 }
 
+/** Whether a checkpoint row is signed by a trusted key; false for anything malformed (a row changed by hand). */
 export function isCheckpointRowSigned(keys: Map<string, { key: KeyObject }>, checkpoint: CheckpointRow): boolean {
   const key = keys.get(checkpoint.kid)?.key;
-  return (
-    key !== undefined &&
-    isCheckpointSignatureValid(
-      key,
-      { seq: Number(checkpoint.seq), hash: checkpoint.hash, created_at: checkpoint.created_at.toISOString(), kid: checkpoint.kid },
-      checkpoint.signature,
-    )
+  if (key === undefined || !(checkpoint.created_at instanceof Date) || Number.isNaN(checkpoint.created_at.getTime())) return false;
+  return isCheckpointSignatureValid(
+    key,
+    { seq: Number(checkpoint.seq), hash: checkpoint.hash, created_at: checkpoint.created_at.toISOString(), kid: checkpoint.kid },
+    checkpoint.signature,
   );
 }
 
