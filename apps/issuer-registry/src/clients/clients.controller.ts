@@ -5,7 +5,7 @@ import { Admin, type AdminContext } from '../http/admin-request';
 import { AdminGuard } from '../http/admin.guard';
 import { AdminRoute, ListQuery } from '../http/api-docs';
 import { openApiSchema } from '../http/openapi-schema';
-import { PageQuerySchema, toPageRequest } from '../http/paging';
+import { PageQuerySchema, toPageRequest, type PageQuery } from '../http/paging';
 import { ZodPipe } from '../http/zod-body.pipe';
 import {
   AssertionRevocationSchema,
@@ -36,8 +36,8 @@ export class ClientsController {
   @Get()
   @ApiOperation({ summary: 'List clients, oldest first' })
   @ListQuery()
-  list(@Query(new ZodPipe(PageQuerySchema, 'query')) query: unknown) {
-    return this.clients.list(toPageRequest(query as never));
+  list(@Query(new ZodPipe(PageQuerySchema, 'query')) query: PageQuery) {
+    return this.clients.list(toPageRequest(query));
   }
 
   @Get(':client_id')

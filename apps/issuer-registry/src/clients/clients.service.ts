@@ -23,7 +23,7 @@ import { presentKeyStatus, type KeyStatusView } from '../party-keys/key-status.p
 import { KeyRefresherService } from '../party-keys/key-refresher.service';
 import { checkOutboundUrl } from '../party-keys/outbound-url';
 import { PartyKeysRepository } from '../party-keys/party-keys.repository';
-import { checkInlineJwks } from '../party-keys/public-jwks';
+import { checkInlineJwks, type CheckedJwks } from '../party-keys/public-jwks';
 import { IssuersRepository } from '../issuers/issuers.repository';
 import { presentClient, presentRevocation, type ClientWithSecret, type RevocationResource } from './client.presenter';
 import {
@@ -38,6 +38,9 @@ import {
 } from './client.schemas';
 import { ClientError } from './clients.errors';
 import { CLIENT_SETTINGS, ClientsRepository, type ClientSettings } from './clients.repository';
+
+/** A client's settings before the checks: `jwks` as the body gave it. */
+type ClientDraft = Omit<ClientSettings, 'jwks'> & { jwks: Record<string, unknown> | null };
 
 /**
  * Random bytes of a generated secret. A client_secret_jwt secret is an HMAC key whose
@@ -66,7 +69,7 @@ export class ClientsService {
   async create(body: CreateClientBody, admin: AdminContext): Promise<ClientWithSecret> {
     const { client_id: requestedId, ...fields } = body;
     const clientId = requestedId ?? randomUUID();
-    const { settings, ignoredKeys } = this.checkSettings({ ...CLIENT_DEFAULTS, introspection_audiences: [clientId], ...stripUndefined(fields) } as ClientSettings);
+    const { settings, ignoredKeys } = this.checkSettings({ ...CLIENT_DEFAULTS, introspection_audiences: [clientId], ...stripUndefined(fields) });
     const secret = SECRET_METHODS.has(settings.token_endpoint_auth_method) ? generateSecretFor(settings.token_endpoint_auth_method) : null;
     const row = await this.database.transaction(async (tx) => {
       await this.checkFederatedIssuers(tx, settings.federated_credentials);
@@ -103,7 +106,7 @@ export class ClientsService {
         ...(patch.token_endpoint_auth_method !== undefined && patch.token_endpoint_auth_method !== 'federated_jwt' && patch.federated_credentials === undefined
           ? { federated_credentials: null }
           : {}),
-      } as ClientSettings);
+      });
       if (patch.federated_credentials !== undefined) await this.checkFederatedIssuers(tx, settings.federated_credentials);
       const needsSecret = SECRET_METHODS.has(settings.token_endpoint_auth_method);
       // A secret is generated when a client moves to a secret method, dropped when it leaves them.
@@ -208,15 +211,14 @@ export class ClientsService {
     return true;
   }
 
-  private checkSettings(settings: ClientSettings): { settings: ClientSettings; ignoredKeys: IgnoredKey[] } {
+  private checkSettings(settings: ClientDraft): { settings: ClientSettings; ignoredKeys: IgnoredKey[] } {
     const method: AuthMethod = settings.token_endpoint_auth_method;
-    const checked = { ...settings };
-    let ignoredKeys: IgnoredKey[] = [];
+    let inline: CheckedJwks | null = null;
     if (method === 'private_key_jwt') {
       const sources = Number(settings.jwks !== null) + Number(settings.jwks_uri !== null);
       if (sources === 0) throw new ClientError('key_source_missing', 'jwks: private_key_jwt needs one key source: jwks or jwks_uri');
       if (sources > 1) throw new ClientError('key_source_ambiguous', 'jwks: give exactly one key source: jwks or jwks_uri');
-      if (settings.jwks !== null) ({ jwks: checked.jwks, ignored: ignoredKeys } = checkInlineJwks(settings.jwks));
+      if (settings.jwks !== null) inline = checkInlineJwks(settings.jwks);
       if (settings.jwks_uri !== null) checkOutboundUrl(settings.jwks_uri, 'jwks_uri', this.config.outbound);
     } else if (settings.jwks !== null || settings.jwks_uri !== null) {
       throw new ClientError('keys_need_private_key_jwt', `${settings.jwks !== null ? 'jwks' : 'jwks_uri'}: only private_key_jwt clients have keys (this one uses ${method})`);
@@ -243,7 +245,7 @@ export class ClientsService {
     if (method === 'none' && settings.grant_types.includes('client_credentials')) {
       throw new ClientError('client_credentials_needs_authentication', 'grant_types: client_credentials needs an authenticated client (token_endpoint_auth_method none cannot use it)');
     }
-    return { settings: checked, ignoredKeys };
+    return { settings: { ...settings, jwks: inline?.jwks ?? null }, ignoredKeys: inline?.ignored ?? [] };
   }
 
   /**

@@ -17,7 +17,7 @@ export function auditContext(admin: AdminContext): { actor: string | null; reque
   return { actor: admin.actor, request_id: admin.requestId, remote_addr: admin.remoteAddr };
 }
 
-/** A patch's fields that were given (undefined means "leave as is"). */
-export function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** A body's fields that were given (undefined means "leave as is"): spread over defaults or a row, each keeps its type. */
+export function stripUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }

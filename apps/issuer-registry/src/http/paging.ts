@@ -22,6 +22,8 @@ export const PageQuerySchema = z
   })
   .strict();
 
+export type PageQuery = z.infer<typeof PageQuerySchema>;
+
 export interface PageRequest {
   limit: number;
   after: PageKey | null;
@@ -53,7 +55,7 @@ export async function selectPage<Row>(sql: Sql, from: { table: string; id: strin
   );
 }
 
-export function toPageRequest(query: z.infer<typeof PageQuerySchema>): PageRequest {
+export function toPageRequest(query: PageQuery): PageRequest {
   return { limit: query.limit ?? DEFAULT_PAGE_SIZE, after: query.cursor === undefined ? null : decodeCursor(query.cursor) };
 }
 

@@ -5,7 +5,7 @@ import { Admin, type AdminContext } from '../http/admin-request';
 import { AdminGuard } from '../http/admin.guard';
 import { AdminRoute, ListQuery } from '../http/api-docs';
 import { openApiSchema } from '../http/openapi-schema';
-import { PageQuerySchema, toPageRequest } from '../http/paging';
+import { PageQuerySchema, toPageRequest, type PageQuery } from '../http/paging';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { checkExpressions, type ExpressionCheckResult } from './issuer-expressions';
 import { CreateIssuerSchema, ExpressionCheckSchema, UpdateIssuerSchema, type CreateIssuerBody, type ExpressionCheckBody, type UpdateIssuerBody } from './issuer.schemas';
@@ -62,8 +62,8 @@ export class IssuersController {
   @Get()
   @ApiOperation({ summary: 'List trusted issuers, oldest first' })
   @ListQuery()
-  list(@Query(new ZodPipe(PageQuerySchema, 'query')) query: unknown) {
-    return this.issuers.list(toPageRequest(query as never));
+  list(@Query(new ZodPipe(PageQuerySchema, 'query')) query: PageQuery) {
+    return this.issuers.list(toPageRequest(query));
   }
 
   @Get(':id')

@@ -25,6 +25,9 @@ import { ISSUER_DEFAULTS, type CreateIssuerBody, type UpdateIssuerBody } from '.
 import { IssuerError } from './issuers.errors';
 import { ISSUER_SETTINGS, IssuersRepository, type IssuerSettings } from './issuers.repository';
 
+/** An issuer's settings before the checks: `jwks` as the body gave it. */
+type IssuerDraft = Omit<IssuerSettings, 'jwks'> & { jwks: Record<string, unknown> | null };
+
 @Injectable()
 export class IssuersService {
   constructor(
@@ -46,7 +49,7 @@ export class IssuersService {
       // NULL: `[BROKER_ISSUER]`, following that setting (CONTRACT.md default).
       accepted_audiences: null,
       ...stripUndefined(body),
-    } as IssuerSettings);
+    });
     const row = await this.database.transaction(async (tx) => {
       const created = await this.issuers.insert(tx, settings);
       if (!created) throw new IssuerError('issuer_already_registered', `issuer: "${settings.issuer}" is already registered`);
@@ -77,7 +80,7 @@ export class IssuersService {
         ...stripUndefined(patch),
         // A patch that names a key source replaces the source: the ones it does not name are cleared.
         ...(changesKeySource ? { jwks: patch.jwks ?? null, jwks_uri: patch.jwks_uri ?? null, discovery: patch.discovery ?? false } : {}),
-      } as IssuerSettings);
+      });
       const updated = await this.updateRow(tx, id, settings);
       const keysChanged =
         JSON.stringify(current.jwks) !== JSON.stringify(updated.jwks) ||
@@ -148,13 +151,11 @@ export class IssuersService {
   }
 
   /** The rules a whole issuer must meet, after defaults or a patch are applied. */
-  private checkSettings(settings: IssuerSettings): { settings: IssuerSettings; ignoredKeys: IgnoredKey[] } {
+  private checkSettings(settings: IssuerDraft): { settings: IssuerSettings; ignoredKeys: IgnoredKey[] } {
     const sources = Number(settings.jwks !== null) + Number(settings.jwks_uri !== null) + Number(settings.discovery);
     if (sources === 0) throw new IssuerError('key_source_missing', 'jwks: one key source is required: jwks, jwks_uri or discovery: true');
     if (sources > 1) throw new IssuerError('key_source_ambiguous', 'jwks: give exactly one key source: jwks, jwks_uri or discovery: true');
-    const checked = { ...settings };
-    let ignoredKeys: IgnoredKey[] = [];
-    if (settings.jwks !== null) ({ jwks: checked.jwks, ignored: ignoredKeys } = checkInlineJwks(settings.jwks));
+    const inline = settings.jwks === null ? null : checkInlineJwks(settings.jwks);
     if (settings.jwks_uri !== null) checkOutboundUrl(settings.jwks_uri, 'jwks_uri', this.config.outbound);
     if (settings.discovery) {
       if (!isHttpUrl(settings.issuer)) throw new IssuerError('discovery_needs_http_issuer', 'issuer: discovery needs an issuer that is an http(s) URL');
@@ -162,7 +163,7 @@ export class IssuersService {
     }
     if (settings.condition !== null) checkCelExpression(settings.condition, 'condition');
     for (const [claim, expression] of Object.entries(settings.claim_mappings ?? {})) checkCelExpression(expression, `claim_mappings.${claim}`);
-    return { settings: checked, ignoredKeys };
+    return { settings: { ...settings, jwks: inline?.jwks ?? null }, ignoredKeys: inline?.ignored ?? [] };
   }
 }
 
