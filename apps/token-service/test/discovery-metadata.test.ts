@@ -55,9 +55,9 @@ describe('GET /.well-known/oauth-authorization-server', () => {
     // RFC 9449 §5.1: asymmetric algorithms only.
     expect(body.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'RS256', 'PS256', 'EdDSA']));
     expect((body.dpop_signing_alg_values_supported as string[]).some((alg) => alg.startsWith('HS') || alg.toLowerCase() === 'none')).toBe(false);
-    expect(body.token_endpoint_auth_methods_supported).toEqual(['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post', 'none']);
+    expect(body.token_endpoint_auth_methods_supported).toEqual(['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post', 'federated_jwt', 'none']);
     for (const endpoint of ['introspection', 'revocation']) {
-      expect(body[`${endpoint}_endpoint_auth_methods_supported`]).toEqual(['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post']);
+      expect(body[`${endpoint}_endpoint_auth_methods_supported`]).toEqual(['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post', 'federated_jwt']);
     }
     for (const endpoint of ['token', 'introspection', 'revocation']) {
       const algorithms = body[`${endpoint}_endpoint_auth_signing_alg_values_supported`] as string[];

@@ -8,12 +8,18 @@
  *   issuer identifier; the endpoint URLs only with CLIENT_ASSERTION_AUDIENCE_COMPAT),
  *   single use per client unless the client allows reuse, admin revocations honoured;
  * - an unknown `kid` asks the registry for the client's keys and verifies once more;
+ * - `federated_jwt` (CONTRACT.md "Federated client authentication"): the `client_id`
+ *   parameter names the client, whose assertion a trusted issuer of its
+ *   `federated_credentials` signed (verifyFederatedClientAssertion; the issuer's keys
+ *   refreshed once on an unknown `kid`); a disabled or deleted issuer authenticates none
+ *   of its clients from the moment the trust cache hears of it;
  * - a disabled client authenticates nobody.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { constantTimeEqual, sha256Hex } from '@trust-broker/secrets';
-import { AssertionError, verifyClientAssertion, type ClientVerificationContext } from '@trust-broker/validation';
+import { AssertionError, verifyClientAssertion, verifyFederatedClientAssertion, type ClientVerificationContext } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
+import { IssuerTokenVerifier } from '../key-refresh/issuer-token-verifier';
 import { KeyRefreshService } from '../key-refresh/key-refresh.service';
 import { fromAssertionError, isUnknownKid } from '../oauth/assertion-errors';
 import { isActive, TrustCache } from '../trust/trust-cache.service';
@@ -44,6 +50,7 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
   constructor(
     private readonly trust: TrustCache,
     private readonly keyRefresh: KeyRefreshService,
+    private readonly issuerTokens: IssuerTokenVerifier,
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
   ) {}
 
@@ -94,6 +101,8 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
   }
 
   private async authenticateWithAssertion(assertion: string, input: ClientAuthInput): Promise<AuthenticatedClient> {
+    const named = input.parameters.client_id === undefined ? undefined : this.trust.findClient(input.parameters.client_id);
+    if (named?.federatedPolicy) return this.authenticateFederated(assertion, named, input);
     let lookedUp: CachedClient | undefined;
     let keysVersionAtLookup = -1;
     const context: ClientVerificationContext = {
@@ -121,6 +130,24 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
       };
     } catch (error) {
       if (error instanceof AssertionError) throw asClientAuthError(error, lookedUp);
+      throw error;
+    }
+  }
+
+  /** The client's assertion was minted by a trusted issuer of its federated credentials. */
+  private async authenticateFederated(assertion: string, client: CachedClient, input: ClientAuthInput): Promise<AuthenticatedClient> {
+    this.requireActive(client, false);
+    const policy = client.federatedPolicy!;
+    try {
+      const { verified } = await this.issuerTokens.verify((findIssuer) => verifyFederatedClientAssertion(assertion, { replayGuard: input.replayGuard, client: policy, findIssuer }));
+      return {
+        clientId: client.row.client_id,
+        method: 'federated_jwt',
+        client: client.row,
+        ...(verified.kid !== undefined ? { assertionKid: verified.kid } : {}),
+      };
+    } catch (error) {
+      if (error instanceof AssertionError) throw asClientAuthError(error, client);
       throw error;
     }
   }

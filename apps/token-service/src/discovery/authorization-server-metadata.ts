@@ -11,6 +11,7 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = [
   'client_secret_jwt',
   'client_secret_basic',
   'client_secret_post',
+  'federated_jwt',
   'none',
 ] as const;
 

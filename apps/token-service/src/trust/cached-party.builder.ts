@@ -7,7 +7,7 @@
 import type { Logger } from '@nestjs/common';
 import type { ClientRow, IssuerRow } from '@trust-broker/contracts';
 import { decryptSecretToBuffer } from '@trust-broker/secrets';
-import { CLIENT_ASSERTION_CLOCK_SKEW_S, clientAssertionAlgorithms, hmacCandidateKey, type ClientAssertionPolicy } from '@trust-broker/validation';
+import { CLIENT_ASSERTION_CLOCK_SKEW_S, clientAssertionAlgorithms, hmacCandidateKey, type ClientAssertionPolicy, type FederatedClientPolicy } from '@trust-broker/validation';
 import { PartyKeys } from './party-keys';
 import type { PartyKeysSnapshot, RevocationSnapshot } from './registry-reader';
 import type { CachedClient, CachedIssuer, PartyType } from './trust.types';
@@ -65,6 +65,7 @@ export class CachedPartyBuilder {
       revokedJtis,
       revokedKids,
       ...this.clientAssertionPolicy(row, resolved.keys, secret, revokedJtis, revokedKids),
+      ...federatedPolicy(row, revokedJtis, revokedKids),
     };
   }
 
@@ -119,6 +120,20 @@ export class CachedPartyBuilder {
       return undefined;
     }
   }
+}
+
+/** A `federated_jwt` client's credentials, replay namespace, reuse and revocations (CONTRACT.md "Federated client authentication"). */
+function federatedPolicy(row: ClientRow, revokedJtis: ReadonlySet<string>, revokedKids: ReadonlySet<string>): { federatedPolicy?: FederatedClientPolicy } {
+  if (row.token_endpoint_auth_method !== 'federated_jwt') return {};
+  return {
+    federatedPolicy: {
+      clientId: row.client_id,
+      credentials: row.federated_credentials ?? [],
+      replayNamespace: `client:${row.client_id}`,
+      reuse: row.client_assertion_reuse,
+      isRevoked: ({ jti, kid }) => (jti !== undefined && revokedJtis.has(jti)) || (kid !== undefined && revokedKids.has(kid)),
+    },
+  };
 }
 
 /**

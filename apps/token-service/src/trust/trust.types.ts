@@ -1,5 +1,5 @@
 import type { ClientRow, IssuerRow } from '@trust-broker/contracts';
-import type { ClientAssertionPolicy, TrustedIssuerPolicy } from '@trust-broker/validation';
+import type { ClientAssertionPolicy, FederatedClientPolicy, TrustedIssuerPolicy } from '@trust-broker/validation';
 import type { PartyKeys } from './party-keys';
 
 export type PartyType = 'issuer' | 'client';
@@ -25,4 +25,6 @@ export interface CachedClient {
   revokedKids: ReadonlySet<string>;
   /** Set for `private_key_jwt` and `client_secret_jwt` clients. */
   assertionPolicy?: ClientAssertionPolicy;
+  /** Set for `federated_jwt` clients: their credentials; the keys are their issuers'. */
+  federatedPolicy?: FederatedClientPolicy;
 }
