@@ -10,7 +10,9 @@
  *   6. A replay of the same assertion is refused (single-use jti).
  *   7. The token is introspected, revoked, and introspected again (inactive).
  *   8. The partner rotates its key; the next exchange works with no admin step.
- *   9. The audit trail of all this is shown and its hash chain verified.
+ *   9. A CI job of another organization trades its OIDC token for a broker token, with
+ *      no secret anywhere (RFC 8693 token exchange).
+ *  10. The audit trail of all this is shown and its hash chain verified.
  *
  * Where the broker is: env TRUST_BROKER_TOKEN_URL / TRUST_BROKER_REGISTRY_URL /
  * TRUST_BROKER_AUDIT_URL / TRUST_BROKER_ADMIN_KEY, else what `npm start` wrote under
@@ -38,6 +40,8 @@ import {
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PARTNER_USER = 'alice@partner.example';
 const API_AUDIENCE = 'https://orders.api.example';
+const CI_WORKLOAD = 'repo:partner-org/orders-sync:ref:refs/heads/main';
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const KEY_FETCH_MIN_INTERVAL_MS = 10_500; // CONTRACT.md: kid-miss fetches at most once per party per 10 s
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -186,6 +190,7 @@ async function main() {
 
   let issuer;
   let client;
+  let ciIssuer;
   try {
     step("Our broker's admin registers the partner as a trusted issuer, by discovery");
     const clientId = `orders-app-${runId}`;
@@ -318,6 +323,49 @@ async function main() {
     say(`token issued: sub ${decodeJwt(afterRotation.access_token).sub}; the partner JWKS was fetched ${idp.fetches - fetchesBefore} more time(s); keys held now: ${keysAfter.keys.map((key) => key.kid).join(', ')}`);
     ok('rotation', 'exchange after key rotation worked without any admin change', { kids: keysAfter.keys.map((key) => key.kid), fetches: idp.fetches - fetchesBefore });
 
+    step('A CI job from another organization gets a token with no secret (RFC 8693 token exchange)');
+    const ciKey = await withKid(newSigningKey());
+    const ciIss = `https://ci.partner.example/demo-${runId}`;
+    ciIssuer = await registry.call('POST', '/v1/issuers', {
+      json: {
+        issuer: ciIss,
+        display_name: `Partner Org CI (demo ${runId})`,
+        jwks: { keys: [ciKey.publicJwk] },
+        subjects: [CI_WORKLOAD],
+        condition: "claims.repository_owner == 'partner-org' && claims.ref == 'refs/heads/main'",
+        allowed_scopes: ['orders:read'],
+        audiences: [API_AUDIENCE],
+        accepted_audiences: [brokerIssuer],
+      },
+    });
+    say(`POST /v1/issuers -> the partner's CI platform (${ciIss}): accepts sub ${CI_WORKLOAD}, tokens minted for aud ${brokerIssuer}; no client, no secret`);
+    const ciJobToken = await mintAssertion({
+      key: ciKey.privateKey,
+      alg: 'ES256',
+      kid: ciKey.kid,
+      iss: ciIss,
+      sub: CI_WORKLOAD,
+      aud: brokerIssuer,
+      lifetimeSeconds: 300,
+      extraClaims: { repository: 'partner-org/orders-sync', repository_owner: 'partner-org', ref: 'refs/heads/main', workflow: 'nightly sync' },
+    });
+    say(`the CI job's OIDC token (GitHub Actions shape): sub ${CI_WORKLOAD}, repository_owner partner-org, ${short(ciJobToken.assertion)}`);
+    const exchanged = await eventually(
+      'the token exchange of the CI job',
+      async () => requestToken(settings.tokenUrl, { grantType: 'token-exchange', subjectToken: ciJobToken.assertion, scope: 'orders:read' }, { method: 'none' }),
+      10_000,
+      500,
+    );
+    const exchangedClaims = decodeJwt(exchanged.access_token);
+    say(`POST /oauth2/token grant_type=${TOKEN_EXCHANGE_GRANT}, subject_token=<the CI token>, no client authentication\nissued_token_type ${exchanged.issued_token_type}\nits claims: sub ${exchangedClaims.sub}, idp ${exchangedClaims.idp}, aud ${JSON.stringify(exchangedClaims.aud)}, scope "${exchangedClaims.scope}"`);
+    ok('ci_token_exchange', 'the CI job holds a broker token and never held a secret', {
+      sub: exchangedClaims.sub,
+      idp: exchangedClaims.idp,
+      scope: exchanged.scope,
+      issued_token_type: exchanged.issued_token_type,
+      client_id: exchangedClaims.client_id ?? null,
+    });
+
     step('The audit trail of all this, then its hash chain verified');
     const events = await eventually(
       'the audit events of this run',
@@ -347,6 +395,7 @@ async function main() {
       // The partner IdP stops with the demo: stop trusting it too.
       if (issuer) await registry.call('PATCH', `/v1/issuers/${issuer.id}`, { json: { status: 'disabled' } }).catch(() => {});
       if (client) await registry.call('PATCH', `/v1/clients/${client.client_id}`, { json: { status: 'disabled' } }).catch(() => {});
+      if (ciIssuer) await registry.call('PATCH', `/v1/issuers/${ciIssuer.id}`, { json: { status: 'disabled' } }).catch(() => {});
     }
     await idp.close();
     if (args.summary) writeFileSync(args.summary, `${JSON.stringify(summary, null, 2)}\n`);

@@ -96,8 +96,8 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
       summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as DemoSummary;
     });
 
-    it('narrates nine steps and completes', () => {
-      expect(demoOutput).toContain('Demo complete: 9 steps ok.');
+    it('narrates ten steps and completes', () => {
+      expect(demoOutput).toContain('Demo complete: 10 steps ok.');
       expect(Object.keys(summary.steps)).toEqual([
         'partner_idp',
         'issuer_registered',
@@ -107,8 +107,19 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
         'replay_refused',
         'introspect_revoke',
         'rotation',
+        'ci_token_exchange',
         'audit',
       ]);
+    });
+
+    it('lets a CI job of another organization exchange its OIDC token with no client and no secret', () => {
+      expect(summary.steps.ci_token_exchange).toMatchObject({
+        sub: 'repo:partner-org/orders-sync:ref:refs/heads/main',
+        idp: expect.stringMatching(/^https:\/\/ci\.partner\.example\/demo-/),
+        scope: 'orders:read',
+        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        client_id: null,
+      });
     });
 
     it('registers the partner by discovery and a private_key_jwt client', () => {
@@ -228,6 +239,36 @@ describe('npm start + npm run demo + trust-broker CLI, against the real services
       const result = await cli(['token', 'request', '--assertion', minted.out, '--scope', 'admin']);
       expect(result.code).toBe(1);
       expect(result.err).toContain('invalid_scope');
+    });
+
+    it('token exchange of a workload token, and a federated_jwt client with no secret (issue 18)', async () => {
+      const ciIss = `https://ci.cli-${Date.now()}.example`;
+      const added = await cli(['--json', 'issuers', 'add', '--issuer', ciIss, '--jwks-file', partnerKeyFile, '--subjects', '*', '--allowed-scopes', 'deploy', '--accepted-audiences', 'https://sts.cli.example']);
+      expect(added.code).toBe(0);
+      expect(JSON.parse(added.out)).toMatchObject({ accepted_audiences: ['https://sts.cli.example'] });
+      const subject = await cli(['assertion', 'mint', '--key', partnerKeyFile, '--iss', ciIss, '--sub', 'repo:acme/api:ref:refs/heads/main', '--aud', 'https://sts.cli.example', '--lifetime', '120']);
+      expect(subject.code).toBe(0);
+      const exchanged = await eventually(async () => {
+        const result = await cli(['--json', 'token', 'exchange', '--subject-token', subject.out, '--scope', 'deploy']);
+        return result.code === 0 ? result : undefined;
+      }, 10_000, 300);
+      expect(JSON.parse(exchanged.out)).toMatchObject({ issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', scope: 'deploy' });
+      // Not single-use: the same subject token again.
+      expect((await cli(['token', 'exchange', '--subject-token', subject.out, '--token-only'])).code).toBe(0);
+
+      const clientId = `cli-workload-${Date.now()}`;
+      const client = await cli(['--json', 'clients', 'add', '--client-id', clientId, '--auth-method', 'federated_jwt', '--federated-credential', `${ciIss}=system:serviceaccount:ci:deployer`, '--scope', 'deploy']);
+      expect(client.code).toBe(0);
+      expect(JSON.parse(client.out)).toMatchObject({ federated_credentials: [{ issuer: ciIss, subject: 'system:serviceaccount:ci:deployer' }] });
+      expect(client.out).not.toContain('client_secret');
+      const workloadToken = async () => (await cli(['assertion', 'mint', '--key', partnerKeyFile, '--iss', ciIss, '--sub', 'system:serviceaccount:ci:deployer', '--aud', 'https://sts.cli.example'])).out;
+      const token = await eventually(async () => {
+        const result = await cli(['--json', 'token', 'request', '--grant-type', 'client_credentials', '--client-id', clientId, '--client-federated-token', await workloadToken()]);
+        return result.code === 0 ? result : undefined;
+      }, 10_000, 300);
+      expect(JSON.parse(token.out)).toMatchObject({ token_type: 'Bearer', scope: 'deploy' });
+      const refused = await cli(['token', 'request', '--grant-type', 'client_credentials', '--client-id', clientId, '--client-federated-token', await workloadToken(), '--client-secret', 'x']);
+      expect(refused.code).not.toBe(0);
     });
 
     it('clients add (client_secret_basic), client_credentials, rotate-secret: the old secret stops working', async () => {

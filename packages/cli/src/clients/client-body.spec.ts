@@ -1,4 +1,4 @@
-import { buildClientBody, checkNewClient, expandGrantType } from './client-body';
+import { buildClientBody, checkNewClient, expandGrantType, parseFederatedCredential } from './client-body';
 import { JWT_BEARER_GRANT } from '../token/token-request';
 
 describe('buildClientBody', () => {
@@ -48,5 +48,30 @@ describe('checkNewClient', () => {
   ])('%j needs keys: %s', (body, fails) => {
     if (fails) expect(() => checkNewClient(body)).toThrow('needs --jwks-file or --jwks-uri');
     else expect(() => checkNewClient(body)).not.toThrow();
+  });
+});
+
+describe('federated_jwt clients', () => {
+  it('reads repeated --federated-credential ISSUER=SUBJECT into federated_credentials', () => {
+    const credentials = ['https://token.actions.githubusercontent.com=repo:acme/api:ref:refs/heads/main', 'https://k8s.example=system:serviceaccount:ci:deployer'].reduce<
+      { issuer: string; subject: string }[] | undefined
+    >((previous, value) => parseFederatedCredential(value, previous), undefined);
+    expect(buildClientBody({ authMethod: 'federated_jwt', federatedCredential: credentials, grantTypes: ['token-exchange'] })).toEqual({
+      token_endpoint_auth_method: 'federated_jwt',
+      federated_credentials: [
+        { issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:acme/api:ref:refs/heads/main' },
+        { issuer: 'https://k8s.example', subject: 'system:serviceaccount:ci:deployer' },
+      ],
+      grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'],
+    });
+  });
+
+  it.each(['no-equals-sign', '=subject-only', 'https://issuer-only='])('refuses --federated-credential %s', (value) => {
+    expect(() => parseFederatedCredential(value, undefined)).toThrow('expected ISSUER=SUBJECT');
+  });
+
+  it('needs credentials for a new federated_jwt client', () => {
+    expect(() => checkNewClient({ token_endpoint_auth_method: 'federated_jwt' })).toThrow('needs --federated-credential');
+    expect(() => checkNewClient({ token_endpoint_auth_method: 'federated_jwt', federated_credentials: [{ issuer: 'i', subject: 's' }] })).not.toThrow();
   });
 });

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import type { CommandContext } from '../command-context';
 import { UsageError } from '../cli.errors';
 import { parseChoice, parseList, parsePositiveInteger } from '../options/option-parsers';
-import { AUTH_METHODS, buildClientBody, checkNewClient, type ClientFlags } from './client-body';
+import { AUTH_METHODS, buildClientBody, checkNewClient, parseFederatedCredential, type ClientFlags } from './client-body';
 
 type Client = Record<string, unknown> & { client_id: string };
 
@@ -39,7 +39,8 @@ export function buildClientsCommand(context: CommandContext): Command {
     .option('--jwks-file <file>', 'its public keys: a JWKS or one JWK (private members are stripped)')
     .option('--jwks-uri <url>', 'where its public keys are fetched')
     .option('--signing-alg <alg>', 'the one algorithm its assertions must use')
-    .option('--grant-types <list>', "comma-separated; 'jwt-bearer' is short for the RFC 7523 grant", parseList)
+    .option('--federated-credential <issuer=subject>', 'federated_jwt: the exact iss and sub of the workload tokens it authenticates with (repeatable, 1 to 20)', parseFederatedCredential)
+    .option('--grant-types <list>', "comma-separated; 'jwt-bearer' and 'token-exchange' are short for the RFC 7523 and RFC 8693 grants", parseList)
     .option('--scope <scopes>', 'space-separated scopes it may obtain')
     .option('--assertion-reuse', 'accept a long-lived client assertion many times')
     .option('--no-assertion-reuse', 'each client assertion single-use')

@@ -28,6 +28,7 @@ describe('buildIssuerBody', () => {
         accessTokenTtl: 900,
         refreshTokens: true,
         refreshTokenTtl: 3600,
+        acceptedAudiences: ['https://broker.example', 'sts.example'],
       }),
     ).toEqual({
       issuer: 'https://idp.partner.example',
@@ -51,6 +52,7 @@ describe('buildIssuerBody', () => {
       access_token_ttl_s: 900,
       refresh_tokens: true,
       refresh_token_ttl_s: 3600,
+      accepted_audiences: ['https://broker.example', 'sts.example'],
     });
   });
 

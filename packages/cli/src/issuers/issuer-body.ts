@@ -30,6 +30,7 @@ export interface IssuerFlags {
   accessTokenTtl?: number;
   refreshTokens?: boolean;
   refreshTokenTtl?: number;
+  acceptedAudiences?: string[];
 }
 
 const FLAG_TO_FIELD: ReadonlyArray<[keyof IssuerFlags, string]> = [
@@ -54,6 +55,7 @@ const FLAG_TO_FIELD: ReadonlyArray<[keyof IssuerFlags, string]> = [
   ['accessTokenTtl', 'access_token_ttl_s'],
   ['refreshTokens', 'refresh_tokens'],
   ['refreshTokenTtl', 'refresh_token_ttl_s'],
+  ['acceptedAudiences', 'accepted_audiences'],
 ];
 
 function readBodyFile(path: string | undefined): Record<string, unknown> {

@@ -69,6 +69,7 @@ function addIssuerFieldOptions(command: Command, forUpdate: boolean): Command {
     .option('--refresh-tokens', 'its grants and exchanges may also return refresh tokens')
     .option('--no-refresh-tokens', 'no refresh tokens')
     .option('--refresh-token-ttl <seconds>', 'longest life of a refresh-token family', parsePositiveInteger)
+    .option('--accepted-audiences <list>', "'aud' values accepted on its tokens used as token-exchange subject tokens or federated client assertions (default: BROKER_ISSUER)", parseList)
     .addOption(
       new Option('--status <status>', 'active or disabled')
         .argParser(parseChoice(['active', 'disabled']))

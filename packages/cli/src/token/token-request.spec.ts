@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { encodeBasicAuth } from '../api/api-client';
-import { buildClientAuthentication, buildGrantForm, JWT_BEARER_GRANT, JWT_CLIENT_ASSERTION_TYPE, siblingEndpoint } from './token-request';
+import { buildClientAuthentication, buildGrantForm, JWT_BEARER_GRANT, JWT_CLIENT_ASSERTION_TYPE, siblingEndpoint, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './token-request';
 
 describe('buildGrantForm', () => {
   it.each([
@@ -84,5 +84,31 @@ describe('siblingEndpoint', () => {
     ['https://b.example/oauth2/token', 'revoke', 'https://b.example/oauth2/revoke'],
   ] as const)('%s + %s', (tokenUrl, name, expected) => {
     expect(siblingEndpoint(tokenUrl, name)).toBe(expected);
+  });
+});
+
+describe('token exchange (RFC 8693)', () => {
+  it.each([
+    [{ grantType: 'token-exchange', subjectToken: 's.t.j' }, { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: TOKEN_TYPES.jwt }],
+    [
+      { grantType: 'token-exchange', subjectToken: 's.t.j', subjectTokenType: 'id_token', actorToken: 'a.t.j', scope: 'read', audience: 'https://api' },
+      { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: TOKEN_TYPES.id_token, actor_token: 'a.t.j', actor_token_type: TOKEN_TYPES.jwt, scope: 'read', audience: 'https://api' },
+    ],
+  ] as const)('%j -> %j', (grant, form) => {
+    expect(buildGrantForm(grant)).toEqual(form);
+  });
+
+  it.each([
+    [{ grantType: 'token-exchange' }, 'a token exchange needs --subject-token'],
+    [{ grantType: 'token-exchange', subjectToken: 's', assertion: 'x' }, '--assertion is only for the jwt-bearer grant'],
+    [{ grantType: 'client_credentials', subjectToken: 's' }, '--subject-token and --actor-token are only for token exchange'],
+  ] as const)('%j -> %s', (grant, message) => {
+    expect(() => buildGrantForm(grant)).toThrow(message);
+  });
+
+  it('federated_jwt: the workload token as client_assertion, with client_id', async () => {
+    expect(await buildClientAuthentication({ method: 'federated_jwt', clientId: 'ci', assertion: 'w.t.j' })).toEqual({
+      form: { client_assertion_type: JWT_CLIENT_ASSERTION_TYPE, client_assertion: 'w.t.j', client_id: 'ci' },
+    });
   });
 });

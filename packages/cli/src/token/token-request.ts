@@ -1,6 +1,6 @@
 /**
  * Requests to the OAuth endpoints: the token endpoint (RFC 6749 §3.2) with a
- * jwt-bearer grant (RFC 7523 §2.1) or client_credentials, and introspection
+ * jwt-bearer grant (RFC 7523 §2.1), a token exchange (RFC 8693) or client_credentials, and introspection
  * (RFC 7662) and revocation (RFC 7009), each with one client authentication method.
  */
 import { sendApiRequest } from '../api/api-client';
@@ -9,6 +9,14 @@ import { mintAssertion } from '../assertion/mint-assertion';
 import type { SigningKey } from '../assertion/load-private-key';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** RFC 8693 §3 token types, by their short names. */
+export const TOKEN_TYPES = {
+  jwt: 'urn:ietf:params:oauth:token-type:jwt',
+  id_token: 'urn:ietf:params:oauth:token-type:id_token',
+  access_token: 'urn:ietf:params:oauth:token-type:access_token',
+} as const;
+export type TokenTypeName = keyof typeof TOKEN_TYPES;
 export const JWT_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** The `typ` header of a client assertion (rfc7523bis §4). */
 export const CLIENT_AUTHENTICATION_JWT_TYPE = 'client-authentication+jwt';
@@ -18,11 +26,17 @@ export type ClientAuthentication =
   | { method: 'none'; clientId?: string }
   | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; clientSecret: string }
   | { method: 'client_secret_jwt'; clientId: string; clientSecret: string; audience: string }
-  | { method: 'private_key_jwt'; clientId: string; signingKey: SigningKey; audience: string };
+  | { method: 'private_key_jwt'; clientId: string; signingKey: SigningKey; audience: string }
+  /** A token a trusted issuer minted for the workload (CONTRACT.md "Federated client authentication"). */
+  | { method: 'federated_jwt'; clientId: string; assertion: string };
 
 export interface GrantRequest {
-  grantType: 'jwt-bearer' | 'client_credentials';
+  grantType: 'jwt-bearer' | 'client_credentials' | 'token-exchange';
   assertion?: string;
+  subjectToken?: string;
+  subjectTokenType?: TokenTypeName;
+  actorToken?: string;
+  actorTokenType?: TokenTypeName;
   scope?: string;
   resource?: string;
   audience?: string;
@@ -50,6 +64,8 @@ export async function buildClientAuthentication(auth: ClientAuthentication): Pro
       return { form: {}, basicAuth: { username: auth.clientId, password: auth.clientSecret } };
     case 'client_secret_post':
       return { form: { client_id: auth.clientId, client_secret: auth.clientSecret } };
+    case 'federated_jwt':
+      return { form: { client_assertion_type: JWT_CLIENT_ASSERTION_TYPE, client_assertion: auth.assertion, client_id: auth.clientId } };
     case 'client_secret_jwt':
     case 'private_key_jwt': {
       const signing =
@@ -76,10 +92,21 @@ export async function buildClientAuthentication(auth: ClientAuthentication): Pro
 /** The grant's own form fields; empty optional values are left out. */
 export function buildGrantForm(grant: GrantRequest): Record<string, string> {
   const form: Record<string, string> = {};
+  if (grant.grantType !== 'token-exchange' && (grant.subjectToken || grant.actorToken)) throw new UsageError('--subject-token and --actor-token are only for token exchange');
   if (grant.grantType === 'jwt-bearer') {
     if (!grant.assertion) throw new UsageError('a jwt-bearer grant needs --assertion');
     form.grant_type = JWT_BEARER_GRANT;
     form.assertion = grant.assertion;
+  } else if (grant.grantType === 'token-exchange') {
+    if (grant.assertion) throw new UsageError('--assertion is only for the jwt-bearer grant');
+    if (!grant.subjectToken) throw new UsageError('a token exchange needs --subject-token');
+    form.grant_type = TOKEN_EXCHANGE_GRANT;
+    form.subject_token = grant.subjectToken;
+    form.subject_token_type = TOKEN_TYPES[grant.subjectTokenType ?? 'jwt'];
+    if (grant.actorToken) {
+      form.actor_token = grant.actorToken;
+      form.actor_token_type = TOKEN_TYPES[grant.actorTokenType ?? 'jwt'];
+    }
   } else {
     if (grant.assertion) throw new UsageError('--assertion is only for the jwt-bearer grant');
     form.grant_type = 'client_credentials';

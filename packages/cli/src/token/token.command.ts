@@ -17,6 +17,7 @@ import {
   revokeToken,
   type ClientAuthentication,
   type GrantRequest,
+  type TokenTypeName,
 } from './token-request';
 
 export interface ClientAuthFlags {
@@ -25,6 +26,8 @@ export interface ClientAuthFlags {
   clientAuth?: 'basic' | 'post' | 'jwt';
   clientKey?: string;
   clientKid?: string;
+  /** federated_jwt: the workload's token from a trusted issuer (the JWT, @file, or -). */
+  clientFederatedToken?: string;
   brokerIssuer?: string;
 }
 
@@ -37,6 +40,11 @@ export async function resolveClientAuthentication(flags: ClientAuthFlags, tokenU
     throw new UsageError('--client-id is required with --client-key or --client-secret');
   }
   if (flags.clientAuth !== undefined && flags.clientSecret === undefined) throw new UsageError('--client-auth needs --client-secret');
+  if (flags.clientFederatedToken !== undefined) {
+    if (flags.clientKey !== undefined || flags.clientSecret !== undefined) throw new UsageError('give one of --client-federated-token, --client-key, --client-secret (one client authentication method per request)');
+    if (!flags.clientId) throw new UsageError('--client-id is required with --client-federated-token');
+    return { method: 'federated_jwt', clientId: flags.clientId, assertion: readJwtArgument(flags.clientFederatedToken) };
+  }
   if (flags.clientKey !== undefined) {
     const signingKey = loadPrivateKey(flags.clientKey, flags.clientKid);
     return { method: 'private_key_jwt', clientId: flags.clientId!, signingKey, audience: await resolveBrokerIssuer(tokenUrl, flags.brokerIssuer) };
@@ -74,7 +82,16 @@ function addClientAuthOptions(command: Command): Command {
     .option('--client-auth <how>', 'with --client-secret: basic, post or jwt (client_secret_jwt)', parseChoice(['basic', 'post', 'jwt']))
     .option('--client-key <file>', "the client's private key (JWK, JWKS or PEM): private_key_jwt")
     .option('--client-kid <kid>', "the client key's kid, when the file does not name it")
+    .option('--client-federated-token <jwt>', "federated_jwt: the workload's token from a trusted issuer (the JWT, @file, or -), with --client-id")
     .option('--broker-issuer <url>', "the broker's issuer identifier, the aud of client assertions (default: from its metadata)");
+}
+
+/** Requests the token and prints the answer (or, with --token-only, the access token alone). */
+async function requestAndPrint(context: CommandContext, grant: GrantRequest, flags: ClientAuthFlags & { tokenOnly?: boolean }): Promise<void> {
+  const config = context.config();
+  const response = await requestToken(config.tokenUrl, grant, await resolveClientAuthentication(flags, config.tokenUrl));
+  if (flags.tokenOnly) context.environment.output.out(config.json ? formatJson({ access_token: response.access_token }) : response.access_token);
+  else context.printRecord(response);
 }
 
 export function buildTokenCommand(context: CommandContext): Command {
@@ -91,7 +108,6 @@ export function buildTokenCommand(context: CommandContext): Command {
       .option('--audience <aud>', 'the audience of the access token')
       .option('--token-only', 'print only the access token'),
   ).action(async (flags: ClientAuthFlags & { grantType?: GrantRequest['grantType']; assertion?: string; scope?: string; resource?: string; audience?: string; tokenOnly?: boolean }) => {
-    const config = context.config();
     const grant: GrantRequest = {
       grantType: flags.grantType ?? (flags.assertion !== undefined ? 'jwt-bearer' : 'client_credentials'),
       ...(flags.assertion !== undefined ? { assertion: readJwtArgument(flags.assertion) } : {}),
@@ -99,10 +115,37 @@ export function buildTokenCommand(context: CommandContext): Command {
       ...(flags.resource !== undefined ? { resource: flags.resource } : {}),
       ...(flags.audience !== undefined ? { audience: flags.audience } : {}),
     };
-    const response = await requestToken(config.tokenUrl, grant, await resolveClientAuthentication(flags, config.tokenUrl));
-    if (flags.tokenOnly) context.environment.output.out(config.json ? formatJson({ access_token: response.access_token }) : response.access_token);
-    else context.printRecord(response);
+    await requestAndPrint(context, grant, flags);
   });
+
+  addClientAuthOptions(
+    token
+      .command('exchange')
+      .description('RFC 8693 token exchange: a trusted issuer\'s token (a CI job\'s OIDC token, a service-account token, an ID token) for one of the broker\'s')
+      .requiredOption('--subject-token <jwt>', 'the subject token: the JWT, @file, or - for standard input')
+      .option('--subject-token-type <type>', 'jwt (default), id_token or access_token', parseChoice(['jwt', 'id_token', 'access_token']))
+      .option('--actor-token <jwt>', 'the actor token: the JWT, @file, or -')
+      .option('--actor-token-type <type>', 'jwt (default), id_token or access_token', parseChoice(['jwt', 'id_token', 'access_token']))
+      .option('--scope <scopes>', 'space-separated scopes')
+      .option('--resource <uri>', 'RFC 8707 resource')
+      .option('--audience <aud>', 'the audience of the access token')
+      .option('--token-only', 'print only the access token'),
+  ).action(
+    async (
+      flags: ClientAuthFlags & { subjectToken: string; subjectTokenType?: TokenTypeName; actorToken?: string; actorTokenType?: TokenTypeName; scope?: string; resource?: string; audience?: string; tokenOnly?: boolean },
+    ) => {
+      const grant: GrantRequest = {
+        grantType: 'token-exchange',
+        subjectToken: readJwtArgument(flags.subjectToken),
+        ...(flags.subjectTokenType !== undefined ? { subjectTokenType: flags.subjectTokenType } : {}),
+        ...(flags.actorToken !== undefined ? { actorToken: readJwtArgument(flags.actorToken), actorTokenType: flags.actorTokenType ?? 'jwt' } : {}),
+        ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
+        ...(flags.resource !== undefined ? { resource: flags.resource } : {}),
+        ...(flags.audience !== undefined ? { audience: flags.audience } : {}),
+      };
+      await requestAndPrint(context, grant, flags);
+    },
+  );
 
   addClientAuthOptions(token.command('introspect <token>').description('RFC 7662 introspection (the token, @file or -)')).action(
     async (tokenArgument: string, flags: ClientAuthFlags) => {
