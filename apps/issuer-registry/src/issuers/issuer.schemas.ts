@@ -29,14 +29,17 @@ const claimName = z
   .refine((name) => !RESERVED_CLAIMS.has(name), 'is set by the broker and cannot be mapped');
 
 export const jwksDocument = z.record(z.string(), z.unknown(), { message: 'must be a JSON object with a "keys" array' });
-export const httpUrl = text(2048).refine((value) => {
+/** True for an absolute http(s) URL. */
+export function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return url.protocol === 'https:' || url.protocol === 'http:';
   } catch {
     return false;
   }
-}, 'must be an absolute http(s) URL');
+}
+
+export const httpUrl = text(2048).refine(isHttpUrl, 'must be an absolute http(s) URL');
 
 export const issuerFields = {
   issuer: text(2048),

@@ -21,7 +21,7 @@ import { PartyKeysRepository } from '../party-keys/party-keys.repository';
 import { checkInlineJwks } from '../party-keys/public-jwks';
 import { checkCelExpression } from './issuer-expressions';
 import { presentIssuer } from './issuer.presenter';
-import { ISSUER_DEFAULTS, type CreateIssuerBody, type UpdateIssuerBody } from './issuer.schemas';
+import { ISSUER_DEFAULTS, isHttpUrl, type CreateIssuerBody, type UpdateIssuerBody } from './issuer.schemas';
 import { IssuerError } from './issuers.errors';
 import { ISSUER_SETTINGS, IssuersRepository, type IssuerSettings } from './issuers.repository';
 
@@ -164,14 +164,5 @@ export class IssuersService {
     if (settings.condition !== null) checkCelExpression(settings.condition, 'condition');
     for (const [claim, expression] of Object.entries(settings.claim_mappings ?? {})) checkCelExpression(expression, `claim_mappings.${claim}`);
     return { settings: { ...settings, jwks: inline?.jwks ?? null }, ignoredKeys: inline?.ignored ?? [] };
-  }
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
   }
 }

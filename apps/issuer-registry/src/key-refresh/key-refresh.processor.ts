@@ -13,7 +13,7 @@ import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config'
 import { RegistryDatabase } from '../database/registry-database';
 import { recordTrustChange } from '../outbox/outbox.writer';
 import { KeyRefresherService } from '../party-keys/key-refresher.service';
-import { PartyKeysRepository } from '../party-keys/party-keys.repository';
+import { keysChange, PartyKeysRepository } from '../party-keys/party-keys.repository';
 import { RegistryRedis } from '../redis/registry-redis';
 import { KeyRefreshQueue, SWEEP_JOB_NAME } from './key-refresh.queue';
 
@@ -69,7 +69,7 @@ export class KeyRefreshProcessor implements OnApplicationBootstrap, OnModuleDest
       if (request.kid !== null && current.keys.keys.some((key) => key.kid === request.kid)) {
         // The asking replica's cache is behind: announce the keys again instead of fetching.
         await this.database.transaction((tx) =>
-          recordTrustChange(tx, { entity: request.party === 'issuer' ? 'issuer_keys' : 'client_keys', id: request.id, version: current.version, op: 'upsert' }),
+          recordTrustChange(tx, keysChange(request.party, request.id, current.version, 'upsert')),
         );
         return 'kid_known';
       }

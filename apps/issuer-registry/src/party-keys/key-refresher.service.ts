@@ -13,7 +13,7 @@ import { keyFetchCounter } from '../metrics/registry-metrics';
 import { discoverJwksUri } from '../jwks-fetcher/discover-jwks-uri';
 import { OutboundFetcher } from '../jwks-fetcher/outbound-fetcher';
 import { recordAdminAudit, recordTrustChange } from '../outbox/outbox.writer';
-import { PartyKeysRepository, type FetchOutcome, type PartyType, type RemoteSource, type StoredPartyKeys } from './party-keys.repository';
+import { keysChange, PartyKeysRepository, type FetchOutcome, type PartyType, type RemoteSource, type StoredPartyKeys } from './party-keys.repository';
 import { checkFetchedJwks, type CheckedJwks } from './public-jwks';
 
 export type RefreshReason = 'unknown_kid' | 'scheduled' | 'forced';
@@ -52,7 +52,7 @@ export class KeyRefresherService {
       keyFetchCounter.inc({ party, outcome: fetched.kind === 'failed' ? 'failed' : fetched.kind === 'not_modified' ? 'not_modified' : outcome.keysChanged ? 'changed' : 'unchanged' });
       const stored = await this.partyKeys.writeFetchOutcome(tx, party, id, outcome);
       if (outcome.keysChanged) {
-        await recordTrustChange(tx, { entity: party === 'issuer' ? 'issuer_keys' : 'client_keys', id, version: stored.version, op: 'upsert' });
+        await recordTrustChange(tx, keysChange(party, id, stored.version, 'upsert'));
       }
       if (outcome.keysChanged || reason === 'forced') {
         await recordAdminAudit(tx, {

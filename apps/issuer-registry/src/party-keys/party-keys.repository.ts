@@ -8,10 +8,16 @@ import { Injectable } from '@nestjs/common';
 import type { PartyKeysRow } from '@trust-broker/contracts';
 import type { IgnoredKey } from '@trust-broker/validation';
 import { isUuid, type Sql } from '../database/registry-database';
+import type { TrustChangeInput } from '../outbox/outbox.writer';
 import type { PublicJwks } from './public-jwks';
 
 export type PartyType = PartyKeysRow['party_type'];
 export type KeySource = PartyKeysRow['source'];
+
+/** The trust change that tells token-service a party's keys changed: `issuer_keys` or `client_keys`. */
+export function keysChange(party: PartyType, id: string, version: number, op: TrustChangeInput['op']): TrustChangeInput {
+  return { entity: party === 'issuer' ? 'issuer_keys' : 'client_keys', id, version, op };
+}
 
 export interface StoredPartyKeys extends PartyKeysRow {
   /** Members of the set held but never used (RFC 7517 §5); token-service does not read them. */
