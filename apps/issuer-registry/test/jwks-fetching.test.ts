@@ -45,6 +45,16 @@ async function issuerWithJwksUri(path: string): Promise<string> {
 const status = async (id: string) => (await registry.call('GET', `/v1/issuers/${id}/jwks`)).body;
 const refresh = async (id: string) => registry.call('POST', `/v1/issuers/${id}/jwks/refresh`);
 
+/** Registers a discovery issuer and waits for the key status that holds its first keys. */
+async function firstDiscoveredKeys(issuer: string) {
+  const res = await registry.call('POST', '/v1/issuers', { issuer, subjects: ['*'], discovery: true });
+  expect(res.status).toBe(201);
+  return eventually(async () => {
+    const body = await status(res.body.id);
+    return body.keys.length > 0 ? body : undefined;
+  }, 10000);
+}
+
 describe('fetched keys', () => {
   it('fetches on registration, follows key rotation and publishes issuer_keys', async () => {
     const k1 = await publicJwk('rot-1');
@@ -244,12 +254,7 @@ describe('discovery', () => {
     const issuer = `${idp.url}/tenant-a`;
     idp.route('/tenant-a/.well-known/oauth-authorization-server', jsonRoute({ issuer, jwks_uri: `${idp.url}/tenant-a/keys` }));
     idp.route('/tenant-a/keys', jsonRoute({ keys: [await publicJwk('disc')] }));
-    const res = await registry.call('POST', '/v1/issuers', { issuer, subjects: ['*'], discovery: true });
-    expect(res.status).toBe(201);
-    const current = await eventually(async () => {
-      const body = await status(res.body.id);
-      return body.keys.length > 0 ? body : undefined;
-    }, 10000);
+    const current = await firstDiscoveredKeys(issuer);
     expect(current).toMatchObject({ source: 'discovery', jwks_uri: `${idp.url}/tenant-a/keys`, last_error: null });
     expect(idp.hits('/tenant-a/.well-known/openid-configuration')).toBeGreaterThan(0);
   });
@@ -258,12 +263,7 @@ describe('discovery', () => {
     const issuer = `${idp.url}/oauth2/default`;
     idp.route('/.well-known/oauth-authorization-server/oauth2/default', jsonRoute({ issuer, jwks_uri: `${idp.url}/oauth2/default/v1/keys` }));
     idp.route('/oauth2/default/v1/keys', jsonRoute({ keys: [await publicJwk('okta-like')] }));
-    const res = await registry.call('POST', '/v1/issuers', { issuer, subjects: ['*'], discovery: true });
-    expect(res.status).toBe(201);
-    const current = await eventually(async () => {
-      const body = await status(res.body.id);
-      return body.keys.length > 0 ? body : undefined;
-    }, 10000);
+    const current = await firstDiscoveredKeys(issuer);
     expect(current).toMatchObject({ source: 'discovery', jwks_uri: `${idp.url}/oauth2/default/v1/keys`, last_error: null, keys: [{ kid: 'okta-like' }] });
     expect(idp.hits('/oauth2/default/.well-known/oauth-authorization-server')).toBe(0);
   });
