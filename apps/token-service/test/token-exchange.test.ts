@@ -291,6 +291,68 @@ describe('actor tokens', () => {
   });
 });
 
+describe('broker access tokens as subject tokens', () => {
+  /** A broker token of the confidential client, from a CI token: scope "deploy read", two audiences. */
+  async function brokerToken(): Promise<string> {
+    const answer = await exchange({ subject_token: await ciToken() }, asConfidential());
+    expect(answer.status).toBe(200);
+    return answer.body.access_token as string;
+  }
+
+  it('trades a broker token down: narrower scope and audience, exp no later, sub, idp and mapped claims kept', async () => {
+    const subject = await brokerToken();
+    const held = decodeJwt(subject);
+    const answer = await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE, scope: 'read', audience: 'https://api.acme.example' }, asConfidential());
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ issued_token_type: ACCESS_TOKEN_TYPE, scope: 'read' });
+    const claims = decodeJwt(answer.body.access_token as string);
+    expect(claims).toMatchObject({ sub: held.sub, idp: CI_ISSUER, aud: 'https://api.acme.example', scope: 'read', repository: 'acme/api', client_id: 'exchanger' });
+    expect(claims.exp!).toBeLessThanOrEqual(held.exp!);
+    expect(claims.jti).not.toBe(held.jti);
+    // Nothing requested: what it had.
+    const same = decodeJwt((await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE }, asConfidential())).body.access_token as string);
+    expect(same).toMatchObject({ scope: 'deploy read', aud: held.aud });
+  });
+
+  it('never widens: a scope or an audience the subject token lacks is refused', async () => {
+    const subject = await brokerToken();
+    const narrow = (await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE, scope: 'read', audience: 'https://api.acme.example' }, asConfidential())).body.access_token as string;
+    const wider = await exchange({ subject_token: narrow, subject_token_type: ACCESS_TOKEN_TYPE, scope: 'read deploy' }, asConfidential());
+    expect(wider.status).toBe(400);
+    expect(wider.body.error).toBe('invalid_scope');
+    const elsewhere = await exchange({ subject_token: narrow, subject_token_type: ACCESS_TOKEN_TYPE, audience: 'https://billing.acme.example' }, asConfidential());
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error).toBe('invalid_target');
+  });
+
+  it('needs a confidential client: anonymous or public callers are 401 invalid_client', async () => {
+    const subject = await brokerToken();
+    const anonymous = await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error).toBe('invalid_client');
+  });
+
+  it('refuses a revoked, a forged or a foreign token as invalid_request', async () => {
+    const subject = await brokerToken();
+    expect((await postForm(`${broker.url}/oauth2/revoke`, { token: subject }, asConfidential())).status).toBe(200);
+    const revoked = await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE }, asConfidential());
+    expect(revoked.status).toBe(400);
+    expect(revoked.body.error).toBe('invalid_request');
+    const [header, payload] = (await brokerToken()).split('.');
+    const forged = `${header}.${payload}.${Buffer.from('x'.repeat(64)).toString('base64url')}`;
+    expect((await exchange({ subject_token: forged, subject_token_type: ACCESS_TOKEN_TYPE }, asConfidential())).body.error).toBe('invalid_request');
+    // A partner's JWT is not a broker access token.
+    expect((await exchange({ subject_token: await ciToken(), subject_token_type: ACCESS_TOKEN_TYPE }, asConfidential())).body.error).toBe('invalid_request');
+  });
+
+  it('takes a broker token as actor token: act names the broker as its iss', async () => {
+    const actor = await brokerToken();
+    const answer = await exchange({ subject_token: await idToken(), subject_token_type: ID_TOKEN_TYPE, actor_token: actor, actor_token_type: ACCESS_TOKEN_TYPE, scope: 'read' }, asConfidential());
+    expect(answer.status).toBe(200);
+    expect(decodeJwt(answer.body.access_token as string).act).toEqual({ sub: 'repo:acme/api:ref:refs/heads/main', iss: broker.issuer });
+  });
+});
+
 describe('audit', () => {
   it('makes one token event per exchange, with the grant type URN and the subject token only as its hash', async () => {
     const token = await ciToken({ jti: 'audited-jti' });

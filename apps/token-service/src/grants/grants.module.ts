@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { KeyRefreshModule } from '../key-refresh/key-refresh.module';
 import { RefreshModule } from '../refresh/refresh.module';
+import { RevocationModule } from '../revocation/revocation.module';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module';
+import { BrokerTokenSubject } from './broker-token-subject';
 import { TrustModule } from '../trust/trust.module';
 import type { GrantHandler } from './grant.types';
 import { GRANT_HANDLERS, GrantTable, SUPPORTED_GRANT_TYPES } from './grant-table';
@@ -9,8 +12,9 @@ const HANDLER_CLASSES = Object.values(GRANT_HANDLERS);
 
 /** Builds every grant of the table and exports the table (`GrantTable`) for the token endpoint. */
 @Module({
-  imports: [TrustModule, KeyRefreshModule, RefreshModule],
+  imports: [TrustModule, KeyRefreshModule, RefreshModule, SigningKeysModule, RevocationModule],
   providers: [
+    BrokerTokenSubject,
     ...HANDLER_CLASSES,
     {
       provide: GrantTable,

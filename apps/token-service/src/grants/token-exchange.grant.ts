@@ -2,8 +2,8 @@
  * The token exchange grant (RFC 8693; CONTRACT.md "Token exchange"): a token of a trusted
  * issuer (a partner's ID token, a CI job's OIDC token, a Kubernetes service-account
  * token) traded for one of the broker's, with no secret anywhere. Enforces, in order:
- * - `subject_token` and `subject_token_type` present, the type `jwt` or `id_token`;
- *   `requested_token_type` absent or `access_token`; `actor_token` and
+ * - `subject_token` and `subject_token_type` present, the type `jwt`, `id_token` or
+ *   `access_token`; `requested_token_type` absent or `access_token`; `actor_token` and
  *   `actor_token_type` together or not at all (RFC 8693 §2.1) - else `invalid_request`;
  * - the subject token through the grant's rules (verifySubjectToken: the same sequence,
  *   `aud` in the issuer's `accepted_audiences`, not single-use), an unknown `kid`
@@ -11,7 +11,12 @@
  * - the issuer's settings as for the jwt-bearer grant (issuer-grant-policy.ts): client
  *   policy, scope (`invalid_scope`), every `audience` and `resource` (`invalid_target`),
  *   `claim_mappings`;
- * - an actor token validated the same way under its own issuer's client policy; a
+ * - a subject token of type `access_token` is one of the broker's own (broker-token-subject.ts):
+ *   active (signature, expiry, not revoked), the caller a confidential client, and the
+ *   exchange only narrows (scope ⊆ its scope, each target ⊆ its `aud`, `exp` no later);
+ * - an issuer's token refused by its issuer's client policy; a refresh token where the
+ *   issuer allows one (issue-refresh-token.ts);
+ * - an actor token validated the same way (a broker token: active) under its own issuer's client policy; a
  *   subject token's `may_act` admits only an actor with its `sub` (and `iss`, where it
  *   names one); the issued token carries `act: {sub, iss}` of the actor (§4.1);
  * - the audit event holds the subject token only as its SHA-256.
@@ -23,8 +28,11 @@ import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-s
 import { IssuerTokenVerifier } from '../key-refresh/issuer-token-verifier';
 import { fromAssertionError } from '../oauth/assertion-errors';
 import { OAuthError } from '../oauth/oauth-error';
+import { RefreshTokenStore } from '../refresh/refresh-token.store';
 import type { CachedIssuer } from '../trust/trust.types';
-import type { GrantAuditFields, GrantDecision, GrantHandler, GrantRequest } from './grant.types';
+import { BrokerTokenSubject } from './broker-token-subject';
+import { TOKEN_EXCHANGE_GRANT, type GrantAuditFields, type GrantDecision, type GrantHandler, type GrantRequest } from './grant.types';
+import { withRefreshToken } from './issue-refresh-token';
 import { applyIssuerPolicy, checkClientPolicy, mapIssuerClaims, recordVerifiedFacts, recordVerifiedToken, requestedScope } from './issuer-grant-policy';
 import { requestedTargetLists } from './resolve-audience';
 
@@ -37,10 +45,15 @@ export const TOKEN_TYPES = {
 
 /** Subject and actor token types taken from trusted issuers: JWTs they signed. */
 const ISSUER_TOKEN_TYPES: ReadonlySet<string> = new Set([TOKEN_TYPES.jwt, TOKEN_TYPES.idToken]);
+const ACCEPTED_TOKEN_TYPES: ReadonlySet<string> = new Set([...ISSUER_TOKEN_TYPES, TOKEN_TYPES.accessToken]);
 
-interface VerifiedIssuerToken {
-  verified: VerifiedAssertion;
-  issuer: CachedIssuer;
+/** Who a verified subject or actor token names, and what the exchange may carry over. */
+interface ExchangedToken {
+  sub: string;
+  iss: string;
+  claims: Record<string, unknown>;
+  /** The trusted issuer, for a token of one (undefined for a broker token). */
+  issuer?: CachedIssuer;
 }
 
 /** RFC 8693 §4.1 `act`: who acts, with the chain of earlier actors nested inside. */
@@ -57,6 +70,8 @@ export class TokenExchangeGrant implements GrantHandler {
 
   constructor(
     private readonly verifier: IssuerTokenVerifier,
+    private readonly brokerTokens: BrokerTokenSubject,
+    private readonly refreshTokens: RefreshTokenStore,
     @Inject(TOKEN_SERVICE_CONFIG) private readonly config: TokenServiceConfig,
   ) {}
 
@@ -72,33 +87,53 @@ export class TokenExchangeGrant implements GrantHandler {
     const actorToken = readActorToken(parameters);
     const targets = requestedTargetLists(request.lists?.resource ?? [], request.lists?.audience ?? []);
 
-    const subject = await this.verifyIssuerToken(subjectToken, request.audit);
-    recordVerifiedToken(subject.verified, subject.issuer, request.audit);
-    const claims = subject.verified.claims as Record<string, unknown>;
-    const policy = applyIssuerPolicy(subject.issuer, request.client, { scope: requestedScope(parameters.scope, claims), targets }, this.config.brokerIssuer, 'invalid_request');
-    const { subject: tokenSubject, mappedClaims } = mapIssuerClaims(subject.issuer, subject.verified, 'invalid_request');
-    request.audit.subject = tokenSubject;
-
-    let act: ActClaim | undefined;
-    if (actorToken !== undefined) {
-      // The actor's failures are recorded as what they are, without overwriting the subject's facts.
-      const actor = await this.verifyIssuerToken(actorToken.token, {});
-      checkClientPolicy(actor.issuer, request.client, 'invalid_request');
-      checkMayAct(claims.may_act, actor.verified);
-      act = { sub: actor.verified.subject, iss: actor.verified.issuer, ...nestedAct(claims.act) };
+    if (subjectTokenType === TOKEN_TYPES.accessToken) {
+      const narrowed = await this.brokerTokens.narrow(subjectToken, request, targets);
+      const act = await this.actClaim(actorToken, narrowed.claims, request);
+      const carried = act ? { ...narrowed.decision.mappedClaims, act } : narrowed.decision.mappedClaims;
+      return { ...narrowed.decision, mappedClaims: carried, issuedTokenType: TOKEN_TYPES.accessToken };
     }
-    return {
+
+    const subject = await this.verifyIssuerToken(subjectToken, request.audit);
+    const { verified, issuer } = subject;
+    recordVerifiedToken(verified, issuer, request.audit);
+    const claims = verified.claims as Record<string, unknown>;
+    const policy = applyIssuerPolicy(issuer, request.client, { scope: requestedScope(parameters.scope, claims), targets }, this.config.brokerIssuer, 'invalid_request');
+    const { subject: tokenSubject, mappedClaims } = mapIssuerClaims(issuer, verified, 'invalid_request');
+    request.audit.subject = tokenSubject;
+    const act = await this.actClaim(actorToken, claims, request);
+    const decision: GrantDecision = {
       subject: tokenSubject,
       audience: policy.audience,
       scopes: policy.scopes,
-      ttlSeconds: subject.issuer.row.access_token_ttl_s,
-      idp: subject.issuer.row.issuer,
+      ttlSeconds: issuer.row.access_token_ttl_s,
+      idp: issuer.row.issuer,
       mappedClaims: act ? { ...mappedClaims, act } : mappedClaims,
       issuedTokenType: TOKEN_TYPES.accessToken,
     };
+    return withRefreshToken(this.refreshTokens, issuer, request, decision, { assertionSubject: verified.subject, grantType: TOKEN_EXCHANGE_GRANT });
   }
 
-  private async verifyIssuerToken(token: string, audit: GrantAuditFields): Promise<VerifiedIssuerToken> {
+  /**
+   * RFC 8693 §4.1: the actor's `{sub, iss}`, the subject token's own `act` nested inside.
+   * The actor's failures are recorded as what they are, without overwriting the subject's facts.
+   */
+  private async actClaim(actorToken: { token: string; type: string } | undefined, subjectClaims: Record<string, unknown>, request: GrantRequest): Promise<ActClaim | undefined> {
+    if (actorToken === undefined) return undefined;
+    let actor: ExchangedToken;
+    if (actorToken.type === TOKEN_TYPES.accessToken) {
+      const claims = await this.brokerTokens.verifyActive(actorToken.token);
+      actor = { sub: String(claims.sub), iss: this.config.brokerIssuer, claims };
+    } else {
+      const { verified, issuer } = await this.verifyIssuerToken(actorToken.token, {});
+      checkClientPolicy(issuer, request.client, 'invalid_request');
+      actor = { sub: verified.subject, iss: verified.issuer, claims: verified.claims as Record<string, unknown>, issuer };
+    }
+    checkMayAct(subjectClaims.may_act, actor);
+    return { sub: actor.sub, iss: actor.iss, ...nestedAct(subjectClaims.act) };
+  }
+
+  private async verifyIssuerToken(token: string, audit: GrantAuditFields): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
     try {
       return await this.verifier.verify((findIssuer) => verifySubjectToken(token, { findIssuer }));
     } catch (error) {
@@ -117,8 +152,8 @@ function required(value: string | undefined, name: string): string {
 }
 
 function checkTokenType(type: string, name: 'subject_token_type' | 'actor_token_type'): void {
-  if (!ISSUER_TOKEN_TYPES.has(type)) {
-    throw new OAuthError('invalid_request', `${name} must be urn:ietf:params:oauth:token-type:jwt or urn:ietf:params:oauth:token-type:id_token`, 'token_type_unsupported');
+  if (!ACCEPTED_TOKEN_TYPES.has(type)) {
+    throw new OAuthError('invalid_request', `${name} must be urn:ietf:params:oauth:token-type:jwt, :id_token or :access_token`, 'token_type_unsupported');
   }
 }
 
@@ -137,14 +172,14 @@ function readActorToken(parameters: GrantRequest['parameters']): { token: string
  * actor's `sub` must equal its `sub`, and its `iss` its `iss` where it names one. A
  * `may_act` that is not such an object admits nobody (fail closed).
  */
-function checkMayAct(mayAct: unknown, actor: VerifiedAssertion): void {
+function checkMayAct(mayAct: unknown, actor: ExchangedToken): void {
   if (mayAct === undefined) return;
   const allowed =
     typeof mayAct === 'object' &&
     mayAct !== null &&
     !Array.isArray(mayAct) &&
-    (mayAct as Record<string, unknown>).sub === actor.subject &&
-    ((mayAct as Record<string, unknown>).iss === undefined || (mayAct as Record<string, unknown>).iss === actor.issuer);
+    (mayAct as Record<string, unknown>).sub === actor.sub &&
+    ((mayAct as Record<string, unknown>).iss === undefined || (mayAct as Record<string, unknown>).iss === actor.iss);
   if (!allowed) throw new OAuthError('invalid_request', "the actor is not one the subject token's may_act admits", 'actor_not_allowed');
 }
 

@@ -46,6 +46,9 @@ export const TOKEN_SERVICE_REASONS = [
   'token_exchange_parameter_missing',
   'token_type_unsupported',
   'actor_not_allowed',
+  'broker_token_invalid',
+  'broker_token_revoked',
+  'broker_token_sender_constrained',
   // Refresh tokens (CONTRACT.md "Refresh tokens and DPoP").
   'refresh_token_missing',
   'refresh_token_unknown',
