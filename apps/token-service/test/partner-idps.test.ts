@@ -15,10 +15,11 @@
  * tokens cannot do that (their `aud` is always the API's client ID), which the Entra case
  * shows and the README's table explains.
  */
-import { createHash, generateKeyPairSync, randomUUID, sign as signBytes, type KeyObject } from 'node:crypto';
-import { decodeJwt, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { generateKeyPairSync, randomUUID, sign as signBytes } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import { eventually, JWT_BEARER_GRANT, startLoopbackIdp, type CreatedIssuer, type LoopbackIdp, postForm, type TokenAnswer } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
+import { ecKey, now, pick, rsaKey, serveGitHubActions, serveKubernetes, sign, type SigningKey } from './support/workload-idps';
 
 jest.setTimeout(300_000);
 
@@ -41,43 +42,6 @@ async function newIdp(): Promise<LoopbackIdp> {
   const idp = await startLoopbackIdp();
   idps.push(idp);
   return idp;
-}
-
-interface SigningKey {
-  kid: string;
-  privateKey: KeyObject;
-  /** The public JWK members only (`kty`, `n`, `e` or `crv`, `x`, `y`). */
-  jwk: Record<string, unknown>;
-  /** `x5c`, `x5t`, `x5t#S256` as IdPs that publish certificates add them. */
-  certificateMembers: Record<string, unknown>;
-}
-
-function rsaKey(kid: string, modulusLength = 2048): SigningKey {
-  return keyFrom(kid, generateKeyPairSync('rsa', { modulusLength }));
-}
-
-function ecKey(kid: string, namedCurve = 'P-256'): SigningKey {
-  return keyFrom(kid, generateKeyPairSync('ec', { namedCurve }));
-}
-
-function keyFrom(kid: string, pair: { publicKey: KeyObject; privateKey: KeyObject }): SigningKey {
-  const der = pair.publicKey.export({ type: 'spki', format: 'der' });
-  return {
-    kid,
-    privateKey: pair.privateKey,
-    jwk: { ...pair.publicKey.export({ format: 'jwk' }) },
-    certificateMembers: {
-      x5c: [der.toString('base64')],
-      x5t: createHash('sha1').update(der).digest('base64url'),
-      'x5t#S256': createHash('sha256').update(der).digest('base64url'),
-    },
-  };
-}
-
-const now = (): number => Math.floor(Date.now() / 1000);
-
-function sign(key: SigningKey, header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims as JWTPayload).setProtectedHeader(header as JWTHeaderParameters).sign(key.privateKey);
 }
 
 /** RS256 with node:crypto directly: jose refuses to sign with an RSA key under 2048 bits, a partner's legacy key may still do it. */
@@ -478,52 +442,7 @@ describe('GitHub Actions', () => {
   // RS256, x5t, kid; sub "repo:ORG/REPO:environment:NAME"; a custom aud set with
   // core.getIDToken(audience); nbf 10 minutes before iat, exp 5 minutes after it; a jti.
   it('registers the Actions issuer by discovery and exchanges a job token for a repository environment', async () => {
-    const idp = await newIdp();
-    const issuer = idp.url;
-    const key = rsaKey('38826b17-6a30-5f9b-b169-8beb8202f723');
-    idp.serve('/.well-known/openid-configuration', {
-      issuer,
-      jwks_uri: `${issuer}/.well-known/jwks`,
-      subject_types_supported: ['public', 'pairwise'],
-      response_types_supported: ['id_token'],
-      claims_supported: ['sub', 'aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'ref', 'repository', 'repository_id', 'repository_owner', 'run_id', 'actor', 'environment', 'job_workflow_ref', 'runner_environment'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      scopes_supported: ['openid'],
-    }, 'application/json; charset=utf-8');
-    idp.serve('/.well-known/jwks', { keys: [{ kty: 'RSA', alg: 'RS256', use: 'sig', kid: key.kid, ...pick(key.jwk, 'n', 'e'), x5c: key.certificateMembers.x5c, x5t: key.certificateMembers.x5t }] }, 'application/json; charset=utf-8');
-    const subject = 'repo:octo-org/octo-repo:environment:prod';
-    const mint = () => {
-      const iat = now();
-      return sign(key, { typ: 'JWT', alg: 'RS256', x5t: key.certificateMembers.x5t, kid: key.kid }, {
-        jti: randomUUID(),
-        sub: subject,
-        environment: 'prod',
-        aud: broker.issuer,
-        ref: 'refs/heads/main',
-        sha: 'example-sha',
-        repository: 'octo-org/octo-repo',
-        repository_owner: 'octo-org',
-        actor_id: '12',
-        repository_visibility: 'private',
-        repository_id: '74',
-        repository_owner_id: '65',
-        run_id: 'example-run-id',
-        run_number: '10',
-        run_attempt: '2',
-        runner_environment: 'github-hosted',
-        actor: 'octocat',
-        workflow: 'example-workflow',
-        head_ref: '',
-        base_ref: '',
-        event_name: 'workflow_dispatch',
-        ref_type: 'branch',
-        job_workflow_ref: 'octo-org/octo-automation/.github/workflows/oidc.yml@refs/heads/main',
-        iss: issuer,
-        nbf: iat - 600,
-        exp: iat + 300,
-        iat,
-      });
-    };
+    const { issuer, key, subject, mint } = serveGitHubActions(await newIdp(), broker.issuer);
     const { token } = await registerAndExchange(
       { issuer, discovery: true, subjects: [subject], allowed_scopes: ['deploy'], condition: "claims.repository_owner == 'octo-org' && claims.runner_environment == 'github-hosted'" },
       mint,
@@ -606,36 +525,7 @@ describe('Kubernetes service accounts', () => {
   // application/jwk-set+json; RSA, RS256, use sig):
   // https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#service-account-issuer-discovery.
   it('registers the cluster issuer by discovery and exchanges a projected token', async () => {
-    const idp = await newIdp();
-    const issuer = idp.url;
-    const key = rsaKey('Rk5IhnCxUAu1hj5Wq6HOrf3vh6KwHT0ZlB7w6QYqVX8');
-    idp.serve('/.well-known/openid-configuration', {
-      issuer,
-      jwks_uri: `${issuer}/openid/v1/jwks`,
-      response_types_supported: ['id_token'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-    });
-    idp.serve('/openid/v1/jwks', { keys: [{ use: 'sig', kty: 'RSA', kid: key.kid, alg: 'RS256', ...pick(key.jwk, 'n', 'e') }] }, 'application/jwk-set+json');
-    const subject = 'system:serviceaccount:payments:api';
-    const mint = () => {
-      const iat = now();
-      return sign(key, { alg: 'RS256', kid: key.kid }, {
-        aud: [broker.issuer],
-        exp: iat + 3600,
-        iat,
-        iss: issuer,
-        jti: randomUUID(),
-        'kubernetes.io': {
-          namespace: 'payments',
-          node: { name: 'node-1', uid: randomUUID() },
-          pod: { name: 'api-7d9c5b7b6c-x2x8q', uid: randomUUID() },
-          serviceaccount: { name: 'api', uid: randomUUID() },
-        },
-        nbf: iat,
-        sub: subject,
-      });
-    };
+    const { issuer, key, subject, mint } = serveKubernetes(await newIdp(), [broker.issuer]);
     const { token, issuer: registered } = await registerAndExchange(
       { issuer, discovery: true, subjects: [subject], max_assertion_lifetime_s: 3600, condition: "claims['kubernetes.io'].namespace == 'payments'" },
       mint,
@@ -687,7 +577,3 @@ describe('a key set that mixes usable keys with ones the broker cannot use', () 
     }
   });
 });
-
-function pick(jwk: Record<string, unknown>, ...members: string[]): Record<string, unknown> {
-  return Object.fromEntries(members.map((member) => [member, jwk[member]]));
-}
