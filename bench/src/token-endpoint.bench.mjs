@@ -7,7 +7,8 @@
  *  2. through the admin API: one trusted issuer (ES256, inline jwks), one private_key_jwt
  *     client (ES256) allowed both grants;
  *  3. the crypto-bound limit: ES256 verify + sign per second on one core, jose and node:crypto;
- *  4. workloads (a) jwt-bearer, (b) client_credentials + private_key_jwt, (c) both, each
+ *  4. workloads (a) jwt-bearer, (e) RFC 8693 token exchange of the same issuer's JWT (no
+ *     client: what a CI job does), (b) client_credentials + private_key_jwt, (c) both, each
  *     with single-use assertions generated before it; then oidc-provider doing (b);
  *  5. 9,999 more trusted issuers inserted into the registry tables, token-service
  *     restarted, (a) again;
@@ -15,7 +16,7 @@
  *
  *   npm run bench -w @trust-broker/bench          (or: node bench/src/token-endpoint.bench.mjs)
  *   BENCH_DURATION_S=12 BENCH_CONNECTIONS=64 BENCH_WORKERS=2 to change the load;
- *   BENCH_EXTRA_ISSUERS=0 skips step 5.
+ *   BENCH_EXTRA_ISSUERS=0 skips step 5; BENCH_ONLY_AE=1 stops after (a) and (e) (printed on stderr, no table).
  */
 import { createPrivateKey, createPublicKey, randomBytes, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -52,6 +53,8 @@ const MAX_RATE = Number(process.env.BENCH_MAX_RATE ?? 4000);
 const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 400);
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const IDP = 'https://idp.bench.example';
 const RESOURCE = 'https://api.bench.example';
@@ -197,6 +200,8 @@ async function makeBodies(kind, count, keys, audience, issuers = [IDP]) {
   for (let i = 0; i < count; i += 1) {
     const params = {};
     if (kind === 'a' || kind === 'c') Object.assign(params, { grant_type: JWT_BEARER, assertion: await grantAssertion(keys, audience, issuers[i % issuers.length]) });
+    // The issuer's accepted_audiences default to [BROKER_ISSUER]: the same token shape as (a)'s.
+    if (kind === 'e') Object.assign(params, { grant_type: TOKEN_EXCHANGE, subject_token: await grantAssertion(keys, audience, issuers[i % issuers.length]), subject_token_type: JWT_TOKEN_TYPE });
     if (kind === 'b') params.grant_type = 'client_credentials';
     if (kind === 'b' || kind === 'c') Object.assign(params, { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(keys, audience) });
     params.scope = 'read';
@@ -534,7 +539,7 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit,
   lines.push(...table(['workload', ...cpuNames], cpuRows));
   lines.push('');
   lines.push('req per server CPU-s: requests per second divided by the cores the server processes used (ratio to oidc-provider in brackets).');
-  lines.push(`Limits are for ${cores} cores (verifies + 1 sign per request: 1 verify for (a), (b); 2 for (c)); the load generator shares the cores.`);
+  lines.push(`Limits are for ${cores} cores (verifies + 1 sign per request: 1 verify for (a), (b), (e); 2 for (c)); the load generator shares the cores.`);
   if (tenK) {
     lines.push(
       `(a) with ${tenK.issuers} trusted issuers vs one: ${((100 * tenK.rps) / oneIssuerA.rps).toFixed(1)}% of the throughput, ` +
@@ -654,6 +659,8 @@ async function main() {
     }
     results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true })) });
     if (process.env.BENCH_ONLY_A === '1') return;
+    results.push({ kind: 'e', ...(await runWorkload('(e) token exchange, ES256 jwt subject token', 'e', ours, keys, procs.token, auditQueue, tokenParts)) });
+    if (process.env.BENCH_ONLY_AE === '1') return;
     results.push({ kind: 'b', ...(await runWorkload('(b) client_credentials + private_key_jwt', 'b', ours, keys, procs.token, auditQueue, tokenParts)) });
     results.push({ kind: 'c', ...(await runWorkload('(c) jwt-bearer + private_key_jwt', 'c', ours, keys, procs.token, auditQueue, tokenParts)) });
     const latency = [];
