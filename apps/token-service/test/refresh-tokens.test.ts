@@ -378,6 +378,32 @@ describe('audit', () => {
   });
 });
 
+describe('token exchange (RFC 8693)', () => {
+  it('an exchange of a trusted issuer\'s token also returns a refresh token, which refreshes to the same contents', async () => {
+    const exchanger = await env.admin.createClient({
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange', 'refresh_token'],
+      scope: 'read write',
+    });
+    const subjectToken = await grantAssertion(ISSUER, 'alice');
+    const exchanged = await eventually(async () => {
+      const answer = await postForm(broker.tokenEndpoint, {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: subjectToken,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        scope: 'read',
+        ...secretAuth(exchanger),
+      });
+      return answer.status === 200 ? answer : undefined;
+    }, 5000);
+    expect(exchanged.body).toMatchObject({ issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', scope: 'read' });
+    expect(exchanged.body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const refreshed = await refresh(exchanged.body.refresh_token as string, exchanger);
+    expect(refreshed.status).toBe(200);
+    expect(decodeJwt(refreshed.body.access_token as string)).toMatchObject({ sub: 'alice', idp: ISSUER, client_id: exchanger.client_id, scope: 'read', department: 'finance' });
+  });
+});
+
 describe('client authentication by private_key_jwt', () => {
   it('a private_key_jwt client gets a refresh token and proves itself again with a new assertion at each use', async () => {
     const clientKey = await generatePartyKey('ES256', 'client-key');

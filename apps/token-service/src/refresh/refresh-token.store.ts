@@ -7,6 +7,9 @@
  *   of two concurrent uses one rotates and the other finds the token used: reuse, which
  *   ends the family in the same locked transaction (RFC 9700 §4.14.2);
  * - a family revoked or past its absolute expiry rotates nothing;
+ * - a token whose answer never reached the client (the audit event or the signing failed
+ *   after the grant) is withdrawn: a new family is deleted, a rotation undone (its
+ *   predecessor usable again), so a failure that answers 503 does not end the family;
  * - Postgres not answering is RefreshTokenStoreUnavailableError (503), never a pass.
  */
 import { randomUUID } from 'node:crypto';
@@ -139,9 +142,34 @@ export class RefreshTokenStore {
         }
         if (family.expired) return { outcome: 'family_ended', why: 'expired' } as const;
         const next = newRefreshToken();
-        await tx.query('INSERT INTO token.refresh_tokens (token_hash, family_id) VALUES ($1, $2)', [next.hash, familyId]);
+        await tx.query('INSERT INTO token.refresh_tokens (token_hash, family_id, previous_hash) VALUES ($1, $2, $3)', [next.hash, familyId, hashRefreshToken(token)]);
         await tx.query('UPDATE token.refresh_token_families SET last_used_at = now() WHERE id = $1', [familyId]);
         return { outcome: 'rotated', refreshToken: next.token } as const;
+      }),
+    );
+  }
+
+  /**
+   * Takes back a token issued by this request that the client never received: the first
+   * token of a family deletes the family; a rotated one makes its predecessor unused again.
+   * Only while the token is unused and its family alive (a concurrent reuse stays ended).
+   */
+  async withdraw(token: string): Promise<void> {
+    await this.run((manager) =>
+      manager.transaction(async (tx) => {
+        const [issued] = (await tx.query('SELECT family_id, previous_hash FROM token.refresh_tokens WHERE token_hash = $1', [hashRefreshToken(token)])) as {
+          family_id: string;
+          previous_hash: Buffer | null;
+        }[];
+        if (!issued) return;
+        const [family] = (await tx.query('SELECT revoked_at FROM token.refresh_token_families WHERE id = $1 FOR UPDATE', [issued.family_id])) as { revoked_at: Date | null }[];
+        if (!family || family.revoked_at !== null) return;
+        if (issued.previous_hash === null) {
+          await tx.query('DELETE FROM token.refresh_token_families WHERE id = $1', [issued.family_id]);
+          return;
+        }
+        const [, deleted] = (await tx.query('DELETE FROM token.refresh_tokens WHERE token_hash = $1 AND used_at IS NULL', [hashRefreshToken(token)])) as [unknown[], number];
+        if (deleted === 1) await tx.query('UPDATE token.refresh_tokens SET used_at = NULL WHERE token_hash = $1', [issued.previous_hash]);
       }),
     );
   }

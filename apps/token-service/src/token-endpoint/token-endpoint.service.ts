@@ -9,7 +9,9 @@
  * Every request, success or failure, makes exactly one audit event, enqueued BEFORE the
  * answer: if it cannot be enqueued, nothing is issued (503). A request that answers without a
  * token gives back the `jti`s it recorded (ReplayLedger), so a retry of the same assertions
- * can succeed. Errors are OAuthErrors; the rule engine's are converted where they arise.
+ * can succeed, and withdraws the refresh token its grant issued (a rotation is undone), so
+ * a 503 after a refresh does not end the family. Errors are OAuthErrors; the rule engine's
+ * are converted where they arise.
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -19,6 +21,7 @@ import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { DpopProofVerifier } from '../dpop/dpop-proof.verifier';
+import { RefreshTokenStore } from '../refresh/refresh-token.store';
 import type { GrantAuditFields, GrantDecision, GrantHandler } from '../grants/grant.types';
 import { GrantTable } from '../grants/grant-table';
 import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
@@ -61,6 +64,7 @@ export class TokenEndpointService {
     private readonly replayGuard: ReplayGuardService,
     private readonly clientRateLimit: ClientRateLimit,
     private readonly dpopProofs: DpopProofVerifier,
+    private readonly refreshTokens: RefreshTokenStore,
   ) {}
 
   handle(request: TokenHttpRequest): Promise<TokenResponseBody> {
@@ -84,6 +88,7 @@ export class TokenEndpointService {
       await this.publishOrFail(this.auditEvent(request, audit));
     } catch (error) {
       this.metrics.record(audit.grantType, 'temporarily_unavailable', startedAt);
+      await this.withdrawRefreshToken(response.refresh_token);
       throw error;
     }
     this.metrics.record(audit.grantType, undefined, startedAt);
@@ -108,7 +113,18 @@ export class TokenEndpointService {
     checkClientMayUseGrant(client, grant.grantType);
     const decision = await grant.handler.exchange({ parameters, lists, client, audit, replayGuard: ledger, ...(dpop && { dpopJkt: dpop.jkt }) });
     audit.scope = decision.scopes.join(' ');
-    return this.mintAccessToken(decision, client, audit);
+    try {
+      return await this.mintAccessToken(decision, client, audit);
+    } catch (error) {
+      await this.withdrawRefreshToken(decision.refreshToken);
+      throw error;
+    }
+  }
+
+  /** Best effort: if Postgres does not take it, the token stays issued but unknown to the client (fail closed). */
+  private async withdrawRefreshToken(refreshToken: string | undefined): Promise<void> {
+    if (refreshToken === undefined) return;
+    await this.refreshTokens.withdraw(refreshToken).catch((error: Error) => this.logger.warn(`refresh token not withdrawn: ${error.message}`));
   }
 
   /** RFC 6749 §5.2: a missing grant_type is `invalid_request`, one not in the grant table `unsupported_grant_type`. */
