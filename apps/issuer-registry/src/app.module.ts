@@ -14,6 +14,7 @@ import { RegistryDatabaseModule } from './database/registry-database.module';
 import { RegistryHealthModule } from './health/registry-health.module';
 import { IssuersModule } from './issuers/issuers.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { RefreshTokensModule } from './refresh-tokens/refresh-tokens.module';
 
 @Module({})
 export class AppModule {
@@ -26,6 +27,7 @@ export class AppModule {
         RegistryDatabaseModule.forRoot(dataSource),
         IssuersModule,
         ClientsModule,
+        RefreshTokensModule,
         ConsoleModule,
         OutboxModule,
         RegistryHealthModule,

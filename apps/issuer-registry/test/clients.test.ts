@@ -308,3 +308,16 @@ describe('client lifecycle', () => {
     expect((await registry.call('GET', '/v1/clients?limit=0')).status).toBe(400);
   });
 });
+
+describe('/v1/clients/{client_id}/refresh-tokens (the families live in token-service\'s schema)', () => {
+  it('answers 404 for an unknown client, and 503 while token-service has not migrated its schema', async () => {
+    expect((await registry.call('GET', '/v1/clients/no-such-client/refresh-tokens')).status).toBe(404);
+    expect((await registry.call('DELETE', '/v1/clients/no-such-client/refresh-tokens')).status).toBe(404);
+    const client = (await registry.call('POST', '/v1/clients', { token_endpoint_auth_method: 'none', grant_types: ['refresh_token'] })).body;
+    for (const method of ['GET', 'DELETE'] as const) {
+      const answer = await registry.call(method, `/v1/clients/${client.client_id}/refresh-tokens`);
+      expect([answer.status, answer.body.error]).toEqual([503, 'temporarily_unavailable']);
+    }
+    expect((await fetch(`${registry.url}/v1/clients/${client.client_id}/refresh-tokens`)).status).toBe(401);
+  });
+});

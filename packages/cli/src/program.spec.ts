@@ -164,6 +164,30 @@ describe('trust-broker CLI', () => {
     expect(table.out).toContain('more: --cursor p2');
   });
 
+  it('clients refresh-tokens lists families; revoke-refresh-tokens sends DELETE and says how many ended', async () => {
+    respond = (request) =>
+      request.method === 'DELETE'
+        ? { status: 200, body: { revoked: 2, family_ids: ['f1', 'f2'] } }
+        : { status: 200, body: { items: [{ id: 'f1', client_id: 'c 1', issuer: 'https://idp.example', subject: 'alice', scope: 'read', dpop_bound: true, expires_at: '2030-01-01T00:00:00.000Z' }], next_cursor: null } };
+    const listed = await run(['clients', 'refresh-tokens', 'c 1']);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain('f1');
+    expect(listed.out).toContain('alice');
+    const revoked = await run(['clients', 'revoke-refresh-tokens', 'c 1']);
+    expect(revoked).toMatchObject({ code: 0, out: 'revoked 2 refresh-token families' });
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/clients/c%201/refresh-tokens', 'DELETE /v1/clients/c%201/refresh-tokens']);
+  });
+
+  it('issuers revoke-refresh-tokens accepts an iss value and finds its id', async () => {
+    respond = (request) =>
+      request.url.startsWith('/v1/issuers?')
+        ? { status: 200, body: { items: [{ id: '5f0c3c1e-0000-4000-8000-000000000001', issuer: 'https://idp.example' }], next_cursor: null } }
+        : { status: 200, body: { revoked: 1, family_ids: ['f1'] } };
+    const result = await run(['--json', 'issuers', 'revoke-refresh-tokens', 'https://idp.example']);
+    expect(JSON.parse(result.out)).toEqual({ revoked: 1, family_ids: ['f1'] });
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/issuers?limit=100', 'DELETE /v1/issuers/5f0c3c1e-0000-4000-8000-000000000001/refresh-tokens']);
+  });
+
   it('issuers show accepts an iss value and finds its id', async () => {
     respond = (request) =>
       request.url.startsWith('/v1/issuers?')

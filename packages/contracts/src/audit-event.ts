@@ -24,6 +24,7 @@ export const ADMIN_ACTIONS = [
   'secret_rotated',
   'assertion_revoked',
   'keys_refreshed',
+  'refresh_tokens_revoked',
 ] as const;
 
 const nullableString = (max: number) => z.string().max(max).nullable().default(null);

@@ -18,5 +18,7 @@ export type { TrustChange } from './trust-change';
 export { KeyRefreshJobSchema, parseKeyRefreshJob, keyRefreshDedupId } from './key-refresh';
 export type { KeyRefreshJob } from './key-refresh';
 export { REGISTRY_TABLES } from './registry-schema';
+export { TOKEN_FUNCTIONS } from './token-schema';
+export type { RefreshFamilyOwnerType, RefreshFamilySummary, RevokedRefreshFamily } from './token-schema';
 export type { IssuerRow, ClientRow, FederatedCredential, PartyKeysRow, AssertionRevocationRow } from './registry-schema';
 export type { IssuerResource, ClientResource, ResourcePage } from './admin-api';

@@ -1,11 +1,12 @@
 /**
- * `trust-broker clients add|list|show|rotate-secret|disable`: OAuth clients of the
- * admin API. A new secret is printed once, the way the server returns it.
+ * `trust-broker clients add|list|show|rotate-secret|disable|refresh-tokens|revoke-refresh-tokens`:
+ * OAuth clients of the admin API. A new secret is printed once, the way the server returns it.
  */
 import { Command } from 'commander';
 import type { CommandContext } from '../command-context';
 import { UsageError } from '../cli.errors';
 import { parseChoice, parseList, parsePositiveInteger } from '../options/option-parsers';
+import { addRefreshTokenCommands } from '../refresh-tokens/refresh-tokens.command';
 import { AUTH_METHODS, buildClientBody, checkNewClient, parseFederatedCredential, type ClientFlags } from './client-body';
 
 type Client = Record<string, unknown> & { client_id: string };
@@ -88,6 +89,8 @@ export function buildClientsCommand(context: CommandContext): Command {
       const updated = await context.registry().call<Client>('PATCH', clientPath(clientId), { json: { status: 'disabled' } });
       context.printResult(`disabled ${updated.client_id}`, updated);
     });
+
+  addRefreshTokenCommands(clients, context, 'client', async (clientId) => clientPath(clientId));
 
   return clients;
 }

@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import type { CommandContext } from '../command-context';
+import { addRefreshTokenCommands } from '../refresh-tokens/refresh-tokens.command';
 import type { AdminApi, Page } from '../api/admin-api';
 import { UsageError } from '../cli.errors';
 import {
@@ -139,6 +140,8 @@ export function buildIssuersCommand(context: CommandContext): Command {
       const result = await api.call<Record<string, unknown> | undefined>('POST', `/v1/issuers/${encodeURIComponent(id)}/jwks/refresh`);
       context.printRecord(result ?? { id, refreshed: true });
     });
+
+  addRefreshTokenCommands(issuers, context, 'issuer', async (idOrIssuer) => `/v1/issuers/${encodeURIComponent(await resolveIssuerId(context.registry(), idOrIssuer))}`);
 
   return issuers;
 }
