@@ -4,12 +4,13 @@
  * asserts nothing (not a test). One run:
  *  1. fresh database and Redis prefix; migrations; issuer-registry, audit-worker and
  *     token-service as real processes (token-service with TOKEN_SERVICE_WORKERS);
- *  2. through the admin API: one trusted issuer (ES256, inline jwks), one private_key_jwt
- *     client (ES256) allowed both grants;
+ *  2. through the admin API: one trusted issuer (ES256, inline jwks), the same key under a
+ *     second issuer with refresh_tokens, one private_key_jwt client (ES256) allowed the grants;
  *  3. the crypto-bound limit: ES256 verify + sign per second on one core, jose and node:crypto;
  *  4. workloads (a) jwt-bearer, (e) RFC 8693 token exchange of the same issuer's JWT (no
  *     client: what a CI job does), (b) client_credentials + private_key_jwt, (c) both, each
- *     with single-use assertions generated before it; then oidc-provider doing (b);
+ *     with single-use assertions generated before it, (d) refresh_token + private_key_jwt
+ *     (one rotation chain per connection); then oidc-provider doing (b);
  *  5. 9,999 more trusted issuers inserted into the registry tables, token-service
  *     restarted, (a) again;
  *  6. the table, ratios to oidc-provider and fractions of the crypto limit.
@@ -57,6 +58,8 @@ const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const IDP = 'https://idp.bench.example';
+/** The same partner's key under a second issuer that allows refresh tokens, for workload (d). */
+const IDP_REFRESH = 'https://idp-refresh.bench.example';
 const RESOURCE = 'https://api.bench.example';
 const CLIENT_ID = 'bench-client';
 
@@ -211,6 +214,87 @@ async function makeBodies(kind, count, keys, audience, issuers = [IDP]) {
 }
 
 // ---------- load ----------
+
+/**
+ * Workload (d): the refresh_token grant with private_key_jwt. Each autocannon connection
+ * holds one refresh-token chain: it sends its current token (and a fresh client assertion)
+ * and takes the new token from the answer, as a client does; a connection whose chain
+ * broke (a non-200) starts a new one from `seeds`. Every request is one rotation, one
+ * Postgres transaction.
+ */
+async function driveRefresh(url, assertions, seeds, durationS) {
+  const source = bodySource(assertions);
+  let broken = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: durationS,
+    initialContext: {},
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        setupRequest: (request, context) => {
+          context.token ??= seeds.pop();
+          request.body = form({ grant_type: 'refresh_token', refresh_token: context.token ?? '', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: source.take() });
+          return request;
+        },
+        onResponse: (status, body, context) => {
+          if (status === 200) {
+            context.token = JSON.parse(body).refresh_token;
+          } else {
+            broken += 1;
+            context.token = undefined;
+          }
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors + result.timeouts,
+    exhausted: source.reused(),
+    brokenChains: broken,
+  };
+}
+
+/** Starts `count` refresh-token families (jwt-bearer grants of IDP_REFRESH with private_key_jwt), `parallel` at a time. */
+async function refreshSeeds(url, keys, audience, count, parallel = 16) {
+  const bodies = await Promise.all(
+    Array.from({ length: count }, async () =>
+      form({ grant_type: JWT_BEARER, assertion: await grantAssertion(keys, audience, IDP_REFRESH), client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(keys, audience), scope: 'read' }),
+    ),
+  );
+  const seeds = [];
+  for (let i = 0; i < bodies.length; i += parallel) {
+    const answers = await Promise.all(bodies.slice(i, i + parallel).map((body) => postToken(url, body)));
+    for (const answer of answers) {
+      if (answer.status !== 200 || typeof answer.json.refresh_token !== 'string') throw new Error(`seeding refresh tokens: ${answer.status} ${JSON.stringify(answer.json)}`);
+      seeds.push(answer.json.refresh_token);
+    }
+  }
+  return seeds;
+}
+
+async function runRefreshWorkload(label, target, keys, tokenProc, auditQueue, parts) {
+  const count = Math.ceil(MAX_RATE * (DURATION_S + 1));
+  const warmCount = Math.ceil(MAX_RATE * (WARMUP_S + 1));
+  log(`${label}: generating ${count + warmCount} client assertions and ${4 * CONNECTIONS} refresh-token families`);
+  const makeAssertions = async (n) => Promise.all(Array.from({ length: n }, () => clientAssertion(keys, target.audience)));
+  const warm = await makeAssertions(warmCount);
+  const assertions = await makeAssertions(count);
+  const warmSeeds = await refreshSeeds(target.url, keys, target.audience, 2 * CONNECTIONS);
+  const seeds = await refreshSeeds(target.url, keys, target.audience, 2 * CONNECTIONS);
+  await driveRefresh(target.url, warm, warmSeeds, WARMUP_S);
+  log(`${label}: ${DURATION_S} s at ${CONNECTIONS} connections`);
+  const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, () => driveRefresh(target.url, assertions, seeds, DURATION_S)));
+  const cpu = Object.entries(result.cpu).map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ');
+  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx} (chains broken ${result.brokenChains}); cores used: ${cpu}`);
+  return { label, ...result };
+}
 
 /**
  * Hands out `bodies` in order, each once; past the end it starts over and counts the reused
@@ -539,7 +623,15 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit,
   lines.push(...table(['workload', ...cpuNames], cpuRows));
   lines.push('');
   lines.push('req per server CPU-s: requests per second divided by the cores the server processes used (ratio to oidc-provider in brackets).');
-  lines.push(`Limits are for ${cores} cores (verifies + 1 sign per request: 1 verify for (a), (b), (e); 2 for (c)); the load generator shares the cores.`);
+  lines.push(`Limits are for ${cores} cores (verifies + 1 sign per request: 1 verify for (a), (b), (d), (e); 2 for (c)); the load generator shares the cores.`);
+  const refreshRun = results.find((r) => r.kind === 'd');
+  const grantRun = results.find((r) => r.kind === 'a');
+  if (refreshRun && grantRun) {
+    lines.push(
+      `(d) refresh_token (one Postgres transaction per request: the family locked, the token rotated): ${f0(refreshRun.rps)} req/s beside (a) jwt-bearer ${f0(grantRun.rps)} req/s ` +
+        `and (b) ${f0(results.find((r) => r.kind === 'b').rps)} req/s, the same client authentication; ${refreshRun.brokenChains} chains broken`,
+    );
+  }
   if (tenK) {
     lines.push(
       `(a) with ${tenK.issuers} trusted issuers vs one: ${((100 * tenK.rps) / oneIssuerA.rps).toFixed(1)}% of the throughput, ` +
@@ -622,8 +714,17 @@ async function main() {
       token_endpoint_auth_method: 'private_key_jwt',
       jwks: { keys: [keys.client.publicJwk] },
       token_endpoint_auth_signing_alg: 'ES256',
-      grant_types: ['client_credentials', JWT_BEARER],
+      grant_types: ['client_credentials', JWT_BEARER, 'refresh_token'],
       scope: 'read',
+    });
+    await admin(registryUrl, adminKey, 'POST', '/v1/issuers', {
+      issuer: IDP_REFRESH,
+      jwks: { keys: [keys.idp.publicJwk] },
+      allowed_algorithms: ['ES256'],
+      subjects: ['*'],
+      allowed_scopes: ['read'],
+      audiences: [RESOURCE],
+      refresh_tokens: true,
     });
     const ours = { url: `${brokerIssuer}/oauth2/token`, audience: brokerIssuer };
     // Both registrations have reached the token service once (c) answers 200.
@@ -663,6 +764,7 @@ async function main() {
     if (process.env.BENCH_ONLY_AE === '1') return;
     results.push({ kind: 'b', ...(await runWorkload('(b) client_credentials + private_key_jwt', 'b', ours, keys, procs.token, auditQueue, tokenParts)) });
     results.push({ kind: 'c', ...(await runWorkload('(c) jwt-bearer + private_key_jwt', 'c', ours, keys, procs.token, auditQueue, tokenParts)) });
+    results.push({ kind: 'd', ...(await runRefreshWorkload('(d) refresh_token + private_key_jwt', ours, keys, procs.token, auditQueue, tokenParts)) });
     const latency = [];
     if (LATENCY_RATE > 0) {
       latency.push(await runWorkload(latencyLabel('(a)'), 'a', ours, keys, procs.token, auditQueue, tokenParts, { rate: LATENCY_RATE }));
