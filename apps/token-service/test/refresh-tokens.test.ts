@@ -279,6 +279,20 @@ describe('the refresh_token grant', () => {
     }
   });
 
+  it("a disabled client's refresh tokens stop working within 2 s, and work again once it is enabled", async () => {
+    const client = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER_GRANT, 'refresh_token'], scope: 'read' });
+    const token = await eventually(async () => (await jwtBearer(client)).body.refresh_token as string | undefined, 5000);
+    await env.admin.updateClient(client.client_id, { status: 'disabled' });
+    const startedAt = Date.now();
+    // A grant probes the propagation; a refresh that still passed would rotate the token.
+    await eventually(async () => (await jwtBearer(client)).status === 401, 5000);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+    expectError(await refresh(token, client), 401, 'invalid_client');
+    await env.admin.updateClient(client.client_id, { status: 'active' });
+    await eventually(async () => (await jwtBearer(client)).status === 200, 5000);
+    expect((await refresh(token, client)).status).toBe(200);
+  });
+
   it('is refused to a client whose grant_types lack refresh_token (unauthorized_client)', async () => {
     const limited = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER_GRANT], scope: 'read' });
     const token = await eventually(async () => (await jwtBearer(limited)).body.refresh_token as string | undefined, 5000);
