@@ -19,6 +19,8 @@ export interface OwnRedisServerOptions {
   persistent?: boolean;
   /** The port to listen on (default: any free one). */
   port?: number;
+  /** More redis-server arguments, e.g. `['--replicaof', '127.0.0.1', '7100']`. */
+  args?: string[];
 }
 
 export class OwnRedisServer {
@@ -28,12 +30,13 @@ export class OwnRedisServer {
     readonly port: number,
     /** Where the AOF lives; only for a persistent server. */
     private readonly dir: string | undefined,
+    private readonly args: string[] = [],
   ) {}
 
   /** Starts a redis-server on a free port of 127.0.0.1 and waits until it answers PING. */
   static async start(options: OwnRedisServerOptions = {}): Promise<OwnRedisServer> {
     const dir = options.persistent ? mkdtempSync(join(tmpdir(), 'tb-redis-')) : undefined;
-    const server = new OwnRedisServer(options.port ?? (await getFreePort()), dir);
+    const server = new OwnRedisServer(options.port ?? (await getFreePort()), dir, options.args);
     await server.resume();
     return server;
   }
@@ -50,9 +53,10 @@ export class OwnRedisServer {
   /** Starts the server again on the same port (and AOF, if persistent); resolves once it answers PING. */
   async resume(): Promise<void> {
     const persistence = this.dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir] : ['--appendonly', 'no'];
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: 'ignore' });
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...this.args], { stdio: 'ignore' });
     await eventually(async () => {
       const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => undefined);
       try {
         await probe.connect();
         return (await probe.ping()) === 'PONG';
