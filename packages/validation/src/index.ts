@@ -48,7 +48,7 @@ export { hmacCandidateKey } from './jwks/hmac-candidate-key';
 // The JWS core: one parser, one verifier and one signer for partners' assertions and the broker's own tokens.
 export { BROKER_SIGNING_ALGORITHMS, isBrokerSigningAlgorithm } from './algorithms';
 export type { BrokerSigningAlgorithm } from './algorithms';
-export { decodeJsonSegment, splitCompactJws } from './jws/compact-jws-parts';
+export { decodeJsonSegment, splitCompactJws, unverifiedClaims } from './jws/compact-jws-parts';
 export type { CompactJwsParts } from './jws/compact-jws-parts';
 export { verifyJwsSignature } from './jws/verify-jws-signature';
 export { signJws } from './jws/sign-jws';

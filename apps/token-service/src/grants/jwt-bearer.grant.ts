@@ -14,8 +14,7 @@
  * run again on the verified issuer.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeJwt } from 'jose';
-import { AssertionError, MAX_ASSERTION_BYTES, verifyGrantAssertion, type ReplayGuard, type VerifiedAssertion } from '@trust-broker/validation';
+import { AssertionError, MAX_ASSERTION_BYTES, unverifiedClaims, verifyGrantAssertion, type ReplayGuard, type VerifiedAssertion } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { IssuerTokenVerifier } from '../key-refresh/issuer-token-verifier';
 import { fromAssertionError } from '../oauth/assertion-errors';
@@ -64,12 +63,13 @@ export class JwtBearerGrant implements GrantHandler {
 
   /** The trusted issuer named by the assertion's unverified `iss`, if any: used only to refuse early. */
   private peekIssuer(assertion: string): { issuer: CachedIssuer; claims: Record<string, unknown> } | undefined {
-    if (assertion.length > MAX_ASSERTION_BYTES) return undefined;
+    const claims = assertion.length > MAX_ASSERTION_BYTES ? undefined : unverifiedClaims(assertion);
+    if (typeof claims?.iss !== 'string') return undefined;
     try {
-      const claims = decodeJwt(assertion);
-      const issuer = typeof claims.iss === 'string' ? this.trust.findActiveIssuer(claims.iss) : undefined;
+      const issuer = this.trust.findActiveIssuer(claims.iss);
       return issuer ? { issuer, claims } : undefined;
     } catch {
+      // A trust cache that cannot answer now (too stale) is for verification to report.
       return undefined;
     }
   }

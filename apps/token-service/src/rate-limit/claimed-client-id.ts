@@ -5,7 +5,7 @@
  * `client_id` parameter, then the client assertion's `sub` (RFC 7523 §3: sub = client_id),
  * read by the JWS core's parser so that the counter names the client the engine would see.
  */
-import { decodeJsonSegment, MAX_ASSERTION_BYTES, splitCompactJws } from '@trust-broker/validation';
+import { MAX_ASSERTION_BYTES, unverifiedClaims } from '@trust-broker/validation';
 
 export function claimedClientId(body: unknown, authorization: string | undefined): string | undefined {
   return fromBasic(authorization) ?? fromParameters(body);
@@ -35,7 +35,6 @@ function fromParameters(body: unknown): string | undefined {
 }
 
 function subjectOf(assertion: string): string | undefined {
-  const parts = splitCompactJws(assertion);
-  const sub = parts === undefined ? undefined : decodeJsonSegment(parts.payloadSegment)?.sub;
+  const sub = unverifiedClaims(assertion)?.sub;
   return typeof sub === 'string' && sub !== '' ? sub : undefined;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { splitCompactJws } from './compact-jws-parts';
+import { splitCompactJws, unverifiedClaims } from './compact-jws-parts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const HEAD = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0';
@@ -42,5 +42,18 @@ describe('splitCompactJws', () => {
       expect({ text, decoded: parts?.signature !== undefined }).toEqual({ text, decoded: canonical });
       if (canonical) expect(parts?.signature?.toString('base64url')).toBe(text);
     }
+  });
+});
+
+describe('unverifiedClaims', () => {
+  const segment = (json: string) => Buffer.from(json).toString('base64url');
+  it.each([
+    ['a JWS whose claims are an object', `e30.${segment('{"iss":"https://idp.example","sub":"a"}')}.AA`, { iss: 'https://idp.example', sub: 'a' }],
+    ['two parts', `e30.${segment('{"sub":"a"}')}`, undefined],
+    ['five parts (a JWE)', `e30.${segment('{"sub":"a"}')}.AA.AA.AA`, undefined],
+    ['claims with a repeated member', `e30.${segment('{"sub":"a","sub":"b"}')}.AA`, undefined],
+    ['claims that are not an object', `e30.${segment('[1]')}.AA`, undefined],
+  ])('%s', (_name, compact, expected) => {
+    expect(unverifiedClaims(compact)).toEqual(expected);
   });
 });

@@ -61,8 +61,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * The JSON object a header or payload segment encodes (UTF-8, no duplicate member names:
  * `json-object.ts`), or undefined. For JWSs whose failures need no reason of their own
- * (the broker's own tokens, the rate limiter's unverified look at a client assertion);
- * assertions being verified go through `parse-compact-jws.ts`, which says why.
+ * (the broker's own tokens, `unverifiedClaims`); assertions being verified go through
+ * `parse-compact-jws.ts`, which says why.
  */
 export function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
   if (segment.length % 4 === 1) return undefined;
@@ -74,4 +74,14 @@ export function decodeJsonSegment(segment: string): Record<string, unknown> | un
   }
   const parsed = parseJsonObject(text);
   return parsed.ok ? parsed.value : undefined;
+}
+
+/**
+ * The claims of a compact JWS, read without verifying anything: only to pick a counter or
+ * to refuse early (the rate limiter's client, the grant's trusted issuer), never to trust.
+ * Undefined unless `compact` is a JWS this core would go on to verify.
+ */
+export function unverifiedClaims(compact: string): Record<string, unknown> | undefined {
+  const parts = splitCompactJws(compact);
+  return parts === undefined ? undefined : decodeJsonSegment(parts.payloadSegment);
 }
