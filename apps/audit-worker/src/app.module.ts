@@ -5,7 +5,8 @@
  */
 import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { createAdminAuthGuard, createRedis, HealthModule, ReadinessRegistry, redisEndpointOf, type RedisClient } from '@trust-broker/service-kit';
+import { createRedis, redisEndpointOf, type RedisClient } from '@trust-broker/service-kit/redis';
+import { createAdminAuthGuard, HealthModule, ReadinessRegistry } from '@trust-broker/service-kit/nest';
 import { AuditChainController } from './audit-chain/audit-chain.controller';
 import { ChainVerifier } from './audit-chain/chain-verifier';
 import { ChainWriter } from './audit-chain/chain-writer';

@@ -6,7 +6,8 @@
  */
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { ReadinessRegistry, RedisClient } from '@trust-broker/service-kit';
+import type { RedisClient } from '@trust-broker/service-kit/redis';
+import type { ReadinessRegistry } from '@trust-broker/service-kit/nest';
 import type { ChainWriter } from './audit-chain/chain-writer';
 import type { AuditEventProcessor } from './audit-events/audit-event.processor';
 import { auditMetrics } from './audit-events/audit-metrics';

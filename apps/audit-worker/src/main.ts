@@ -4,7 +4,10 @@
  * `node dist/main.js migrate`: migrate and exit.
  */
 import 'reflect-metadata';
-import { ConfigError, configureLogging, createHttpApp, ensureDatabaseExists, listen, runMigrationsWithLock } from '@trust-broker/service-kit';
+import { ConfigError } from '@trust-broker/service-kit/config';
+import { configureLogging } from '@trust-broker/service-kit/logging';
+import { ensureDatabaseExists, runMigrationsWithLock } from '@trust-broker/service-kit/database';
+import { createHttpApp, listen } from '@trust-broker/service-kit/nest';
 import { AppModule } from './app.module';
 import { AUDIT_SCHEMA, createAuditDataSource } from './audit-chain/audit-data-source';
 import { AuditWorkerRuntime } from './audit-worker.runtime';

@@ -4,7 +4,7 @@
  */
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { runMigrationsWithLock } from '@trust-broker/service-kit';
+import { runMigrationsWithLock } from '@trust-broker/service-kit/database';
 import { createTestDatabase, randomKeyEncryptionKey, type TestDatabase } from '@trust-broker/testing';
 import { parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { AUDIT_SCHEMA, createAuditDataSource } from '../src/audit-chain/audit-data-source';

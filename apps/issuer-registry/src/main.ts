@@ -3,7 +3,9 @@
  * `node dist/main.js migrate`: migrate and exit.
  */
 import 'reflect-metadata';
-import { listen, ConfigError, configureLogging } from '@trust-broker/service-kit';
+import { ConfigError } from '@trust-broker/service-kit/config';
+import { configureLogging } from '@trust-broker/service-kit/logging';
+import { listen } from '@trust-broker/service-kit/nest';
 import { bootLogSettingsFromProcess, readRegistryConfig, type RegistryConfig } from './config/registry.config';
 import { createRegistryApp, migrateRegistryDatabase } from './registry-app';
 

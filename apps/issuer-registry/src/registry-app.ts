@@ -5,7 +5,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastifyStatic, { type FastifyStaticOptions } from '@fastify/static';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { createHttpApp, ensureDatabaseExists, runMigrationsWithLock } from '@trust-broker/service-kit';
+import { ensureDatabaseExists, runMigrationsWithLock } from '@trust-broker/service-kit/database';
+import { createHttpApp } from '@trust-broker/service-kit/nest';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { registerConsoleSite } from './console/console-site';

@@ -1,4 +1,4 @@
-import { toApiError } from '@trust-broker/service-kit';
+import { toApiError } from '@trust-broker/service-kit/errors';
 import { ClientError } from './clients/clients.errors';
 import { IssuerError } from './issuers/issuers.errors';
 

@@ -5,7 +5,7 @@
  * answers the kinds: `invalid` 400 `invalid_request`, `not_found` 404, `conflict` 409, with
  * the message as `error_description` and the code as the reason.
  */
-import { DomainError, type DomainErrorKind } from '@trust-broker/service-kit';
+import { DomainError, type DomainErrorKind } from '@trust-broker/service-kit/errors';
 
 type CodesByKind = { readonly [K in DomainErrorKind]?: readonly string[] };
 

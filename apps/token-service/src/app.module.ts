@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { HealthModule } from '@trust-broker/service-kit';
+import { HealthModule } from '@trust-broker/service-kit/nest';
 import { AuditModule } from './audit/audit.module';
 import { ClientAuthModule } from './client-auth/client-auth.module';
 import { ConfigModule } from './config/config.module';

@@ -4,7 +4,10 @@
  */
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { ConfigError, configureLogging, createDataSource, createHttpApp, ensureDatabaseExists, listen, runMigrationsWithLock, type ServiceLogger } from '@trust-broker/service-kit';
+import { ConfigError } from '@trust-broker/service-kit/config';
+import { configureLogging, type ServiceLogger } from '@trust-broker/service-kit/logging';
+import { createDataSource, ensureDatabaseExists, runMigrationsWithLock } from '@trust-broker/service-kit/database';
+import { createHttpApp, listen } from '@trust-broker/service-kit/nest';
 import { AppModule } from './app.module';
 import { bootLogSettingsFromProcess, loadTokenServiceConfigFromProcess, type TokenServiceConfig } from './config/token-service.config';
 import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from './migrations';

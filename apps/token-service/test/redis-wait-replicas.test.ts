@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { RedisReplicationError, ReplicationBarrier } from '@trust-broker/service-kit';
+import { RedisReplicationError, ReplicationBarrier } from '@trust-broker/service-kit/redis';
 import { eventually, getFreePortIn, OwnRedisServer } from '@trust-broker/testing';
 
 jest.setTimeout(120_000);

@@ -5,8 +5,8 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { LOG_LEVELS, type LogFormat, type LogLevelName, type LogSettings } from './logging';
-import { parseClusterNodes, type RedisClusterSeeds } from './redis';
+import { LOG_LEVELS, type LogFormat, type LogLevelName, type LogSettings } from './log-settings';
+import { parseClusterNodes, type RedisClusterSeeds } from './redis-cluster-nodes';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -12,17 +12,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger as NestLogger, type LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
+import type { LogFormat, LogLevelName, LogSettings } from './log-settings';
 
-export type LogFormat = 'json' | 'pretty';
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevelName = (typeof LOG_LEVELS)[number];
-
-export interface LogSettings {
-  /** The `service` field of every line. */
-  service: string;
-  level: LogLevelName;
-  format: LogFormat;
-}
+export { LOG_LEVELS, type LogFormat, type LogLevelName, type LogSettings } from './log-settings';
 
 export type ServiceLogger = Logger;
 

@@ -7,30 +7,17 @@
  * the slot map is re-read on MOVED or a lost node).
  */
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisClusterSeeds } from './redis-cluster-nodes';
 
 export type RedisRole = 'queue' | 'request' | 'subscriber';
 
 /** A connection to one Redis or to a Redis Cluster; both speak the same commands. */
 export type RedisClient = Redis | Cluster;
 
-/** One seed node of a Redis Cluster. */
-export interface RedisClusterNode {
-  host: string;
-  port: number;
-}
-
-/** Where Redis is: `clusterNodes` set means a Redis Cluster (and `url` is not used). */
+/** Where Redis is: `cluster` set means a Redis Cluster (and `url` is not used). */
 export interface RedisEndpoint {
   url: string;
   cluster?: RedisClusterSeeds | undefined;
-}
-
-/** Seeds of a cluster, and what every node connection needs (AUTH, TLS) from `redis://`/`rediss://` seeds. */
-export interface RedisClusterSeeds {
-  nodes: RedisClusterNode[];
-  username?: string | undefined;
-  password?: string | undefined;
-  tls: boolean;
 }
 
 /** A connection for `role`: to the cluster when the endpoint names one, else to its URL (a plain URL: one Redis). */
@@ -74,35 +61,6 @@ function createCluster(seeds: RedisClusterSeeds, role: RedisRole, nodeOptions: R
     ...(seeds.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
   };
   return new Cluster(seeds.nodes, options);
-}
-
-/**
- * Parses `REDIS_CLUSTER_NODES`: comma-separated `host:port` (CONTRACT.md), or
- * `redis://[user:pass@]host:port` / `rediss://...` seeds when the cluster wants AUTH or
- * TLS (taken from the first seed). Throws on anything else.
- */
-export function parseClusterNodes(value: string): RedisClusterSeeds {
-  const entries = value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  if (entries.length === 0) throw new Error('expected at least one host:port');
-  const seeds: RedisClusterSeeds = { nodes: [], tls: false };
-  entries.forEach((entry, index) => {
-    const url = new URL(entry.includes('://') ? entry : `redis://${entry}`);
-    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`"${entry}": expected host:port`);
-    const port = Number(url.port);
-    if (url.hostname === '' || !Number.isInteger(port) || port < 1 || port > 65535 || url.port === '') {
-      throw new Error(`"${entry}": expected host:port`);
-    }
-    seeds.nodes.push({ host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port });
-    if (index === 0) {
-      seeds.tls = url.protocol === 'rediss:';
-      if (url.username !== '') seeds.username = decodeURIComponent(url.username);
-      if (url.password !== '') seeds.password = decodeURIComponent(url.password);
-    }
-  });
-  return seeds;
 }
 
 /** Resolves once `redis` is ready, or rejects after `timeoutMs`. */

@@ -1,4 +1,4 @@
-import { ApiError } from '@trust-broker/service-kit';
+import { ApiError } from '@trust-broker/service-kit/errors';
 import type { SigningKeysService } from '../signing-keys/signing-keys.service';
 import { AuditChainController, MAX_CONCURRENT_WALKS, parseVerifyQuery, wantsProgress } from './audit-chain.controller';
 import type { ChainVerifier, VerifyReport } from './chain-verifier';

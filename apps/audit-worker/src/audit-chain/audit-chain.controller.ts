@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { Controller, Get, Header, Headers, Inject, Logger, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiError, invalidRequest } from '@trust-broker/service-kit';
+import { ApiError, invalidRequest } from '@trust-broker/service-kit/errors';
 import { AdminGuard } from '../http/admin.guard';
 import { SigningKeysService, type PublicSigningKey } from '../signing-keys/signing-keys.service';
 import { ChainVerifier } from './chain-verifier';

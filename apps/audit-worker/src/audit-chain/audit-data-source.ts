@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '@trust-broker/service-kit';
+import { createDataSource } from '@trust-broker/service-kit/database';
 import { CreateAuditSchema1764300000000 } from '../migrations/1764300000000-create-audit-schema';
 import { HashIndexesForLongValues1764300000001 } from '../migrations/1764300000001-hash-indexes-for-long-values';
 import { AppendFunction1764300000002 } from '../migrations/1764300000002-append-function';

@@ -11,7 +11,7 @@
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { AUDIT_JOB_NAMES, AuditBatchEnvelopeSchema, QUEUES } from '@trust-broker/contracts';
-import { createRedis, keyspaceOf, redisEndpointOf, type RedisClusterSeeds } from '@trust-broker/service-kit';
+import { createRedis, keyspaceOf, redisEndpointOf, type RedisClusterSeeds } from '@trust-broker/service-kit/redis';
 import { MalformedAuditEventError, prepareEvent, toChainEvent, type PreparedEvent } from '../audit-chain/chain-event';
 import { auditMetrics } from './audit-metrics';
 import { EventRejectedError, type EventBatcher } from './event-batcher';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Header, Inject, Query, Res, UseGuards } from '@nestjs/common';
 import { AdminGuard } from '../http/admin.guard';
-import { invalidRequest } from '@trust-broker/service-kit';
+import { invalidRequest } from '@trust-broker/service-kit/errors';
 import { AuditEventsRepository, type AuditEventItem, type EventPage, type MinuteCount } from './audit-events.repository';
 import { parseEventQuery } from './event-query';
 

@@ -1,4 +1,4 @@
-import { ApiError } from '@trust-broker/service-kit';
+import { ApiError } from '@trust-broker/service-kit/errors';
 import { decodeCursor, encodeCursor, parseEventQuery, parseRfc3339 } from './event-query';
 
 describe('parseRfc3339', () => {

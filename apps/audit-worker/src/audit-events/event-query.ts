@@ -4,7 +4,7 @@
  * capped); `cursor` is opaque to callers: the base64url of the last seq they saw.
  */
 import { AUDIT_EVENT_TYPES } from '@trust-broker/contracts';
-import { invalidRequest } from '@trust-broker/service-kit';
+import { invalidRequest } from '@trust-broker/service-kit/errors';
 
 export interface EventFilters {
   type?: string;

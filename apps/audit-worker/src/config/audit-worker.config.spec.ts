@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError } from '@trust-broker/service-kit';
+import { ConfigError } from '@trust-broker/service-kit/config';
 import { loadAuditWorkerConfig } from './audit-worker.config';
 
 const KEK = Buffer.alloc(32, 7).toString('base64');

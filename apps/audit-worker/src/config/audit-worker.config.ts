@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { bootLogSettings, ConfigError, commonEnvShape, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit';
+import { bootLogSettings, ConfigError, commonEnvShape, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit/config';
 import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
 
 const positiveInt = (defaultValue: number, max: number) => z.coerce.number().int().min(1).max(max).default(defaultValue);

@@ -8,7 +8,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { DataSource } from 'typeorm';
-import { advisoryLockKey } from '@trust-broker/service-kit';
+import { advisoryLockKey } from '@trust-broker/service-kit/database';
 import { decryptSecret, encryptSecret } from '@trust-broker/secrets';
 
 export interface PublicSigningKey {

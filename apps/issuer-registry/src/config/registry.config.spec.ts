@@ -1,4 +1,4 @@
-import { ConfigError } from '@trust-broker/service-kit';
+import { ConfigError } from '@trust-broker/service-kit/config';
 import { loadRegistryConfig } from './registry.config';
 
 const KEK = Buffer.alloc(32, 7).toString('base64');

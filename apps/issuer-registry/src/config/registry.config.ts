@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit';
+import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit/config';
 import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { z } from 'zod';
 

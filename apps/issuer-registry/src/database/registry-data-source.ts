@@ -2,7 +2,7 @@
  * The registry's DataSource: schema `registry`, migrations from src/migrations, no entities
  * (the services use SQL over the contract's column names).
  */
-import { createDataSource } from '@trust-broker/service-kit';
+import { createDataSource } from '@trust-broker/service-kit/database';
 import type { DataSource } from 'typeorm';
 import { CreateRegistrySchema1764320000000 } from '../migrations/1764320000000-create-registry-schema';
 import { AddIgnoredKeys1764790000000 } from '../migrations/1764790000000-add-ignored-keys';

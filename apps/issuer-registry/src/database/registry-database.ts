@@ -4,7 +4,7 @@
  * `temporarily_unavailable`, never a 500.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { temporarilyUnavailable } from '@trust-broker/service-kit';
+import { temporarilyUnavailable } from '@trust-broker/service-kit/errors';
 import { DataSource, type QueryRunner } from 'typeorm';
 
 export const REGISTRY_DATA_SOURCE = Symbol('REGISTRY_DATA_SOURCE');

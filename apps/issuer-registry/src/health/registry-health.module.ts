@@ -1,6 +1,6 @@
 /** `/healthz`, `/readyz` (Postgres and Redis answer), `/metrics`: service-kit's probes with the registry's checks. */
 import { Module } from '@nestjs/common';
-import { HealthModule } from '@trust-broker/service-kit';
+import { HealthModule } from '@trust-broker/service-kit/nest';
 import { RegistryRedisModule } from '../redis/registry-redis.module';
 import { RegistryReadiness } from './registry-readiness';
 

@@ -1,6 +1,6 @@
 /** Readiness: `/readyz` answers 200 only while Postgres and Redis both answer. */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { ReadinessRegistry } from '@trust-broker/service-kit';
+import { ReadinessRegistry } from '@trust-broker/service-kit/nest';
 import { RegistryDatabase } from '../database/registry-database';
 import { RegistryRedis } from '../redis/registry-redis';
 

@@ -3,7 +3,7 @@
  * constant-time guard, which also sets `request.actor` for audit events.
  */
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { createAdminAuthGuard } from '@trust-broker/service-kit';
+import { createAdminAuthGuard } from '@trust-broker/service-kit/nest';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 
 @Injectable()

@@ -1,4 +1,4 @@
-import { toApiError } from '@trust-broker/service-kit';
+import { toApiError } from '@trust-broker/service-kit/errors';
 import { decodeCursor, encodeCursor, PageQuerySchema, toPage } from './paging';
 import { RequestError } from './request.errors';
 

@@ -1,4 +1,4 @@
-import { toApiError } from '@trust-broker/service-kit';
+import { toApiError } from '@trust-broker/service-kit/errors';
 import { checkOutboundUrl } from './outbound-url';
 import { PartyKeysError } from './party-keys.errors';
 import { checkInlineJwks } from './public-jwks';

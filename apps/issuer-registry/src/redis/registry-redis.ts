@@ -4,7 +4,7 @@
  * commands (rate limits, readiness); and the deployment's key names.
  */
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { createRedis, keyspaceOf, redisEndpointOf, type RedisClient, type RedisKeyspace } from '@trust-broker/service-kit';
+import { createRedis, keyspaceOf, redisEndpointOf, type RedisClient, type RedisKeyspace } from '@trust-broker/service-kit/redis';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 
 @Injectable()

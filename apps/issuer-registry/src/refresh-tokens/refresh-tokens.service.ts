@@ -11,7 +11,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { TOKEN_FUNCTIONS, type RefreshFamilyOwnerType, type RefreshFamilySummary, type RevokedRefreshFamily } from '@trust-broker/contracts';
-import { temporarilyUnavailable } from '@trust-broker/service-kit';
+import { temporarilyUnavailable } from '@trust-broker/service-kit/errors';
 import { isUuid, postgresErrorCode, RegistryDatabase, type Sql } from '../database/registry-database';
 import { auditContext, type AdminContext } from '../http/admin-request';
 import { toPage, type Page, type PageRequest } from '../http/paging';

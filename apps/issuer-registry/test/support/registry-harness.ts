@@ -3,7 +3,7 @@
  * migrations, and talks HTTP to it.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { listen } from '@trust-broker/service-kit';
+import { listen } from '@trust-broker/service-kit/nest';
 import { createTestDatabase, createTestRedisPrefix, randomKeyEncryptionKey, type TestDatabase, type TestRedisPrefix } from '@trust-broker/testing';
 import { Client } from 'pg';
 import { loadRegistryConfig, type RegistryConfig } from '../../src/config/registry.config';

@@ -27,7 +27,8 @@ import {
   type AuditEvent,
   type AuditEventInput,
 } from '@trust-broker/contracts';
-import { noteRequestClient, keyspaceOf, ReplicationBarrier, type RedisClient } from '@trust-broker/service-kit';
+import { noteRequestClient } from '@trust-broker/service-kit/logging';
+import { keyspaceOf, ReplicationBarrier, type RedisClient } from '@trust-broker/service-kit/redis';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { QUEUE_PRODUCER_REDIS } from '../redis/redis.module';
 import { AuditUnavailableError } from './audit.errors';

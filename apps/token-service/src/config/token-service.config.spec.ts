@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError } from '@trust-broker/service-kit';
+import { ConfigError } from '@trust-broker/service-kit/config';
 import { loadTokenServiceConfig, loadTokenServiceConfigFromProcess } from './token-service.config';
 
 const kek = randomBytes(32).toString('base64');

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, urlFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit';
+import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, urlFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit/config';
 import { parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { BROKER_SIGNING_ALGORITHMS, type BrokerSigningAlgorithm } from '@trust-broker/validation';
 

@@ -1,6 +1,6 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { HealthModule, ReadinessRegistry } from '@trust-broker/service-kit';
+import { HealthModule, ReadinessRegistry } from '@trust-broker/service-kit/nest';
 
 /**
  * The app's Postgres pool (schema `token`, migrations already run by main.ts), injectable

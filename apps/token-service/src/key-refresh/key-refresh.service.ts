@@ -7,7 +7,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS, keyRefreshDedupId, parseKeyRefreshJob, QUEUES } from '@trust-broker/contracts';
-import { keyspaceOf, type RedisClient } from '@trust-broker/service-kit';
+import { keyspaceOf, type RedisClient } from '@trust-broker/service-kit/redis';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { QUEUE_PRODUCER_REDIS } from '../redis/redis.module';
 import { TrustCache } from '../trust/trust-cache.service';

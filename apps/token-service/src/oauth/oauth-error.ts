@@ -5,7 +5,7 @@
  * came after a client assertion's signature verified also carries what that proved, for
  * the audit event only (CONTRACT.md "Audit API": a failure names what was known).
  */
-import { ApiError } from '@trust-broker/service-kit';
+import { ApiError } from '@trust-broker/service-kit/errors';
 import type { OAuthReason } from './reasons';
 
 export type OAuthErrorCode =

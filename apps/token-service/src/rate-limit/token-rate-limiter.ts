@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { keyspaceOf, type RedisClient, type RedisKeyspace } from '@trust-broker/service-kit';
+import { keyspaceOf, type RedisClient, type RedisKeyspace } from '@trust-broker/service-kit/redis';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { REQUEST_REDIS } from '../redis/redis.module';
 import type { RateLimitScope } from './rate-limit.errors';

@@ -12,7 +12,7 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { QUEUES } from '@trust-broker/contracts';
 import { createTestRedisPrefix, getFreePort, type TestRedisPrefix } from '@trust-broker/testing';
-import { ReadinessRegistry } from '@trust-broker/service-kit';
+import { ReadinessRegistry } from '@trust-broker/service-kit/nest';
 import { AuditUnavailableError } from '../audit/audit.errors';
 import { AuditModule } from '../audit/audit.module';
 import { AuditPublisher } from '../audit/audit-publisher.service';

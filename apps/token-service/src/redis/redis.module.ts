@@ -1,6 +1,7 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
-import { createRedis, HealthModule, ReadinessRegistry, waitForRedis, type RedisClient, redisEndpointOf } from '@trust-broker/service-kit';
+import { createRedis, waitForRedis, type RedisClient, redisEndpointOf } from '@trust-broker/service-kit/redis';
+import { HealthModule, ReadinessRegistry } from '@trust-broker/service-kit/nest';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 
 /**

@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { RedisClient } from '@trust-broker/service-kit';
+import type { RedisClient } from '@trust-broker/service-kit/redis';
 import type { DataSource } from 'typeorm';
 import { epochKey, REPLAY_BUCKETS } from './replay-keys';
 

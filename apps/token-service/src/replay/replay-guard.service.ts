@@ -15,7 +15,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ReplicationBarrier, type RedisClient } from '@trust-broker/service-kit';
+import { ReplicationBarrier, type RedisClient } from '@trust-broker/service-kit/redis';
 import type { ReplayGuard, ReplayVerdict } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { REQUEST_REDIS } from '../redis/redis.module';

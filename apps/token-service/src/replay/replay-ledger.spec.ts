@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { createDataSource, createRedis, runMigrationsWithLock, waitForRedis } from '@trust-broker/service-kit';
+import { createDataSource, runMigrationsWithLock } from '@trust-broker/service-kit/database';
+import { createRedis, waitForRedis } from '@trust-broker/service-kit/redis';
 import { createTestDatabase, createTestRedisPrefix, type TestDatabase, type TestRedisPrefix } from '@trust-broker/testing';
 import type { TokenServiceConfig } from '../config/token-service.config';
 import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from '../migrations';

@@ -14,7 +14,7 @@
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { keyspaceOf, ReplicationBarrier, waitForRedis, type RedisClient } from '@trust-broker/service-kit';
+import { keyspaceOf, ReplicationBarrier, waitForRedis, type RedisClient } from '@trust-broker/service-kit/redis';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { REQUEST_REDIS } from '../redis/redis.module';
 import { RevocationStoreUnavailableError } from './revocation.errors';

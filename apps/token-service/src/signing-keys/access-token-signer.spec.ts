@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWK } from 'jose';
 import type { DataSource } from 'typeorm';
-import { createDataSource, runMigrationsWithLock } from '@trust-broker/service-kit';
+import { createDataSource, runMigrationsWithLock } from '@trust-broker/service-kit/database';
 import { decryptSecretToBuffer, SecretDecryptionError } from '@trust-broker/secrets';
 import { createTestDatabase, type TestDatabase } from '@trust-broker/testing';
 import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from '../migrations';

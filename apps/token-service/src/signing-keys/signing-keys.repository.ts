@@ -4,7 +4,7 @@
  * after the other and each sees what the previous one did.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { advisoryLockKey } from '@trust-broker/service-kit';
+import { advisoryLockKey } from '@trust-broker/service-kit/database';
 import type { SigningKeyRow } from './signing-key';
 
 const ROTATION_LOCK = advisoryLockKey('trust-broker:token:signing-keys');

@@ -9,7 +9,8 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { parseTrustChange, TRUST_CHANGE_CHANNEL } from '@trust-broker/contracts';
-import { createRedis, ReadinessRegistry, type RedisClient, redisEndpointOf, keyspaceOf } from '@trust-broker/service-kit';
+import { createRedis, type RedisClient, redisEndpointOf, keyspaceOf } from '@trust-broker/service-kit/redis';
+import { ReadinessRegistry } from '@trust-broker/service-kit/nest';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { TrustCache } from './trust-cache.service';
 

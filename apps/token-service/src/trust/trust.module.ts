@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { HealthModule } from '@trust-broker/service-kit';
+import { HealthModule } from '@trust-broker/service-kit/nest';
 import { TrustCache } from './trust-cache.service';
 import { TrustSyncService } from './trust-sync.service';
 

@@ -10,7 +10,7 @@
  * - SIGTERM/SIGINT reach every worker; the primary exits when they all have.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { serviceLogger } from '@trust-broker/service-kit';
+import { serviceLogger } from '@trust-broker/service-kit/logging';
 
 export function superviseWorkers(count: number): void {
   const logger = serviceLogger();

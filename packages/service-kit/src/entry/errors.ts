@@ -1,0 +1,16 @@
+/** `@trust-broker/service-kit/errors`: errors that reach HTTP, domain errors, and the one filter that answers them. */
+export {
+  ApiError,
+  DomainError,
+  HttpErrorFilter,
+  invalidRequest,
+  notFound,
+  conflict,
+  unauthorized,
+  forbidden,
+  temporarilyUnavailable,
+  sendApiError,
+  toApiError,
+  fromFastifyError,
+  type DomainErrorKind,
+} from '../errors';
