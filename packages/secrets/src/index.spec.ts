@@ -4,6 +4,7 @@ import {
   decryptSecret,
   encryptSecret,
   generateSecret,
+  isKeyEncryptionKey,
   parseKeyEncryptionKey,
   SecretDecryptionError,
 } from './index';
@@ -52,5 +53,6 @@ describe('secrets', () => {
   it('parses a 32-byte key and rejects other lengths', () => {
     expect(parseKeyEncryptionKey(randomBytes(32).toString('base64'))).toHaveLength(32);
     expect(() => parseKeyEncryptionKey(randomBytes(16).toString('base64'))).toThrow(/32 bytes/);
+    expect([isKeyEncryptionKey(randomBytes(32).toString('base64url')), isKeyEncryptionKey(randomBytes(31).toString('base64'))]).toEqual([true, false]);
   });
 });

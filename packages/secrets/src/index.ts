@@ -29,6 +29,16 @@ export function parseKeyEncryptionKey(value: string): Buffer {
   return key;
 }
 
+/** True when `value` is a usable `KEY_ENCRYPTION_KEY`: what the apps' config schemas check. */
+export function isKeyEncryptionKey(value: string): boolean {
+  try {
+    parseKeyEncryptionKey(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function encryptSecret(key: Buffer, plaintext: string | Buffer, aad: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);

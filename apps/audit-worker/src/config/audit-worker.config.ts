@@ -5,7 +5,7 @@
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { bootLogSettings, ConfigError, commonEnvShape, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit/config';
-import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
+import { generateSecret, isKeyEncryptionKey, parseKeyEncryptionKey } from '@trust-broker/secrets';
 
 const positiveInt = (defaultValue: number, max: number) => z.coerce.number().int().min(1).max(max).default(defaultValue);
 
@@ -19,15 +19,7 @@ const schema = z
     ...commonEnvShape,
     AUDIT_WORKER_PORT: portFromEnv(8082),
     ADMIN_API_KEY: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
-    KEY_ENCRYPTION_KEY: optionalText.refine((v) => {
-      if (v === undefined) return true;
-      try {
-        parseKeyEncryptionKey(v);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be 32 bytes encoded in base64'),
+    KEY_ENCRYPTION_KEY: optionalText.refine((v) => v === undefined || isKeyEncryptionKey(v), 'must be 32 bytes encoded in base64'),
     AUDIT_SIGNING_KEY: optionalText.refine((v) => v === undefined || parseEd25519PrivateKey(v) !== undefined, 'must be an Ed25519 private key (PKCS#8 PEM)'),
     /** Most events written in one transaction (and most jobs held at once). */
     AUDIT_BATCH_SIZE: positiveInt(250, 5000),

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit/config';
-import { generateSecret, parseKeyEncryptionKey } from '@trust-broker/secrets';
+import { generateSecret, isKeyEncryptionKey, parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { z } from 'zod';
 
 const seconds = (defaultValue: number, min: number, max: number) =>
@@ -53,15 +53,6 @@ const registryEnvSchema = z.object({
   /** Test hook: `false` leaves the outbox unrelayed (to show it survives a crash). */
   OUTBOX_RELAY_ENABLED: booleanFromEnv(true),
 });
-
-function isKeyEncryptionKey(value: string): boolean {
-  try {
-    parseKeyEncryptionKey(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface RegistryConfig {
   nodeEnv: 'development' | 'test' | 'production';

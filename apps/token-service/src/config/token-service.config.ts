@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, urlFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit/config';
-import { parseKeyEncryptionKey } from '@trust-broker/secrets';
+import { isKeyEncryptionKey, parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { BROKER_SIGNING_ALGORITHMS, type BrokerSigningAlgorithm } from '@trust-broker/validation';
 
 /** Nest injection token of the parsed `TokenServiceConfig`. */
@@ -148,13 +148,4 @@ export function loadTokenServiceConfig(env: Record<string, string | undefined>):
     rateLimit: { windowS: parsed.RATE_LIMIT_WINDOW_S, perClient: parsed.RATE_LIMIT_PER_CLIENT, perAddress: parsed.RATE_LIMIT_PER_ADDRESS },
     warnings,
   };
-}
-
-function isKeyEncryptionKey(value: string): boolean {
-  try {
-    parseKeyEncryptionKey(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
