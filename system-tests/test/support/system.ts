@@ -1,24 +1,13 @@
 /**
  * Starts the whole broker as real processes for system tests: a fresh database and
  * Redis prefix, the built issuer-registry, one or more token-service replicas and, when
- * asked, the audit-worker; then speaks HTTP to them. Same approach as
- * apps/token-service/test/support/broker-environment.ts, plus the audit worker, a
- * Redis or database URL of the test's own (a redis-server it stops, a TCP proxy it cuts).
+ * asked, the audit-worker; then speaks HTTP to them, through @trust-broker/testing's
+ * serviceBackends and startService as apps/token-service/test/support/broker-environment.ts
+ * does, plus the audit worker, a Redis or database URL of the test's own (a redis-server
+ * it stops, a TCP proxy it cuts, a Redis Cluster).
  */
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import {
-  AdminApi,
-  createTestDatabase,
-  createTestRedisPrefix,
-  getFreePort,
-  randomKeyEncryptionKey,
-  startNodeProcess,
-  waitForHttp,
-  type RunningProcess,
-  type TestDatabase,
-  type TestRedisPrefix,
-} from '@trust-broker/testing';
+import { AdminApi, serviceBackends, startService, type RunningProcess, type TestDatabase, type TestRedisPrefix } from '@trust-broker/testing';
 
 const APPS = resolve(__dirname, '../../../apps');
 export const SCRIPTS = {
@@ -67,64 +56,34 @@ export interface System {
   stop(): Promise<void>;
 }
 
-async function startService(script: string, env: Record<string, string>, portVariable: string, name: string): Promise<Service> {
-  const port = await getFreePort();
-  const child = startNodeProcess(script, { ...env, [portVariable]: String(port) });
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttp(`${url}/readyz`, START_TIMEOUT_MS);
-  } catch (error) {
-    await child.stop();
-    throw new Error(`${name} did not start: ${(error as Error).message}\n${child.output()}`);
-  }
-  return { url, process: child };
-}
-
 export async function startSystem(label: string, options: SystemOptions = {}): Promise<System> {
-  const database = await createTestDatabase(label);
-  const redis = createTestRedisPrefix(label);
-  const adminApiKey = randomBytes(32).toString('base64url');
+  const backends = await serviceBackends(label);
+  const { database, redis, adminApiKey } = backends;
   const sharedEnv: Record<string, string> = {
+    ...backends.sharedEnv,
     DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
     REDIS_URL: options.redisUrl ?? redis.url,
-    REDIS_PREFIX: redis.prefix,
     ...(options.redisClusterNodes ? { REDIS_CLUSTER_NODES: options.redisClusterNodes } : {}),
-    KEY_ENCRYPTION_KEY: randomKeyEncryptionKey(),
-    ADMIN_API_KEY: adminApiKey,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
   };
   const started: Service[] = [];
   const stopAll = async () => {
     for (const service of started.reverse()) await service.process.stop();
-    await redis.clear().catch(() => undefined);
-    await database.drop().catch(() => undefined);
+    await backends.remove();
   };
   try {
     const registry = await startService(
       SCRIPTS.registry,
       { ...sharedEnv, OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_POLL_INTERVAL_MS: '100', UNKNOWN_KID_REFRESH_INTERVAL_S: '1', ...options.registryEnv },
-      'ISSUER_REGISTRY_PORT',
-      'issuer-registry',
+      { portVariable: 'ISSUER_REGISTRY_PORT', name: 'issuer-registry', timeoutMs: START_TIMEOUT_MS },
     );
     started.push(registry);
     const startTokenService = async (env: Record<string, string> = {}): Promise<TokenService> => {
-      const port = await getFreePort();
-      const issuer = `http://127.0.0.1:${port}`;
-      const child = startNodeProcess(SCRIPTS.token, {
-        ...sharedEnv,
-        TOKEN_SERVICE_PORT: String(port),
-        BROKER_ISSUER: issuer,
-        ...options.tokenEnv,
-        ...env,
-      });
-      try {
-        await waitForHttp(`${issuer}/readyz`, START_TIMEOUT_MS);
-      } catch (error) {
-        await child.stop();
-        throw new Error(`token-service did not start: ${(error as Error).message}\n${child.output()}`);
-      }
-      const service = { url: issuer, issuer, tokenEndpoint: `${issuer}/oauth2/token`, process: child };
+      const { url, process } = await startService(
+        SCRIPTS.token,
+        (issuer) => ({ ...sharedEnv, BROKER_ISSUER: issuer, ...options.tokenEnv, ...env }),
+        { portVariable: 'TOKEN_SERVICE_PORT', name: 'token-service', timeoutMs: START_TIMEOUT_MS },
+      );
+      const service = { url, issuer: url, tokenEndpoint: `${url}/oauth2/token`, process };
       started.push(service);
       return service;
     };
@@ -136,8 +95,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
       audit = await startService(
         SCRIPTS.audit,
         { ...sharedEnv, AUDIT_DB_RETRY_MAX_MS: '1000', ...options.auditEnv },
-        'AUDIT_WORKER_PORT',
-        'audit-worker',
+        { portVariable: 'AUDIT_WORKER_PORT', name: 'audit-worker', timeoutMs: START_TIMEOUT_MS },
       );
       started.push(audit);
     }
