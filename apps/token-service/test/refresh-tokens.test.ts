@@ -418,6 +418,40 @@ describe('token exchange (RFC 8693)', () => {
   });
 });
 
+describe('client authentication by federated_jwt', () => {
+  it('a federated_jwt client (a workload token of a trusted issuer) gets a refresh token and proves itself again at each use', async () => {
+    const CLUSTER = 'https://oidc.cluster.refresh.example';
+    const WORKLOAD = 'system:serviceaccount:ci:refresher';
+    const clusterKey = await generatePartyKey('RS256', 'sa-key');
+    await env.admin.createIssuer({ issuer: CLUSTER, jwks: jwksOf(clusterKey), subjects: ['nobody'] });
+    const client = await env.admin.createClient({
+      token_endpoint_auth_method: 'federated_jwt',
+      federated_credentials: [{ issuer: CLUSTER, subject: WORKLOAD }],
+      grant_types: [JWT_BEARER_GRANT, 'refresh_token'],
+      scope: 'read',
+    });
+    const workloadAuth = async (sub = WORKLOAD) => ({
+      client_id: client.client_id,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: await signAssertion(clusterKey, assertionClaims({ iss: CLUSTER, sub, aud: broker.issuer })),
+    });
+    const first = await eventually(async () => {
+      const answer = await postForm(broker.tokenEndpoint, { grant_type: JWT_BEARER_GRANT, assertion: await grantAssertion(), ...(await workloadAuth()) });
+      return answer.status === 200 ? answer : undefined;
+    }, 5000);
+    expect(first.body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const refreshed = await postForm(broker.tokenEndpoint, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token as string, ...(await workloadAuth()) });
+    expect(refreshed.status).toBe(200);
+    expect(decodeJwt(refreshed.body.access_token as string)).toMatchObject({ client_id: client.client_id, sub: 'alice', scope: 'read' });
+    const otherWorkload = await postForm(broker.tokenEndpoint, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshed.body.refresh_token as string,
+      ...(await workloadAuth('system:serviceaccount:ci:intruder')),
+    });
+    expectError(otherWorkload, 401, 'invalid_client');
+  });
+});
+
 describe('client authentication by private_key_jwt', () => {
   it('a private_key_jwt client gets a refresh token and proves itself again with a new assertion at each use', async () => {
     const clientKey = await generatePartyKey('ES256', 'client-key');
