@@ -10,7 +10,7 @@
  *  4. workloads (a) jwt-bearer, (e) RFC 8693 token exchange of the same issuer's JWT (no
  *     client: what a CI job does), (b) client_credentials + private_key_jwt, (c) both, each
  *     with single-use assertions generated before it, (d) refresh_token + private_key_jwt
- *     (one rotation chain per connection); then oidc-provider doing (b);
+ *     (the rotated tokens circulating); then oidc-provider doing (b);
  *  5. 9,999 more trusted issuers inserted into the registry tables, token-service
  *     restarted, (a) again;
  *  6. the table, ratios to oidc-provider and fractions of the crypto limit.
@@ -216,36 +216,31 @@ async function makeBodies(kind, count, keys, audience, issuers = [IDP]) {
 // ---------- load ----------
 
 /**
- * Workload (d): the refresh_token grant with private_key_jwt. Each autocannon connection
- * holds one refresh-token chain: it sends its current token (and a fresh client assertion)
- * and takes the new token from the answer, as a client does; a connection whose chain
- * broke (a non-200) starts a new one from `seeds`. Every request is one rotation, one
- * Postgres transaction.
+ * Workload (d): the refresh_token grant with private_key_jwt. The refresh tokens circulate
+ * as clients use them: a request takes a current token (with a fresh client assertion) out
+ * of `tokens`, its answer puts the rotated one back; a non-200 loses its chain. Each token
+ * is in one request at a time (autocannon resets a connection's context after each request
+ * when it has one request, so the tokens are held here), and every request is one rotation,
+ * one Postgres transaction.
  */
-async function driveRefresh(url, assertions, seeds, durationS) {
+async function driveRefresh(url, assertions, tokens, durationS) {
   const source = bodySource(assertions);
   let broken = 0;
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
     duration: durationS,
-    initialContext: {},
     requests: [
       {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (request, context) => {
-          context.token ??= seeds.pop();
-          request.body = form({ grant_type: 'refresh_token', refresh_token: context.token ?? '', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: source.take() });
+        setupRequest: (request) => {
+          request.body = form({ grant_type: 'refresh_token', refresh_token: tokens.pop() ?? '', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: source.take() });
           return request;
         },
-        onResponse: (status, body, context) => {
-          if (status === 200) {
-            context.token = JSON.parse(body).refresh_token;
-          } else {
-            broken += 1;
-            context.token = undefined;
-          }
+        onResponse: (status, body) => {
+          if (status === 200) tokens.push(JSON.parse(body).refresh_token);
+          else broken += 1;
         },
       },
     ],
@@ -282,7 +277,7 @@ async function refreshSeeds(url, keys, audience, count, parallel = 16) {
 async function runRefreshWorkload(label, target, keys, tokenProc, auditQueue, parts) {
   const count = Math.ceil(MAX_RATE * (DURATION_S + 1));
   const warmCount = Math.ceil(MAX_RATE * (WARMUP_S + 1));
-  log(`${label}: generating ${count + warmCount} client assertions and ${4 * CONNECTIONS} refresh-token families`);
+  log(`${label}: generating ${count + warmCount} client assertions and ${4 * CONNECTIONS} refresh-token families (twice the connections, for each run)`);
   const makeAssertions = async (n) => Promise.all(Array.from({ length: n }, () => clientAssertion(keys, target.audience)));
   const warm = await makeAssertions(warmCount);
   const assertions = await makeAssertions(count);
