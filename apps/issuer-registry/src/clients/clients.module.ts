@@ -7,5 +7,5 @@ import { IssuersModule } from '../issuers/issuers.module';
 import { ClientsRepository } from './clients.repository';
 import { ClientsService } from './clients.service';
 
-@Module({ imports: [IssuersModule, PartyKeysModule, KeyRefreshModule], controllers: [ClientsController], providers: [ClientsService, ClientsRepository] })
+@Module({ imports: [IssuersModule, PartyKeysModule, KeyRefreshModule], controllers: [ClientsController], providers: [ClientsService, ClientsRepository], exports: [ClientsRepository] })
 export class ClientsModule {}

@@ -2,7 +2,21 @@
 import type { RefreshFamilySummary } from '@trust-broker/contracts';
 import { toIso } from '../party-keys/key-status.presenter';
 
-export function presentRefreshFamily(row: RefreshFamilySummary): Record<string, unknown> {
+/** `GET .../refresh-tokens` items: the family's owner, subject and scope, times as RFC 3339 text. */
+export interface RefreshFamilyResource {
+  id: string;
+  client_id: RefreshFamilySummary['client_id'];
+  issuer_id: RefreshFamilySummary['issuer_id'];
+  issuer: RefreshFamilySummary['issuer'];
+  subject: RefreshFamilySummary['subject'];
+  scope: string;
+  dpop_bound: boolean;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+}
+
+export function presentRefreshFamily(row: RefreshFamilySummary): RefreshFamilyResource {
   return {
     id: row.id,
     client_id: row.client_id,

@@ -9,7 +9,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Admin, type AdminContext } from '../http/admin-request';
 import { AdminGuard } from '../http/admin.guard';
 import { AdminRoute, ListQuery } from '../http/api-docs';
-import { PageQuerySchema, toPageRequest } from '../http/paging';
+import { PageQuerySchema, toPageRequest, type PageQuery } from '../http/paging';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { RefreshTokensService } from './refresh-tokens.service';
 
@@ -35,8 +35,8 @@ export class RefreshTokensController {
   @ListQuery()
   @ApiResponse({ status: 200, description: FAMILY_DESCRIPTION })
   @ApiResponse({ status: 404, description: 'no such client' })
-  listOfClient(@Param('client_id') clientId: string, @Query(new ZodPipe(PageQuerySchema, 'query')) query: unknown) {
-    return this.refreshTokens.list('client', clientId, toPageRequest(query as never));
+  listOfClient(@Param('client_id') clientId: string, @Query(new ZodPipe(PageQuerySchema, 'query')) query: PageQuery) {
+    return this.refreshTokens.list('client', clientId, toPageRequest(query));
   }
 
   @Delete('clients/:client_id/refresh-tokens')
@@ -53,8 +53,8 @@ export class RefreshTokensController {
   @ListQuery()
   @ApiResponse({ status: 200, description: FAMILY_DESCRIPTION })
   @ApiResponse({ status: 404, description: 'no such issuer' })
-  listOfIssuer(@Param('id') id: string, @Query(new ZodPipe(PageQuerySchema, 'query')) query: unknown) {
-    return this.refreshTokens.list('issuer', id, toPageRequest(query as never));
+  listOfIssuer(@Param('id') id: string, @Query(new ZodPipe(PageQuerySchema, 'query')) query: PageQuery) {
+    return this.refreshTokens.list('issuer', id, toPageRequest(query));
   }
 
   @Delete('issuers/:id/refresh-tokens')

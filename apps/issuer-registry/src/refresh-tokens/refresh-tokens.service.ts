@@ -12,12 +12,14 @@
 import { Injectable } from '@nestjs/common';
 import { TOKEN_FUNCTIONS, type RefreshFamilyOwnerType, type RefreshFamilySummary, type RevokedRefreshFamily } from '@trust-broker/contracts';
 import { temporarilyUnavailable } from '@trust-broker/service-kit/errors';
+import { ClientsRepository } from '../clients/clients.repository';
 import { isUuid, postgresErrorCode, RegistryDatabase, type Sql } from '../database/registry-database';
 import { auditContext, type AdminContext } from '../http/admin-request';
-import { toPage, type Page, type PageRequest } from '../http/paging';
+import { CREATED_AT_KEY_SQL, toPage, type Page, type PageRequest, type PageRow } from '../http/paging';
 import { RequestError } from '../http/request.errors';
+import { IssuersRepository } from '../issuers/issuers.repository';
 import { recordAdminAudit } from '../outbox/outbox.writer';
-import { presentRefreshFamily } from './refresh-families.presenter';
+import { presentRefreshFamily, type RefreshFamilyResource } from './refresh-families.presenter';
 import { RefreshTokensError } from './refresh-tokens.errors';
 
 /** Postgres: the function (42883) or the schema (3F000) does not exist yet. */
@@ -34,15 +36,19 @@ interface Owner {
 
 @Injectable()
 export class RefreshTokensService {
-  constructor(private readonly database: RegistryDatabase) {}
+  constructor(
+    private readonly database: RegistryDatabase,
+    private readonly clients: ClientsRepository,
+    private readonly issuers: IssuersRepository,
+  ) {}
 
-  async list(type: RefreshFamilyOwnerType, id: string, page: PageRequest): Promise<Page<Record<string, unknown>>> {
+  async list(type: RefreshFamilyOwnerType, id: string, page: PageRequest): Promise<Page<RefreshFamilyResource>> {
     if (page.after && !isUuid(page.after.id)) throw new RequestError('cursor_invalid', 'cursor: not a cursor returned by this list');
     return this.database.transaction(async (tx) => {
       await this.findOwner(tx, type, id);
       const rows = await callTokenFunction(() =>
-        tx.rows<RefreshFamilySummary & { created_at_key: string }>(
-          `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_key
+        tx.rows<PageRow<RefreshFamilySummary>>(
+          `SELECT *, ${CREATED_AT_KEY_SQL} AS created_at_key
            FROM ${TOKEN_FUNCTIONS.activeRefreshFamilies}($1, $2, $3::timestamptz, $4::uuid, $5)`,
           [type, id, page.after?.createdAt ?? null, page.after?.id ?? null, page.limit + 1],
         ),
@@ -72,11 +78,11 @@ export class RefreshTokensService {
 
   private async findOwner(tx: Sql, type: RefreshFamilyOwnerType, id: string): Promise<Owner> {
     if (type === 'client') {
-      const [client] = await tx.rows<{ client_id: string }>('SELECT client_id FROM registry.clients WHERE client_id = $1', [id]);
+      const client = await this.clients.find(tx, id);
       if (!client) throw new RefreshTokensError('client_not_found', `no client with client_id ${id.slice(0, 64)}`);
       return { type, id, clientId: client.client_id, issuer: null };
     }
-    const [issuer] = isUuid(id) ? await tx.rows<{ issuer: string }>('SELECT issuer FROM registry.issuers WHERE id = $1', [id]) : [];
+    const issuer = await this.issuers.find(tx, id);
     if (!issuer) throw new RefreshTokensError('issuer_not_found', `no issuer with id ${id.slice(0, 64)}`);
     return { type, id, clientId: null, issuer: issuer.issuer };
   }
