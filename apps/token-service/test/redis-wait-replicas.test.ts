@@ -3,7 +3,8 @@
  * the audit publisher and the revocation store wait on, against a primary and a replica
  * of the test's own (redis-server, ports 7100-7199). A write it lets through is on the
  * replica; many writes share few WAITs; a replica that does not acknowledge makes it
- * fail (the caller answers 503); a primary with no replica connected is not waited for.
+ * fail (the caller answers 503) and never holds up the caller's connection meanwhile; a
+ * primary with no replica connected is not waited for.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,13 @@ let replica: OwnRedisServer;
 let client: Redis;
 let replicaClient: Redis;
 let replicaDir: string;
+const barriers: ReplicationBarrier[] = [];
+
+function barrierOf(replicas: number, timeoutMs: number): ReplicationBarrier {
+  const barrier = new ReplicationBarrier(client, replicas, timeoutMs);
+  barriers.push(barrier);
+  return barrier;
+}
 
 async function connectedReplicas(): Promise<number> {
   const role = (await client.call('ROLE')) as [string, number, unknown[]];
@@ -37,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const barrier of barriers) barrier.close();
   client?.disconnect();
   replicaClient?.disconnect();
   await replica?.stop();
@@ -50,7 +59,7 @@ async function waitCalls(): Promise<number> {
 }
 
 it('a write it lets through is on the replica already; concurrent writes share WAITs', async () => {
-  const barrier = new ReplicationBarrier(client, 1, 1000);
+  const barrier = barrierOf(1, 1000);
   await client.set('wait:one', '1');
   await barrier.afterWrite('wait:one');
   expect(await replicaClient.get('wait:one')).toBe('1');
@@ -68,13 +77,18 @@ it('a write it lets through is on the replica already; concurrent writes share W
 });
 
 it('a replica that does not acknowledge: RedisReplicationError after the timeout, never a pass', async () => {
-  const barrier = new ReplicationBarrier(client, 1, 300);
+  const barrier = barrierOf(1, 300);
   await barrier.afterWrite('wait:warm');
   process.kill(replica.pid!, 'SIGSTOP');
   try {
     await client.set('wait:stalled', '1');
     const started = Date.now();
-    await expect(barrier.afterWrite('wait:stalled')).rejects.toBeInstanceOf(RedisReplicationError);
+    const waiting = barrier.afterWrite('wait:stalled');
+    // The WAIT blocks the barrier's own connection, not the one every request shares.
+    const pinged = Date.now();
+    expect(await client.ping()).toBe('PONG');
+    expect(Date.now() - pinged).toBeLessThan(200);
+    await expect(waiting).rejects.toBeInstanceOf(RedisReplicationError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   } finally {
     process.kill(replica.pid!, 'SIGCONT');
@@ -84,11 +98,11 @@ it('a replica that does not acknowledge: RedisReplicationError after the timeout
 
 it('REDIS_WAIT_REPLICAS=0 never waits; a primary with no replica connected is not waited for', async () => {
   await client.set('wait:off', '1');
-  await new ReplicationBarrier(client, 0, 1000).afterWrite('wait:off');
+  await barrierOf(0, 1000).afterWrite('wait:off');
   const before = await waitCalls();
   await replica.stop();
   await eventually(async () => (await connectedReplicas()) === 0, 20_000, 100);
-  const barrier = new ReplicationBarrier(client, 1, 1000);
+  const barrier = barrierOf(1, 1000);
   await client.set('wait:alone', '1');
   const started = Date.now();
   await barrier.afterWrite('wait:alone');

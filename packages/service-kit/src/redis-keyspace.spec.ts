@@ -1,4 +1,4 @@
-import { keySlot } from './replication-barrier';
+import { keySlot, markerKeyBeside } from './replication-barrier';
 import { RedisKeyspace } from './redis-keyspace';
 
 /** The hash tag Redis Cluster hashes: the part between the first `{` and the next `}`, if not empty. */
@@ -37,5 +37,16 @@ describe('keySlot', () => {
     expect(keySlot('a{}{b}')).toBe(15033);
     expect(keySlot('{tb}x')).toBe(2169);
     expect(keySlot('{tb}:audit-events:wait')).toBe(keySlot('{tb}:audit-events:meta'));
+  });
+});
+
+describe('markerKeyBeside (the WAIT round\'s marker)', () => {
+  it('is in the slot of the key it covers, under the same prefix', () => {
+    for (const key of ['tb:{replay:3}:jti:grant:i:ab', '{tb}:audit-events:123', '{tb:revoked}:some-jti']) {
+      expect(keySlot(markerKeyBeside(key, true))).toBe(keySlot(key));
+    }
+    expect(markerKeyBeside('tb:{replay:3}:jti:grant:i:ab', true)).toBe('tb:{replay:3}:replication-barrier');
+    expect(keySlot(markerKeyBeside('tb:untagged:key', true))).toBe(keySlot('tb:untagged:key'));
+    expect(markerKeyBeside('tb:revoked:some-jti', false)).toBe('tb:replication-barrier');
   });
 });

@@ -1,9 +1,14 @@
 /**
  * Makes a write survive the loss of its primary: the caller's answer waits until
- * `replicas` replicas of the node that took the write have it (Redis `WAIT`). WAIT covers
- * every write its connection sent before it, so callers whose write is done join the
- * next WAIT to that node (group commit: at most one in flight per node, and the shared
- * connection is held up for one acknowledgement at a time, not one per request).
+ * `replicas` replicas of the node that took the write have it (Redis `WAIT`).
+ * - WAIT blocks the connection it is sent on, so it goes on a connection of the barrier's
+ *   own (a duplicate of the caller's): the caller's connection, shared by every request,
+ *   never waits behind it. WAIT covers the writes made on its own connection, so each
+ *   round first writes a small marker beside the caller's key (same hash slot, same
+ *   node) after the callers' writes were answered: replicas that hold the marker hold
+ *   everything the node took before it;
+ * - group commit: callers whose write is done join the next round on that node (at most
+ *   one round in flight per node), one marker and one WAIT for all of them;
  * - a node with no connected replica is not waited for: nothing could be promoted in its
  *   place and lose the write (its replica count is read with ROLE at most once a second);
  * - a slot that moved to another node between the write and the WAIT fails the waiters:
@@ -22,15 +27,29 @@ export class RedisReplicationError extends Error {
 }
 
 const ROLE_TTL_MS = 1000;
+const MARKER_TTL_MS = 60_000;
 
 export class ReplicationBarrier {
   private readonly nodes = new Map<string, NodeBarrier>();
+  /** The barrier's own connection (WAIT blocks it), made only when there is something to wait for. */
+  private readonly waiter: RedisClient | undefined;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly replicas: number,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    if (replicas > 0) {
+      // Queues while it (re)connects: the rounds are bounded by the WAIT timeout anyway.
+      this.waiter = redis instanceof Cluster ? redis.duplicate(undefined, { enableOfflineQueue: true }) : redis.duplicate({ enableOfflineQueue: true });
+      this.waiter.on('error', () => undefined);
+    }
+  }
+
+  /** Closes the barrier's connection (module shutdown). */
+  close(): void {
+    this.waiter?.disconnect();
+  }
 
   /** Resolves once the write to `key` this connection made is on enough replicas; throws otherwise. */
   async afterWrite(key: string): Promise<void> {
@@ -51,11 +70,11 @@ export class ReplicationBarrier {
     return this.redis.slots[slot]?.[0] ?? `unmapped-slot-${slot}`;
   }
 
-  /** One WAIT on `node`, routed there by `key`; resolves to the acknowledgements, or throws. */
+  /** One marker and one WAIT on the node of `key`; resolves once enough replicas hold them, or throws. */
   async waitOnce(key: string, knownReplicas: () => Promise<number>): Promise<void> {
     const need = Math.min(this.replicas, await knownReplicas());
     if (need === 0) return;
-    const results = (await this.redis.pipeline().exists(key).wait(need, this.timeoutMs).exec()) ?? [];
+    const results = (await this.waiter!.pipeline().set(markerKeyBeside(key, this.redis instanceof Cluster), '1', 'PX', MARKER_TTL_MS).wait(need, this.timeoutMs).exec()) ?? [];
     const [error, acknowledged] = results[1] ?? [new Error('no answer to WAIT'), 0];
     if (error) throw error;
     if (Number(acknowledged) < need) throw new RedisReplicationError(`${String(acknowledged)} of ${need} Redis replica(s) acknowledged the write`);
@@ -63,7 +82,7 @@ export class ReplicationBarrier {
 
   /** Replicas connected to the node serving `key` (ROLE). */
   async connectedReplicas(key: string): Promise<number> {
-    const results = (await this.redis.pipeline().exists(key).role().exec()) ?? [];
+    const results = (await this.waiter!.pipeline().exists(markerKeyBeside(key, this.redis instanceof Cluster)).role().exec()) ?? [];
     const [error, role] = results[1] ?? [new Error('no answer to ROLE'), undefined];
     if (error) throw error;
     return Array.isArray(role) && role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
@@ -135,4 +154,19 @@ export function keySlot(key: string): number {
     for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
   }
   return crc % 16384;
+}
+
+/**
+ * The marker a round writes before its WAIT, on the node of `key`: its hash tag kept with
+ * what precedes it (`tb:{replay:3}:...` gives `tb:{replay:3}:replication-barrier`); on a
+ * cluster, a key without a tag becomes the tag (one marker per such key: give keys you
+ * wait on a tag); on one Redis, the key's first segment (the prefix) is enough.
+ */
+export function markerKeyBeside(key: string, cluster: boolean): string {
+  const open = key.indexOf('{');
+  const close = open >= 0 ? key.indexOf('}', open + 1) : -1;
+  if (close > open + 1) return `${key.slice(0, close + 1)}:replication-barrier`;
+  if (cluster) return `{${key}}:replication-barrier`;
+  const colon = key.indexOf(':');
+  return `${colon > 0 ? key.slice(0, colon) : key}:replication-barrier`;
 }

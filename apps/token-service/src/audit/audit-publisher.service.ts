@@ -130,5 +130,6 @@ export class AuditPublisher implements OnModuleDestroy {
     await Promise.all(this.inFlight);
     // The connection is shared (RedisModule closes it); close only the queue.
     await this.queue.close().catch(() => undefined);
+    this.replicatedJobs.close();
   }
 }

@@ -13,7 +13,7 @@
  * group-committed; README "Redis keys"): a failover then has nothing to lose, and the
  * epochs stay the net for what WAIT cannot promise.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ReplicationBarrier, type RedisClient } from '@trust-broker/service-kit/redis';
 import type { ReplayGuard, ReplayVerdict } from '@trust-broker/validation';
@@ -40,7 +40,7 @@ type MarkAnswer = ['missing'] | ['lost' | 'first' | 'replay', string, number];
 type MarkCommand = (epochKey: string, markKey: string, keepUntilMs: string, usableSinceMs: string) => Promise<MarkAnswer>;
 
 @Injectable()
-export class ReplayGuardService implements ReplayGuard {
+export class ReplayGuardService implements ReplayGuard, OnModuleDestroy {
   private readonly mark: MarkCommand;
   private readonly epochs: ReplayEpochs;
   private readonly replicated: ReplicationBarrier;
@@ -55,6 +55,10 @@ export class ReplayGuardService implements ReplayGuard {
     this.epochs = new ReplayEpochs(redis, db, config.redisPrefix);
     const wait = config.redisWait ?? { replicas: 0, timeoutMs: 0 };
     this.replicated = new ReplicationBarrier(redis, wait.replicas, wait.timeoutMs);
+  }
+
+  onModuleDestroy(): void {
+    this.replicated.close();
   }
 
   /** Times in seconds since the epoch, as the rule engine gives them (`record-jti.ts`). */

@@ -65,6 +65,7 @@ export class RevocationStore implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
+    this.replicated.close();
   }
 
   async revoke(record: RevocationRecord): Promise<void> {
