@@ -12,7 +12,6 @@ import { AppModule } from './app.module';
 import { bootLogSettingsFromProcess, loadTokenServiceConfigFromProcess, type TokenServiceConfig } from './config/token-service.config';
 import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from './migrations';
 import { SigningKeyError } from './signing-keys/signing-keys.errors';
-import { auditRejectedTokenRequests } from './token-endpoint/rejected-token-request.audit';
 import { superviseWorkers } from './workers/worker-supervisor';
 
 /**
@@ -76,7 +75,6 @@ async function main(): Promise<void> {
     await trustReadSource.initialize();
   }
   const app = await createHttpApp(AppModule.forRoot(config, dataSource, trustReadSource), { bodyLimit: BODY_LIMIT_BYTES, log: config.log, trustProxy: config.trustProxy });
-  auditRejectedTokenRequests(app);
   const url = await listen(app, config.port);
   logger.info(`token-service listening on ${url}`);
 }

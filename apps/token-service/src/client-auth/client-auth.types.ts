@@ -19,6 +19,26 @@ export interface ClientAuthInput {
   parameters: FormParameters;
   /** Records the client assertion's `jti` for this request (its ReplayLedger), so it can be given back. */
   replayGuard: ReplayGuard;
+  /** Receives what a client assertion refused after its signature verified had proven, for the audit. */
+  audit?: ClientAuditFields;
+}
+
+/**
+ * CONTRACT.md "Audit API": a failure names what was known. A client assertion refused after
+ * its signature verified (replayed, revoked, too long-lived...) names its client and key;
+ * never shown to the caller, who gets the refusal alone.
+ */
+export interface VerifiedClientFacts {
+  /** The client whose key (or secret) verified the signature. */
+  clientId: string;
+  /** The assertion's `kid`, for the audit event's `client_kid`. */
+  clientKid?: string;
+  /** SHA-256 (hex) of the assertion's `jti`. */
+  clientJtiHash?: string;
+}
+
+export interface ClientAuditFields {
+  verifiedClient?: VerifiedClientFacts;
 }
 
 export interface AuthenticatedClient {

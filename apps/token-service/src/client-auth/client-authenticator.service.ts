@@ -26,9 +26,9 @@ import { isActive, TrustCache } from '../trust/trust-cache.service';
 import type { CachedClient } from '../trust/trust.types';
 import { readBasicCredentials } from './basic-credentials';
 import { clientAuthFailed, clientAuthMalformed } from './client-auth.errors';
-import type { OAuthError } from '../oauth/oauth-error';
 import type {
   AuthenticatedClient,
+  ClientAuditFields,
   ClientAuthenticatorApi,
   ClientAuthInput,
   ClientAuthMethod,
@@ -129,7 +129,7 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
         ...(verified.kid !== undefined ? { assertionKid: verified.kid } : {}),
       };
     } catch (error) {
-      if (error instanceof AssertionError) throw asClientAuthError(error, lookedUp);
+      if (error instanceof AssertionError) throw asClientAuthError(error, lookedUp, input.audit);
       throw error;
     }
   }
@@ -147,7 +147,7 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
         ...(verified.kid !== undefined ? { assertionKid: verified.kid } : {}),
       };
     } catch (error) {
-      if (error instanceof AssertionError) throw asClientAuthError(error, client);
+      if (error instanceof AssertionError) throw asClientAuthError(error, client, input.audit);
       throw error;
     }
   }
@@ -179,19 +179,18 @@ export class ClientAuthenticator implements ClientAuthenticatorApi {
 /**
  * A client assertion refused before its signature verified says no more than any other
  * failed authentication; after it, the client proved its key and may learn why (expired,
- * replayed, wrong audience...), and the audit event names the client and its key
- * (CONTRACT.md "Audit API"; `client` is the one whose keys verified the signature).
+ * replayed, wrong audience...), and the audit names the client and its key (CONTRACT.md
+ * "Audit API"; `client` is the one whose keys verified the signature).
  */
-function asClientAuthError(error: AssertionError, client: CachedClient | undefined): OAuthError {
+function asClientAuthError(error: AssertionError, client: CachedClient | undefined, audit: ClientAuditFields | undefined): Error {
   if (error.error === 'invalid_client' && error.verified === undefined) return clientAuthFailed(error.reason);
-  const answer = fromAssertionError(error);
-  if (error.verified !== undefined && client !== undefined) {
+  if (error.verified !== undefined && client !== undefined && audit !== undefined) {
     const { kid, jti } = error.verified;
-    answer.verifiedClient = {
+    audit.verifiedClient = {
       clientId: client.row.client_id,
       ...(kid !== undefined && { clientKid: kid }),
       ...(jti !== undefined && { clientJtiHash: sha256Hex(jti) }),
     };
   }
-  return answer;
+  return fromAssertionError(error);
 }

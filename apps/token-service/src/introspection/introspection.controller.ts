@@ -1,13 +1,16 @@
 /** `POST /oauth2/introspect` (RFC 7662 §2); the answer is never cached (`no-store`); other methods are 405. */
 import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
 import { PostOnlyEndpoint } from '../oauth/post-only-endpoint';
-import { markTokenManagementRequestAudited } from '../token-management/rejected-token-management-request.audit';
-import type { OAuthHttpRequest } from '../token-management/token-management-request';
-import { IntrospectionService, type IntrospectionResponse } from './introspection.service';
+import { OAuthEndpointPipeline } from '../oauth-pipeline/oauth-endpoint-pipeline';
+import type { OAuthHttpRequest } from '../oauth-pipeline/oauth-http-request';
+import { IntrospectionEndpoint, type IntrospectionResponse } from './introspection.endpoint';
 
 @Controller('oauth2/introspect')
 export class IntrospectionController extends PostOnlyEndpoint {
-  constructor(private readonly introspection: IntrospectionService) {
+  constructor(
+    private readonly pipeline: OAuthEndpointPipeline,
+    private readonly introspection: IntrospectionEndpoint,
+  ) {
     super();
   }
 
@@ -16,7 +19,6 @@ export class IntrospectionController extends PostOnlyEndpoint {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   async introspect(@Req() request: OAuthHttpRequest): Promise<IntrospectionResponse> {
-    markTokenManagementRequestAudited(request);
-    return this.introspection.handle(request);
+    return this.pipeline.handle(this.introspection, request);
   }
 }

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
+import { ClientAuthModule } from '../client-auth/client-auth.module';
+import { OAuthPipelineModule } from '../oauth-pipeline/oauth-pipeline.module';
 import { RefreshModule } from '../refresh/refresh.module';
 import { RevocationModule } from '../revocation/revocation.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { IntrospectionController } from './introspection.controller';
-import { IntrospectionService } from './introspection.service';
+import { IntrospectionEndpoint } from './introspection.endpoint';
 
 /** `POST /oauth2/introspect` (RFC 7662). Needs the global ConfigModule, DatabaseModule and RedisModule. */
 @Module({
-  imports: [SigningKeysModule, RevocationModule, RefreshModule],
+  imports: [OAuthPipelineModule, ClientAuthModule, SigningKeysModule, RevocationModule, RefreshModule],
   controllers: [IntrospectionController],
-  providers: [IntrospectionService],
+  providers: [IntrospectionEndpoint],
 })
 export class IntrospectionModule {}

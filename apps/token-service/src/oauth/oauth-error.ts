@@ -1,9 +1,7 @@
 /**
  * OAuth 2.0 errors (RFC 6749 §5.2, RFC 7009, RFC 7662, RFC 8707, RFC 9449 §5): the code, a
  * description safe to show the client, the audit reason, and the HTTP status
- * (`invalid_client` is 401, `temporarily_unavailable` 503, the rest 400). A refusal that
- * came after a client assertion's signature verified also carries what that proved, for
- * the audit event only (CONTRACT.md "Audit API": a failure names what was known).
+ * (`invalid_client` is 401, `temporarily_unavailable` 503, the rest 400).
  */
 import { ApiError } from '@trust-broker/service-kit/errors';
 import type { OAuthReason } from './reasons';
@@ -35,20 +33,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   server_error: 500,
 };
 
-/** What a client assertion refused after its signature verified had proven (never shown to the caller). */
-export interface VerifiedClientFacts {
-  /** The client whose key (or secret) verified the signature. */
-  clientId: string;
-  /** The assertion's `kid`, for the audit event's `client_kid`. */
-  clientKid?: string;
-  /** SHA-256 (hex) of the assertion's `jti`. */
-  clientJtiHash?: string;
-}
-
 export class OAuthError extends ApiError {
-  /** Set when a client assertion was refused after its signature verified. */
-  verifiedClient?: VerifiedClientFacts;
-
   constructor(
     readonly code: OAuthErrorCode,
     description: string,

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditPublisher } from '../audit/audit-publisher.service';
-import { markTokenRequestAudited } from '../token-endpoint/rejected-token-request.audit';
+import { markRequestAudited } from '../oauth-pipeline/rejected-request.audit';
 import { claimedClientId } from './claimed-client-id';
 import { RateLimitedError } from './rate-limit.errors';
 import { TokenRateLimiter, type RateLimitSubject } from './token-rate-limiter';
@@ -57,7 +57,7 @@ export class TokenRateLimitGuard implements CanActivate {
   }
 
   private async auditRefusal(request: TokenRequestLike, clientId: string | undefined): Promise<void> {
-    markTokenRequestAudited(request);
+    markRequestAudited(request);
     await this.audit
       .publish({
         id: randomUUID(),

@@ -1,18 +1,17 @@
 import { Module } from '@nestjs/common';
-import { AuditModule } from '../audit/audit.module';
 import { ClientAuthModule } from '../client-auth/client-auth.module';
 import { DpopModule } from '../dpop/dpop.module';
-import { RefreshModule } from '../refresh/refresh.module';
 import { GrantsModule } from '../grants/grants.module';
+import { OAuthPipelineModule } from '../oauth-pipeline/oauth-pipeline.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
-import { ReplayModule } from '../replay/replay.module';
+import { RefreshModule } from '../refresh/refresh.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
-import { TokenEndpointService } from './token-endpoint.service';
+import { TokenEndpoint } from './token-endpoint';
 import { TokenController } from './token.controller';
 
 @Module({
-  imports: [ClientAuthModule, GrantsModule, AuditModule, SigningKeysModule, ReplayModule, RateLimitModule, DpopModule, RefreshModule],
+  imports: [OAuthPipelineModule, ClientAuthModule, GrantsModule, SigningKeysModule, RateLimitModule, DpopModule, RefreshModule],
   controllers: [TokenController],
-  providers: [TokenEndpointService],
+  providers: [TokenEndpoint],
 })
 export class TokenEndpointModule {}

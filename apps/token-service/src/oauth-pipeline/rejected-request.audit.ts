@@ -1,22 +1,27 @@
 /**
- * An introspection or revocation request that Fastify refuses before it reaches the
- * pipeline (a body over the limit: 413; an unsupported content type) still makes its one
- * audit event. The controllers mark the requests their pipeline audits; this hook audits
- * the others once answered (nothing was checked or changed, so nothing waits on it).
+ * An OAuth request that Fastify refuses before it reaches the pipeline (a body over the
+ * limit: 413; an unsupported content type) still makes its one audit event (CONTRACT.md:
+ * every token, introspection and revocation request, success or failure). The pipeline,
+ * and the per-address rate limit that audits its own refusals, mark the requests they
+ * audit; this hook audits the others once answered (nothing was checked, issued or
+ * changed, so nothing waits on it).
  */
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AuditPublisher } from '../audit/audit-publisher.service';
+import type { EndpointType } from './endpoint.types';
 
-const AUDITED_PATHS: ReadonlyMap<string, 'introspection' | 'revocation'> = new Map([
+export const OAUTH_ENDPOINT_PATHS: ReadonlyMap<string, EndpointType> = new Map([
+  ['/oauth2/token', 'token'],
   ['/oauth2/introspect', 'introspection'],
   ['/oauth2/revoke', 'revocation'],
 ]);
-const HANDLED = Symbol('tokenManagementRequestAudited');
+
+const AUDITED = Symbol('oauthRequestAudited');
 
 interface MarkableRequest {
-  [HANDLED]?: boolean;
+  [AUDITED]?: boolean;
 }
 
 interface FastifyLike {
@@ -26,14 +31,14 @@ interface FastifyLike {
   ): void;
 }
 
-/** Called by the controllers: the pipeline makes this request's audit event itself. */
-export function markTokenManagementRequestAudited(request: object): void {
-  (request as MarkableRequest)[HANDLED] = true;
+/** This request's audit event is made by whoever calls this (the pipeline, the rate limit). */
+export function markRequestAudited(request: object): void {
+  (request as MarkableRequest)[AUDITED] = true;
 }
 
 @Injectable()
-export class RejectedTokenManagementRequestAudit implements OnModuleInit {
-  private readonly logger = new Logger('TokenManagementAudit');
+export class RejectedRequestAudit implements OnModuleInit {
+  private readonly logger = new Logger('RejectedRequestAudit');
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -43,9 +48,9 @@ export class RejectedTokenManagementRequestAudit implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyLike>();
     fastify?.addHook('onResponse', async (request, reply) => {
-      const type = AUDITED_PATHS.get(request.url.split('?')[0] ?? '');
+      const type = OAUTH_ENDPOINT_PATHS.get(request.url.split('?')[0] ?? '');
       if (request.method !== 'POST' || !type) return;
-      if ((request as unknown as MarkableRequest)[HANDLED] || reply.statusCode < 400) return;
+      if ((request as unknown as MarkableRequest)[AUDITED] || reply.statusCode < 400) return;
       await this.audit
         .publish({
           id: randomUUID(),

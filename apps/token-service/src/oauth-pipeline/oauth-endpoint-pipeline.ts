@@ -1,0 +1,90 @@
+/**
+ * The one pipeline of the OAuth endpoints (token, introspection, revocation), composed as
+ * oidc-provider composes its actions: each endpoint is a table of small named steps
+ * (endpoint.types.ts) run in order on one context; this runner adds what they all share.
+ * Enforces, for every endpoint:
+ * - one audit event per request, success or failure, enqueued BEFORE the answer: if it
+ *   cannot be, the answer is 503 and nothing is issued, revoked or disclosed unaudited;
+ * - one path for a rejected request (`reject`): the error of any step becomes the OAuth
+ *   error answered (a dependency that did not answer: 503, mapped once by
+ *   dependency-unavailable.ts; anything unexpected: logged with its stack, 500), counted,
+ *   and audited with its reason and what was known;
+ * - a `jti` (client or grant assertion) is used up only by a request answered 200: any
+ *   other answer gives back what the request recorded (`givingBackOnFailure`), and the
+ *   endpoint withdraws what its steps issued (`withdraw`: a rotated refresh token).
+ * Requests refused before the pipeline (by Fastify or the per-address rate limit) are
+ * audited by rejected-request.audit.ts.
+ */
+import { Injectable, Logger } from '@nestjs/common';
+import { AuditPublisher } from '../audit/audit-publisher.service';
+import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
+import { OAuthError } from '../oauth/oauth-error';
+import { ReplayGuardService } from '../replay/replay-guard.service';
+import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger';
+import type { EndpointContext, OAuthEndpoint } from './endpoint.types';
+import type { OAuthHttpRequest } from './oauth-http-request';
+import { markRequestAudited } from './rejected-request.audit';
+import { buildAuditEvent } from './request-audit';
+
+@Injectable()
+export class OAuthEndpointPipeline {
+  private readonly logger = new Logger(OAuthEndpointPipeline.name);
+
+  constructor(
+    private readonly audit: AuditPublisher,
+    private readonly replayGuard: ReplayGuardService,
+  ) {}
+
+  handle<C extends EndpointContext, A>(endpoint: OAuthEndpoint<C, A>, request: OAuthHttpRequest): Promise<A> {
+    markRequestAudited(request);
+    return givingBackOnFailure(this.replayGuard, (ledger) => this.run(endpoint, request, ledger));
+  }
+
+  private async run<C extends EndpointContext, A>(endpoint: OAuthEndpoint<C, A>, request: OAuthHttpRequest, ledger: ReplayLedger): Promise<A> {
+    const shared: EndpointContext = { endpoint: endpoint.type, request, replayGuard: ledger, startedAt: process.hrtime.bigint(), parameters: {}, lists: {}, audit: {} };
+    // The endpoint's own fields are all optional (OAuthEndpoint): its steps fill them.
+    const context = shared as C;
+    let answer: A;
+    try {
+      for (const step of endpoint.steps) await step(context);
+      answer = endpoint.answer(context);
+    } catch (error) {
+      throw await this.reject(endpoint, context, error);
+    }
+    try {
+      await this.publish(context);
+    } catch (error) {
+      endpoint.count(context, error instanceof OAuthError ? error.code : 'server_error');
+      await endpoint.withdraw?.(context);
+      throw error;
+    }
+    endpoint.count(context, undefined);
+    return answer;
+  }
+
+  /** The one hook for a rejected request: the error to answer, counted and audited first. */
+  private async reject<C extends EndpointContext>(endpoint: OAuthEndpoint<C, unknown>, context: C, error: unknown): Promise<OAuthError> {
+    const failure = this.toOAuthError(error);
+    await endpoint.withdraw?.(context);
+    endpoint.count(context, failure.code);
+    await this.publish(context, failure);
+    return failure;
+  }
+
+  /** Enqueues the request's audit event; if the queue does not take it, the answer is 503. */
+  private async publish(context: EndpointContext, failure?: OAuthError): Promise<void> {
+    try {
+      await this.audit.publish(buildAuditEvent(context, failure));
+    } catch (error) {
+      throw this.toOAuthError(error);
+    }
+  }
+
+  /** OAuth errors as they are; a dependency that did not answer is 503; anything else is a fault of ours, 500. */
+  private toOAuthError(error: unknown): OAuthError {
+    if (error instanceof OAuthError) return error;
+    if (error instanceof DependencyUnavailableError) return dependencyUnavailableAnswer(error);
+    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return new OAuthError('server_error', 'internal error', 'internal_error');
+  }
+}
