@@ -2,9 +2,8 @@
  * An OAuth request that Fastify refuses before it reaches the pipeline (a body over the
  * limit: 413; an unsupported content type) still makes its one audit event (CONTRACT.md:
  * every token, introspection and revocation request, success or failure). The pipeline,
- * and the per-address rate limit that audits its own refusals, mark the requests they
- * audit; this hook audits the others once answered (nothing was checked, issued or
- * changed, so nothing waits on it).
+ * and the per-address rate limit that audits its own refusals (auditEarlyRefusal, as this
+ * hook does), mark the requests they audit; this hook audits the others once answered.
  */
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
@@ -36,6 +35,41 @@ export function markRequestAudited(request: object): void {
   (request as MarkableRequest)[AUDITED] = true;
 }
 
+/** A request refused before the pipeline knew anything of it: its reason, its error, and at most the client it claimed. */
+export interface EarlyRefusal {
+  reason: 'body_too_large' | 'malformed_request' | 'rate_limited';
+  error: 'invalid_request' | 'temporarily_unavailable';
+  claimedClientId?: string;
+}
+
+/**
+ * Publishes the one audit event of a request refused before the pipeline. Nothing was
+ * checked, issued or changed, so nothing waits on it: a lost event is logged.
+ */
+export async function auditEarlyRefusal(
+  audit: AuditPublisher,
+  logger: Logger,
+  type: EndpointType,
+  request: { id: unknown; ip: string },
+  refusal: EarlyRefusal,
+): Promise<void> {
+  markRequestAudited(request);
+  await audit
+    .publish({
+      id: randomUUID(),
+      type,
+      occurred_at: new Date().toISOString(),
+      outcome: 'failure',
+      reason: refusal.reason,
+      error: refusal.error,
+      actor: 'anonymous',
+      client_id: refusal.claimedClientId?.slice(0, 256) ?? null,
+      request_id: String(request.id).slice(0, 128),
+      remote_addr: request.ip.slice(0, 64),
+    })
+    .catch((error: Error) => logger.warn(`audit event of a refused ${type} request lost: ${error.message}`));
+}
+
 @Injectable()
 export class RejectedRequestAudit implements OnModuleInit {
   private readonly logger = new Logger('RejectedRequestAudit');
@@ -51,19 +85,8 @@ export class RejectedRequestAudit implements OnModuleInit {
       const type = OAUTH_ENDPOINT_PATHS.get(request.url.split('?')[0] ?? '');
       if (request.method !== 'POST' || !type) return;
       if ((request as unknown as MarkableRequest)[AUDITED] || reply.statusCode < 400) return;
-      await this.audit
-        .publish({
-          id: randomUUID(),
-          type,
-          occurred_at: new Date().toISOString(),
-          outcome: 'failure',
-          reason: reply.statusCode === 413 ? 'body_too_large' : 'malformed_request',
-          error: 'invalid_request',
-          actor: 'anonymous',
-          request_id: String(request.id).slice(0, 128),
-          remote_addr: request.ip.slice(0, 64),
-        })
-        .catch((error: Error) => this.logger.warn(`audit event of a rejected ${type} request lost: ${error.message}`));
+      const reason = reply.statusCode === 413 ? 'body_too_large' : 'malformed_request';
+      await auditEarlyRefusal(this.audit, this.logger, type, request, { reason, error: 'invalid_request' });
     });
   }
 }

@@ -5,10 +5,9 @@
  * naming the client it claimed. When Redis cannot count, the request goes on: the pipeline
  * itself then answers 503, since it cannot check replay or audit either.
  */
-import { randomUUID } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditPublisher } from '../audit/audit-publisher.service';
-import { markRequestAudited } from '../oauth-pipeline/rejected-request.audit';
+import { auditEarlyRefusal } from '../oauth-pipeline/rejected-request.audit';
 import { claimedClientId } from './claimed-client-id';
 import { RateLimitedError } from './rate-limit.errors';
 import { TokenRateLimiter, type RateLimitSubject } from './token-rate-limiter';
@@ -56,21 +55,11 @@ export class TokenRateLimitGuard implements CanActivate {
     throw new RateLimitedError(verdict.exceeded, verdict.retryAfterS);
   }
 
-  private async auditRefusal(request: TokenRequestLike, clientId: string | undefined): Promise<void> {
-    markRequestAudited(request);
-    await this.audit
-      .publish({
-        id: randomUUID(),
-        type: 'token',
-        occurred_at: new Date().toISOString(),
-        outcome: 'failure',
-        reason: 'rate_limited',
-        error: 'temporarily_unavailable',
-        actor: 'anonymous',
-        client_id: clientId?.slice(0, 256) ?? null,
-        request_id: String(request.id).slice(0, 128),
-        remote_addr: request.ip.slice(0, 64),
-      })
-      .catch((error: Error) => this.logger.warn(`audit event of a rate-limited request lost: ${error.message}`));
+  private auditRefusal(request: TokenRequestLike, clientId: string | undefined): Promise<void> {
+    return auditEarlyRefusal(this.audit, this.logger, 'token', request, {
+      reason: 'rate_limited',
+      error: 'temporarily_unavailable',
+      ...(clientId !== undefined && { claimedClientId: clientId }),
+    });
   }
 }
