@@ -67,6 +67,45 @@ describe('clients', () => {
     expect(api.callsTo('POST', '/v1/clients')[0]!.body).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', d: 'x' }] }, client_assertion_reuse: false });
   });
 
+  it('adds a federated_jwt client with its federated credentials, and shows the API error beside that field', async () => {
+    const api = new FakeApi().on('POST /v1/clients', (call) => {
+      const credentials = (call.body as { federated_credentials: { issuer: string }[] }).federated_credentials;
+      return credentials[0]?.issuer === 'https://unknown.example'
+        ? { status: 400, body: { error: 'invalid_request', error_description: 'federated_credentials[0].issuer: "https://unknown.example" is not a registered trusted issuer' } }
+        : { status: 201, body: client({ ...(call.body as Record<string, unknown>), client_id: 'workload' }) };
+    });
+    renderConsole(api, '/clients/new');
+    expect(await screen.findByRole('combobox', { name: 'Authentication method' })).toBeInTheDocument();
+    expect(screen.queryByRole('textbox', { name: /^Federated credentials/ })).toBeNull();
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Authentication method' }), 'federated_jwt');
+    expect(screen.queryByRole('textbox', { name: /^JWKS/ })).toBeNull();
+    const credentials = screen.getByRole('textbox', { name: /^Federated credentials/ });
+    await user.click(credentials);
+    await user.paste('[{"issuer": "https://unknown.example", "subject": "repo:acme/app:ref:refs/heads/main"}]');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(credentials).toHaveAccessibleDescription(/federated_credentials\[0\]\.issuer: "https:\/\/unknown\.example" is not a registered trusted issuer/));
+    expect(credentials).toHaveAttribute('aria-invalid', 'true');
+    expect(api.callsTo('POST', '/v1/clients')[0]!.body).toEqual({
+      token_endpoint_auth_method: 'federated_jwt',
+      grant_types: ['client_credentials'],
+      scope: '',
+      federated_credentials: [{ issuer: 'https://unknown.example', subject: 'repo:acme/app:ref:refs/heads/main' }],
+      client_assertion_reuse: false,
+    });
+    // Not JSON: said beside the field, and nothing is sent.
+    await user.clear(credentials);
+    await user.paste('https://idp.partner.example repo:acme/app');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(credentials).toHaveAccessibleDescription(/federated_credentials: not valid JSON/));
+    expect(api.callsTo('POST', '/v1/clients')).toHaveLength(1);
+    // A registered issuer: the client is added with the credentials typed.
+    await user.clear(credentials);
+    await user.paste('[{"issuer": "https://idp.partner.example", "subject": "workload-7"}]');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Client workload added')).toBeInTheDocument();
+    expect(api.callsTo('POST', '/v1/clients')[1]!.body).toMatchObject({ federated_credentials: [{ issuer: 'https://idp.partner.example', subject: 'workload-7' }] });
+  });
+
   it("offers the methods and grant types the registry's OpenAPI document accepts", async () => {
     const schema = {
       properties: {
