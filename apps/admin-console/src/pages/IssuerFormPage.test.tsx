@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 const user = userEvent.setup({ delay: null });
@@ -130,5 +130,33 @@ describe('an issuer page', () => {
     await user.click(screen.getByRole('button', { name: 'Save' }));
     await screen.findByRole('button', { name: 'Refresh keys' });
     expect(api.callsTo('PATCH', path)[0]!.body).toEqual({ allowed_scopes: ['read', 'write'] });
+  });
+
+  it('sets accepted audiences: sent when typed, an edit that empties them sends [], and the API error shows beside the field', async () => {
+    const api = new FakeApi().on('POST /v1/issuers', { status: 400, body: { error: 'invalid_request', error_description: 'accepted_audiences: must not repeat a value' } });
+    renderConsole(api, '/issuers/new');
+    await screen.findByRole('button', { name: 'Save' });
+    await type('Issuer', 'https://idp.partner.example');
+    await type('JWKS URI', 'https://idp.partner.example/jwks.json');
+    await type('Accepted audiences', 'https://sts.example  https://sts.example');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    const accepted = field('Accepted audiences');
+    await waitFor(() => expect(accepted).toHaveAccessibleDescription(/accepted_audiences: must not repeat a value/));
+    expect(accepted).toHaveAttribute('aria-invalid', 'true');
+    expect(api.callsTo('POST', '/v1/issuers')[0]!.body).toMatchObject({ accepted_audiences: ['https://sts.example', 'https://sts.example'] });
+
+    const path = '/v1/issuers/8f8b8a39-8c59-4d6b-9a49-6f4f2a1b2c3d';
+    const edits = new FakeApi()
+      .on(`GET ${path}`, { body: issuer() })
+      .on(`GET ${path}/jwks`, { body: keyStatus() })
+      .on(`PATCH ${path}`, (call) => ({ body: issuer(call.body as Record<string, unknown>) }));
+    cleanup();
+    renderConsole(edits, `/issuers/8f8b8a39-8c59-4d6b-9a49-6f4f2a1b2c3d/edit`);
+    const current = await screen.findByRole('textbox', { name: /^Accepted audiences/ });
+    expect(current).toHaveValue('https://broker.example');
+    await user.clear(current);
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await screen.findByRole('button', { name: 'Refresh keys' });
+    expect(edits.callsTo('PATCH', path)[0]!.body).toEqual({ accepted_audiences: [] });
   });
 });

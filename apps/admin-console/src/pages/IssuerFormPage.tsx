@@ -19,11 +19,12 @@ type IssuerForm = {
   subjects: string;
   allowed_scopes: string;
   audiences: string;
+  accepted_audiences: string;
   condition: string;
   claim_mappings: string;
 };
 
-const FIELDS = ['issuer', 'display_name', 'jwks_uri', 'discovery', 'jwks', 'subjects', 'allowed_scopes', 'audiences', 'condition', 'claim_mappings'] as const;
+const FIELDS = ['issuer', 'display_name', 'jwks_uri', 'discovery', 'jwks', 'subjects', 'allowed_scopes', 'audiences', 'accepted_audiences', 'condition', 'claim_mappings'] as const;
 
 const EMPTY: IssuerForm = {
   issuer: '',
@@ -34,6 +35,7 @@ const EMPTY: IssuerForm = {
   subjects: '*',
   allowed_scopes: '',
   audiences: '',
+  accepted_audiences: '',
   condition: '',
   claim_mappings: '',
 };
@@ -48,6 +50,7 @@ function formOf(issuer: Issuer): IssuerForm {
     subjects: issuer.subjects.join('\n'),
     allowed_scopes: issuer.allowed_scopes.join(' '),
     audiences: issuer.audiences.join(' '),
+    accepted_audiences: issuer.accepted_audiences.join(' '),
     condition: issuer.condition ?? '',
     claim_mappings: issuer.claim_mappings === null ? '' : JSON.stringify(issuer.claim_mappings, null, 2),
   };
@@ -65,6 +68,7 @@ function bodyOf(form: IssuerForm): { body: Record<string, unknown>; problems: Fi
     subjects: splitList(form.subjects),
     allowed_scopes: splitWords(form.allowed_scopes),
     audiences: splitWords(form.audiences),
+    accepted_audiences: splitWords(form.accepted_audiences),
     condition: form.condition.trim() === '' ? null : form.condition.trim(),
     claim_mappings: null,
   };
@@ -111,7 +115,10 @@ function IssuerFormView({ original }: { original: Issuer | null }) {
     try {
       let saved: Issuer;
       if (original === null) {
-        const created = Object.fromEntries(Object.entries(body).filter(([name, value]) => value !== null && !(name === 'discovery' && value === false)));
+        // Accepted audiences left empty take the registry's default (the broker's own issuer).
+        const omitted = (name: string, value: unknown) =>
+          value === null || (name === 'discovery' && value === false) || (name === 'accepted_audiences' && Array.isArray(value) && value.length === 0);
+        const created = Object.fromEntries(Object.entries(body).filter(([name, value]) => !omitted(name, value)));
         saved = await api.post<Issuer>('/v1/issuers', created);
       } else {
         saved = await api.patch<Issuer>(`/v1/issuers/${encodeURIComponent(original.id)}`, changesOf(bodyOf(formOf(original)).body, body));
@@ -170,6 +177,15 @@ function IssuerFormView({ original }: { original: Issuer | null }) {
         <Stack gap="sm">
           <TextInput label="Allowed scopes" description="Space-separated scopes its assertions may obtain" {...text('allowed_scopes')} />
           <TextInput label="Audiences" description="Space-separated aud values the issued tokens may carry" {...text('audiences')} />
+          <TextInput
+            label="Accepted audiences"
+            description={
+              original === null
+                ? "Space-separated aud values its tokens must carry to serve in token exchange or as federated client assertions; empty: the broker's own issuer"
+                : 'Space-separated aud values its tokens must carry to serve in token exchange or as federated client assertions; empty: none of its tokens serve there'
+            }
+            {...text('accepted_audiences')}
+          />
         </Stack>
       </SimpleGrid>
       <CodeInput

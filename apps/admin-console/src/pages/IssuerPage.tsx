@@ -73,6 +73,7 @@ export function IssuerPage() {
             <Field name="Subjects" value={data.subjects.join(', ')} />
             <Field name="Allowed scopes" value={data.allowed_scopes.join(' ') || 'none'} />
             <Field name="Audiences" value={data.audiences.join(' ') || 'none (the broker itself)'} />
+            <Field name="Accepted audiences" value={data.accepted_audiences.join(' ') || 'none'} />
             <Field name="Allowed algorithms" value={data.allowed_algorithms.join(', ')} />
             <Field name="Condition (CEL)" value={data.condition ?? 'none'} code={data.condition !== null} />
             <Field name="Claim mappings" value={data.claim_mappings === null ? 'none' : JSON.stringify(data.claim_mappings)} code={data.claim_mappings !== null} />

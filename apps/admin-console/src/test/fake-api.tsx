@@ -82,6 +82,7 @@ export const issuer = (overrides: Record<string, unknown> = {}) => ({
   require_client_auth: false,
   allowed_client_ids: [],
   access_token_ttl_s: 600,
+  accepted_audiences: ['https://broker.example'],
   created_at: '2026-12-01T10:00:00.000Z',
   updated_at: '2026-12-01T10:00:00.000Z',
   ...overrides,
