@@ -229,6 +229,23 @@ describe('trust-broker CLI', () => {
     expect(received[0]!.authorization).toMatch(/^Basic /);
   });
 
+  it('token exchange sends each --audience and --resource given, repeated in the form (RFC 8693 §2.1)', async () => {
+    respond = () => ({ status: 200, body: { access_token: 'at', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 600 } });
+    const result = await run([
+      'token', 'exchange', '--subject-token', 's.t.j', '--client-id', 'svc', '--client-secret', 's3cret',
+      '--audience', 'https://api-a.example', '--audience', 'https://api-b.example', '--resource', 'https://r1.example', '--resource', 'https://r2.example', '--token-only',
+    ]);
+    expect(result).toMatchObject({ code: 0, out: 'at' });
+    const form = new URLSearchParams(received[0]!.body);
+    expect(form.getAll('audience')).toEqual(['https://api-a.example', 'https://api-b.example']);
+    expect(form.getAll('resource')).toEqual(['https://r1.example', 'https://r2.example']);
+    expect(form.get('subject_token')).toBe('s.t.j');
+    const one = await run(['token', 'exchange', '--subject-token', 's.t.j', '--client-id', 'svc', '--client-secret', 's3cret', '--audience', 'https://api-a.example']);
+    expect(one.code).toBe(0);
+    expect(new URLSearchParams(received[1]!.body).getAll('audience')).toEqual(['https://api-a.example']);
+    expect(new URLSearchParams(received[1]!.body).has('resource')).toBe(false);
+  });
+
   it('audit verify exits 0 when intact and 1 when broken', async () => {
     respond = () => ({ status: 200, body: { intact: true, checked: 12, broken_at: null, reason: null } });
     expect(await run(['audit', 'verify'])).toMatchObject({ code: 0, out: 'audit chain intact: 12 events checked' });

@@ -10,7 +10,8 @@ export interface ApiRequest {
   url: string;
   bearer?: string;
   json?: unknown;
-  form?: Record<string, string>;
+  /** A list value is sent as that parameter repeated (RFC 8693 `audience`, RFC 8707 `resource`). */
+  form?: Record<string, string | readonly string[]>;
   basicAuth?: { username: string; password: string };
 }
 
@@ -57,7 +58,11 @@ function requestInit(request: ApiRequest, accept: string): { headers: Record<str
     body = JSON.stringify(request.json);
   } else if (request.form !== undefined) {
     headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(request.form).toString();
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(request.form)) {
+      for (const item of typeof value === 'string' ? [value] : value) params.append(name, item);
+    }
+    body = params.toString();
   }
   return { headers, body };
 }

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../command-context';
 import { formatJson } from '../output/output';
-import { parseKeyValue, parseNonNegativeInteger, parsePositiveInteger } from '../options/option-parsers';
+import { collect, parseKeyValue, parseNonNegativeInteger, parsePositiveInteger } from '../options/option-parsers';
 import { resolveBrokerIssuer } from '../token/token-request';
 import { loadPrivateKey } from './load-private-key';
 import { mintAssertion } from './mint-assertion';
@@ -23,10 +23,6 @@ interface MintFlags {
   nbf?: number;
   claim?: Record<string, string>;
   typ: string;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 /** `--claim name=value`: the value as JSON when it parses (numbers, lists), else a string. */

@@ -7,6 +7,11 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { InputFileError } from '../cli.errors';
 
+/** A flag that may be given many times: each value kept as typed, in order. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 /** `a,b , c` -> ['a','b','c']; repeated flags accumulate. */
 export function parseList(value: string, previous: string[] | undefined): string[] {
   const items = value

@@ -94,6 +94,11 @@ describe('token exchange (RFC 8693)', () => {
       { grantType: 'token-exchange', subjectToken: 's.t.j', subjectTokenType: 'id_token', actorToken: 'a.t.j', scope: 'read', audience: 'https://api' },
       { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: TOKEN_TYPES.id_token, actor_token: 'a.t.j', actor_token_type: TOKEN_TYPES.jwt, scope: 'read', audience: 'https://api' },
     ],
+    [
+      { grantType: 'token-exchange', subjectToken: 's.t.j', audience: ['https://a', 'https://b'], resource: ['https://r'] },
+      { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: TOKEN_TYPES.jwt, audience: ['https://a', 'https://b'], resource: ['https://r'] },
+    ],
+    [{ grantType: 'token-exchange', subjectToken: 's.t.j', audience: [] }, { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: TOKEN_TYPES.jwt }],
   ] as const)('%j -> %j', (grant, form) => {
     expect(buildGrantForm(grant)).toEqual(form);
   });

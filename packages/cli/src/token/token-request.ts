@@ -38,8 +38,9 @@ export interface GrantRequest {
   actorToken?: string;
   actorTokenType?: TokenTypeName;
   scope?: string;
-  resource?: string;
-  audience?: string;
+  /** One value, or several (sent as the parameter repeated). */
+  resource?: string | readonly string[];
+  audience?: string | readonly string[];
 }
 
 export interface TokenResponse {
@@ -90,8 +91,8 @@ export async function buildClientAuthentication(auth: ClientAuthentication): Pro
 }
 
 /** The grant's own form fields; empty optional values are left out. */
-export function buildGrantForm(grant: GrantRequest): Record<string, string> {
-  const form: Record<string, string> = {};
+export function buildGrantForm(grant: GrantRequest): Record<string, string | readonly string[]> {
+  const form: Record<string, string | readonly string[]> = {};
   if (grant.grantType !== 'token-exchange' && (grant.subjectToken || grant.actorToken)) throw new UsageError('--subject-token and --actor-token are only for token exchange');
   if (grant.grantType === 'jwt-bearer') {
     if (!grant.assertion) throw new UsageError('a jwt-bearer grant needs --assertion');
@@ -112,8 +113,8 @@ export function buildGrantForm(grant: GrantRequest): Record<string, string> {
     form.grant_type = 'client_credentials';
   }
   if (grant.scope) form.scope = grant.scope;
-  if (grant.resource) form.resource = grant.resource;
-  if (grant.audience) form.audience = grant.audience;
+  if (grant.resource && grant.resource.length > 0) form.resource = grant.resource;
+  if (grant.audience && grant.audience.length > 0) form.audience = grant.audience;
   return form;
 }
 
@@ -138,7 +139,7 @@ export async function resolveBrokerIssuer(tokenUrl: string, explicit?: string): 
   return origin;
 }
 
-async function postForm<T>(url: string, fields: Record<string, string>, auth: ClientAuthentication): Promise<T> {
+async function postForm<T>(url: string, fields: Record<string, string | readonly string[]>, auth: ClientAuthentication): Promise<T> {
   const authentication = await buildClientAuthentication(auth);
   const { body } = await sendApiRequest<T>({
     method: 'POST',

@@ -9,7 +9,7 @@ import type { CommandContext } from '../command-context';
 import { InputFileError, UsageError } from '../cli.errors';
 import { loadPrivateKey } from '../assertion/load-private-key';
 import { formatJson } from '../output/output';
-import { parseChoice } from '../options/option-parsers';
+import { collect, parseChoice } from '../options/option-parsers';
 import {
   introspectToken,
   requestToken,
@@ -127,12 +127,12 @@ export function buildTokenCommand(context: CommandContext): Command {
       .option('--actor-token <jwt>', 'the actor token: the JWT, @file, or -')
       .option('--actor-token-type <type>', 'jwt (default), id_token or access_token', parseChoice(['jwt', 'id_token', 'access_token']))
       .option('--scope <scopes>', 'space-separated scopes')
-      .option('--resource <uri>', 'RFC 8707 resource')
-      .option('--audience <aud>', 'the audience of the access token')
+      .option('--resource <uri>', 'RFC 8707 resource; repeat for several', collect)
+      .option('--audience <aud>', 'an audience of the access token; repeat for several', collect)
       .option('--token-only', 'print only the access token'),
   ).action(
     async (
-      flags: ClientAuthFlags & { subjectToken: string; subjectTokenType?: TokenTypeName; actorToken?: string; actorTokenType?: TokenTypeName; scope?: string; resource?: string; audience?: string; tokenOnly?: boolean },
+      flags: ClientAuthFlags & { subjectToken: string; subjectTokenType?: TokenTypeName; actorToken?: string; actorTokenType?: TokenTypeName; scope?: string; resource?: string[]; audience?: string[]; tokenOnly?: boolean },
     ) => {
       const grant: GrantRequest = {
         grantType: 'token-exchange',
