@@ -242,6 +242,27 @@ describe('the admin console, end to end', () => {
     await checkPage('08-client');
   });
 
+  it('adds a federated_jwt client by its federated credentials, an unregistered issuer refused beside the field', async () => {
+    await nav('Clients');
+    await page.getByRole('button', { name: 'Add client' }).click();
+    await page.getByRole('textbox', { name: 'Client name' }).fill('Partner workload');
+    await page.getByRole('combobox', { name: 'Authentication method' }).selectOption('federated_jwt');
+    const credentials = page.getByRole('textbox', { name: 'Federated credentials' });
+    await credentials.fill(JSON.stringify([{ issuer: 'https://not-registered.example', subject: 'workload-7' }]));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await credentials.getAttribute('aria-invalid')) ?? '').toBe('true');
+    const describedBy = (await credentials.getAttribute('aria-describedby')) ?? '';
+    expect(await page.locator(`[id="${describedBy.split(' ').find((id) => id.endsWith('-error'))}"]`).innerText()).toMatch(/^federated_credentials\[0\]\.issuer: .*not a registered trusted issuer/);
+    await credentials.fill(JSON.stringify([{ issuer: iss, subject: 'workload-7' }]));
+    await page.getByRole('button', { name: 'Save' }).click();
+    const clientId = (await page.getByRole('heading', { level: 2, name: /^Client .+ added$/ }).innerText()).replace(/^Client (.+) added$/, '$1');
+
+    await page.getByRole('link', { name: 'Open the client' }).click();
+    await page.getByText(`${iss} · workload-7`).waitFor();
+    const stored = (await (await fetch(`http://127.0.0.1:${system.ports.registry}/v1/clients/${encodeURIComponent(clientId)}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { federated_credentials: unknown };
+    expect(stored.federated_credentials).toEqual([{ issuer: iss, subject: 'workload-7' }]);
+  });
+
   it('met no Content-Security-Policy violation on the way', () => {
     expect(cspViolations).toEqual([]);
   });
