@@ -354,6 +354,32 @@ describe('introspection and revocation of refresh tokens', () => {
     expect((await manage('introspect', token)).body).toEqual({ active: false });
   });
 
+  it('introspection checks the trust again as a use would (RFC 7662 §2.2): inactive within 2 s of the issuer disabled, or once the sub is no longer accepted', async () => {
+    const token = await startFamily(confidential, { sub: 'dave' });
+    expect((await manage('introspect', token)).body).toMatchObject({ active: true, sub: 'dave' });
+    await env.admin.updateIssuer(issuer.id, { status: 'disabled' });
+    try {
+      const startedAt = Date.now();
+      await eventually(async () => (await manage('introspect', token)).body.active === false, 5000);
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+      expect((await manage('introspect', token)).body).toEqual({ active: false });
+    } finally {
+      await env.admin.updateIssuer(issuer.id, { status: 'active' });
+    }
+    // Not used up meanwhile: active again with its issuer, and still usable.
+    await eventually(async () => (await manage('introspect', token)).body.active === true, 5000);
+
+    await env.admin.updateIssuer(issuer.id, { subjects: ['alice', 'bob', 'carol', 'erin'] });
+    try {
+      await eventually(async () => (await jwtBearer(confidential, { sub: 'dave' })).status === 400, 5000);
+      expect((await manage('introspect', token)).body).toEqual({ active: false });
+    } finally {
+      await env.admin.updateIssuer(issuer.id, { subjects: ['alice', 'bob', 'carol', 'dave', 'erin'] });
+    }
+    await eventually(async () => (await manage('introspect', token)).body.active === true, 5000);
+    expect((await refresh(token, confidential)).status).toBe(200);
+  });
+
   it('introspection of a DPoP-bound access token returns its cnf', async () => {
     const answer = await jwtBearer(confidential, { dpop: dpopKey });
     expect(answer.body.token_type).toBe('DPoP');

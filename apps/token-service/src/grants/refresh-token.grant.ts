@@ -20,6 +20,7 @@ import { clientAuthFailed } from '../client-auth/client-auth.errors';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import { OAuthError } from '../oauth/oauth-error';
 import { RefreshTokenStore, type RefreshFamily } from '../refresh/refresh-token.store';
+import { recheckRefreshTrust, type RefreshTrustFailure } from '../refresh/refresh-trust-recheck';
 import { TrustCache } from '../trust/trust-cache.service';
 import type { CachedIssuer } from '../trust/trust.types';
 import type { GrantDecision, GrantHandler, GrantRequest } from './grant.types';
@@ -71,23 +72,19 @@ export class RefreshTokenGrant implements GrantHandler {
     return reuseDetected();
   }
 
-  /** CONTRACT.md: issuer active and unexpired (the cache holds only those), its `subjects` still accepting the assertion's `sub`. */
+  /** CONTRACT.md: the trust checked again (refresh-trust-recheck.ts, shared with introspection). */
   private recheckTrust(family: RefreshFamily, client: AuthenticatedClient | undefined): CachedIssuer {
-    const issuer = this.trust.findActiveIssuer(family.issuer);
-    if (!issuer || issuer.row.id !== family.issuerId || !issuer.row.refresh_tokens) {
-      throw new OAuthError('invalid_grant', 'the trusted issuer of this refresh token is no longer active', 'refresh_issuer_inactive');
-    }
-    const subjects = issuer.row.subjects;
-    if (!subjects.includes('*') && !subjects.includes(family.assertionSubject)) {
-      throw new OAuthError('invalid_grant', 'the subject of this refresh token is no longer accepted', 'refresh_subject_not_allowed');
-    }
-    const allowed = issuer.row.allowed_client_ids;
-    if (allowed.length > 0 && (client === undefined || !allowed.includes(client.clientId))) {
-      throw new OAuthError('invalid_grant', 'this client may no longer present grants of this issuer', 'client_not_allowed');
-    }
-    return issuer;
+    const check = recheckRefreshTrust(this.trust, family, client?.clientId);
+    if (check.ok) return check.issuer;
+    throw new OAuthError('invalid_grant', TRUST_FAILURE_DESCRIPTIONS[check.reason], check.reason);
   }
 }
+
+const TRUST_FAILURE_DESCRIPTIONS: Record<RefreshTrustFailure, string> = {
+  refresh_issuer_inactive: 'the trusted issuer of this refresh token is no longer active',
+  refresh_subject_not_allowed: 'the subject of this refresh token is no longer accepted',
+  client_not_allowed: 'this client may no longer present grants of this issuer',
+};
 
 function reuseDetected(): never {
   throw new OAuthError('invalid_grant', 'the refresh token was already used; its family has been revoked', 'refresh_token_reused');

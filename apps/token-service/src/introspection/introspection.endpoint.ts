@@ -10,7 +10,9 @@
  *   `idp` and the claims mapped in by the issuer's `claim_mappings`;
  * - `token_type_hint` is ignored (§2.1 allows it): a token that is not one of our access
  *   tokens is looked up as a refresh token, active while unused, its family neither
- *   revoked nor expired, answered with `token_type: refresh_token`, `client_id`, `sub`,
+ *   revoked nor expired, and its trust still as the refresh grant checks it at use
+ *   (refresh-trust-recheck.ts: issuer active and unexpired, `sub` still accepted; §2.2:
+ *   active means usable, so a token refused at use is `{"active": false}`), answered with `token_type: refresh_token`, `client_id`, `sub`,
  *   `exp` (the family's end), `scope`, and `cnf` when bound to a DPoP key (CONTRACT.md);
  *   only the client it was issued to learns about it;
  * - a client learns about a token only if it was issued to it (`client_id`) or its `aud`
@@ -25,8 +27,10 @@ import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-s
 import type { AuthenticatedClient, ClientAuthenticatorApi } from '../client-auth/client-auth.types';
 import type { EndpointStep } from '../oauth-pipeline/endpoint.types';
 import { RefreshTokenStore, type PresentedRefreshToken } from '../refresh/refresh-token.store';
+import { recheckRefreshTrust, type RefreshTrustFailure } from '../refresh/refresh-trust-recheck';
 import { RevocationStore } from '../revocation/revocation-store.service';
 import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
+import { TrustCache } from '../trust/trust-cache.service';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 import { decide, TokenManagementEndpoint, type TokenManagementContext } from '../token-management/token-management-endpoint';
 
@@ -57,17 +61,18 @@ export class IntrospectionEndpoint extends TokenManagementEndpoint<Introspection
     @Inject(AccessTokenSigner) signer: AccessTokenSigner,
     refreshTokens: RefreshTokenStore,
     revocations: RevocationStore,
+    trust: TrustCache,
     @Inject(TOKEN_SERVICE_CONFIG) config: Pick<TokenServiceConfig, 'brokerIssuer'>,
   ) {
-    super(authenticator, signer, refreshTokens, introspect(revocations, config.brokerIssuer));
+    super(authenticator, signer, refreshTokens, introspect(revocations, trust, config.brokerIssuer));
   }
 }
 
-/** Inactive unless the token is ours and valid (an access token, or an unused refresh token of a live family), meant for the caller, and not revoked. */
-function introspect(revocations: RevocationStore, brokerIssuer: string): EndpointStep<IntrospectionContext> {
+/** Inactive unless the token is ours and valid (an access token, or an unused refresh token of a live, still trusted family), meant for the caller, and not revoked. */
+function introspect(revocations: RevocationStore, trust: TrustCache, brokerIssuer: string): EndpointStep<IntrospectionContext> {
   return async function introspect(context) {
     const { claims, refreshToken } = context;
-    if (refreshToken) return introspectRefreshToken(context, refreshToken, brokerIssuer);
+    if (refreshToken) return introspectRefreshToken(context, refreshToken, trust, brokerIssuer);
     if (!claims) return inactive(context, 'token_invalid');
     if (!mayIntrospect(context.client!, claims)) return inactive(context, 'token_not_for_caller');
     if (await revocations.isRevoked(claims.jti)) return inactive(context, 'token_revoked');
@@ -76,12 +81,14 @@ function introspect(revocations: RevocationStore, brokerIssuer: string): Endpoin
   };
 }
 
-/** Only the client a refresh token was issued to learns about it (CONTRACT.md). */
-function introspectRefreshToken(context: IntrospectionContext, presented: PresentedRefreshToken, brokerIssuer: string): void {
+/** Only the client a refresh token was issued to learns about it (CONTRACT.md); active only while the refresh grant would accept it. */
+function introspectRefreshToken(context: IntrospectionContext, presented: PresentedRefreshToken, trust: TrustCache, brokerIssuer: string): void {
   const { family } = presented;
   if (family.clientId !== context.client!.clientId) return inactive(context, 'token_not_for_caller');
   if (presented.usedAt !== null || family.revokedAt !== null) return inactive(context, 'token_revoked');
   if (family.expiresAt.getTime() <= Date.now()) return inactive(context, 'token_expired');
+  const trusted = recheckRefreshTrust(trust, family, context.client!.clientId);
+  if (!trusted.ok) return inactive(context, trusted.reason);
   const answer: RefreshTokenIntrospection = {
     active: true,
     token_type: 'refresh_token',
@@ -105,6 +112,6 @@ function mayIntrospect(caller: AuthenticatedClient, claims: AccessTokenClaims): 
   return audiences.some((audience) => typeof audience === 'string' && allowed.includes(audience));
 }
 
-function inactive(context: IntrospectionContext, reason: 'token_invalid' | 'token_revoked' | 'token_not_for_caller' | 'token_expired'): void {
+function inactive(context: IntrospectionContext, reason: 'token_invalid' | 'token_revoked' | 'token_not_for_caller' | 'token_expired' | RefreshTrustFailure): void {
   decide(context, { active: false }, 'inactive', { active: false, inactive_reason: reason });
 }
