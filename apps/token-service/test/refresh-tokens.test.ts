@@ -218,12 +218,23 @@ describe('the refresh_token grant', () => {
     expectError(reuse, 400, 'invalid_grant');
     expect(reuse.body.error_description).toMatch(/already used/);
     expectError(await refresh(rotated.body.refresh_token as string, confidential), 400, 'invalid_grant');
+    // The failed token event, and one revocation event for the family it ended.
     const events = await eventually(async () => {
       const found = await audit.byRequestId(requestId);
-      return found.length > 0 ? found : undefined;
+      return found.length >= 2 ? found : undefined;
     });
-    expect(events).toEqual([expect.objectContaining({ type: 'token', outcome: 'failure', reason: 'refresh_token_reused', grant_type: 'refresh_token', subject: 'bob', issuer: ISSUER })]);
+    const familyId = events.find((event) => event.type === 'token')?.details?.refresh_family_id;
+    expect(typeof familyId).toBe('string');
+    expect(events).toHaveLength(2);
+    expect(events).toEqual(expect.arrayContaining([
+      expect.objectContaining({ type: 'token', outcome: 'failure', reason: 'refresh_token_reused', grant_type: 'refresh_token', subject: 'bob', issuer: ISSUER }),
+      expect.objectContaining({
+        type: 'revocation', outcome: 'success', reason: 'refresh_token_reused', client_id: confidential.client_id, subject: 'bob', issuer: ISSUER,
+        details: { revoked: true, token_type: 'refresh_token', refresh_family_id: familyId, family_ended: true },
+      }),
+    ]));
     expect(JSON.stringify(events)).not.toContain(first);
+    expect(JSON.stringify(events)).not.toContain(rotated.body.refresh_token as string);
   });
 
   it('a race of 20 concurrent uses of one token: exactly one new pair, the rest is reuse and the family ends', async () => {
@@ -234,11 +245,17 @@ describe('the refresh_token grant', () => {
     expect(answers.filter((answer) => answer.status === 400 && answer.body.error === 'invalid_grant')).toHaveLength(19);
     expectError(await refresh(winners[0]!.body.refresh_token as string, confidential), 400, 'invalid_grant');
     const families = await db.query(
-      `SELECT f.revoked_reason, (SELECT count(*)::int FROM token.refresh_tokens WHERE family_id = f.id) AS tokens FROM token.refresh_token_families f
+      `SELECT f.id, f.revoked_reason, (SELECT count(*)::int FROM token.refresh_tokens WHERE family_id = f.id) AS tokens FROM token.refresh_token_families f
        JOIN token.refresh_tokens t ON t.family_id = f.id WHERE t.token_hash = $1`,
       [createHash('sha256').update(token).digest()],
     );
-    expect(families.rows).toEqual([{ revoked_reason: 'refresh_token_reused', tokens: 2 }]);
+    expect(families.rows).toEqual([{ id: expect.any(String), revoked_reason: 'refresh_token_reused', tokens: 2 }]);
+    // 19 reuses, one family ended: one revocation event.
+    const familyId = families.rows[0].id as string;
+    const familyEvents = async () => (await audit.events()).filter((event) => event.details?.refresh_family_id === familyId);
+    // Every token event of the family in: its first grant, the 20 uses, the winner's refused one.
+    await eventually(async () => (await familyEvents()).filter((event) => event.type === 'token').length === 22, 5000);
+    expect((await familyEvents()).filter((event) => event.type === 'revocation')).toEqual([expect.objectContaining({ outcome: 'success', reason: 'refresh_token_reused' })]);
   });
 
   it('refuses a family past its absolute lifetime', async () => {

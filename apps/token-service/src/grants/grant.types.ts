@@ -22,6 +22,8 @@ export interface GrantAuditFields {
   subjectTokenHash?: string;
   /** The refresh-token family started or used. */
   refreshFamilyId?: string;
+  /** True when this request ended that family by reuse detection: it gets its own revocation event too. */
+  refreshFamilyRevokedByReuse?: boolean;
 }
 
 export interface GrantRequest {

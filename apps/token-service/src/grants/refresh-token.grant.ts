@@ -42,7 +42,7 @@ export class RefreshTokenGrant implements GrantHandler {
     request.audit.refreshFamilyId = family.id;
     request.audit.issuer = family.issuer;
     request.audit.subject = family.subject;
-    if (presented.usedAt !== null) await this.endForReuse(family);
+    if (presented.usedAt !== null) await this.endForReuse(family, request);
     checkSameClient(family, request.client);
     checkDpopBinding(family, request.dpopJkt);
     checkFamilyAlive(family, new Date());
@@ -50,7 +50,10 @@ export class RefreshTokenGrant implements GrantHandler {
     const scopes = narrowScope(request, family, issuer);
 
     const rotation = await this.store.rotate(token, family.id);
-    if (rotation.outcome === 'reused') reuseDetected();
+    if (rotation.outcome === 'reused') {
+      request.audit.refreshFamilyRevokedByReuse = true;
+      reuseDetected();
+    }
     if (rotation.outcome === 'family_ended') {
       throw rotation.why === 'expired'
         ? new OAuthError('invalid_grant', 'the refresh token has expired', 'refresh_token_expired')
@@ -67,8 +70,9 @@ export class RefreshTokenGrant implements GrantHandler {
     };
   }
 
-  private async endForReuse(family: RefreshFamily): Promise<never> {
-    await this.store.revokeFamily(family.id, 'refresh_token_reused');
+  /** Ends the family (once: a family already ended gets no second revocation event). */
+  private async endForReuse(family: RefreshFamily, request: GrantRequest): Promise<never> {
+    if (await this.store.revokeFamily(family.id, 'refresh_token_reused')) request.audit.refreshFamilyRevokedByReuse = true;
     return reuseDetected();
   }
 

@@ -24,7 +24,7 @@ import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger'
 import type { EndpointContext, OAuthEndpoint } from './endpoint.types';
 import type { OAuthHttpRequest } from './oauth-http-request';
 import { markRequestAudited } from './rejected-request.audit';
-import { buildAuditEvent } from './request-audit';
+import { buildAuditEvent, buildReuseRevocationEvent } from './request-audit';
 
 @Injectable()
 export class OAuthEndpointPipeline {
@@ -71,10 +71,11 @@ export class OAuthEndpointPipeline {
     return failure;
   }
 
-  /** Enqueues the request's audit event; if the queue does not take it, the answer is 503. */
+  /** Enqueues the request's audit event (and the revocation event of a family it ended by reuse); if the queue does not take them, the answer is 503. */
   private async publish(context: EndpointContext, failure?: OAuthError): Promise<void> {
     try {
-      await this.audit.publish(buildAuditEvent(context, failure));
+      const revocation = buildReuseRevocationEvent(context);
+      await Promise.all([this.audit.publish(buildAuditEvent(context, failure)), ...(revocation ? [this.audit.publish(revocation)] : [])]);
     } catch (error) {
       throw this.toOAuthError(error);
     }

@@ -54,6 +54,25 @@ export function buildAuditEvent(context: EndpointContext, failure?: OAuthError):
 }
 
 /**
+ * The revocation event of a refresh-token family that the request ended by reuse detection
+ * (RFC 9700 §4.14.2): one per family ended, beside the request's own failed token event, as
+ * `/oauth2/revoke` and the admin API record theirs. Undefined when the request ended none.
+ */
+export function buildReuseRevocationEvent(context: EndpointContext): AuditEventInput | undefined {
+  const { audit } = context;
+  if (!audit.refreshFamilyRevokedByReuse || audit.refreshFamilyId === undefined) return undefined;
+  return {
+    ...buildAuditEvent(context),
+    type: 'revocation',
+    outcome: 'success',
+    reason: 'refresh_token_reused',
+    error: null,
+    grant_type: null,
+    details: { revoked: true, token_type: 'refresh_token', refresh_family_id: audit.refreshFamilyId, family_ended: true },
+  };
+}
+
+/**
  * A success's own details (`token_jti`, `active`...); on failure the verified client
  * assertion's `jti` hash (`jti_hash` holds the grant assertion's or the presented token's);
  * either way a token-exchange subject token only as its SHA-256, the DPoP key's thumbprint
