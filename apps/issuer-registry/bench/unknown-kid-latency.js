@@ -35,7 +35,7 @@ async function main() {
   const registry = testing.startNodeProcess(join(__dirname, '..', 'dist', 'main.js'), {
     NODE_ENV: 'test', DATABASE_URL: database.url, REDIS_URL: redisPrefix.url, REDIS_PREFIX: redisPrefix.prefix,
     ADMIN_API_KEY: ADMIN, KEY_ENCRYPTION_KEY: testing.randomKeyEncryptionKey(), ISSUER_REGISTRY_PORT: '0',
-    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true', LOG_LEVEL: 'warn',
+    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true', LOG_LEVEL: 'info', // info: the "listening on" line it waits for is logged at info
   });
   const url = await testing.eventually(async () => /listening on (\S+)/.exec(registry.output())?.[1], 60000);
   const subscriber = new Redis(redisPrefix.url);
