@@ -527,7 +527,7 @@ async function insertIssuers(databaseUrl, count) {
        FROM registry.issuers n
        JOIN registry.issuers o ON o.issuer = $1
        JOIN registry.party_keys k ON k.party_type = 'issuer' AND k.party_id = o.id::text
-       WHERE n.issuer LIKE 'https://idp-%.bench.example'`,
+       WHERE n.issuer ~ '^https://idp-[0-9]+\\.bench\\.example$'`, // the copies only, not IDP_REFRESH (https://idp-refresh...)
       [IDP],
     );
     await client.query('COMMIT');
