@@ -317,7 +317,8 @@ describeWithEngine('docker-compose.yml on a real Docker engine', () => {
     const events = await eventually(
       'the token event in the audit API',
       async () => {
-        const page = await audit.call<{ items: Array<{ event_type: string; outcome: string }> }>('GET', '/v1/audit/events', { query: { client_id: 'orders-app-compose', limit: 100 } });
+        // type=token: the client's own admin event (created) is a success with this client_id too.
+        const page = await audit.call<{ items: Array<{ type: string; outcome: string }> }>('GET', '/v1/audit/events', { query: { type: 'token', client_id: 'orders-app-compose', limit: 100 } });
         return page.items.some((event) => event.outcome === 'success') ? page.items : undefined;
       },
       60_000,
