@@ -16,19 +16,18 @@
  * Asserts nothing. Every server it starts listens on 127.0.0.1 ports 7000-7199
  * (BENCH_PORTS=from-to moves them): the cluster in the lower half, the rest in the upper.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { setTimeout as sleep } from 'node:timers/promises';
 import testing from '@trust-broker/testing';
+import { es256KeyPair, signAssertion } from './support/assertions.mjs';
+import { log } from './support/log.mjs';
+import { cpuSeconds, machineBusySeconds, processTree } from './support/proc-stats.mjs';
+import { migrate, startService } from './support/services.mjs';
 
-const { createTestDatabase, getFreePortIn, waitForHttp, eventually, startNodeProcess, randomKeyEncryptionKey, OwnRedisCluster, OwnRedisServer } = testing;
+const { createTestDatabase, getFreePortIn, eventually, randomKeyEncryptionKey, OwnRedisCluster, OwnRedisServer } = testing;
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 12);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 48);
@@ -40,68 +39,7 @@ const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const IDP = 'https://idp.scale-bench.example';
 const BROKER = 'https://broker.scale-bench.example';
 
-const log = (line) => process.stderr.write(`bench: ${line}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---------- processes and CPU ----------
-
-/** `pid` and its children (token-service's workers). */
-function processTree(pid) {
-  const pids = [pid];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(entry));
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return pids;
-}
-
-/** CPU seconds (user + system) used so far by `pids`. */
-function cpuSeconds(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // ended
-    }
-  }
-  return ticks / 100; // USER_HZ
-}
-
-/** Busy CPU seconds of the whole machine (everyone's), from /proc/stat. */
-function machineBusySeconds() {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
-  return (user + nice + system + irq + softirq + steal) / 100;
-}
-
-function migrate(app, env) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js'), 'migrate'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`${app} migrate exited ${code}: ${output}`))));
-  });
-}
-
-async function startService(app, env, port) {
-  const proc = startNodeProcess(join(ROOT, 'apps', app, 'dist', 'main.js'), env);
-  try {
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 120_000);
-  } catch (error) {
-    await proc.stop();
-    throw new Error(`${app} did not become ready: ${error.message}\n${proc.output()}`);
-  }
-  return proc;
-}
+// ---------- ports ----------
 
 /** Ports for services and the single Redis, in the upper half of the range, none twice. */
 function portPicker() {
@@ -115,20 +53,8 @@ function portPicker() {
 
 // ---------- assertions ----------
 
-async function es256Key(kid) {
-  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-  return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
-}
-
 async function grantBody(key) {
-  const now = Math.floor(Date.now() / 1000);
-  const assertion = await new SignJWT({ sub: `user-${randomBytes(3).toString('hex')}`, jti: randomUUID() })
-    .setProtectedHeader({ alg: 'ES256', kid: key.publicJwk.kid, typ: 'JWT' })
-    .setIssuer(IDP)
-    .setAudience(BROKER)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 280)
-    .sign(key.privateKey);
+  const assertion = await signAssertion(key, { iss: IDP, sub: `user-${randomBytes(3).toString('hex')}`, aud: BROKER });
   return new URLSearchParams({ grant_type: JWT_BEARER, assertion, scope: 'read' }).toString();
 }
 
@@ -185,7 +111,7 @@ async function drive(endpoints, bodies, cpuParts) {
   let machineBefore;
   const snapshot = setTimeout(() => {
     cpuBefore = Object.fromEntries(Object.entries(cpuParts).map(([name, pids]) => [name, cpuSeconds(pids())]));
-    machineBefore = machineBusySeconds();
+    machineBefore = machineBusySeconds().busy;
   }, WARMUP_S * 1000);
   const loop = async (i) => {
     const agent = agents[i % endpoints.length];
@@ -203,7 +129,7 @@ async function drive(endpoints, bodies, cpuParts) {
   clearTimeout(snapshot);
   const elapsed = (performance.now() - measureFrom) / 1000;
   const cpu = Object.fromEntries(Object.entries(cpuParts).map(([name, pids]) => [name, cpuSeconds(pids()) - cpuBefore[name]]));
-  const machine = (machineBusySeconds() - machineBefore) / elapsed;
+  const machine = (machineBusySeconds().busy - machineBefore) / elapsed;
   for (const agent of agents) agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
@@ -334,7 +260,7 @@ function report(results) {
 }
 
 async function main() {
-  const key = await es256Key('scale-bench-1');
+  const key = await es256KeyPair('scale-bench-1');
   const nextPort = portPicker();
   let setups = [
     { label: '(1) 1 replica, one Redis', replicas: 1, workers: CORES, cluster: false, wait: 0 },

@@ -19,25 +19,27 @@
  *   BENCH_DURATION_S=12 BENCH_CONNECTIONS=64 BENCH_WORKERS=2 to change the load;
  *   BENCH_EXTRA_ISSUERS=0 skips step 5; BENCH_ONLY_AE=1 stops after (a) and (e) (printed on stderr, no table).
  */
-import { createPrivateKey, createPublicKey, randomBytes, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { createPrivateKey, createPublicKey, randomBytes, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import http from 'node:http';
-import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import { jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
 import testing from '@trust-broker/testing';
+import { es256KeyPair, signAssertion } from './support/assertions.mjs';
+import { log } from './support/log.mjs';
+import { cpuSeconds, machineBusySeconds, pidsNamed, processTree, rssOfTree } from './support/proc-stats.mjs';
+import { migrate, startService } from './support/services.mjs';
 import { summaryLines } from './summary.mjs';
 
-const { createTestDatabase, createTestRedisPrefix, getFreePort, waitForHttp, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
+const { createTestDatabase, createTestRedisPrefix, getFreePort, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 12);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const FRESH_WARMUP_S = Number(process.env.BENCH_FRESH_WARMUP_S ?? 7);
@@ -63,77 +65,7 @@ const IDP_REFRESH = 'https://idp-refresh.bench.example';
 const RESOURCE = 'https://api.bench.example';
 const CLIENT_ID = 'bench-client';
 
-const log = (line) => process.stderr.write(`bench: ${line}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---------- processes ----------
-
-/** `pid` and its children (the cluster workers). */
-function processTree(pid) {
-  const pids = [pid];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
-
-/** VmRSS in MB of `pid` and of its children. */
-function rssOfTree(pid) {
-  return processTree(pid).map((p) => {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      return { pid: p, mb: match ? Number(match[1]) / 1024 : 0 };
-    } catch {
-      return { pid: p, mb: 0 };
-    }
-  });
-}
-
-/** CPU seconds (user + system) used so far by `pids`. */
-function cpuSeconds(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // ended
-    }
-  }
-  return ticks / 100; // USER_HZ is 100 on Linux
-}
-
-/**
- * CPU seconds the whole machine spent busy (every process, teammates' too), and of them the
- * time the hypervisor gave this VM's CPUs to someone else (steal), from /proc/stat.
- */
-function machineBusySeconds() {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
-  return { busy: (user + nice + system + irq + softirq + steal) / 100, steal: steal / 100 };
-}
-
-/** Pids whose command name is `name` (e.g. redis-server), all of them. */
-function pidsNamed(name) {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+// ---------- CPU ----------
 
 /** Where the CPU went during `work`: cores used by each part of the system. */
 async function withCpuShares(parts, work) {
@@ -151,46 +83,7 @@ async function withCpuShares(parts, work) {
   return { ...result, cpu };
 }
 
-function migrate(app, env) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js'), 'migrate'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`${app} migrate exited ${code}: ${output}`))));
-  });
-}
-
-async function startService(app, env, port, nodeArgs = []) {
-  const script = join(ROOT, 'apps', app, 'dist', 'main.js');
-  // startNodeProcess runs `node <first> ...rest`, so node flags can go first.
-  const proc = nodeArgs.length > 0 ? startNodeProcess(nodeArgs[0], env, [...nodeArgs.slice(1), script]) : startNodeProcess(script, env);
-  try {
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 120_000);
-  } catch (error) {
-    await proc.stop();
-    throw new Error(`${app} did not become ready: ${error.message}\n${proc.output()}`);
-  }
-  return proc;
-}
-
 // ---------- keys and assertions ----------
-
-async function es256KeyPair(kid) {
-  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
-  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' };
-  return { publicKey, privateKey, publicJwk, privateJwk };
-}
-
-function signAssertion(key, claims) {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...claims, jti: randomUUID() })
-    .setProtectedHeader({ alg: 'ES256', kid: key.publicJwk.kid, typ: 'JWT' })
-    .setIssuedAt(now)
-    .setExpirationTime(now + 280)
-    .sign(key.privateKey);
-}
 
 const grantAssertion = (keys, audience, iss = IDP) => signAssertion(keys.idp, { iss, sub: `user-${randomBytes(3).toString('hex')}`, aud: audience });
 const clientAssertion = (keys, audience) => signAssertion(keys.client, { iss: CLIENT_ID, sub: CLIENT_ID, aud: audience });

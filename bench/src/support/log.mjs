@@ -1,0 +1,2 @@
+/** The benches' progress lines: on stderr, so that stdout carries only the figures. */
+export const log = (line) => process.stderr.write(`bench: ${line}\n`);
