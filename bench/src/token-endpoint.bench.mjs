@@ -119,34 +119,16 @@ async function makeBodies(kind, count, keys, audience, issuers = [IDP]) {
 async function driveRefresh(url, assertions, tokens, durationS) {
   const source = bodySource(assertions);
   let broken = 0;
-  const result = await autocannon({
+  const result = await closedLoop(
     url,
-    connections: CONNECTIONS,
-    duration: durationS,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (request) => {
-          request.body = form({ grant_type: 'refresh_token', refresh_token: tokens.pop() ?? '', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: source.take() });
-          return request;
-        },
-        onResponse: (status, body) => {
-          if (status === 200) tokens.push(JSON.parse(body).refresh_token);
-          else broken += 1;
-        },
-      },
-    ],
-  });
-  return {
-    rps: result.requests.average,
-    total: result.requests.total,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors + result.timeouts,
-    exhausted: source.reused(),
-    brokenChains: broken,
-  };
+    durationS,
+    () => form({ grant_type: 'refresh_token', refresh_token: tokens.pop() ?? '', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: source.take() }),
+    (status, body) => {
+      if (status === 200) tokens.push(JSON.parse(body).refresh_token);
+      else broken += 1;
+    },
+  );
+  return { ...result, exhausted: source.reused(), brokenChains: broken };
 }
 
 /** Starts `count` refresh-token families (jwt-bearer grants of IDP_REFRESH with private_key_jwt), `parallel` at a time. */
@@ -168,8 +150,8 @@ async function refreshSeeds(url, keys, audience, count, parallel = 16) {
 }
 
 async function runRefreshWorkload(label, target, keys, tokenProc, auditQueue, parts) {
-  const count = Math.ceil(MAX_RATE * (DURATION_S + 1));
-  const warmCount = Math.ceil(MAX_RATE * (WARMUP_S + 1));
+  const count = bodiesFor(DURATION_S);
+  const warmCount = bodiesFor(WARMUP_S);
   log(`${label}: generating ${count + warmCount} client assertions and ${4 * CONNECTIONS} refresh-token families (twice the connections, for each run)`);
   const makeAssertions = async (n) => Promise.all(Array.from({ length: n }, () => clientAssertion(keys, target.audience)));
   const warm = await makeAssertions(warmCount);
@@ -177,11 +159,7 @@ async function runRefreshWorkload(label, target, keys, tokenProc, auditQueue, pa
   const warmSeeds = await refreshSeeds(target.url, keys, target.audience, 2 * CONNECTIONS);
   const seeds = await refreshSeeds(target.url, keys, target.audience, 2 * CONNECTIONS);
   await driveRefresh(target.url, warm, warmSeeds, WARMUP_S);
-  log(`${label}: ${DURATION_S} s at ${CONNECTIONS} connections`);
-  const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, () => driveRefresh(target.url, assertions, seeds, DURATION_S)));
-  const cpu = Object.entries(result.cpu).map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ');
-  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx} (chains broken ${result.brokenChains}); cores used: ${cpu}`);
-  return { label, ...result };
+  return measureWorkload(label, `at ${CONNECTIONS} connections`, () => driveRefresh(target.url, assertions, seeds, DURATION_S), { tokenProc, auditQueue, parts });
 }
 
 /**
@@ -196,9 +174,11 @@ function bodySource(bodies) {
   };
 }
 
-/** autocannon over `bodies`, each sent once; a short warm-up first, on its own bodies. */
-async function drive(url, bodies, durationS) {
-  const source = bodySource(bodies);
+/**
+ * autocannon's closed loop: CONNECTIONS connections for `durationS`, each sending the next
+ * body as soon as its previous answer came; `onResponse`, when given, sees every answer.
+ */
+async function closedLoop(url, durationS, nextBody, onResponse) {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -208,9 +188,10 @@ async function drive(url, bodies, durationS) {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         setupRequest: (request) => {
-          request.body = source.take();
+          request.body = nextBody();
           return request;
         },
+        onResponse,
       },
     ],
   });
@@ -220,8 +201,13 @@ async function drive(url, bodies, durationS) {
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx + result.errors + result.timeouts,
-    exhausted: source.reused(),
   };
+}
+
+/** The closed loop over `bodies`, each sent once. */
+async function drive(url, bodies, durationS) {
+  const source = bodySource(bodies);
+  return { ...(await closedLoop(url, durationS, source.take)), exhausted: source.reused() };
 }
 
 /**
@@ -328,25 +314,37 @@ async function queueDepth(queue) {
   return counts.waiting + counts.active + counts.delayed + counts.prioritized;
 }
 
+/** Single-use request bodies for `seconds` of load at `perSecond` (the fastest rate expected), one second spare. */
+const bodiesFor = (seconds, perSecond = MAX_RATE) => Math.ceil(perSecond * (seconds + 1));
+
+/**
+ * The measured part of every workload: DURATION_S of `load` with the CPU shares and the
+ * samplers around it, then one line of its figures.
+ */
+async function measureWorkload(label, how, load, { tokenProc, auditQueue, parts }) {
+  log(`${label}: ${DURATION_S} s ${how}`);
+  const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, load));
+  const cpu = Object.entries(result.cpu).map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ');
+  const lag = result.generatorLag ? ` (load generator's own event-loop delay p99 ${result.generatorLag.p99.toFixed(1)} ms, max ${result.generatorLag.max.toFixed(1)} ms)` : '';
+  const chains = result.brokenChains === undefined ? '' : ` (chains broken ${result.brokenChains})`;
+  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${lag}, non-2xx ${result.non2xx}${chains}; RSS peak ${result.rssPerProcessPeak.toFixed(0)} MB per process; cores used: ${cpu}`);
+  return { label, ...result };
+}
+
 async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, parts, { fresh = false, issuers, rate } = {}) {
   // A process that just started is still compiling its hot path (V8 tiers up over
   // thousands of requests) and growing its heap: the first workload on it warms up longer.
   const warmupS = WARMUP_S + (fresh ? FRESH_WARMUP_S : 0);
   // Enough single-use assertions for the fastest rate expected, or for the fixed one.
-  const perSecond = rate ?? MAX_RATE;
-  const count = Math.ceil(perSecond * (DURATION_S + 1));
-  const warmCount = Math.ceil(perSecond * (warmupS + 1));
+  const count = bodiesFor(DURATION_S, rate);
+  const warmCount = bodiesFor(warmupS, rate);
   log(`${label}: generating ${count + warmCount} request bodies`);
   const warm = await makeBodies(kind, warmCount, keys, target.audience, issuers);
   const bodies = await makeBodies(kind, count, keys, target.audience, issuers);
   const load = rate ? (url, list, seconds) => driveAtRate(url, list, seconds, rate) : drive;
   await load(target.url, warm, warmupS);
-  log(`${label}: ${DURATION_S} s ${rate ? `at ${rate} req/s offered (open loop)` : `at ${CONNECTIONS} connections`}`);
-  const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, () => load(target.url, bodies, DURATION_S)));
-  const cpu = Object.entries(result.cpu).map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ');
-  const lag = result.generatorLag ? ` (load generator's own event-loop delay p99 ${result.generatorLag.p99.toFixed(1)} ms, max ${result.generatorLag.max.toFixed(1)} ms)` : '';
-  log(`${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${lag}, non-2xx ${result.non2xx}; RSS peak ${result.rssPerProcessPeak.toFixed(0)} MB per process; cores used: ${cpu}`);
-  return { label, ...result };
+  const how = rate ? `at ${rate} req/s offered (open loop)` : `at ${CONNECTIONS} connections`;
+  return measureWorkload(label, how, () => load(target.url, bodies, DURATION_S), { tokenProc, auditQueue, parts });
 }
 
 // ---------- crypto limit ----------
@@ -589,14 +587,10 @@ async function main() {
 
     const keys = { idp: await es256KeyPair('idp-1'), client: await es256KeyPair('client-1'), oidcSigning: await es256KeyPair('oidc-1') };
     const registryUrl = `http://127.0.0.1:${ports.registry}`;
-    await admin(registryUrl, adminKey, 'POST', '/v1/issuers', {
-      issuer: IDP,
-      jwks: { keys: [keys.idp.publicJwk] },
-      allowed_algorithms: ['ES256'],
-      subjects: ['*'],
-      allowed_scopes: ['read'],
-      audiences: [RESOURCE],
-    });
+    // The partner's one key, trusted under IDP and, for workload (d), under IDP_REFRESH with refresh tokens.
+    const trustPartner = (issuer, settings = {}) =>
+      admin(registryUrl, adminKey, 'POST', '/v1/issuers', { issuer, jwks: { keys: [keys.idp.publicJwk] }, allowed_algorithms: ['ES256'], subjects: ['*'], allowed_scopes: ['read'], audiences: [RESOURCE], ...settings });
+    await trustPartner(IDP);
     await admin(registryUrl, adminKey, 'POST', '/v1/clients', {
       client_id: CLIENT_ID,
       token_endpoint_auth_method: 'private_key_jwt',
@@ -605,15 +599,7 @@ async function main() {
       grant_types: ['client_credentials', JWT_BEARER, 'refresh_token'],
       scope: 'read',
     });
-    await admin(registryUrl, adminKey, 'POST', '/v1/issuers', {
-      issuer: IDP_REFRESH,
-      jwks: { keys: [keys.idp.publicJwk] },
-      allowed_algorithms: ['ES256'],
-      subjects: ['*'],
-      allowed_scopes: ['read'],
-      audiences: [RESOURCE],
-      refresh_tokens: true,
-    });
+    await trustPartner(IDP_REFRESH, { refresh_tokens: true });
     const ours = { url: `${brokerIssuer}/oauth2/token`, audience: brokerIssuer };
     // Both registrations have reached the token service once (c) answers 200.
     await eventually(async () => (await postToken(ours.url, (await makeBodies('c', 1, keys, brokerIssuer))[0])).status === 200, 30_000, 200);
