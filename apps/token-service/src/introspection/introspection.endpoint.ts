@@ -22,17 +22,15 @@
  * - the revocation store unreachable: 503, never an unchecked `active: true`.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
-import type { AuthenticatedClient, ClientAuthenticatorApi } from '../client-auth/client-auth.types';
+import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import type { EndpointStep } from '../oauth-pipeline/endpoint.types';
-import { RefreshTokenStore, type PresentedRefreshToken } from '../refresh/refresh-token.store';
+import type { PresentedRefreshToken } from '../refresh/refresh-token.store';
 import { recheckRefreshTrust, type RefreshTrustFailure } from '../refresh/refresh-trust-recheck';
 import { RevocationStore } from '../revocation/revocation-store.service';
-import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import { TrustCache } from '../trust/trust-cache.service';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
-import { decide, TokenManagementEndpoint, type TokenManagementContext } from '../token-management/token-management-endpoint';
+import { decide, TokenManagementEndpoint, TokenManagementSteps, type TokenManagementContext } from '../token-management/token-management-endpoint';
 
 /** RFC 7662 §2.2 for a refresh token. */
 export interface RefreshTokenIntrospection {
@@ -56,15 +54,8 @@ type IntrospectionContext = TokenManagementContext<IntrospectionResponse>;
 export class IntrospectionEndpoint extends TokenManagementEndpoint<IntrospectionResponse> {
   readonly type = 'introspection';
 
-  constructor(
-    @Inject(ClientAuthenticator) authenticator: ClientAuthenticatorApi,
-    @Inject(AccessTokenSigner) signer: AccessTokenSigner,
-    refreshTokens: RefreshTokenStore,
-    revocations: RevocationStore,
-    trust: TrustCache,
-    @Inject(TOKEN_SERVICE_CONFIG) config: Pick<TokenServiceConfig, 'brokerIssuer'>,
-  ) {
-    super(authenticator, signer, refreshTokens, introspect(revocations, trust, config.brokerIssuer));
+  constructor(shared: TokenManagementSteps, revocations: RevocationStore, trust: TrustCache, @Inject(TOKEN_SERVICE_CONFIG) config: Pick<TokenServiceConfig, 'brokerIssuer'>) {
+    super(shared, introspect(revocations, trust, config.brokerIssuer));
   }
 }
 

@@ -13,12 +13,9 @@
  * - the store unreachable: 503, the client retries (revocation is idempotent), with the same
  *   client assertion if it likes: the pipeline gives its `jti` back.
  */
-import { Inject, Injectable } from '@nestjs/common';
-import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
-import type { ClientAuthenticatorApi } from '../client-auth/client-auth.types';
+import { Injectable } from '@nestjs/common';
 import type { EndpointStep } from '../oauth-pipeline/endpoint.types';
-import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
-import { decide, TokenManagementEndpoint, type TokenManagementContext } from '../token-management/token-management-endpoint';
+import { decide, TokenManagementEndpoint, TokenManagementSteps, type TokenManagementContext } from '../token-management/token-management-endpoint';
 import { RefreshTokenStore, type RefreshFamily } from '../refresh/refresh-token.store';
 import { RevocationStore } from './revocation-store.service';
 
@@ -28,13 +25,8 @@ type RevocationContext = TokenManagementContext<void>;
 export class RevocationEndpoint extends TokenManagementEndpoint<void> {
   readonly type = 'revocation';
 
-  constructor(
-    @Inject(ClientAuthenticator) authenticator: ClientAuthenticatorApi,
-    @Inject(AccessTokenSigner) signer: AccessTokenSigner,
-    refreshTokens: RefreshTokenStore,
-    store: RevocationStore,
-  ) {
-    super(authenticator, signer, refreshTokens, revoke(store, refreshTokens));
+  constructor(shared: TokenManagementSteps, store: RevocationStore, refreshTokens: RefreshTokenStore) {
+    super(shared, revoke(store, refreshTokens));
   }
 }
 

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ClientAuthModule } from '../client-auth/client-auth.module';
 import { OAuthPipelineModule } from '../oauth-pipeline/oauth-pipeline.module';
 import { RefreshModule } from '../refresh/refresh.module';
-import { SigningKeysModule } from '../signing-keys/signing-keys.module';
+import { TokenManagementModule } from '../token-management/token-management.module';
 import { RevocationController } from './revocation.controller';
 import { RevocationEndpoint } from './revocation.endpoint';
 import { RevocationStore } from './revocation-store.service';
@@ -12,7 +11,7 @@ import { RevocationStore } from './revocation-store.service';
  * Needs the global ConfigModule, DatabaseModule and RedisModule.
  */
 @Module({
-  imports: [OAuthPipelineModule, ClientAuthModule, SigningKeysModule, RefreshModule],
+  imports: [OAuthPipelineModule, TokenManagementModule, RefreshModule],
   controllers: [RevocationController],
   providers: [RevocationStore, RevocationEndpoint],
   exports: [RevocationStore],

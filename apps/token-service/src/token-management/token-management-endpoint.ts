@@ -5,15 +5,18 @@
  * of our access tokens? its `idp`, `sub`, `scope` and hashed `jti` for the audit event,
  * never the token) → findRefreshToken (else one of our refresh tokens? its family's
  * issuer, subject and scope) → the endpoint's decision; their answer (the decision's) and
- * their metrics.
+ * their metrics. The shared steps are one provider (TokenManagementSteps), so an endpoint
+ * asks only for what its decision needs.
  */
+import { Inject, Injectable } from '@nestjs/common';
 import { sha256Hex } from '@trust-broker/secrets';
+import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import type { ClientAuthenticatorApi } from '../client-auth/client-auth.types';
 import { OAuthError, type OAuthErrorCode } from '../oauth/oauth-error';
 import { authenticateClient, readForm, requireConfidentialCaller } from '../oauth-pipeline/common-steps';
 import type { EndpointContext, EndpointStep, OAuthEndpoint } from '../oauth-pipeline/endpoint.types';
-import type { PresentedRefreshToken, RefreshTokenStore } from '../refresh/refresh-token.store';
-import type { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
+import { RefreshTokenStore, type PresentedRefreshToken } from '../refresh/refresh-token.store';
+import { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 import { TokenManagementMetrics } from './token-management-metrics';
 
@@ -70,17 +73,15 @@ function findRefreshToken(refreshTokens: RefreshTokenStore): EndpointStep<TokenM
   };
 }
 
-/** Introspection and revocation: the shared steps, then the endpoint's decision; the answer is the decision's. */
-export abstract class TokenManagementEndpoint<A> implements OAuthEndpoint<TokenManagementContext<A>, A> {
-  abstract readonly type: 'introspection' | 'revocation';
-  readonly steps: ReadonlyArray<EndpointStep<TokenManagementContext<A>>>;
-  private readonly metrics = new TokenManagementMetrics();
+/** The steps introspection and revocation share, in order, built once with what they need. */
+@Injectable()
+export class TokenManagementSteps {
+  readonly steps: ReadonlyArray<EndpointStep<TokenManagementContext<unknown>>>;
 
-  protected constructor(
-    authenticator: ClientAuthenticatorApi,
-    signer: AccessTokenSigner,
+  constructor(
+    @Inject(ClientAuthenticator) authenticator: ClientAuthenticatorApi,
+    @Inject(AccessTokenSigner) signer: AccessTokenSigner,
     refreshTokens: RefreshTokenStore,
-    decision: EndpointStep<TokenManagementContext<A>>,
   ) {
     this.steps = [
       readForm,
@@ -89,8 +90,18 @@ export abstract class TokenManagementEndpoint<A> implements OAuthEndpoint<TokenM
       requireTokenParameter,
       verifyPresentedToken(signer),
       findRefreshToken(refreshTokens),
-      decision,
     ];
+  }
+}
+
+/** Introspection and revocation: the shared steps, then the endpoint's decision; the answer is the decision's. */
+export abstract class TokenManagementEndpoint<A> implements OAuthEndpoint<TokenManagementContext<A>, A> {
+  abstract readonly type: 'introspection' | 'revocation';
+  readonly steps: ReadonlyArray<EndpointStep<TokenManagementContext<A>>>;
+  private readonly metrics = new TokenManagementMetrics();
+
+  protected constructor(shared: TokenManagementSteps, decision: EndpointStep<TokenManagementContext<A>>) {
+    this.steps = [...shared.steps, decision];
   }
 
   answer(context: TokenManagementContext<A>): A {
