@@ -36,6 +36,7 @@ import {
   resolveBrokerIssuer,
   revokeToken,
 } from '@trust-broker/cli';
+import { sleep, waitFor } from './lib/probes.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PARTNER_USER = 'alice@partner.example';
@@ -44,7 +45,6 @@ const CI_WORKLOAD = 'repo:partner-org/orders-sync:ref:refs/heads/main';
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const KEY_FETCH_MIN_INTERVAL_MS = 10_500; // CONTRACT.md: kid-miss fetches at most once per party per 10 s
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const short = (value) => (typeof value === 'string' && value.length > 28 ? `${value.slice(0, 24)}…(${value.length} chars)` : value);
 
 // ---------------------------------------------------------------- narration
@@ -130,19 +130,20 @@ async function startPartnerIdp() {
 
 // ---------------------------------------------------------------- steps
 
+/**
+ * waitFor, except that a check that throws is tried again (an admin change reaches
+ * token-service within seconds); when time runs out, the last error is named.
+ */
 async function eventually(what, check, timeoutMs, stepMs = 250) {
-  const deadline = Date.now() + timeoutMs;
   let lastError;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
+  const attempt = () =>
+    check().catch((error) => {
       lastError = error;
-    }
-    await sleep(stepMs);
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs / 1000} s${lastError ? ` (last: ${lastError.message})` : ''}`);
+      return undefined;
+    });
+  return waitFor(what, attempt, timeoutMs, stepMs).catch((timeout) => {
+    throw new Error(`${timeout.message}${lastError ? ` (last: ${lastError.message})` : ''}`);
+  });
 }
 
 function explainRefusal(error, settings) {

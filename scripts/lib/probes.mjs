@@ -65,11 +65,12 @@ export async function httpStatus(url, timeoutMs = 2000) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until check() is truthy; throws with `what` after timeoutMs. */
+/** Polls until check() returns a truthy value, and returns it; throws with `what` after timeoutMs. A check that throws ends the wait. */
 export async function waitFor(what, check, timeoutMs, stepMs = 200) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await check()) return;
+    const value = await check();
+    if (value) return value;
     await sleep(stepMs);
   }
   throw new Error(`${what} did not happen within ${Math.round(timeoutMs / 1000)} s`);
