@@ -1,0 +1,323 @@
+#!/usr/bin/env node
+/**
+ * Issue 22: what one jwt-bearer grant allocates in token-service, a figure the load of a
+ * shared machine hardly moves (unlike req/s or p99). Starts issuer-registry, audit-worker
+ * and token-service (one worker, `--trace-gc-nvp`), sends BENCH_ALLOC_WARMUP then
+ * BENCH_ALLOC_REQUESTS grants at a fixed rate (open loop), and prints, over the measured
+ * ones: V8 bytes allocated per request (the GC trace's `allocated` between its first and last
+ * collection in the window), scavenges and mark-compacts per 1,000 requests, GC pause, CPU.
+ * BENCH_HEAP_SAMPLE=1 also samples where the bytes are allocated (heap-sampler.preload.mjs)
+ * and prints the top sites; BENCH_HEAP_SAMPLE_OUT=<file.heapprofile> keeps the profile.
+ * Ports 7800-7899 (BENCH_PORTS). Asserts nothing.
+ *
+ *   node bench/src/allocation.bench.mjs      (npm run bench:allocation -w @trust-broker/bench)
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import testing from '@trust-broker/testing';
+
+const { createTestDatabase, createTestRedisPrefix, getFreePortIn, waitForHttp, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const REQUESTS = Number(process.env.BENCH_ALLOC_REQUESTS ?? 20_000);
+const WARMUP = Number(process.env.BENCH_ALLOC_WARMUP ?? 4_000);
+const RATE = Number(process.env.BENCH_ALLOC_RATE ?? 400);
+const CONNECTIONS = Number(process.env.BENCH_ALLOC_CONNECTIONS ?? 16);
+const HEAP_SAMPLE = process.env.BENCH_HEAP_SAMPLE === '1';
+const TOP = Number(process.env.BENCH_ALLOC_TOP ?? 30);
+const [PORT_FROM, PORT_TO] = (process.env.BENCH_PORTS ?? '7800-7899').split('-').map(Number);
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const IDP = 'https://idp.alloc-bench.example';
+const BROKER = 'https://broker.alloc-bench.example';
+
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds (user + system) used so far by `pid`. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function migrate(app, env) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js'), 'migrate'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`${app} migrate exited ${code}: ${output}`))));
+  });
+}
+
+async function startService(app, env, port, nodeArgs = []) {
+  const script = join(ROOT, 'apps', app, 'dist', 'main.js');
+  // startNodeProcess runs `node <first> ...rest`, so node flags go first.
+  const proc = nodeArgs.length > 0 ? startNodeProcess(nodeArgs[0], env, [...nodeArgs.slice(1), script]) : startNodeProcess(script, env);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 120_000);
+  } catch (error) {
+    await proc.stop();
+    throw new Error(`${app} did not become ready: ${error.message}\n${proc.output()}`);
+  }
+  return proc;
+}
+
+// ---------- the GC trace ----------
+
+/**
+ * Follows token-service's `--trace-gc-nvp` lines (V8 prints them on stdout), noting with each
+ * collection how many requests had been answered by then.
+ */
+function followGcTrace(child, answered) {
+  const events = [];
+  let pending = '';
+  const onData = (chunk) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const match = / pause=([\d.]+) .* gc=(\w+) .* allocated=(\d+)/.exec(line);
+      if (match) events.push({ pauseMs: Number(match[1]), kind: match[2], allocated: Number(match[3]), answered: answered() });
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return events;
+}
+
+/** Bytes allocated per request between the window's first and last collection; collections and pause per 1,000 requests. */
+function gcFigures(events, requests) {
+  const first = events[0];
+  const last = events[events.length - 1];
+  const between = last && first && last.answered > first.answered ? events.slice(1).reduce((sum, event) => sum + event.allocated, 0) / (last.answered - first.answered) : NaN;
+  const perThousand = (count) => (1000 * count) / requests;
+  const scavenges = events.filter((event) => event.kind === 's');
+  return {
+    bytesPerRequest: between,
+    scavengesPerThousand: perThousand(scavenges.length),
+    otherPerThousand: perThousand(events.length - scavenges.length),
+    kinds: [...new Set(events.map((event) => event.kind))].join(','),
+    scavengePauseMs: scavenges.map((event) => event.pauseMs).sort((a, b) => a - b),
+    pausePerThousandMs: perThousand(events.reduce((sum, event) => sum + event.pauseMs, 0)),
+  };
+}
+
+// ---------- load ----------
+
+async function grantBody(key) {
+  const now = Math.floor(Date.now() / 1000);
+  const assertion = await new SignJWT({ sub: `user-${randomBytes(3).toString('hex')}`, jti: randomUUID() })
+    .setProtectedHeader({ alg: 'ES256', kid: key.publicJwk.kid, typ: 'JWT' })
+    .setIssuer(IDP)
+    .setAudience(BROKER)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 280)
+    .sign(key.privateKey);
+  return new URLSearchParams({ grant_type: JWT_BEARER, assertion, scope: 'read' }).toString();
+}
+
+function postToken(agent, url, body) {
+  return new Promise((resolvePost) => {
+    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (response) => {
+      response.resume();
+      response.on('end', () => resolvePost(response.statusCode ?? 0));
+    });
+    request.on('error', () => resolvePost(0));
+    request.end(body);
+  });
+}
+
+/**
+ * Open loop: `bodies.length` requests at RATE per second whatever the answers do (latency
+ * from when each was due). `onAnswer` counts each answer as it comes.
+ */
+async function sendAtRate(agent, url, bodies, onAnswer) {
+  const started = performance.now();
+  const latencies = [];
+  const statuses = {};
+  const inFlight = [];
+  let sent = 0;
+  while (sent < bodies.length) {
+    const due = Math.min(bodies.length, Math.floor(((performance.now() - started) * RATE) / 1000) + 1);
+    for (; sent < due; sent += 1) {
+      const dueAt = started + (sent * 1000) / RATE;
+      inFlight.push(
+        postToken(agent, url, bodies[sent]).then((status) => {
+          latencies.push(performance.now() - dueAt);
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          onAnswer();
+        }),
+      );
+    }
+    await sleep(1);
+  }
+  await Promise.all(inFlight);
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { seconds: (performance.now() - started) / 1000, statuses, p50: at(0.5), p99: at(0.99) };
+}
+
+// ---------- allocation sites ----------
+
+function packageOf(url) {
+  if (!url) return '(native)';
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
+  const modules = url.lastIndexOf('node_modules/');
+  if (modules >= 0) {
+    const rest = url.slice(modules + 'node_modules/'.length).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  const workspace = /\/(apps|packages)\/([^/]+)\//.exec(url);
+  return workspace ? `${workspace[1]}/${workspace[2]}` : url.replace(/^file:\/\//, '');
+}
+
+/** Sampled bytes by package, by allocating function, and by the first frame of our own code on the stack. */
+function allocationSites(profile, requests) {
+  const byPackage = new Map();
+  const byFunction = new Map();
+  const byOurCaller = new Map();
+  let total = 0;
+  const add = (map, name, bytes) => map.set(name, (map.get(name) ?? 0) + bytes);
+  const frameName = (frame) => `${frame.functionName || '(anonymous)'} ${packageOf(frame.url)} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}`;
+  const walk = (node, ours) => {
+    const frame = node.callFrame;
+    const pkg = packageOf(frame.url);
+    const isOurs = pkg.startsWith('apps/') || pkg.startsWith('packages/');
+    const caller = isOurs ? frameName(frame) : ours;
+    if (node.selfSize > 0) {
+      total += node.selfSize;
+      add(byPackage, pkg, node.selfSize);
+      add(byFunction, frameName(frame), node.selfSize);
+      add(byOurCaller, caller ?? '(no frame of ours)', node.selfSize);
+    }
+    for (const child of node.children) walk(child, caller);
+  };
+  walk(profile.head, undefined);
+  const lines = [`\nallocation sites (sampled, incl. collected objects): ${(total / requests / 1024).toFixed(1)} KB per request`];
+  for (const [title, map] of [
+    ['by package', byPackage],
+    ['by allocating function', byFunction],
+    ['by the nearest frame of our code (apps/, packages/) on the stack', byOurCaller],
+  ]) {
+    lines.push(`\n${title}`);
+    for (const [name, bytes] of [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+      lines.push(`${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${(bytes / requests).toFixed(0).padStart(6)} B/req  ${name}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+// ---------- main ----------
+
+async function main() {
+  const taken = new Set();
+  const nextPort = async () => {
+    const port = await getFreePortIn(PORT_FROM, PORT_TO, (p) => taken.has(p));
+    taken.add(port);
+    return port;
+  };
+  const ports = { token: await nextPort(), registry: await nextPort(), audit: await nextPort() };
+  const database = await createTestDatabase('allocbench');
+  const redisPrefix = createTestRedisPrefix('allocbench');
+  const sampleFile = process.env.BENCH_HEAP_SAMPLE_OUT ? resolve(process.env.BENCH_HEAP_SAMPLE_OUT) : join(tmpdir(), `heap-sample-${process.pid}.json`);
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL: database.url,
+    REDIS_URL: redisPrefix.url,
+    REDIS_PREFIX: redisPrefix.prefix,
+    BROKER_ISSUER: BROKER,
+    ADMIN_API_KEY: randomBytes(24).toString('base64url'),
+    KEY_ENCRYPTION_KEY: randomKeyEncryptionKey(),
+    TOKEN_SERVICE_PORT: String(ports.token),
+    ISSUER_REGISTRY_PORT: String(ports.registry),
+    AUDIT_WORKER_PORT: String(ports.audit),
+    TOKEN_SERVICE_WORKERS: '1',
+    // Counted, never refused: one client from one address, far above a real one's share.
+    RATE_LIMIT_PER_CLIENT: '10000000',
+    RATE_LIMIT_PER_ADDRESS: '10000000',
+    LOG_LEVEL: 'warn',
+    BENCH_HEAP_SAMPLE_FILE: sampleFile,
+  };
+  const tokenArgs = ['--max-old-space-size=192', '--trace-gc-nvp', ...(HEAP_SAMPLE ? ['--import', join(HERE, 'heap-sampler.preload.mjs')] : [])];
+  const procs = [];
+  try {
+    for (const app of ['issuer-registry', 'token-service', 'audit-worker']) await migrate(app, env);
+    procs.push(await startService('issuer-registry', env, ports.registry));
+    procs.push(await startService('audit-worker', env, ports.audit));
+    const token = await startService('token-service', env, ports.token, tokenArgs);
+    procs.push(token);
+
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const key = { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid: 'alloc-bench-1', alg: 'ES256', use: 'sig' } };
+    const admin = await fetch(`http://127.0.0.1:${ports.registry}/v1/issuers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ issuer: IDP, jwks: { keys: [key.publicJwk] }, allowed_algorithms: ['ES256'], subjects: ['*'], allowed_scopes: ['read'] }),
+    });
+    if (admin.status !== 201) throw new Error(`registering the issuer: HTTP ${admin.status} ${await admin.text()}`);
+    const url = `http://127.0.0.1:${ports.token}/oauth2/token`;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+    await eventually(async () => (await postToken(agent, url, await grantBody(key))) === 200, 30_000, 200);
+
+    log(`${WARMUP + REQUESTS} assertions`);
+    const bodies = [];
+    for (let i = 0; i < WARMUP + REQUESTS; i += 1) bodies.push(await grantBody(key));
+    let answered = 0;
+    const events = followGcTrace(token.child, () => answered);
+    log(`warm-up: ${WARMUP} requests at ${RATE}/s`);
+    await sendAtRate(agent, url, bodies.slice(0, WARMUP), () => undefined);
+    await sleep(500);
+    const fromEvent = events.length;
+    if (HEAP_SAMPLE) writeFileSync(`${sampleFile}.on`, '');
+    await sleep(200);
+    if (token.child.exitCode !== null || token.child.signalCode !== null) throw new Error(`token-service ended (${token.child.exitCode ?? token.child.signalCode}): ${token.output().slice(-1500)}`);
+    const cpuBefore = cpuSeconds(token.child.pid);
+    log(`measured: ${REQUESTS} requests at ${RATE}/s`);
+    const result = await sendAtRate(agent, url, bodies.slice(WARMUP), () => (answered += 1));
+    if (token.child.exitCode !== null || token.child.signalCode !== null) throw new Error(`token-service ended (${token.child.exitCode ?? token.child.signalCode}): ${token.output().slice(-1500)}`);
+    const cpu = cpuSeconds(token.child.pid) - cpuBefore;
+    const window = events.slice(fromEvent);
+    if (HEAP_SAMPLE) rmSync(`${sampleFile}.on`);
+    agent.destroy();
+
+    const gc = gcFigures(window, REQUESTS);
+    const pauses = gc.scavengePauseMs;
+    const at = (q) => (pauses.length > 0 ? pauses[Math.min(pauses.length - 1, Math.floor(q * pauses.length))].toFixed(1) : '-');
+    const lines = [
+      `\njwt-bearer grant, ${REQUESTS} requests at ${RATE}/s (open loop, ${CONNECTIONS} keep-alive connections) after ${WARMUP} of warm-up; token-service: one worker, --max-old-space-size=192${HEAP_SAMPLE ? ', heap sampler on' : ''}`,
+      `  answers: ${Object.entries(result.statuses)
+        .map(([status, count]) => `${status}: ${count}`)
+        .join(', ')}; p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms; ${(result.seconds).toFixed(1)} s`,
+      `  allocated: ${(gc.bytesPerRequest / 1024).toFixed(1)} KB per request (V8 heap, between the window's first and last GC)`,
+      `  scavenges: ${gc.scavengesPerThousand.toFixed(1)} per 1,000 requests (pause p50 ${at(0.5)} ms, max ${at(1)} ms); other GCs (${gc.kinds}): ${gc.otherPerThousand.toFixed(1)} per 1,000; GC pause ${gc.pausePerThousandMs.toFixed(0)} ms per 1,000 requests`,
+      `  token-service CPU: ${((1e6 * cpu) / REQUESTS).toFixed(0)} us per request (${(cpu / result.seconds).toFixed(2)} cores)`,
+    ];
+    if (HEAP_SAMPLE) {
+      await eventually(async () => readFileSync(sampleFile, 'utf8').length > 0, 30_000, 200);
+      lines.push(allocationSites(JSON.parse(readFileSync(sampleFile, 'utf8')), REQUESTS));
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    for (const proc of procs.reverse()) await proc.stop().catch(() => undefined);
+    if (!process.env.BENCH_HEAP_SAMPLE_OUT) rmSync(sampleFile, { force: true });
+    rmSync(`${sampleFile}.on`, { force: true });
+    await redisPrefix.clear().catch(() => undefined);
+    await database.drop().catch(() => undefined);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`${error.stack ?? error}\n`);
+    process.exit(1);
+  },
+);

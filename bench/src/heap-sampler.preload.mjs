@@ -1,0 +1,29 @@
+/**
+ * Loaded into token-service by allocation.bench.mjs (`--import`) when it looks for
+ * allocation sites: V8's sampling heap profiler, counting the objects that scavenges and
+ * mark-compacts have already collected too (garbage is what a request leaves behind).
+ * Sampling runs while the file `<BENCH_HEAP_SAMPLE_FILE>.on` exists; when it is removed, the
+ * profile is written to BENCH_HEAP_SAMPLE_FILE. (Not a signal: Nest's shutdown hooks stop
+ * the service on SIGUSR2.) Bench only; never loaded in production.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+
+const file = process.env.BENCH_HEAP_SAMPLE_FILE;
+const session = new Session();
+session.connect();
+let sampling = false;
+
+setInterval(() => {
+  const wanted = existsSync(`${file}.on`);
+  if (wanted === sampling) return;
+  sampling = wanted;
+  if (wanted) {
+    session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    return;
+  }
+  session.post('HeapProfiler.stopSampling', (error, result) => {
+    if (error) process.stderr.write(`heap-sampler: ${error.message}\n`);
+    else writeFileSync(file, JSON.stringify(result.profile));
+  });
+}, 50).unref();
