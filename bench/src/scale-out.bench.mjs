@@ -26,7 +26,7 @@ import { log } from './support/log.mjs';
 import { cpuSeconds, machineBusySeconds, processTree } from './support/proc-stats.mjs';
 import { migrate, startService } from './support/services.mjs';
 
-const { createTestDatabase, getFreePortIn, eventually, randomKeyEncryptionKey, OwnRedisCluster, OwnRedisServer } = testing;
+const { JWT_BEARER_GRANT, createTestDatabase, getFreePortIn, eventually, randomKeyEncryptionKey, OwnRedisCluster, OwnRedisServer } = testing;
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 12);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
@@ -35,7 +35,6 @@ const MAX_RATE = Number(process.env.BENCH_MAX_RATE ?? 2500);
 const CORES = availableParallelism();
 const [PORT_FROM, PORT_TO] = (process.env.BENCH_PORTS ?? '7000-7199').split('-').map(Number);
 const PORT_MIDDLE = PORT_FROM + Math.floor((PORT_TO - PORT_FROM + 1) / 2);
-const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const IDP = 'https://idp.scale-bench.example';
 const BROKER = 'https://broker.scale-bench.example';
 
@@ -55,7 +54,7 @@ function portPicker() {
 
 async function grantBody(key) {
   const assertion = await signAssertion(key, { iss: IDP, sub: `user-${randomBytes(3).toString('hex')}`, aud: BROKER });
-  return new URLSearchParams({ grant_type: JWT_BEARER, assertion, scope: 'read' }).toString();
+  return new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion, scope: 'read' }).toString();
 }
 
 async function makeBodies(key, count) {

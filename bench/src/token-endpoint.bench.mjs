@@ -38,7 +38,7 @@ import { cpuSeconds, machineBusySeconds, pidsNamed, processTree, rssOfTree } fro
 import { migrate, startService } from './support/services.mjs';
 import { summaryLines } from './summary.mjs';
 
-const { createTestDatabase, createTestRedisPrefix, getFreePort, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
+const { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, createTestDatabase, createTestRedisPrefix, getFreePort, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 12);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
@@ -55,10 +55,8 @@ const MAX_RATE = Number(process.env.BENCH_MAX_RATE ?? 4000);
  */
 const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 400);
 
-const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
-const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const IDP = 'https://idp.bench.example';
 /** The same partner's key under a second issuer that allows refresh tokens, for workload (d). */
 const IDP_REFRESH = 'https://idp-refresh.bench.example';
@@ -95,7 +93,7 @@ async function makeBodies(kind, count, keys, audience, issuers = [IDP]) {
   const bodies = new Array(count);
   for (let i = 0; i < count; i += 1) {
     const params = {};
-    if (kind === 'a' || kind === 'c') Object.assign(params, { grant_type: JWT_BEARER, assertion: await grantAssertion(keys, audience, issuers[i % issuers.length]) });
+    if (kind === 'a' || kind === 'c') Object.assign(params, { grant_type: JWT_BEARER_GRANT, assertion: await grantAssertion(keys, audience, issuers[i % issuers.length]) });
     // The issuer's accepted_audiences default to [BROKER_ISSUER]: the same token shape as (a)'s.
     if (kind === 'e') Object.assign(params, { grant_type: TOKEN_EXCHANGE, subject_token: await grantAssertion(keys, audience, issuers[i % issuers.length]), subject_token_type: JWT_TOKEN_TYPE });
     if (kind === 'b') params.grant_type = 'client_credentials';
@@ -135,7 +133,7 @@ async function driveRefresh(url, assertions, tokens, durationS) {
 async function refreshSeeds(url, keys, audience, count, parallel = 16) {
   const bodies = await Promise.all(
     Array.from({ length: count }, async () =>
-      form({ grant_type: JWT_BEARER, assertion: await grantAssertion(keys, audience, IDP_REFRESH), client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(keys, audience), scope: 'read' }),
+      form({ grant_type: JWT_BEARER_GRANT, assertion: await grantAssertion(keys, audience, IDP_REFRESH), client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(keys, audience), scope: 'read' }),
     ),
   );
   const seeds = [];
@@ -436,7 +434,7 @@ async function runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, k
   await procs.token.stop(30_000);
   procs.token = await startService('token-service', tokenEnv, ports.token, tokenNodeArgs);
   const far = await grantAssertion(keys, brokerIssuer, `https://idp-${EXTRA_ISSUERS}.bench.example`);
-  await eventually(async () => (await postToken(ours.url, form({ grant_type: JWT_BEARER, assertion: far }))).status === 200, 60_000, 500);
+  await eventually(async () => (await postToken(ours.url, form({ grant_type: JWT_BEARER_GRANT, assertion: far }))).status === 200, 60_000, 500);
   // BENCH_SPREAD_ISSUERS=1: the assertions come from every issuer in turn (each issuer's keys
   // imported, its own replay namespace): the worst case for memory, not only an idle registry.
   const spread = process.env.BENCH_SPREAD_ISSUERS === '1';
@@ -596,7 +594,7 @@ async function main() {
       token_endpoint_auth_method: 'private_key_jwt',
       jwks: { keys: [keys.client.publicJwk] },
       token_endpoint_auth_signing_alg: 'ES256',
-      grant_types: ['client_credentials', JWT_BEARER, 'refresh_token'],
+      grant_types: ['client_credentials', JWT_BEARER_GRANT, 'refresh_token'],
       scope: 'read',
     });
     await trustPartner(IDP_REFRESH, { refresh_tokens: true });
