@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { AdminApi } from './api/admin-api';
 import { resolveCliConfig, type CliConfig, type GlobalOptions } from './config/cli-config';
+import type { PagingFlags } from './options/paging-flags';
 import { formatJson, formatRecord, formatTable, type Column, type Output } from './output/output';
 
 export interface CliEnvironment {
@@ -47,6 +48,12 @@ export class CommandContext {
     }
     output.out(page.items.length === 0 ? '(none)' : formatTable(page.items, columns));
     if (page.next_cursor) output.out(`more: --cursor ${page.next_cursor} (or --all)`);
+  }
+
+  /** Lists an admin API resource as the paging flags ask and prints the page. */
+  async printList(path: string, flags: PagingFlags, columns: readonly Column[]): Promise<void> {
+    const page = await this.registry().list<Record<string, unknown>>(path, { limit: flags.limit, cursor: flags.cursor }, flags.all === true);
+    this.printPage(page, columns);
   }
 
   /** A line for people; with --json, the given object instead. */

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import type { CommandContext } from '../command-context';
 import { UsageError } from '../cli.errors';
 import { parseChoice, parseList, parsePositiveInteger } from '../options/option-parsers';
+import { addPagingFlags, type PagingFlags } from '../options/paging-flags';
 import { addRefreshTokenCommands } from '../refresh-tokens/refresh-tokens.command';
 import { AUTH_METHODS, buildClientBody, checkNewClient, parseFederatedCredential, type ClientFlags } from './client-body';
 
@@ -55,16 +56,7 @@ export function buildClientsCommand(context: CommandContext): Command {
       if (typeof created.client_secret === 'string' && !context.config().json) context.environment.output.err(SECRET_WARNING);
     });
 
-  clients
-    .command('list')
-    .description('list clients')
-    .option('--limit <n>', 'page size (1 to 100)', parsePositiveInteger)
-    .option('--cursor <cursor>', 'the next_cursor of the previous page')
-    .option('--all', 'follow every page')
-    .action(async (flags: { limit?: number; cursor?: string; all?: boolean }) => {
-      const page = await context.registry().list<Client>('/v1/clients', { limit: flags.limit, cursor: flags.cursor }, flags.all === true);
-      context.printPage(page, CLIENT_COLUMNS);
-    });
+  addPagingFlags(clients.command('list').description('list clients')).action((flags: PagingFlags) => context.printList('/v1/clients', flags, CLIENT_COLUMNS));
 
   clients
     .command('show <client-id>')

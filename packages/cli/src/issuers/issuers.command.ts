@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import type { CommandContext } from '../command-context';
 import { addRefreshTokenCommands } from '../refresh-tokens/refresh-tokens.command';
-import type { AdminApi, Page } from '../api/admin-api';
+import type { AdminApi } from '../api/admin-api';
 import { UsageError } from '../cli.errors';
 import {
   parseChoice,
@@ -15,6 +15,7 @@ import {
   parsePositiveInteger,
   parseRfc3339,
 } from '../options/option-parsers';
+import { addPagingFlags, type PagingFlags } from '../options/paging-flags';
 import { buildIssuerBody, checkNewIssuer, type IssuerFlags } from './issuer-body';
 
 type Issuer = Record<string, unknown> & { id: string; issuer: string };
@@ -87,18 +88,7 @@ export function buildIssuersCommand(context: CommandContext): Command {
     context.printRecord(await context.registry().call<Issuer>('POST', '/v1/issuers', { json: body }));
   });
 
-  issuers
-    .command('list')
-    .description('list trusted issuers')
-    .option('--limit <n>', 'page size (1 to 100)', parsePositiveInteger)
-    .option('--cursor <cursor>', 'the next_cursor of the previous page')
-    .option('--all', 'follow every page')
-    .action(async (flags: { limit?: number; cursor?: string; all?: boolean }) => {
-      const page: Page<Issuer> = await context
-        .registry()
-        .list<Issuer>('/v1/issuers', { limit: flags.limit, cursor: flags.cursor }, flags.all === true);
-      context.printPage(page, ISSUER_COLUMNS);
-    });
+  addPagingFlags(issuers.command('list').description('list trusted issuers')).action((flags: PagingFlags) => context.printList('/v1/issuers', flags, ISSUER_COLUMNS));
 
   issuers
     .command('show <id-or-issuer>')

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context';
-import { parsePositiveInteger } from '../options/option-parsers';
+import { addPagingFlags, type PagingFlags } from '../options/paging-flags';
 
 export const REFRESH_FAMILY_COLUMNS = [
   { field: 'id', header: 'family' },
@@ -20,16 +20,9 @@ export const REFRESH_FAMILY_COLUMNS = [
 /** Adds both commands under `parent`; `pathOf` resolves the argument to the owner's admin path (`/v1/clients/x`). */
 export function addRefreshTokenCommands(parent: Command, context: CommandContext, owner: 'client' | 'issuer', pathOf: (argument: string) => Promise<string>): void {
   const argument = owner === 'client' ? '<client-id>' : '<id-or-issuer>';
-  parent
-    .command(`refresh-tokens ${argument}`)
-    .description(`list the ${owner}'s usable refresh-token families`)
-    .option('--limit <n>', 'page size (1 to 100)', parsePositiveInteger)
-    .option('--cursor <cursor>', 'the next_cursor of the previous page')
-    .option('--all', 'follow every page')
-    .action(async (id: string, flags: { limit?: number; cursor?: string; all?: boolean }) => {
-      const page = await context.registry().list<Record<string, unknown>>(`${await pathOf(id)}/refresh-tokens`, { limit: flags.limit, cursor: flags.cursor }, flags.all === true);
-      context.printPage(page, REFRESH_FAMILY_COLUMNS);
-    });
+  addPagingFlags(parent.command(`refresh-tokens ${argument}`).description(`list the ${owner}'s usable refresh-token families`)).action(
+    async (id: string, flags: PagingFlags) => context.printList(`${await pathOf(id)}/refresh-tokens`, flags, REFRESH_FAMILY_COLUMNS),
+  );
   parent
     .command(`revoke-refresh-tokens ${argument}`)
     .description(`revoke every usable refresh-token family of the ${owner} (its refresh tokens stop working at once)`)
