@@ -3,7 +3,8 @@
  * names). Grant types may be written short (`jwt-bearer`).
  */
 import { UsageError } from '../cli.errors';
-import { readJsonFile, readPublicJwks } from '../options/option-parsers';
+import { JWKS_FILE_FLAG, JWKS_URI_FLAG, buildBodyFromFlags, type FieldFlag } from '../options/field-flags';
+import { parseChoice, parseList, parsePositiveInteger } from '../options/option-parsers';
 import { JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT } from '../token/token-request';
 
 export const AUTH_METHODS = ['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post', 'federated_jwt', 'none'] as const;
@@ -23,7 +24,6 @@ export interface ClientFlags {
   introspectionAudiences?: string[];
   /** `federated_jwt`: `{issuer, subject}` pairs, from repeated `--federated-credential ISSUER=SUBJECT`. */
   federatedCredential?: { issuer: string; subject: string }[];
-  status?: string;
 }
 
 const GRANT_ALIASES: Record<string, string> = { 'jwt-bearer': JWT_BEARER_GRANT, 'token-exchange': TOKEN_EXCHANGE_GRANT };
@@ -32,30 +32,55 @@ export function expandGrantType(grantType: string): string {
   return GRANT_ALIASES[grantType] ?? grantType;
 }
 
-const FLAG_TO_FIELD: ReadonlyArray<[keyof ClientFlags, string]> = [
-  ['clientId', 'client_id'],
-  ['name', 'client_name'],
-  ['authMethod', 'token_endpoint_auth_method'],
-  ['jwksUri', 'jwks_uri'],
-  ['signingAlg', 'token_endpoint_auth_signing_alg'],
-  ['scope', 'scope'],
-  ['assertionReuse', 'client_assertion_reuse'],
-  ['assertionMaxLifetime', 'client_assertion_max_lifetime_s'],
-  ['status', 'status'],
+/** Every field flag of `clients add`, in the order the help lists them. */
+export const CLIENT_FIELD_FLAGS: readonly FieldFlag[] = [
+  { flags: '--client-id <id>', help: 'its client_id (generated when absent)', field: 'client_id' },
+  { flags: '--name <name>', help: 'client_name', field: 'client_name' },
+  {
+    flags: '--auth-method <method>',
+    help: `token_endpoint_auth_method: ${AUTH_METHODS.join(', ')}`,
+    field: 'token_endpoint_auth_method',
+    parse: parseChoice(AUTH_METHODS),
+  },
+  JWKS_FILE_FLAG,
+  JWKS_URI_FLAG,
+  { flags: '--signing-alg <alg>', help: 'the one algorithm its assertions must use', field: 'token_endpoint_auth_signing_alg' },
+  {
+    flags: '--federated-credential <issuer=subject>',
+    help: 'federated_jwt: the exact iss and sub of the workload tokens it authenticates with (repeatable, 1 to 20)',
+    field: 'federated_credentials',
+    parse: parseFederatedCredential,
+  },
+  {
+    flags: '--grant-types <list>',
+    help: "comma-separated; 'jwt-bearer' and 'token-exchange' are short for the RFC 7523 and RFC 8693 grants",
+    field: 'grant_types',
+    parse: parseList,
+    toField: (grantTypes: string[]) => grantTypes.map(expandGrantType),
+  },
+  { flags: '--scope <scopes>', help: 'space-separated scopes it may obtain', field: 'scope' },
+  {
+    flags: '--assertion-reuse',
+    help: 'accept a long-lived client assertion many times',
+    field: 'client_assertion_reuse',
+    noHelp: 'each client assertion single-use',
+  },
+  {
+    flags: '--assertion-max-lifetime <seconds>',
+    help: 'largest accepted client assertion lifetime',
+    field: 'client_assertion_max_lifetime_s',
+    parse: parsePositiveInteger,
+  },
+  {
+    flags: '--introspection-audiences <list>',
+    help: 'comma-separated aud values of tokens it may introspect besides its own (default: its client_id)',
+    field: 'introspection_audiences',
+    parse: parseList,
+  },
 ];
 
 export function buildClientBody(flags: ClientFlags): Record<string, unknown> {
-  const base = flags.body === undefined ? {} : readJsonFile(flags.body);
-  if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new UsageError(`${flags.body} must hold a JSON object`);
-  const body = { ...(base as Record<string, unknown>) };
-  for (const [flag, field] of FLAG_TO_FIELD) {
-    if (flags[flag] !== undefined) body[field] = flags[flag];
-  }
-  if (flags.grantTypes !== undefined) body.grant_types = flags.grantTypes.map(expandGrantType);
-  if (flags.introspectionAudiences !== undefined) body.introspection_audiences = flags.introspectionAudiences;
-  if (flags.jwksFile !== undefined) body.jwks = readPublicJwks(flags.jwksFile);
-  if (flags.federatedCredential !== undefined) body.federated_credentials = flags.federatedCredential;
-  return body;
+  return buildBodyFromFlags(flags, CLIENT_FIELD_FLAGS);
 }
 
 /** `--federated-credential ISSUER=SUBJECT` (repeatable): split at the first `=`, the issuer being a URL without one. */

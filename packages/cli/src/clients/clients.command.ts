@@ -5,10 +5,10 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../command-context';
 import { UsageError } from '../cli.errors';
-import { parseChoice, parseList, parsePositiveInteger } from '../options/option-parsers';
+import { addFieldFlags } from '../options/field-flags';
 import { addPagingFlags, type PagingFlags } from '../options/paging-flags';
 import { addRefreshTokenCommands } from '../refresh-tokens/refresh-tokens.command';
-import { AUTH_METHODS, buildClientBody, checkNewClient, parseFederatedCredential, type ClientFlags } from './client-body';
+import { CLIENT_FIELD_FLAGS, buildClientBody, checkNewClient, type ClientFlags } from './client-body';
 
 type Client = Record<string, unknown> & { client_id: string };
 
@@ -31,30 +31,13 @@ function clientPath(clientId: string, suffix = ''): string {
 export function buildClientsCommand(context: CommandContext): Command {
   const clients = new Command('clients').description('manage OAuth clients (admin API)');
 
-  clients
-    .command('add')
-    .description('register a client')
-    .option('--body <file>', 'a JSON file with the fields (flags win over it)')
-    .option('--client-id <id>', 'its client_id (generated when absent)')
-    .option('--name <name>', 'client_name')
-    .option('--auth-method <method>', `token_endpoint_auth_method: ${AUTH_METHODS.join(', ')}`, parseChoice(AUTH_METHODS))
-    .option('--jwks-file <file>', 'its public keys: a JWKS or one JWK (private members are stripped)')
-    .option('--jwks-uri <url>', 'where its public keys are fetched')
-    .option('--signing-alg <alg>', 'the one algorithm its assertions must use')
-    .option('--federated-credential <issuer=subject>', 'federated_jwt: the exact iss and sub of the workload tokens it authenticates with (repeatable, 1 to 20)', parseFederatedCredential)
-    .option('--grant-types <list>', "comma-separated; 'jwt-bearer' and 'token-exchange' are short for the RFC 7523 and RFC 8693 grants", parseList)
-    .option('--scope <scopes>', 'space-separated scopes it may obtain')
-    .option('--assertion-reuse', 'accept a long-lived client assertion many times')
-    .option('--no-assertion-reuse', 'each client assertion single-use')
-    .option('--assertion-max-lifetime <seconds>', 'largest accepted client assertion lifetime', parsePositiveInteger)
-    .option('--introspection-audiences <list>', "comma-separated aud values of tokens it may introspect besides its own (default: its client_id)", parseList)
-    .action(async (flags: ClientFlags) => {
-      const body = buildClientBody(flags);
-      checkNewClient(body);
-      const created = await context.registry().call<Client>('POST', '/v1/clients', { json: body });
-      context.printRecord(created);
-      if (typeof created.client_secret === 'string' && !context.config().json) context.environment.output.err(SECRET_WARNING);
-    });
+  addFieldFlags(clients.command('add').description('register a client'), CLIENT_FIELD_FLAGS, 'add').action(async (flags: ClientFlags) => {
+    const body = buildClientBody(flags);
+    checkNewClient(body);
+    const created = await context.registry().call<Client>('POST', '/v1/clients', { json: body });
+    context.printRecord(created);
+    if (typeof created.client_secret === 'string' && !context.config().json) context.environment.output.err(SECRET_WARNING);
+  });
 
   addPagingFlags(clients.command('list').description('list clients')).action((flags: PagingFlags) => context.printList('/v1/clients', flags, CLIENT_COLUMNS));
 

@@ -2,21 +2,14 @@
  * `trust-broker issuers add|list|show|update|disable|refresh`: the trusted issuers of
  * the admin API. An issuer is named by its `id` or by its `iss` value.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { CommandContext } from '../command-context';
 import { addRefreshTokenCommands } from '../refresh-tokens/refresh-tokens.command';
 import type { AdminApi } from '../api/admin-api';
 import { UsageError } from '../cli.errors';
-import {
-  parseChoice,
-  parseKeyValue,
-  parseList,
-  parseNonNegativeInteger,
-  parsePositiveInteger,
-  parseRfc3339,
-} from '../options/option-parsers';
+import { addFieldFlags } from '../options/field-flags';
 import { addPagingFlags, type PagingFlags } from '../options/paging-flags';
-import { buildIssuerBody, checkNewIssuer, type IssuerFlags } from './issuer-body';
+import { ISSUER_FIELD_FLAGS, buildIssuerBody, checkNewIssuer, type IssuerFlags } from './issuer-body';
 
 type Issuer = Record<string, unknown> & { id: string; issuer: string };
 
@@ -42,47 +35,10 @@ export async function resolveIssuerId(api: AdminApi, idOrIssuer: string): Promis
   return match.id;
 }
 
-function addIssuerFieldOptions(command: Command, forUpdate: boolean): Command {
-  return command
-    .option('--body <file>', 'a JSON file with the fields (flags win over it)')
-    .option('--issuer <iss>', "the exact 'iss' of its assertions")
-    .option('--display-name <name>', 'a name for people')
-    .option('--expires-at <time>', 'RFC 3339 time after which the trust is void', parseRfc3339)
-    .option('--jwks-file <file>', 'its public keys: a JWKS or one JWK (private members are stripped)')
-    .option('--jwks-uri <url>', 'where its public keys are fetched')
-    .option('--discovery', "find jwks_uri from the issuer's discovery document")
-    .option('--no-discovery', 'do not use discovery')
-    .option('--subjects <list>', "accepted 'sub' values, comma-separated; '*' for any", parseList)
-    .option('--allowed-algorithms <list>', 'JWS algorithms, comma-separated', parseList)
-    .option('--allowed-scopes <list>', 'scopes its assertions may obtain, comma-separated', parseList)
-    .option('--audiences <list>', "values the access token may carry in 'aud'", parseList)
-    .option('--condition <cel>', "a CEL expression over 'claims' that must be true")
-    .option('--claim-mapping <name=cel>', 'an output claim and its CEL expression (repeatable)', parseKeyValue)
-    .option('--max-assertion-lifetime <seconds>', 'largest accepted exp - iat', parsePositiveInteger)
-    .option('--clock-skew <seconds>', 'leeway for exp, nbf, iat', parseNonNegativeInteger)
-    .option('--require-jti', "'jti' required and single-use")
-    .option('--no-require-jti', "'jti' optional")
-    .option('--subject-from-issuer', "an assertion without 'sub' stands for its 'iss' (Google service accounts)")
-    .option('--no-subject-from-issuer', "'sub' required")
-    .option('--require-client-auth', 'the grant needs an authenticated client')
-    .option('--no-require-client-auth', 'the grant does not need client authentication')
-    .option('--allowed-client-ids <list>', 'clients that may present its assertions', parseList)
-    .option('--access-token-ttl <seconds>', 'lifetime of tokens issued from its assertions', parsePositiveInteger)
-    .option('--refresh-tokens', 'its grants and exchanges may also return refresh tokens')
-    .option('--no-refresh-tokens', 'no refresh tokens')
-    .option('--refresh-token-ttl <seconds>', 'longest life of a refresh-token family', parsePositiveInteger)
-    .option('--accepted-audiences <list>', "'aud' values accepted on its tokens used as token-exchange subject tokens or federated client assertions (default: BROKER_ISSUER)", parseList)
-    .addOption(
-      new Option('--status <status>', 'active or disabled')
-        .argParser(parseChoice(['active', 'disabled']))
-        .hideHelp(!forUpdate),
-    );
-}
-
 export function buildIssuersCommand(context: CommandContext): Command {
   const issuers = new Command('issuers').description('manage trusted issuers (admin API)');
 
-  addIssuerFieldOptions(issuers.command('add').description('register a trusted issuer'), false).action(async (flags: IssuerFlags) => {
+  addFieldFlags(issuers.command('add').description('register a trusted issuer'), ISSUER_FIELD_FLAGS, 'add').action(async (flags: IssuerFlags) => {
     const body = buildIssuerBody(flags);
     checkNewIssuer(body);
     context.printRecord(await context.registry().call<Issuer>('POST', '/v1/issuers', { json: body }));
@@ -101,7 +57,7 @@ export function buildIssuersCommand(context: CommandContext): Command {
       context.printRecord(await api.call<Record<string, unknown>>('GET', path));
     });
 
-  addIssuerFieldOptions(issuers.command('update <id-or-issuer>').description('change fields of a trusted issuer'), true).action(
+  addFieldFlags(issuers.command('update <id-or-issuer>').description('change fields of a trusted issuer'), ISSUER_FIELD_FLAGS, 'update').action(
     async (idOrIssuer: string, flags: IssuerFlags) => {
       const body = buildIssuerBody(flags);
       if (Object.keys(body).length === 0) throw new UsageError('nothing to update: give at least one field flag');
