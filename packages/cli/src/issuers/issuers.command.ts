@@ -35,6 +35,11 @@ export async function resolveIssuerId(api: AdminApi, idOrIssuer: string): Promis
   return match.id;
 }
 
+/** The admin API path of the issuer named by its id or its `iss`, with `suffix` (`/jwks`). */
+async function resolveIssuerPath(api: AdminApi, idOrIssuer: string, suffix = ''): Promise<string> {
+  return `/v1/issuers/${encodeURIComponent(await resolveIssuerId(api, idOrIssuer))}${suffix}`;
+}
+
 export function buildIssuersCommand(context: CommandContext): Command {
   const issuers = new Command('issuers').description('manage trusted issuers (admin API)');
 
@@ -52,9 +57,7 @@ export function buildIssuersCommand(context: CommandContext): Command {
     .option('--keys', 'show the keys held now, their source and the last fetch error')
     .action(async (idOrIssuer: string, flags: { keys?: boolean }) => {
       const api = context.registry();
-      const id = await resolveIssuerId(api, idOrIssuer);
-      const path = `/v1/issuers/${encodeURIComponent(id)}${flags.keys ? '/jwks' : ''}`;
-      context.printRecord(await api.call<Record<string, unknown>>('GET', path));
+      context.printRecord(await api.call<Record<string, unknown>>('GET', await resolveIssuerPath(api, idOrIssuer, flags.keys ? '/jwks' : '')));
     });
 
   addFieldFlags(issuers.command('update <id-or-issuer>').description('change fields of a trusted issuer'), ISSUER_FIELD_FLAGS, 'update').action(
@@ -62,8 +65,7 @@ export function buildIssuersCommand(context: CommandContext): Command {
       const body = buildIssuerBody(flags);
       if (Object.keys(body).length === 0) throw new UsageError('nothing to update: give at least one field flag');
       const api = context.registry();
-      const id = await resolveIssuerId(api, idOrIssuer);
-      context.printRecord(await api.call<Issuer>('PATCH', `/v1/issuers/${encodeURIComponent(id)}`, { json: body }));
+      context.printRecord(await api.call<Issuer>('PATCH', await resolveIssuerPath(api, idOrIssuer), { json: body }));
     },
   );
 
@@ -72,8 +74,7 @@ export function buildIssuersCommand(context: CommandContext): Command {
     .description('stop trusting an issuer (status disabled; it can be re-enabled with update --status active)')
     .action(async (idOrIssuer: string) => {
       const api = context.registry();
-      const id = await resolveIssuerId(api, idOrIssuer);
-      const updated = await api.call<Issuer>('PATCH', `/v1/issuers/${encodeURIComponent(id)}`, { json: { status: 'disabled' } });
+      const updated = await api.call<Issuer>('PATCH', await resolveIssuerPath(api, idOrIssuer), { json: { status: 'disabled' } });
       context.printResult(`disabled ${updated.issuer} (${updated.id})`, updated);
     });
 
@@ -87,7 +88,7 @@ export function buildIssuersCommand(context: CommandContext): Command {
       context.printRecord(result ?? { id, refreshed: true });
     });
 
-  addRefreshTokenCommands(issuers, context, 'issuer', async (idOrIssuer) => `/v1/issuers/${encodeURIComponent(await resolveIssuerId(context.registry(), idOrIssuer))}`);
+  addRefreshTokenCommands(issuers, context, 'issuer', (idOrIssuer) => resolveIssuerPath(context.registry(), idOrIssuer));
 
   return issuers;
 }
