@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv } from './config';
+import { booleanFromEnv, bootLogSettings, commonConfigOf, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv } from './config';
 
 const schema = z.object({ ...commonEnvShape, PORT: portFromEnv(8080), FLAG: booleanFromEnv(false) });
 
@@ -27,6 +27,20 @@ describe('loadConfig', () => {
     const named = error!.problems.map((p) => p.split(':')[0]);
     expect(named).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'PORT', 'FLAG']));
     expect(error!.message).toContain('FLAG: expected true or false, got "yes"');
+  });
+
+  it('lists the problems found beside the schema after its own, and refuses on them alone', () => {
+    const problemsOf = (env: Record<string, string>, besides: string[]) => {
+      try {
+        loadConfig(schema, env, besides);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problemsOf({ PORT: '70000' }, ['SECRET: required in production']).map((p) => p.split(':')[0])).toEqual(['PORT', 'SECRET']);
+    expect(problemsOf({}, ['SECRET: required in production'])).toEqual(['SECRET: required in production']);
+    expect(problemsOf({}, [])).toEqual([]);
   });
 
   it.each([
@@ -99,5 +113,29 @@ describe('REDIS_CLUSTER_NODES', () => {
 
   it.each(['10.0.0.1', 'host:0', 'host:99999', 'http://host:80', ':7000'])('refuses %p, naming the variable', (value) => {
     expect(() => loadConfig(schema, { REDIS_CLUSTER_NODES: value })).toThrow(/REDIS_CLUSTER_NODES: /);
+  });
+});
+
+describe('commonConfigOf', () => {
+  it('gives the settings every service shares, named as the apps read them', () => {
+    const parsed = loadConfig(schema, {
+      NODE_ENV: 'test',
+      DATABASE_URL: 'postgres://db.example:5432/tb',
+      REDIS_CLUSTER_NODES: 'r1:7000,r2:7001',
+      REDIS_PREFIX: 'tb-x',
+      BROKER_ISSUER: 'https://broker.example/',
+      LOG_FORMAT: 'json',
+      TRUST_PROXY: '10.0.0.0/8',
+    });
+    expect(commonConfigOf('svc', parsed)).toEqual({
+      nodeEnv: 'test',
+      databaseUrl: 'postgres://db.example:5432/tb',
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisCluster: { nodes: [{ host: 'r1', port: 7000 }, { host: 'r2', port: 7001 }], tls: false },
+      redisPrefix: 'tb-x',
+      brokerIssuer: 'https://broker.example',
+      log: { service: 'svc', level: 'info', format: 'json' },
+      trustProxy: ['10.0.0.0/8'],
+    });
   });
 });

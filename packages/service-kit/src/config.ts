@@ -1,7 +1,9 @@
 /**
- * Typed configuration, read once: each app declares a zod schema over the environment;
- * `loadConfig` parses it and, on failure, throws a `ConfigError` that names every bad
- * variable (the app's `main.ts` prints it and exits). Nothing else reads `process.env`.
+ * Typed configuration, read once: each app declares a zod schema over the environment
+ * (`commonEnvShape`, the settings every service shares, plus its own); `loadConfig` parses it
+ * and, on failure, throws a `ConfigError` that names every bad variable (the app's `main.ts`
+ * prints it and exits); `commonConfigOf` gives the shared part of each app's typed config.
+ * Nothing else reads `process.env`.
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -15,14 +17,21 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+/**
+ * Parses `env` with `schema`. `besides`: problems the app found beside the schema (checks
+ * zod would skip once a field is bad, such as a variable required in production), listed
+ * after the schema's so that every problem is named at once.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, besides: readonly string[] = []): z.infer<S> {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const variable = issue.path.join('.') || '(environment)';
-    return `${variable}: ${issue.message}`;
-  });
-  throw new ConfigError(problems);
+  if (result.success && besides.length === 0) return result.data;
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const variable = issue.path.join('.') || '(environment)';
+        return `${variable}: ${issue.message}`;
+      });
+  throw new ConfigError([...problems, ...besides]);
 }
 
 /** `true`/`false`/`1`/`0` (case-insensitive) to a boolean; anything else is an error. */
@@ -131,7 +140,40 @@ export const commonEnvShape = {
   TRUST_PROXY: trustProxyFromEnv(),
 };
 
+/** `commonEnvShape` as parsed. */
+export type CommonEnv = z.infer<z.ZodObject<typeof commonEnvShape>>;
+
 /** The log settings of a parsed `commonEnvShape`. */
 export function logSettingsOf(service: string, parsed: { NODE_ENV: string; LOG_LEVEL: LogLevelName; LOG_FORMAT?: LogFormat | undefined }): LogSettings {
   return { service, level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT ?? defaultLogFormat(parsed.NODE_ENV) };
+}
+
+/** What every service's typed config holds of `commonEnvShape`; each app's config extends it with its own settings. */
+export interface CommonConfig {
+  nodeEnv: CommonEnv['NODE_ENV'];
+  databaseUrl: string;
+  redisUrl: string;
+  /** REDIS_CLUSTER_NODES: set means every connection goes to this Redis Cluster, not REDIS_URL. */
+  redisCluster?: RedisClusterSeeds | undefined;
+  redisPrefix: string;
+  /** `BROKER_ISSUER`, without a trailing slash. */
+  brokerIssuer: string;
+  /** LOG_LEVEL, LOG_FORMAT. */
+  log: LogSettings;
+  /** TRUST_PROXY: reverse proxies whose X-Forwarded-For is believed. */
+  trustProxy: string[];
+}
+
+/** The `CommonConfig` of a parsed environment; `service` names the process in its log lines. */
+export function commonConfigOf(service: string, parsed: CommonEnv): CommonConfig {
+  return {
+    nodeEnv: parsed.NODE_ENV,
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    redisCluster: parsed.REDIS_CLUSTER_NODES,
+    redisPrefix: parsed.REDIS_PREFIX,
+    brokerIssuer: parsed.BROKER_ISSUER,
+    log: logSettingsOf(service, parsed),
+    trustProxy: parsed.TRUST_PROXY,
+  };
 }

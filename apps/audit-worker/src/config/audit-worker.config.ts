@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { bootLogSettings, ConfigError, commonEnvShape, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit/config';
+import { bootLogSettings, commonConfigOf, commonEnvShape, loadConfig, portFromEnv, type CommonConfig, type LogSettings } from '@trust-broker/service-kit/config';
 import { generateSecret, isKeyEncryptionKey, parseKeyEncryptionKey } from '@trust-broker/secrets';
 
 const positiveInt = (defaultValue: number, max: number) => z.coerce.number().int().min(1).max(max).default(defaultValue);
@@ -44,17 +44,7 @@ const schema = z
     AUDIT_DB_RETRY_MAX_MS: positiveInt(5000, 60_000),
   });
 
-export interface AuditWorkerConfig {
-  nodeEnv: 'development' | 'test' | 'production';
-  databaseUrl: string;
-  redisUrl: string;
-  /** REDIS_CLUSTER_NODES: set means every connection goes to this Redis Cluster, not REDIS_URL. */
-  redisCluster?: RedisClusterSeeds | undefined;
-  redisPrefix: string;
-  /** LOG_LEVEL, LOG_FORMAT. */
-  log: LogSettings;
-  /** TRUST_PROXY: reverse proxies whose X-Forwarded-For is believed. */
-  trustProxy: string[];
+export interface AuditWorkerConfig extends CommonConfig {
   port: number;
   adminApiKey: string;
   keyEncryptionKey: Buffer;
@@ -95,14 +85,7 @@ export function loadAuditWorkerConfig(env: Record<string, string | undefined> = 
   const missingInProduction = ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY']
     .filter((variable) => production && !env[variable]?.trim())
     .map((variable) => `${variable}: required in production`);
-  let parsed: z.infer<typeof schema>;
-  try {
-    parsed = loadConfig(schema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...missingInProduction]);
-    throw error;
-  }
-  if (missingInProduction.length > 0) throw new ConfigError(missingInProduction);
+  const parsed = loadConfig(schema, env, missingInProduction);
   const generated: AuditWorkerConfig['generated'] = {};
   let adminApiKey = parsed.ADMIN_API_KEY;
   if (adminApiKey === undefined) {
@@ -115,13 +98,7 @@ export function loadAuditWorkerConfig(env: Record<string, string | undefined> = 
     generated.keyEncryptionKey = true;
   }
   return {
-    nodeEnv: parsed.NODE_ENV,
-    databaseUrl: parsed.DATABASE_URL,
-    redisUrl: parsed.REDIS_URL,
-    redisCluster: parsed.REDIS_CLUSTER_NODES,
-    redisPrefix: parsed.REDIS_PREFIX,
-    log: logSettingsOf('audit-worker', parsed),
-    trustProxy: parsed.TRUST_PROXY,
+    ...commonConfigOf('audit-worker', parsed),
     port: parsed.AUDIT_WORKER_PORT,
     adminApiKey,
     keyEncryptionKey: parseKeyEncryptionKey(keyEncryptionKeyText),

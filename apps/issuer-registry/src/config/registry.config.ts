@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit/config';
+import { booleanFromEnv, bootLogSettings, commonConfigOf, commonEnvShape, ConfigError, loadConfig, portFromEnv, type CommonConfig, type LogSettings } from '@trust-broker/service-kit/config';
 import { generateSecret, isKeyEncryptionKey, parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { z } from 'zod';
 
@@ -54,18 +54,7 @@ const registryEnvSchema = z.object({
   OUTBOX_RELAY_ENABLED: booleanFromEnv(true),
 });
 
-export interface RegistryConfig {
-  nodeEnv: 'development' | 'test' | 'production';
-  databaseUrl: string;
-  redisUrl: string;
-  /** REDIS_CLUSTER_NODES: set means every connection goes to this Redis Cluster, not REDIS_URL. */
-  redisCluster?: RedisClusterSeeds | undefined;
-  redisPrefix: string;
-  brokerIssuer: string;
-  /** LOG_LEVEL, LOG_FORMAT. */
-  log: LogSettings;
-  /** TRUST_PROXY: reverse proxies whose X-Forwarded-For is believed. */
-  trustProxy: string[];
+export interface RegistryConfig extends CommonConfig {
   port: number;
   adminApiKey: string;
   keyEncryptionKey: Buffer;
@@ -124,14 +113,7 @@ export function loadRegistryConfig(env: Record<string, string | undefined>): Reg
   }
 
   return {
-    nodeEnv: parsed.NODE_ENV,
-    databaseUrl: parsed.DATABASE_URL,
-    redisUrl: parsed.REDIS_URL,
-    redisCluster: parsed.REDIS_CLUSTER_NODES,
-    redisPrefix: parsed.REDIS_PREFIX,
-    brokerIssuer: parsed.BROKER_ISSUER,
-    log: logSettingsOf('issuer-registry', parsed),
-    trustProxy: parsed.TRUST_PROXY,
+    ...commonConfigOf('issuer-registry', parsed),
     port: parsed.ISSUER_REGISTRY_PORT,
     adminApiKey,
     keyEncryptionKey,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { booleanFromEnv, bootLogSettings, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv, urlFromEnv, type LogSettings, type RedisClusterSeeds } from '@trust-broker/service-kit/config';
+import { booleanFromEnv, bootLogSettings, commonConfigOf, commonEnvShape, ConfigError, loadConfig, portFromEnv, urlFromEnv, type CommonConfig, type LogSettings } from '@trust-broker/service-kit/config';
 import { isKeyEncryptionKey, parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { BROKER_SIGNING_ALGORITHMS, type BrokerSigningAlgorithm } from '@trust-broker/validation';
 
@@ -55,28 +55,16 @@ const envSchema = z
     DATABASE_READ_URL: urlFromEnv(['postgres:', 'postgresql:']).optional(),
   });
 
-export interface TokenServiceConfig {
-  nodeEnv: 'development' | 'test' | 'production';
-  databaseUrl: string;
+export interface TokenServiceConfig extends CommonConfig {
   /** `DATABASE_READ_URL`: where trust reloads read the registry schema (a read replica); `databaseUrl` when unset. */
   databaseReadUrl: string;
-  redisUrl: string;
-  /** REDIS_CLUSTER_NODES: set means every connection goes to this Redis Cluster, not REDIS_URL. */
-  redisCluster?: RedisClusterSeeds | undefined;
-  redisPrefix: string;
   /** `REDIS_WAIT_REPLICAS` / `REDIS_WAIT_TIMEOUT_MS`: replicas a replay mark, an audit job and a revocation mark must reach before the answer. */
   redisWait: { replicas: number; timeoutMs: number };
-  /** `BROKER_ISSUER`, without a trailing slash. */
-  brokerIssuer: string;
   /** `${BROKER_ISSUER}/oauth2/token`. */
   tokenEndpoint: string;
   keyEncryptionKey: Buffer;
   port: number;
   clientAssertionAudienceCompat: boolean;
-  /** LOG_LEVEL, LOG_FORMAT. */
-  log: LogSettings;
-  /** TRUST_PROXY: reverse proxies whose X-Forwarded-For is believed. */
-  trustProxy: string[];
   trustReloadIntervalMs: number;
   /** `TRUST_MAX_STALE_S` in ms: after that long without a successful reload, trust lookups fail closed. */
   trustMaxStaleMs: number;
@@ -105,13 +93,7 @@ export function bootLogSettingsFromProcess(): LogSettings {
 export function loadTokenServiceConfig(env: Record<string, string | undefined>): TokenServiceConfig {
   // Checked beside the schema so that every problem is named at once.
   const problems = env.NODE_ENV === 'production' && !env.KEY_ENCRYPTION_KEY ? ['KEY_ENCRYPTION_KEY: required in production'] : [];
-  let parsed: z.infer<typeof envSchema>;
-  try {
-    parsed = loadConfig(envSchema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...problems]);
-    throw error;
-  }
+  const parsed = loadConfig(envSchema, env, problems);
   if (parsed.TRUST_MAX_STALE_S <= parsed.TRUST_RELOAD_INTERVAL_S) problems.push('TRUST_MAX_STALE_S: must be more than TRUST_RELOAD_INTERVAL_S');
   if (problems.length > 0) throw new ConfigError(problems);
   const warnings: string[] = [];
@@ -125,20 +107,13 @@ export function loadTokenServiceConfig(env: Record<string, string | undefined>):
     warnings.push('KEY_ENCRYPTION_KEY is not set: generated a random one for this run (development only)');
   }
   return {
-    nodeEnv: parsed.NODE_ENV,
-    databaseUrl: parsed.DATABASE_URL,
+    ...commonConfigOf('token-service', parsed),
     databaseReadUrl: parsed.DATABASE_READ_URL ?? parsed.DATABASE_URL,
-    redisUrl: parsed.REDIS_URL,
-    redisCluster: parsed.REDIS_CLUSTER_NODES,
-    redisPrefix: parsed.REDIS_PREFIX,
     redisWait: { replicas: parsed.REDIS_WAIT_REPLICAS, timeoutMs: parsed.REDIS_WAIT_TIMEOUT_MS },
-    brokerIssuer: parsed.BROKER_ISSUER,
     tokenEndpoint: `${parsed.BROKER_ISSUER}/oauth2/token`,
     keyEncryptionKey,
     port: parsed.TOKEN_SERVICE_PORT,
     clientAssertionAudienceCompat: parsed.CLIENT_ASSERTION_AUDIENCE_COMPAT,
-    log: logSettingsOf('token-service', parsed),
-    trustProxy: parsed.TRUST_PROXY,
     trustReloadIntervalMs: parsed.TRUST_RELOAD_INTERVAL_S * 1000,
     trustMaxStaleMs: parsed.TRUST_MAX_STALE_S * 1000,
     keyRefreshWaitMs: parsed.KEY_REFRESH_WAIT_MS,

@@ -10,6 +10,9 @@ export {
   defaultLogFormat,
   bootLogSettings,
   logSettingsOf,
+  commonConfigOf,
+  type CommonConfig,
+  type CommonEnv,
 } from '../config';
 export { LOG_LEVELS, type LogFormat, type LogLevelName, type LogSettings } from '../log-settings';
 export { parseClusterNodes, type RedisClusterNode, type RedisClusterSeeds } from '../redis-cluster-nodes';
