@@ -1,8 +1,8 @@
-import { Table } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { Page } from '../api';
 import { useCursorPages, useLoad } from '../hooks';
 import { useApi } from '../session';
+import { DataTable } from './DataTable';
 import { Pager } from './Pager';
 import { Empty, ErrorNote, Loading } from './states';
 
@@ -31,18 +31,9 @@ export function PagedTable<T>({ path, label, columns, row, loading, failedTitle,
   if (page.data.items.length === 0 && pages.isFirst) return <Empty>{empty}</Empty>;
   return (
     <>
-      <Table striped highlightOnHover aria-label={label}>
-        <Table.Thead>
-          <Table.Tr>
-            {columns.map((column) => (
-              <Table.Th key={column} scope="col">
-                {column}
-              </Table.Th>
-            ))}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>{page.data.items.map(row)}</Table.Tbody>
-      </Table>
+      <DataTable label={label} columns={columns} striped highlightOnHover>
+        {page.data.items.map(row)}
+      </DataTable>
       <Pager pages={pages} nextCursor={page.data.next_cursor} />
     </>
   );

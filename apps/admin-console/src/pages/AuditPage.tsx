@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Code, Group, NativeSelect, Paper, SimpleGrid, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import type { AuditEvent, MinuteCount, Page, VerifyReport } from '../api';
+import { DataTable } from '../components/DataTable';
 import { ListHeader } from '../components/headers';
 import { Pager } from '../components/Pager';
 import { RequestsChart } from '../components/RequestsChart';
@@ -138,54 +139,41 @@ export function AuditPage() {
   );
 }
 
+const EVENT_COLUMNS = ['#', 'Time', 'Type', 'Outcome', 'Reason', 'Issuer', 'Client', 'Subject', 'Detail'];
+
 function EventsTable({ events }: { events: AuditEvent[] }) {
   return (
     <Table.ScrollContainer minWidth={900}>
-      <Table striped aria-label="Audit events" verticalSpacing={4} fz="sm">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">#</Table.Th>
-            <Table.Th scope="col">Time</Table.Th>
-            <Table.Th scope="col">Type</Table.Th>
-            <Table.Th scope="col">Outcome</Table.Th>
-            <Table.Th scope="col">Reason</Table.Th>
-            <Table.Th scope="col">Issuer</Table.Th>
-            <Table.Th scope="col">Client</Table.Th>
-            <Table.Th scope="col">Subject</Table.Th>
-            <Table.Th scope="col">Detail</Table.Th>
+      <DataTable label="Audit events" columns={EVENT_COLUMNS} striped verticalSpacing={4} fz="sm">
+        {events.map((event) => (
+          <Table.Tr key={event.id}>
+            <Table.Td>{event.seq ?? ''}</Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(event.occurred_at)}</Table.Td>
+            <Table.Td>{event.type}</Table.Td>
+            <Table.Td miw={96}>
+              <Badge color={event.outcome === 'success' ? 'green' : 'red'} variant="light">
+                {event.outcome}
+              </Badge>
+            </Table.Td>
+            <Table.Td>
+              {event.reason !== null && (
+                <Tooltip label={`${event.reason}${event.error ? ` → ${event.error}` : ''}`}>
+                  <span>
+                    {reasonInWords(event.reason)} <Code>{event.reason}</Code>
+                  </span>
+                </Tooltip>
+              )}
+            </Table.Td>
+            <Table.Td>{event.issuer ?? ''}</Table.Td>
+            <Table.Td>{event.client_id ?? ''}</Table.Td>
+            <Table.Td>{event.subject ?? ''}</Table.Td>
+            <Table.Td>
+              {event.action ?? (event.grant_type ? event.grant_type.replace('urn:ietf:params:oauth:grant-type:', '') : '')}
+              {event.kid ? ` · kid ${event.kid}` : ''}
+            </Table.Td>
           </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {events.map((event) => (
-            <Table.Tr key={event.id}>
-              <Table.Td>{event.seq ?? ''}</Table.Td>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(event.occurred_at)}</Table.Td>
-              <Table.Td>{event.type}</Table.Td>
-              <Table.Td miw={96}>
-                <Badge color={event.outcome === 'success' ? 'green' : 'red'} variant="light">
-                  {event.outcome}
-                </Badge>
-              </Table.Td>
-              <Table.Td>
-                {event.reason !== null && (
-                  <Tooltip label={`${event.reason}${event.error ? ` → ${event.error}` : ''}`}>
-                    <span>
-                      {reasonInWords(event.reason)} <Code>{event.reason}</Code>
-                    </span>
-                  </Tooltip>
-                )}
-              </Table.Td>
-              <Table.Td>{event.issuer ?? ''}</Table.Td>
-              <Table.Td>{event.client_id ?? ''}</Table.Td>
-              <Table.Td>{event.subject ?? ''}</Table.Td>
-              <Table.Td>
-                {event.action ?? (event.grant_type ? event.grant_type.replace('urn:ietf:params:oauth:grant-type:', '') : '')}
-                {event.kid ? ` · kid ${event.kid}` : ''}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+        ))}
+      </DataTable>
     </Table.ScrollContainer>
   );
 }

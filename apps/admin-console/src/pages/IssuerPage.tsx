@@ -2,6 +2,7 @@ import { Alert, Button, Code, Group, Paper, SimpleGrid, Stack, Table, Text, Titl
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { Issuer, KeyStatus } from '../api';
+import { DataTable } from '../components/DataTable';
 import { Field } from '../components/Field';
 import { ResourceHeader } from '../components/headers';
 import { KeyHealth } from '../components/KeyHealth';
@@ -142,54 +143,41 @@ function KeyDetails({ status, pending }: { status: KeyStatus; pending: boolean }
       ) : status.keys.length === 0 ? (
         <Empty>No usable key is held: every assertion of this issuer is refused.</Empty>
       ) : (
-        <Table aria-label="Keys held" withTableBorder>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">kid</Table.Th>
-              <Table.Th scope="col">Type</Table.Th>
-              <Table.Th scope="col">Algorithm</Table.Th>
-              <Table.Th scope="col">Use</Table.Th>
+        <DataTable label="Keys held" columns={['kid', 'Type', 'Algorithm', 'Use']} withTableBorder>
+          {status.keys.map((key, index) => (
+            <Table.Tr key={`${key.kid ?? ''}-${index}`}>
+              <KidCell kid={key.kid} />
+              <Table.Td>{[key.kty, key.crv].filter(Boolean).join(' ')}</Table.Td>
+              <Table.Td>{key.alg ?? 'any allowed'}</Table.Td>
+              <Table.Td>{key.use ?? '—'}</Table.Td>
             </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {status.keys.map((key, index) => (
-              <Table.Tr key={`${key.kid ?? ''}-${index}`}>
-                <Table.Td>
-                  <Code>{key.kid ?? '(no kid)'}</Code>
-                </Table.Td>
-                <Table.Td>{[key.kty, key.crv].filter(Boolean).join(' ')}</Table.Td>
-                <Table.Td>{key.alg ?? 'any allowed'}</Table.Td>
-                <Table.Td>{key.use ?? '—'}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+          ))}
+        </DataTable>
       )}
       {status.ignored !== undefined && status.ignored.length > 0 && (
         <>
           <Text size="sm" fw={600}>
             Ignored keys (not used for signatures)
           </Text>
-          <Table aria-label="Ignored keys" withTableBorder>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">kid</Table.Th>
-                <Table.Th scope="col">Why ignored</Table.Th>
+          <DataTable label="Ignored keys" columns={['kid', 'Why ignored']} withTableBorder>
+            {status.ignored.map((key, index) => (
+              <Table.Tr key={`${key.kid ?? ''}-${index}`}>
+                <KidCell kid={key.kid} />
+                <Table.Td>{key.reason}</Table.Td>
               </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {status.ignored.map((key, index) => (
-                <Table.Tr key={`${key.kid ?? ''}-${index}`}>
-                  <Table.Td>
-                    <Code>{key.kid ?? '(no kid)'}</Code>
-                  </Table.Td>
-                  <Table.Td>{key.reason}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+            ))}
+          </DataTable>
         </>
       )}
     </Stack>
+  );
+}
+
+/** A key's `kid`, or a note that it has none. */
+function KidCell({ kid }: { kid: string | null | undefined }) {
+  return (
+    <Table.Td>
+      <Code>{kid ?? '(no kid)'}</Code>
+    </Table.Td>
   );
 }
