@@ -5,6 +5,7 @@ import type { Client } from '../api';
 import { SECRET_METHODS, clientOptionsFrom } from '../clients-model';
 import { CodeInput } from '../components/CodeInput';
 import { FormFrame } from '../components/FormFrame';
+import { JwksInput } from '../components/JwksInput';
 import { SecretOnce } from '../components/SecretOnce';
 import { parseJsonField, placeError, useFormState, type FieldErrors } from '../forms';
 import { useLoad } from '../hooks';
@@ -133,13 +134,7 @@ export function ClientFormPage() {
       <TextInput label="Scope" description="Space-separated scopes it may obtain" {...text('scope')} />
       {method === 'private_key_jwt' && (
         <>
-          <CodeInput
-            label="JWKS"
-            description='Its public keys: {"keys": [...]} (or a JWKS URI below)'
-            minRows={3}
-            maxRows={12}
-            {...text('jwks')}
-          />
+          <JwksInput label="JWKS" description='Its public keys: {"keys": [...]} (or a JWKS URI below)' {...text('jwks')} />
           <TextInput label="JWKS URI" {...text('jwks_uri')} />
         </>
       )}

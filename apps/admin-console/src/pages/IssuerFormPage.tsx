@@ -5,6 +5,7 @@ import { useNavigate, useParams } from 'react-router';
 import type { ExpressionCheck, Issuer } from '../api';
 import { CodeInput } from '../components/CodeInput';
 import { FormFrame } from '../components/FormFrame';
+import { JwksInput } from '../components/JwksInput';
 import { ErrorNote, Loading } from '../components/states';
 import { parseJsonField, placeError, splitList, splitWords, useFormState, type FieldErrors } from '../forms';
 import { useLoad } from '../hooks';
@@ -158,13 +159,7 @@ function IssuerFormView({ original }: { original: Issuer | null }) {
         description="Find the JWKS URI in the issuer's /.well-known/openid-configuration or oauth-authorization-server"
         {...check('discovery')}
       />
-      <CodeInput
-        label="Inline JWKS"
-        description='Public keys as a JSON Web Key Set: {"keys": [...]}'
-        minRows={2}
-        maxRows={12}
-        {...text('jwks')}
-      />
+      <JwksInput label="Inline JWKS" description='Public keys as a JSON Web Key Set: {"keys": [...]}' {...text('jwks')} />
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
         <Textarea
           label="Subjects"
