@@ -67,3 +67,30 @@ export function placeError(error: unknown, fields: readonly string[]): { fieldEr
   }
   return { fieldErrors: {}, general: error };
 }
+
+/**
+ * Sending a form to the admin API: `submit(problems, send)` shows problems found before
+ * any request (JSON that does not parse) beside their fields and stops there; otherwise
+ * it runs `send`, `saving` meanwhile, and places an API error beside the field of
+ * `fields` it names, or above the form as `general`.
+ */
+export function useSubmit(fields: readonly string[], setErrors: (errors: FieldErrors) => void) {
+  const [general, setGeneral] = useState<unknown>(undefined);
+  const [saving, setSaving] = useState(false);
+  const submit = async (problems: FieldErrors, send: () => Promise<void>) => {
+    setGeneral(undefined);
+    setErrors(problems);
+    if (Object.keys(problems).length > 0) return;
+    setSaving(true);
+    try {
+      await send();
+    } catch (error) {
+      const placed = placeError(error, fields);
+      setErrors(placed.fieldErrors);
+      setGeneral(placed.general);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return { general, saving, submit };
+}

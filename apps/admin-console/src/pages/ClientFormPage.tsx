@@ -7,7 +7,7 @@ import { CodeInput } from '../components/CodeInput';
 import { FormFrame } from '../components/FormFrame';
 import { JwksInput } from '../components/JwksInput';
 import { SecretOnce } from '../components/SecretOnce';
-import { parseJsonField, placeError, useFormState, type FieldErrors } from '../forms';
+import { parseJsonField, useFormState, useSubmit, type FieldErrors } from '../forms';
 import { useLoad } from '../hooks';
 import { useApi } from '../session';
 
@@ -67,30 +67,17 @@ function bodyOf(form: ClientForm): { body: Record<string, unknown>; problems: Fi
 export function ClientFormPage() {
   const api = useApi();
   const { form, set, errors, setErrors, bind } = useFormState(EMPTY);
-  const [general, setGeneral] = useState<unknown>(undefined);
-  const [saving, setSaving] = useState(false);
+  const { general, saving, submit } = useSubmit(FIELDS, setErrors);
   const [created, setCreated] = useState<(Client & { client_secret?: string }) | null>(null);
   const openApi = useLoad(() => api.get<Parameters<typeof clientOptionsFrom>[0]>('/openapi.json').catch(() => null), [api]);
   const options = clientOptionsFrom(openApi.data ?? null);
   const { text, check } = bind();
   const method = form.token_endpoint_auth_method;
 
-  const submit = async (event: FormEvent) => {
+  const save = (event: FormEvent) => {
     event.preventDefault();
     const { body, problems } = bodyOf(form);
-    setGeneral(undefined);
-    setErrors(problems);
-    if (Object.keys(problems).length > 0) return;
-    setSaving(true);
-    try {
-      setCreated(await api.post<Client & { client_secret?: string }>('/v1/clients', body));
-    } catch (error) {
-      const placed = placeError(error, FIELDS);
-      setErrors(placed.fieldErrors);
-      setGeneral(placed.general);
-    } finally {
-      setSaving(false);
-    }
+    void submit(problems, async () => setCreated(await api.post<Client & { client_secret?: string }>('/v1/clients', body)));
   };
 
   if (created !== null) {
@@ -115,7 +102,7 @@ export function ClientFormPage() {
   }
 
   return (
-    <FormFrame back={{ to: '/clients', label: 'Clients' }} title="Add client" onSubmit={submit} general={general} saving={saving}>
+    <FormFrame back={{ to: '/clients', label: 'Clients' }} title="Add client" onSubmit={save} general={general} saving={saving}>
       <TextInput label="Client name" {...text('client_name')} />
       <TextInput label="Client ID" description="Leave empty to have one generated" {...text('client_id')} />
       <NativeSelect

@@ -8,7 +8,7 @@ import { ResourceHeader } from '../components/headers';
 import { SecretOnce } from '../components/SecretOnce';
 import { StatusBadge, StatusButtons, statusAction, type PartyStatus } from '../components/status';
 import { ErrorNote, Loading } from '../components/states';
-import { placeError, type FieldErrors } from '../forms';
+import { useSubmit, type FieldErrors } from '../forms';
 import { formatTime } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { useApi } from '../session';
@@ -84,27 +84,17 @@ function RevokeAssertion({ path }: { path: string }) {
   const [by, setBy] = useState<'jti' | 'kid'>('jti');
   const [value, setValue] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [general, setGeneral] = useState<unknown>(undefined);
+  const { general, saving, submit } = useSubmit(['jti', 'kid'], setErrors);
   const [done, setDone] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
 
-  const submit = async (event: FormEvent) => {
+  const revoke = (event: FormEvent) => {
     event.preventDefault();
-    setSaving(true);
     setDone(null);
-    setGeneral(undefined);
-    try {
+    void submit({}, async () => {
       await api.post(`${path}/assertion-revocations`, { [by]: value.trim() });
       setDone(by === 'jti' ? `The assertion with jti ${value.trim()} is refused from now on.` : `Every assertion signed with key ${value.trim()} is refused from now on.`);
       setValue('');
-      setErrors({});
-    } catch (error) {
-      const placed = placeError(error, ['jti', 'kid']);
-      setErrors(placed.fieldErrors);
-      setGeneral(placed.general);
-    } finally {
-      setSaving(false);
-    }
+    });
   };
 
   return (
@@ -112,7 +102,7 @@ function RevokeAssertion({ path }: { path: string }) {
       <Title order={3} size="h4" mb="xs">
         Revoke an assertion
       </Title>
-      <form onSubmit={submit} noValidate aria-label="Revoke an assertion">
+      <form onSubmit={revoke} noValidate aria-label="Revoke an assertion">
         <Stack gap="sm">
           <SegmentedControl
             aria-label="Revoke by"

@@ -7,7 +7,7 @@ import { CodeInput } from '../components/CodeInput';
 import { FormFrame } from '../components/FormFrame';
 import { JwksInput } from '../components/JwksInput';
 import { ErrorNote, Loading } from '../components/states';
-import { parseJsonField, placeError, splitList, splitWords, useFormState, type FieldErrors } from '../forms';
+import { parseJsonField, placeError, splitList, splitWords, useFormState, useSubmit, type FieldErrors } from '../forms';
 import { useLoad } from '../hooks';
 import { useApi } from '../session';
 
@@ -100,20 +100,13 @@ function IssuerFormView({ original }: { original: Issuer | null }) {
   const api = useApi();
   const navigate = useNavigate();
   const { form, errors, setErrors, bind } = useFormState<IssuerForm>(() => (original === null ? EMPTY : formOf(original)));
-  const [general, setGeneral] = useState<unknown>(undefined);
-  const [saving, setSaving] = useState(false);
+  const { general, saving, submit } = useSubmit(FIELDS, setErrors);
   const expressionProblems = useExpressionCheck(form.condition, form.claim_mappings);
 
-  const submit = async (event: FormEvent) => {
+  const save = (event: FormEvent) => {
     event.preventDefault();
     const { body, problems } = bodyOf(form);
-    setGeneral(undefined);
-    if (Object.keys(problems).length > 0) {
-      setErrors(problems);
-      return;
-    }
-    setSaving(true);
-    try {
+    void submit(problems, async () => {
       let saved: Issuer;
       if (original === null) {
         // Accepted audiences left empty take the registry's default (the broker's own issuer).
@@ -125,18 +118,13 @@ function IssuerFormView({ original }: { original: Issuer | null }) {
         saved = await api.patch<Issuer>(`/v1/issuers/${encodeURIComponent(original.id)}`, changesOf(bodyOf(formOf(original)).body, body));
       }
       navigate(`/issuers/${encodeURIComponent(saved.id)}`);
-    } catch (error) {
-      const placed = placeError(error, FIELDS);
-      setErrors(placed.fieldErrors);
-      setGeneral(placed.general);
-      setSaving(false);
-    }
+    });
   };
 
   const { text, check } = bind((name) => errors[name] ?? expressionProblems[name] ?? null);
   const back = original === null ? { to: '/issuers', label: 'Trusted issuers' } : { to: `/issuers/${encodeURIComponent(original.id)}`, label: original.display_name };
   return (
-    <FormFrame back={back} title={original === null ? 'Add issuer' : `Edit ${original.issuer}`} onSubmit={submit} general={general} saving={saving}>
+    <FormFrame back={back} title={original === null ? 'Add issuer' : `Edit ${original.issuer}`} onSubmit={save} general={general} saving={saving}>
       <TextInput
         label="Issuer"
         description="The exact iss value of its assertions"
