@@ -1,8 +1,9 @@
-import { Anchor, Button, Code, Table, Text } from '@mantine/core';
-import { Link, useNavigate } from 'react-router';
+import { Button, Code, Table, Text } from '@mantine/core';
+import { useNavigate } from 'react-router';
 import type { Client } from '../api';
 import { grantLabel } from '../clients-model';
 import { ListHeader } from '../components/headers';
+import { LinkCell } from '../components/LinkCell';
 import { PagedTable } from '../components/PagedTable';
 import { StatusBadge } from '../components/status';
 
@@ -34,11 +35,7 @@ export function ClientsPage() {
 function ClientRow({ client }: { client: Client }) {
   return (
     <Table.Tr>
-      <Table.Td>
-        <Anchor component={Link} to={`/clients/${encodeURIComponent(client.client_id)}`}>
-          {client.client_id}
-        </Anchor>
-      </Table.Td>
+      <LinkCell to={`/clients/${encodeURIComponent(client.client_id)}`}>{client.client_id}</LinkCell>
       <Table.Td>{client.client_name ?? '—'}</Table.Td>
       <Table.Td>
         <Code>{client.token_endpoint_auth_method}</Code>

@@ -1,7 +1,8 @@
-import { Anchor, Button, Skeleton, Table, Text } from '@mantine/core';
-import { Link, useNavigate } from 'react-router';
+import { Button, Skeleton, Table, Text } from '@mantine/core';
+import { useNavigate } from 'react-router';
 import type { Issuer, KeyStatus } from '../api';
 import { ListHeader } from '../components/headers';
+import { LinkCell } from '../components/LinkCell';
 import { KeyHealth } from '../components/KeyHealth';
 import { PagedTable } from '../components/PagedTable';
 import { StatusBadge } from '../components/status';
@@ -38,11 +39,7 @@ function IssuerRow({ issuer }: { issuer: Issuer }) {
   const keys = useLoad(() => api.get<KeyStatus>(`/v1/issuers/${encodeURIComponent(issuer.id)}/jwks`), [api, issuer.id]);
   return (
     <Table.Tr>
-      <Table.Td>
-        <Anchor component={Link} to={`/issuers/${encodeURIComponent(issuer.id)}`}>
-          {issuer.issuer}
-        </Anchor>
-      </Table.Td>
+      <LinkCell to={`/issuers/${encodeURIComponent(issuer.id)}`}>{issuer.issuer}</LinkCell>
       <Table.Td>{issuer.display_name}</Table.Td>
       <Table.Td>
         <StatusBadge status={issuer.status} />
