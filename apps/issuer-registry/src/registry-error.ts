@@ -2,8 +2,9 @@
  * The registry's domain errors: each feature lists its codes under their kind
  * (`issuers.errors.ts`, `clients.errors.ts`, ...) and takes its error class from that list,
  * so a code cannot be thrown with another kind. Service-kit's one `HttpErrorFilter`
- * answers the kinds: `invalid` 400 `invalid_request`, `not_found` 404, `conflict` 409, with
- * the message as `error_description` and the code as the reason.
+ * answers the kinds: `invalid` 400 `invalid_request`, `not_found` 404, `conflict` 409,
+ * `dependency_unavailable` 503 `temporarily_unavailable` with `Retry-After`, with the message
+ * as `error_description` and the code as the reason.
  */
 import { DomainError, type DomainErrorKind } from '@trust-broker/service-kit/errors';
 

@@ -28,7 +28,13 @@ describe('toApiError for a DomainError', () => {
     ['invalid', 400, 'invalid_request'],
     ['not_found', 404, 'not_found'],
     ['conflict', 409, 'conflict'],
+    ['dependency_unavailable', 503, 'temporarily_unavailable'],
   ])('answers kind %s as %i %s, with its message and its code as the reason', (kind, status, error) => {
     expect(toApiError(new WidgetError('widget_code', kind))).toMatchObject({ status, error, description: 'widget: widget_code', reason: 'widget_code' });
+  });
+
+  it('asks the caller of a dependency that is down to retry (Retry-After), and no other kind', () => {
+    expect(toApiError(new WidgetError('widget_store_unavailable', 'dependency_unavailable'))?.headers).toEqual({ 'Retry-After': '1' });
+    expect(toApiError(new WidgetError('widget_not_found', 'not_found'))?.headers).toEqual({});
   });
 });

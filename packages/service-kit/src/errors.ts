@@ -26,20 +26,18 @@ export class ApiError extends Error {
   }
 }
 
-/** What kind of failure a domain error is; the one filter maps each kind to its HTTP answer. */
-export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict';
-
-const DOMAIN_ERROR_ANSWERS: Readonly<Record<DomainErrorKind, { status: number; error: string }>> = {
-  invalid: { status: 400, error: 'invalid_request' },
-  not_found: { status: 404, error: 'not_found' },
-  conflict: { status: 409, error: 'conflict' },
-};
+/**
+ * What kind of failure a domain error is; the one filter maps each kind to its HTTP answer
+ * (`domainErrorAnswer`). `dependency_unavailable`: something the app needs did not answer
+ * (its database, another service), so the caller retries: 503 with `Retry-After`.
+ */
+export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'dependency_unavailable';
 
 /**
  * A failure an app's own rules name (an unknown id, a registration that conflicts, settings
- * that do not fit together): a stable `code` for logs and audit, a message safe to show, and
- * its kind. Apps subclass it per feature (`issuers.errors.ts`) instead of throwing HTTP
- * errors from their services; `HttpErrorFilter` answers it.
+ * that do not fit together, a dependency that is down): a stable `code` for logs and audit,
+ * a message safe to show, and its kind. Apps subclass it per feature (`issuers.errors.ts`)
+ * instead of throwing HTTP errors from their services; `HttpErrorFilter` answers it.
  */
 export abstract class DomainError extends Error {
   protected constructor(
@@ -58,8 +56,26 @@ export const conflict = (description: string) => new ApiError(409, 'conflict', d
 export const unauthorized = (description: string) =>
   new ApiError(401, 'unauthorized', description, 'unauthorized', { 'WWW-Authenticate': 'Bearer' });
 export const forbidden = (description: string) => new ApiError(403, 'forbidden', description, 'forbidden');
-export const temporarilyUnavailable = (description: string) =>
-  new ApiError(503, 'temporarily_unavailable', description, 'dependency_unavailable', { 'Retry-After': '1' });
+
+/** The HTTP answer of a domain error, by its kind; a new kind does not compile until it has one. */
+export function domainErrorAnswer(error: DomainError): ApiError {
+  switch (error.kind) {
+    case 'invalid':
+      return new ApiError(400, 'invalid_request', error.message, error.code);
+    case 'not_found':
+      return new ApiError(404, 'not_found', error.message, error.code);
+    case 'conflict':
+      return new ApiError(409, 'conflict', error.message, error.code);
+    case 'dependency_unavailable':
+      return new ApiError(503, 'temporarily_unavailable', error.message, error.code, { 'Retry-After': '1' });
+    default:
+      return assertNever(error.kind);
+  }
+}
+
+function assertNever(kind: never): never {
+  throw new Error(`unhandled domain error kind: ${String(kind)}`);
+}
 
 interface ReplyLike {
   status(code: number): ReplyLike;
@@ -103,10 +119,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
 export function toApiError(exception: unknown): ApiError | undefined {
   if (exception instanceof ApiError) return exception;
-  if (exception instanceof DomainError) {
-    const { status, error } = DOMAIN_ERROR_ANSWERS[exception.kind];
-    return new ApiError(status, error, exception.message, exception.code);
-  }
+  if (exception instanceof DomainError) return domainErrorAnswer(exception);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status >= 500) return undefined;

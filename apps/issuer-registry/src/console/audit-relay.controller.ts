@@ -10,6 +10,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { AdminRoute } from '../http/api-docs';
 import { AdminGuard } from '../http/admin.guard';
+import { AuditRelayError } from './audit-relay.errors';
 
 /** The only audit paths relayed; nothing else of the audit-worker is reachable through here. */
 const RELAYED = new Set(['/v1/audit/events', '/v1/audit/events/per-minute', '/v1/audit/verify']);
@@ -80,10 +81,7 @@ export class AuditRelayController {
         .header('Cache-Control', 'no-store')
         .send(body);
     } catch {
-      reply
-        .code(503)
-        .header('Cache-Control', 'no-store')
-        .send({ error: 'temporarily_unavailable', error_description: 'the audit API does not answer' });
+      throw new AuditRelayError('audit_api_unavailable', 'the audit API does not answer');
     }
   }
 }

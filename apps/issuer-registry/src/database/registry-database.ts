@@ -4,8 +4,8 @@
  * `temporarily_unavailable`, never a 500.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { temporarilyUnavailable } from '@trust-broker/service-kit/errors';
 import { DataSource, type QueryRunner } from 'typeorm';
+import { RegistryDatabaseError } from './registry-database.errors';
 
 export const REGISTRY_DATA_SOURCE = Symbol('REGISTRY_DATA_SOURCE');
 
@@ -74,7 +74,7 @@ export class RegistryDatabase {
         throw error;
       }
     } catch (error) {
-      if (isDatabaseUnavailable(error)) throw temporarilyUnavailable('the registry database cannot be reached');
+      if (isDatabaseUnavailable(error)) throw new RegistryDatabaseError('database_unavailable', 'the registry database cannot be reached');
       throw error;
     } finally {
       await runner?.release().catch(() => undefined);

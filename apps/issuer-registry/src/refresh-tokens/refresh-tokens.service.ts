@@ -11,7 +11,6 @@
  */
 import { Injectable } from '@nestjs/common';
 import { TOKEN_FUNCTIONS, type RefreshFamilyOwnerType, type RefreshFamilySummary, type RevokedRefreshFamily } from '@trust-broker/contracts';
-import { temporarilyUnavailable } from '@trust-broker/service-kit/errors';
 import { ClientsRepository } from '../clients/clients.repository';
 import { isUuid, postgresErrorCode, RegistryDatabase, type Sql } from '../database/registry-database';
 import { auditContext, type AdminContext } from '../http/admin-request';
@@ -93,7 +92,7 @@ async function callTokenFunction<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     const code = postgresErrorCode(error);
-    if (code !== undefined && NOT_MIGRATED.has(code)) throw temporarilyUnavailable("token-service's refresh-token schema is not there yet (token-service not migrated)");
+    if (code !== undefined && NOT_MIGRATED.has(code)) throw new RefreshTokensError('token_schema_missing', "token-service's refresh-token schema is not there yet (token-service not migrated)");
     throw error;
   }
 }

@@ -8,7 +8,6 @@ export {
   conflict,
   unauthorized,
   forbidden,
-  temporarilyUnavailable,
   sendApiError,
   toApiError,
   fromFastifyError,
