@@ -8,12 +8,25 @@ import { clientAuthMalformed } from './client-auth.errors';
 
 export const JWT_BEARER_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-export type PresentedCredential =
-  | { kind: 'assertion'; assertion: string }
-  | { kind: 'basic'; header: string }
-  | { kind: 'post'; clientId: string | undefined; secret: string }
-  | { kind: 'client_id_only'; clientId: string }
-  | { kind: 'anonymous' };
+export interface AssertionCredential {
+  kind: 'assertion';
+  assertion: string;
+}
+export interface BasicCredential {
+  kind: 'basic';
+  header: string;
+}
+export interface PostCredential {
+  kind: 'post';
+  clientId: string | undefined;
+  secret: string;
+}
+export interface ClientIdOnlyCredential {
+  kind: 'client_id_only';
+  clientId: string;
+}
+
+export type PresentedCredential = AssertionCredential | BasicCredential | PostCredential | ClientIdOnlyCredential | { kind: 'anonymous' };
 
 export function detectClientAuthMethod(authorization: string | undefined, parameters: FormParameters): PresentedCredential {
   const basic = authorization !== undefined && /^basic(\s|$)/i.test(authorization.trim());
