@@ -3,8 +3,6 @@ export type { OAuthErrorCode, ReasonCode } from './errors';
 export type {
   ReplayVerdict,
   VerifiedFacts,
-  AsymmetricAlgorithm,
-  HmacAlgorithm,
   CandidateKey,
   KeyResolver,
   ReplayGuard,
@@ -31,6 +29,8 @@ export {
   isAsymmetricAlgorithm,
   isHmacAlgorithm,
   keyFitsAlgorithm,
+  type AsymmetricAlgorithm,
+  type HmacAlgorithm,
 } from './algorithms';
 export { MAX_ASSERTION_BYTES, MAX_JTI_LENGTH, MAX_KID_LENGTH } from './limits';
 export { MIN_CLIENT_SECRET_BYTES, minHmacSecretBytes } from './rules/check-secret-length';

@@ -5,11 +5,6 @@
  */
 import type { CryptoKey, KeyObject, JWTHeaderParameters, JWTPayload } from 'jose';
 
-/** Asymmetric algorithms a trusted issuer or client may use. */
-export type AsymmetricAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519';
-/** HMAC algorithms: only for `client_secret_jwt`. */
-export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
-
 /** One usable verification key of one party, imported once by the caller and cached. */
 export interface CandidateKey {
   kid?: string;
