@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { KeyRefreshModule } from '../key-refresh/key-refresh.module';
 import { RefreshModule } from '../refresh/refresh.module';
-import { RevocationModule } from '../revocation/revocation.module';
+import { RevocationStoreModule } from '../revocation/revocation-store.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { BrokerTokenSubject } from './broker-token-subject';
 import { TrustModule } from '../trust/trust.module';
@@ -12,7 +12,7 @@ const HANDLER_CLASSES = Object.values(GRANT_HANDLERS);
 
 /** Builds every grant of the table and exports the table (`GrantTable`) for the token endpoint. */
 @Module({
-  imports: [TrustModule, KeyRefreshModule, RefreshModule, SigningKeysModule, RevocationModule],
+  imports: [TrustModule, KeyRefreshModule, RefreshModule, SigningKeysModule, RevocationStoreModule],
   providers: [
     BrokerTokenSubject,
     ...HANDLER_CLASSES,

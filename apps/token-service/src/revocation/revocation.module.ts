@@ -4,16 +4,12 @@ import { RefreshModule } from '../refresh/refresh.module';
 import { TokenManagementModule } from '../token-management/token-management.module';
 import { RevocationController } from './revocation.controller';
 import { RevocationEndpoint } from './revocation.endpoint';
-import { RevocationStore } from './revocation-store.service';
+import { RevocationStoreModule } from './revocation-store.module';
 
-/**
- * `POST /oauth2/revoke` (RFC 7009). Exports `RevocationStore` (introspection checks it).
- * Needs the global ConfigModule, DatabaseModule and RedisModule.
- */
+/** `POST /oauth2/revoke` (RFC 7009). Needs the global ConfigModule, DatabaseModule and RedisModule. */
 @Module({
-  imports: [OAuthPipelineModule, TokenManagementModule, RefreshModule],
+  imports: [OAuthPipelineModule, TokenManagementModule, RevocationStoreModule, RefreshModule],
   controllers: [RevocationController],
-  providers: [RevocationStore, RevocationEndpoint],
-  exports: [RevocationStore],
+  providers: [RevocationEndpoint],
 })
 export class RevocationModule {}
