@@ -47,12 +47,15 @@ export function splitWords(text: string): string[] {
   return text.split(/\s+/).filter((value) => value !== '');
 }
 
-/** JSON typed by a person; a parse error is shown beside its field (this is not an API rule). */
-export function parseJsonField(text: string, label: string): { value: unknown } | { problem: string } {
+/**
+ * JSON typed by a person into `field`: its value goes into `body`, or the parse error
+ * into `problems`, to be shown beside the field (this is not an API rule).
+ */
+export function putJsonField(text: string, field: string, body: Record<string, unknown>, problems: FieldErrors): void {
   try {
-    return { value: JSON.parse(text) };
+    body[field] = JSON.parse(text);
   } catch (error) {
-    return { problem: `${label}: not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+    problems[field] = `${field}: not valid JSON (${error instanceof Error ? error.message : String(error)})`;
   }
 }
 

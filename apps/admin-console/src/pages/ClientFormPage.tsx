@@ -7,7 +7,7 @@ import { CodeInput } from '../components/CodeInput';
 import { FormFrame } from '../components/FormFrame';
 import { JwksInput } from '../components/JwksInput';
 import { SecretOnce } from '../components/SecretOnce';
-import { parseJsonField, useFormState, useSubmit, type FieldErrors } from '../forms';
+import { putJsonField, splitWords, useFormState, useSubmit, type FieldErrors } from '../forms';
 import { useLoad } from '../hooks';
 import { useApi } from '../session';
 
@@ -42,23 +42,15 @@ const ASSERTION_METHODS = new Set(['private_key_jwt', 'client_secret_jwt', 'fede
 /** The API body of a form; JSON that does not parse is reported beside its field. */
 function bodyOf(form: ClientForm): { body: Record<string, unknown>; problems: FieldErrors } {
   const method = form.token_endpoint_auth_method;
-  const body: Record<string, unknown> = { token_endpoint_auth_method: method, grant_types: form.grant_types, scope: form.scope.trim().split(/\s+/).filter(Boolean).join(' ') };
+  const body: Record<string, unknown> = { token_endpoint_auth_method: method, grant_types: form.grant_types, scope: splitWords(form.scope).join(' ') };
   const problems: FieldErrors = {};
   if (form.client_name.trim() !== '') body.client_name = form.client_name.trim();
   if (form.client_id.trim() !== '') body.client_id = form.client_id.trim();
   if (method === 'private_key_jwt') {
-    if (form.jwks.trim() !== '') {
-      const parsed = parseJsonField(form.jwks, 'jwks');
-      if ('problem' in parsed) problems.jwks = parsed.problem;
-      else body.jwks = parsed.value;
-    }
+    if (form.jwks.trim() !== '') putJsonField(form.jwks, 'jwks', body, problems);
     if (form.jwks_uri.trim() !== '') body.jwks_uri = form.jwks_uri.trim();
   }
-  if (method === 'federated_jwt') {
-    const parsed = parseJsonField(form.federated_credentials.trim() || '[]', 'federated_credentials');
-    if ('problem' in parsed) problems.federated_credentials = parsed.problem;
-    else body.federated_credentials = parsed.value;
-  }
+  if (method === 'federated_jwt') putJsonField(form.federated_credentials.trim() || '[]', 'federated_credentials', body, problems);
   if (ASSERTION_METHODS.has(method)) body.client_assertion_reuse = form.client_assertion_reuse;
   return { body, problems };
 }

@@ -7,7 +7,7 @@ import { CodeInput } from '../components/CodeInput';
 import { FormFrame } from '../components/FormFrame';
 import { JwksInput } from '../components/JwksInput';
 import { ErrorNote, Loading } from '../components/states';
-import { parseJsonField, placeError, splitList, splitWords, useFormState, useSubmit, type FieldErrors } from '../forms';
+import { placeError, putJsonField, splitList, splitWords, useFormState, useSubmit, type FieldErrors } from '../forms';
 import { useLoad } from '../hooks';
 import { useApi } from '../session';
 
@@ -73,16 +73,8 @@ function bodyOf(form: IssuerForm): { body: Record<string, unknown>; problems: Fi
     condition: form.condition.trim() === '' ? null : form.condition.trim(),
     claim_mappings: null,
   };
-  if (form.jwks.trim() !== '') {
-    const parsed = parseJsonField(form.jwks, 'jwks');
-    if ('problem' in parsed) problems.jwks = parsed.problem;
-    else body.jwks = parsed.value;
-  }
-  if (form.claim_mappings.trim() !== '') {
-    const parsed = parseJsonField(form.claim_mappings, 'claim_mappings');
-    if ('problem' in parsed) problems.claim_mappings = parsed.problem;
-    else body.claim_mappings = parsed.value;
-  }
+  if (form.jwks.trim() !== '') putJsonField(form.jwks, 'jwks', body, problems);
+  if (form.claim_mappings.trim() !== '') putJsonField(form.claim_mappings, 'claim_mappings', body, problems);
   return { body, problems };
 }
 
@@ -220,11 +212,7 @@ function useExpressionCheck(condition: string, claimMappings: string): FieldErro
     const found: FieldErrors = {};
     const body: Record<string, unknown> = {};
     if (debouncedCondition !== '') body.condition = debouncedCondition;
-    if (debouncedMappings !== '') {
-      const parsed = parseJsonField(debouncedMappings, 'claim_mappings');
-      if ('problem' in parsed) found.claim_mappings = parsed.problem;
-      else body.claim_mappings = parsed.value;
-    }
+    if (debouncedMappings !== '') putJsonField(debouncedMappings, 'claim_mappings', body, found);
     if (Object.keys(body).length === 0) {
       setProblems(found);
       return;
