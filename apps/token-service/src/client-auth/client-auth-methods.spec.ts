@@ -1,8 +1,8 @@
 import type { ClientRow } from '@trust-broker/contracts';
 import type { FederatedClientPolicy } from '@trust-broker/validation';
-import { TOKEN_ENDPOINT_AUTH_METHODS } from '../discovery/authorization-server-metadata';
+import { buildAuthorizationServerMetadata } from '../discovery/authorization-server-metadata';
 import type { CachedClient } from '../trust/trust.types';
-import { CLIENT_AUTH_METHODS, presentedMethod } from './client-auth-methods';
+import { CLIENT_AUTH_METHODS, presentedMethod, SUPPORTED_CLIENT_AUTH_METHODS } from './client-auth-methods';
 import type { PresentedCredential } from './detect-client-auth-method';
 
 const policy = { clientId: 'fed', credentials: [], replayNamespace: 'client:fed', reuse: false } as FederatedClientPolicy;
@@ -36,11 +36,13 @@ describe('the client authentication method table', () => {
 
   it('has a step for every line and no other', () => {
     expect(Object.keys(CLIENT_AUTH_METHODS).sort()).toEqual(['client_assertion', 'client_secret_basic', 'client_secret_post', 'federated_jwt', 'none']);
-    expect(Object.values(CLIENT_AUTH_METHODS).every((step) => typeof step === 'function')).toBe(true);
+    expect(Object.values(CLIENT_AUTH_METHODS).every((line) => typeof line.step === 'function')).toBe(true);
   });
 
-  it('serves every method the metadata advertises (RFC 8414 token_endpoint_auth_methods_supported)', () => {
-    const served = new Set(Object.keys(CLIENT_AUTH_METHODS).flatMap((method) => (method === 'client_assertion' ? ['private_key_jwt', 'client_secret_jwt'] : [method])));
-    expect([...TOKEN_ENDPOINT_AUTH_METHODS].sort()).toEqual([...served].sort());
+  it('serves each registration once, and RFC 8414 metadata lists exactly those, in the table order', () => {
+    expect(SUPPORTED_CLIENT_AUTH_METHODS).toEqual(['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post', 'federated_jwt', 'none']);
+    const metadata = buildAuthorizationServerMetadata('https://broker.example', ['ES256']);
+    expect(metadata.token_endpoint_auth_methods_supported).toEqual([...SUPPORTED_CLIENT_AUTH_METHODS]);
+    expect(metadata.introspection_endpoint_auth_methods_supported).toEqual(SUPPORTED_CLIENT_AUTH_METHODS.filter((method) => method !== 'none'));
   });
 });

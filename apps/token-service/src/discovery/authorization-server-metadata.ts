@@ -4,19 +4,11 @@
  * No authorization endpoint, so `response_types_supported` is empty (RFC 8414 §2).
  */
 import { DPOP_SIGNING_ALGORITHMS, SUPPORTED_ALGORITHMS } from '@trust-broker/validation';
+import { SUPPORTED_CLIENT_AUTH_METHODS } from '../client-auth/client-auth-methods';
 import { SUPPORTED_GRANT_TYPES } from '../grants/grant-table';
 
-export const TOKEN_ENDPOINT_AUTH_METHODS = [
-  'private_key_jwt',
-  'client_secret_jwt',
-  'client_secret_basic',
-  'client_secret_post',
-  'federated_jwt',
-  'none',
-] as const;
-
 /** Introspection and revocation need a confidential client: `none` is not accepted there. */
-export const CONFIDENTIAL_AUTH_METHODS = TOKEN_ENDPOINT_AUTH_METHODS.filter((method) => method !== 'none');
+export const CONFIDENTIAL_AUTH_METHODS = SUPPORTED_CLIENT_AUTH_METHODS.filter((method) => method !== 'none');
 
 export interface AuthorizationServerMetadata {
   issuer: string;
@@ -49,7 +41,7 @@ export function buildAuthorizationServerMetadata(issuer: string, accessTokenAlgo
     revocation_endpoint: `${issuer}/oauth2/revoke`,
     grant_types_supported: [...SUPPORTED_GRANT_TYPES],
     response_types_supported: [],
-    token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    token_endpoint_auth_methods_supported: [...SUPPORTED_CLIENT_AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
     introspection_endpoint_auth_methods_supported: [...CONFIDENTIAL_AUTH_METHODS],
     introspection_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
