@@ -3,33 +3,36 @@
  * Issue 22: what one jwt-bearer grant allocates in token-service, a figure the load of a
  * shared machine hardly moves (unlike req/s or p99). Starts issuer-registry, audit-worker
  * and token-service (one worker, `--trace-gc-nvp`), sends BENCH_ALLOC_WARMUP then
- * BENCH_ALLOC_REQUESTS grants at a fixed rate (open loop), and prints, over the measured
- * ones: V8 bytes allocated per request (the GC trace's `allocated` between its first and last
- * collection in the window), scavenges and mark-compacts per 1,000 requests, GC pause, CPU.
+ * BENCH_ALLOC_REQUESTS grants, BENCH_ALLOC_CONNECTIONS at a time (closed loop) or at
+ * BENCH_ALLOC_RATE per second (open loop), and prints, over the measured
+ * ones: V8 bytes allocated per request (from the GC trace's heap sizes, between the first and
+ * last collection in the window), scavenges and mark-compacts per 1,000 requests, GC pause, CPU.
  * BENCH_HEAP_SAMPLE=1 also samples where the bytes are allocated (heap-sampler.preload.mjs)
  * and prints the top sites; BENCH_HEAP_SAMPLE_OUT=<file.heapprofile> keeps the profile.
+ * BENCH_TOKEN_NODE_ARGS adds node flags (a CPU profile: cpu-profile-summary.mjs reads it).
  * Ports 7800-7899 (BENCH_PORTS). Asserts nothing.
  *
  *   node bench/src/allocation.bench.mjs      (npm run bench:allocation -w @trust-broker/bench)
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import testing from '@trust-broker/testing';
+import { es256KeyPair, signAssertion } from './support/assertions.mjs';
+import { log } from './support/log.mjs';
+import { cpuSeconds } from './support/proc-stats.mjs';
+import { migrate, startService } from './support/services.mjs';
 
-const { createTestDatabase, createTestRedisPrefix, getFreePortIn, waitForHttp, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
+const { createTestDatabase, createTestRedisPrefix, getFreePortIn, eventually, randomKeyEncryptionKey } = testing;
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '..', '..');
 const REQUESTS = Number(process.env.BENCH_ALLOC_REQUESTS ?? 20_000);
 const WARMUP = Number(process.env.BENCH_ALLOC_WARMUP ?? 4_000);
-const RATE = Number(process.env.BENCH_ALLOC_RATE ?? 400);
-const CONNECTIONS = Number(process.env.BENCH_ALLOC_CONNECTIONS ?? 16);
+const RATE = Number(process.env.BENCH_ALLOC_RATE ?? 0);
+const CONNECTIONS = Number(process.env.BENCH_ALLOC_CONNECTIONS ?? 8);
 const HEAP_SAMPLE = process.env.BENCH_HEAP_SAMPLE === '1';
 const TOP = Number(process.env.BENCH_ALLOC_TOP ?? 30);
 const [PORT_FROM, PORT_TO] = (process.env.BENCH_PORTS ?? '7800-7899').split('-').map(Number);
@@ -37,38 +40,7 @@ const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const IDP = 'https://idp.alloc-bench.example';
 const BROKER = 'https://broker.alloc-bench.example';
 
-const log = (line) => process.stderr.write(`bench: ${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds (user + system) used so far by `pid`. */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function migrate(app, env) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js'), 'migrate'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`${app} migrate exited ${code}: ${output}`))));
-  });
-}
-
-async function startService(app, env, port, nodeArgs = []) {
-  const script = join(ROOT, 'apps', app, 'dist', 'main.js');
-  // startNodeProcess runs `node <first> ...rest`, so node flags go first.
-  const proc = nodeArgs.length > 0 ? startNodeProcess(nodeArgs[0], env, [...nodeArgs.slice(1), script]) : startNodeProcess(script, env);
-  try {
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 120_000);
-  } catch (error) {
-    await proc.stop();
-    throw new Error(`${app} did not become ready: ${error.message}\n${proc.output()}`);
-  }
-  return proc;
-}
 
 // ---------- the GC trace ----------
 
@@ -84,8 +56,8 @@ function followGcTrace(child, answered) {
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
     for (const line of lines) {
-      const match = / pause=([\d.]+) .* gc=(\w+) .* allocated=(\d+)/.exec(line);
-      if (match) events.push({ pauseMs: Number(match[1]), kind: match[2], allocated: Number(match[3]), answered: answered() });
+      const match = / pause=([\d.]+) .* gc=(\w+) .* total_size_before=(\d+) total_size_after=(\d+) .* allocated=(\d+)/.exec(line);
+      if (match) events.push({ pauseMs: Number(match[1]), kind: match[2], sizeBefore: Number(match[3]), sizeAfter: Number(match[4]), allocated: Number(match[5]), answered: answered() });
     }
   };
   child.stdout.on('data', onData);
@@ -93,11 +65,17 @@ function followGcTrace(child, answered) {
   return events;
 }
 
-/** Bytes allocated per request between the window's first and last collection; collections and pause per 1,000 requests. */
+/**
+ * Bytes allocated per request between the window's first and last collection (what the
+ * heap grew by from the end of one collection to the start of the next, summed: every
+ * kind of collection, every space); collections and pause per 1,000 requests.
+ */
 function gcFigures(events, requests) {
   const first = events[0];
   const last = events[events.length - 1];
-  const between = last && first && last.answered > first.answered ? events.slice(1).reduce((sum, event) => sum + event.allocated, 0) / (last.answered - first.answered) : NaN;
+  let allocated = 0;
+  for (let i = 1; i < events.length; i += 1) allocated += events[i].sizeBefore - events[i - 1].sizeAfter;
+  const between = last && first && last.answered > first.answered ? allocated / (last.answered - first.answered) : NaN;
   const perThousand = (count) => (1000 * count) / requests;
   const scavenges = events.filter((event) => event.kind === 's');
   return {
@@ -113,14 +91,7 @@ function gcFigures(events, requests) {
 // ---------- load ----------
 
 async function grantBody(key) {
-  const now = Math.floor(Date.now() / 1000);
-  const assertion = await new SignJWT({ sub: `user-${randomBytes(3).toString('hex')}`, jti: randomUUID() })
-    .setProtectedHeader({ alg: 'ES256', kid: key.publicJwk.kid, typ: 'JWT' })
-    .setIssuer(IDP)
-    .setAudience(BROKER)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 280)
-    .sign(key.privateKey);
+  const assertion = await signAssertion(key, { iss: IDP, aud: BROKER, sub: `user-${randomBytes(3).toString('hex')}` });
   return new URLSearchParams({ grant_type: JWT_BEARER, assertion, scope: 'read' }).toString();
 }
 
@@ -136,30 +107,38 @@ function postToken(agent, url, body) {
 }
 
 /**
- * Open loop: `bodies.length` requests at RATE per second whatever the answers do (latency
- * from when each was due). `onAnswer` counts each answer as it comes.
+ * `bodies.length` requests, and for each answer its status and latency. RATE > 0: open loop,
+ * RATE requests per second whatever the answers do (latency from when each was due), as
+ * long as the server keeps up. RATE 0: closed loop, CONNECTIONS requests always in flight,
+ * so that each request meets the same concurrency however fast the machine is that minute
+ * (a server that falls behind an open loop batches its Redis commands differently, which
+ * moves the allocation per request). `onAnswer` counts each answer as it comes.
  */
-async function sendAtRate(agent, url, bodies, onAnswer) {
+async function send(agent, url, bodies, onAnswer) {
   const started = performance.now();
   const latencies = [];
   const statuses = {};
-  const inFlight = [];
+  const post = (index, dueAt) =>
+    postToken(agent, url, bodies[index]).then((status) => {
+      latencies.push(performance.now() - dueAt);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      onAnswer();
+    });
   let sent = 0;
-  while (sent < bodies.length) {
-    const due = Math.min(bodies.length, Math.floor(((performance.now() - started) * RATE) / 1000) + 1);
-    for (; sent < due; sent += 1) {
-      const dueAt = started + (sent * 1000) / RATE;
-      inFlight.push(
-        postToken(agent, url, bodies[sent]).then((status) => {
-          latencies.push(performance.now() - dueAt);
-          statuses[status] = (statuses[status] ?? 0) + 1;
-          onAnswer();
-        }),
-      );
+  if (RATE > 0) {
+    const inFlight = [];
+    while (sent < bodies.length) {
+      const due = Math.min(bodies.length, Math.floor(((performance.now() - started) * RATE) / 1000) + 1);
+      for (; sent < due; sent += 1) inFlight.push(post(sent, started + (sent * 1000) / RATE));
+      await sleep(1);
     }
-    await sleep(1);
+    await Promise.all(inFlight);
+  } else {
+    const loop = async () => {
+      while (sent < bodies.length) await post(sent++, performance.now());
+    };
+    await Promise.all(Array.from({ length: CONNECTIONS }, loop));
   }
-  await Promise.all(inFlight);
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   return { seconds: (performance.now() - started) / 1000, statuses, p50: at(0.5), p99: at(0.99) };
@@ -246,7 +225,9 @@ async function main() {
     LOG_LEVEL: 'warn',
     BENCH_HEAP_SAMPLE_FILE: sampleFile,
   };
-  const tokenArgs = ['--max-old-space-size=192', '--trace-gc-nvp', ...(HEAP_SAMPLE ? ['--import', join(HERE, 'heap-sampler.preload.mjs')] : [])];
+  // BENCH_TOKEN_NODE_ARGS: more node flags for token-service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extraArgs = (process.env.BENCH_TOKEN_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const tokenArgs = ['--max-old-space-size=192', '--trace-gc-nvp', ...extraArgs, ...(HEAP_SAMPLE ? ['--import', join(HERE, 'heap-sampler.preload.mjs')] : [])];
   const procs = [];
   try {
     for (const app of ['issuer-registry', 'token-service', 'audit-worker']) await migrate(app, env);
@@ -255,8 +236,7 @@ async function main() {
     const token = await startService('token-service', env, ports.token, tokenArgs);
     procs.push(token);
 
-    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-    const key = { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid: 'alloc-bench-1', alg: 'ES256', use: 'sig' } };
+    const key = await es256KeyPair('alloc-bench-1');
     const admin = await fetch(`http://127.0.0.1:${ports.registry}/v1/issuers`, {
       method: 'POST',
       headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
@@ -272,27 +252,30 @@ async function main() {
     for (let i = 0; i < WARMUP + REQUESTS; i += 1) bodies.push(await grantBody(key));
     let answered = 0;
     const events = followGcTrace(token.child, () => answered);
-    log(`warm-up: ${WARMUP} requests at ${RATE}/s`);
-    await sendAtRate(agent, url, bodies.slice(0, WARMUP), () => undefined);
+    const load = RATE > 0 ? `at ${RATE}/s (open loop, ${CONNECTIONS} keep-alive connections)` : `closed loop, ${CONNECTIONS} in flight`;
+    log(`warm-up: ${WARMUP} requests ${load}`);
+    await send(agent, url, bodies.slice(0, WARMUP), () => undefined);
     await sleep(500);
     const fromEvent = events.length;
     if (HEAP_SAMPLE) writeFileSync(`${sampleFile}.on`, '');
     await sleep(200);
     if (token.child.exitCode !== null || token.child.signalCode !== null) throw new Error(`token-service ended (${token.child.exitCode ?? token.child.signalCode}): ${token.output().slice(-1500)}`);
-    const cpuBefore = cpuSeconds(token.child.pid);
-    log(`measured: ${REQUESTS} requests at ${RATE}/s`);
-    const result = await sendAtRate(agent, url, bodies.slice(WARMUP), () => (answered += 1));
+    const cpuBefore = cpuSeconds([token.child.pid]);
+    log(`measured: ${REQUESTS} requests ${load}`);
+    const result = await send(agent, url, bodies.slice(WARMUP), () => (answered += 1));
     if (token.child.exitCode !== null || token.child.signalCode !== null) throw new Error(`token-service ended (${token.child.exitCode ?? token.child.signalCode}): ${token.output().slice(-1500)}`);
-    const cpu = cpuSeconds(token.child.pid) - cpuBefore;
+    const cpu = cpuSeconds([token.child.pid]) - cpuBefore;
     const window = events.slice(fromEvent);
     if (HEAP_SAMPLE) rmSync(`${sampleFile}.on`);
     agent.destroy();
 
     const gc = gcFigures(window, REQUESTS);
+    // BENCH_GC_EVENTS_OUT=<file.json>: the window's collections, to check the figures against.
+    if (process.env.BENCH_GC_EVENTS_OUT) writeFileSync(process.env.BENCH_GC_EVENTS_OUT, JSON.stringify(window));
     const pauses = gc.scavengePauseMs;
     const at = (q) => (pauses.length > 0 ? pauses[Math.min(pauses.length - 1, Math.floor(q * pauses.length))].toFixed(1) : '-');
     const lines = [
-      `\njwt-bearer grant, ${REQUESTS} requests at ${RATE}/s (open loop, ${CONNECTIONS} keep-alive connections) after ${WARMUP} of warm-up; token-service: one worker, --max-old-space-size=192${HEAP_SAMPLE ? ', heap sampler on' : ''}`,
+      `\njwt-bearer grant, ${REQUESTS} requests ${load} after ${WARMUP} of warm-up; token-service: one worker, --max-old-space-size=192${HEAP_SAMPLE ? ', heap sampler on' : ''}`,
       `  answers: ${Object.entries(result.statuses)
         .map(([status, count]) => `${status}: ${count}`)
         .join(', ')}; p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms; ${(result.seconds).toFixed(1)} s`,
