@@ -13,6 +13,7 @@ import type { EndpointStep } from '../oauth-pipeline/endpoint.types';
 import type { AccessTokenClaims } from '../signing-keys/access-token.types';
 import type { AccessTokenSigner } from '../signing-keys/access-token-signer.service';
 import type { TokenContext } from './token-context';
+import type { TokenResponseBody } from './token-request.types';
 
 /** Largest access token issued: what common HTTP header limits (8 KiB) carry. */
 export const MAX_ACCESS_TOKEN_BYTES = 8192;
@@ -22,6 +23,7 @@ export function mintAccessToken(signer: AccessTokenSigner, config: TokenServiceC
     const decision = context.decision!;
     const issuedAt = Math.floor(Date.now() / 1000);
     const scope = decision.scopes.join(' ');
+    // Built in place, in the claims' order, rather than from conditional spreads (an object more each).
     const claims: AccessTokenClaims = {
       ...decision.mappedClaims,
       iss: config.brokerIssuer,
@@ -31,23 +33,24 @@ export function mintAccessToken(signer: AccessTokenSigner, config: TokenServiceC
       iat: issuedAt,
       jti: randomUUID(),
       scope,
-      ...(context.client ? { client_id: context.client.clientId } : {}),
-      ...(decision.idp !== undefined ? { idp: decision.idp } : {}),
-      // RFC 9449 §6.1: the token is bound to the proof's key.
-      ...(context.dpopJkt !== undefined ? { cnf: { jkt: context.dpopJkt } } : {}),
     };
+    if (context.client) claims.client_id = context.client.clientId;
+    if (decision.idp !== undefined) claims.idp = decision.idp;
+    // RFC 9449 §6.1: the token is bound to the proof's key.
+    if (context.dpopJkt !== undefined) claims.cnf = { jkt: context.dpopJkt };
     const accessToken = await signer.sign(claims);
     if (Buffer.byteLength(accessToken, 'utf8') > MAX_ACCESS_TOKEN_BYTES) {
       throw new OAuthError('invalid_grant', `the access token would exceed ${MAX_ACCESS_TOKEN_BYTES} bytes; the issuer's claim_mappings produce too much for this assertion`, 'token_too_large');
     }
     context.audit.details = { token_jti: claims.jti };
-    context.response = {
+    const response: TokenResponseBody = {
       access_token: accessToken,
       token_type: context.dpopJkt !== undefined ? 'DPoP' : 'Bearer',
       expires_in: decision.ttlSeconds,
       scope,
-      ...(decision.issuedTokenType !== undefined ? { issued_token_type: decision.issuedTokenType } : {}),
-      ...(decision.refreshToken !== undefined && { refresh_token: decision.refreshToken }),
     };
+    if (decision.issuedTokenType !== undefined) response.issued_token_type = decision.issuedTokenType;
+    if (decision.refreshToken !== undefined) response.refresh_token = decision.refreshToken;
+    context.response = response;
   };
 }
