@@ -46,7 +46,12 @@ export class OAuthEndpointPipeline {
     const context = shared as C;
     let answer: A;
     try {
-      for (const step of endpoint.steps) await step(context);
+      const { steps } = endpoint;
+      // Indexed, and a step that finished synchronously not awaited: an iterator and a promise less per step.
+      for (let i = 0; i < steps.length; i += 1) {
+        const pending = steps[i]!(context);
+        if (pending !== undefined) await pending;
+      }
       answer = endpoint.answer(context);
     } catch (error) {
       throw await this.reject(endpoint, context, error);
