@@ -33,6 +33,13 @@ export function readForm(body: unknown, contentType: string | undefined, repeata
     throw new OAuthError('invalid_request', 'malformed form body', 'malformed_request');
   }
   for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+    if (typeof value === 'string') {
+      // Sent once (nearly every parameter): the rules below, without their arrays.
+      if (value === '') continue;
+      if (repeatable.has(name)) lists[name] = [value];
+      parameters[name] = value;
+      continue;
+    }
     const values = Array.isArray(value) ? (value as unknown[]) : [value];
     if (values.length > 1 && !repeatable.has(name)) {
       throw new OAuthError('invalid_request', `parameter "${truncate(name)}" is repeated`, 'parameter_repeated');
