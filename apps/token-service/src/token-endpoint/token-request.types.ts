@@ -8,3 +8,20 @@ export interface TokenResponseBody {
   issued_token_type?: string;
   refresh_token?: string;
 }
+
+/**
+ * TokenResponseBody as the JSON schema Fastify compiles its 200 answer's serializer from:
+ * every member, in the order the endpoint sets them (a member missing here would be dropped).
+ */
+export const TOKEN_RESPONSE_SCHEMA = {
+  type: 'object',
+  properties: {
+    access_token: { type: 'string' },
+    token_type: { type: 'string' },
+    expires_in: { type: 'number' },
+    scope: { type: 'string' },
+    issued_token_type: { type: 'string' },
+    refresh_token: { type: 'string' },
+  },
+  required: ['access_token', 'token_type', 'expires_in', 'scope'],
+} as const;
