@@ -11,7 +11,7 @@
  * - a refresh token where the issuer and the request allow one (issue-refresh-token.ts).
  * The policy, scope and target checks run before verification (on the unverified `iss`,
  * only ever to refuse), so a request refused for them does not use up the `jti`; they
- * run again on the verified issuer.
+ * run again when the verified issuer is not the cached issuer they ran on.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { AssertionError, MAX_ASSERTION_BYTES, unverifiedClaims, verifyGrantAssertion, type ReplayGuard, type VerifiedAssertion } from '@trust-broker/validation';
@@ -40,14 +40,17 @@ export class JwtBearerGrant implements GrantHandler {
     const assertion = request.parameters.assertion;
     if (assertion === undefined) throw new OAuthError('invalid_request', 'the assertion parameter is required', 'assertion_missing');
     const unverified = this.peekIssuer(assertion);
+    let early: { issuer: CachedIssuer; policy: IssuerPolicyOutcome } | undefined;
     if (unverified) {
       request.audit.issuer = unverified.issuer.row.issuer;
-      this.applyIssuerPolicy(unverified.issuer, request, unverified.claims);
+      early = { issuer: unverified.issuer, policy: this.applyIssuerPolicy(unverified.issuer, request, unverified.claims) };
     }
 
     const { verified, issuer } = await this.verify(assertion, request.replayGuard, request.audit);
     recordVerifiedToken(verified, issuer, request.audit);
-    const policy = this.applyIssuerPolicy(issuer, request, verified.claims as Record<string, unknown>);
+    // The same claims (one payload) under the same cached issuer decide the same: the early
+    // outcome stands. An issuer the verification found anew (a key refresh) decides again.
+    const policy = early?.issuer === issuer ? early.policy : this.applyIssuerPolicy(issuer, request, verified.claims as Record<string, unknown>);
     const { subject, mappedClaims } = mapIssuerClaims(issuer, verified, 'invalid_grant');
     request.audit.subject = subject;
     const decision: GrantDecision = {
