@@ -45,30 +45,49 @@ export async function createTestDatabase(label = 'run'): Promise<TestDatabase> {
 export interface TestRedisPrefix {
   prefix: string;
   url: string;
+  /** Every key under the prefix that matches `pattern` (glob, after the prefix; default all). */
+  keys(pattern?: string): Promise<string[]>;
   /** Deletes every key under the prefix. */
   clear(): Promise<void>;
+}
+
+/**
+ * Every key of `redis` that matches `pattern`. SCAN walks the whole keyspace: one call sees
+ * only a slice of it (COUNT is a hint), so on the shared Redis, full of other runs' keys,
+ * only a walk to the end of the cursor finds them all.
+ */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
 }
 
 /** A fresh Redis key prefix `tbtest-<label>-<random>` on the machine's Redis. */
 export function createTestRedisPrefix(label = 'run'): TestRedisPrefix {
   const prefix = `tbtest-${label}-${randomBytes(5).toString('hex')}`;
+  async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
+    const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    try {
+      return await use(redis);
+    } finally {
+      redis.disconnect();
+    }
+  }
   return {
     prefix,
     url: TEST_REDIS_URL,
-    async clear() {
-      const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      await redis.connect();
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.unlink(...keys);
-        } while (cursor !== '0');
-      } finally {
-        redis.disconnect();
-      }
-    },
+    keys: (pattern = '*') => withRedis((redis) => scanKeys(redis, `${prefix}${pattern}`)),
+    clear: () =>
+      withRedis(async (redis) => {
+        const keys = await scanKeys(redis, `${prefix}*`);
+        for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000));
+      }),
   };
 }
 

@@ -30,6 +30,7 @@ export {
   createTestDatabase,
   createTestRedisPrefix,
   randomKeyEncryptionKey,
+  scanKeys,
   type TestDatabase,
   type TestRedisPrefix,
 } from './backends';
