@@ -16,6 +16,8 @@ import {
   nowSeconds,
   postForm,
   signAssertion,
+  TOKEN_EXCHANGE_GRANT,
+  TOKEN_TYPES,
   type CreatedIssuer,
   type PartyKey,
 } from '@trust-broker/testing';
@@ -27,7 +29,6 @@ jest.setTimeout(180_000);
 const CLUSTER_ISSUER = 'https://oidc.cluster-b.partner.example';
 const PARTNER_IDP = 'https://idp.partner.example';
 const WORKLOAD = 'system:serviceaccount:ci:deployer';
-const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 let env: BrokerEnvironment;
 let broker: TokenServiceInstance;
@@ -49,7 +50,7 @@ beforeAll(async () => {
     client_id: 'deployer',
     token_endpoint_auth_method: 'federated_jwt',
     federated_credentials: [{ issuer: CLUSTER_ISSUER, subject: WORKLOAD }],
-    grant_types: ['client_credentials', JWT_BEARER_GRANT, TOKEN_EXCHANGE],
+    grant_types: ['client_credentials', JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT],
     scope: 'deploy orders',
   });
   await env.admin.createClient({
@@ -129,9 +130,9 @@ describe('at the token endpoint', () => {
     const idToken = await signAssertion(partnerKey, { iss: PARTNER_IDP, sub: 'bob', aud: 'broker-at-partner', iat: now, exp: now + 60 });
     await until(async () => {
       const answer = await postForm(broker.tokenEndpoint, {
-        grant_type: TOKEN_EXCHANGE,
+        grant_type: TOKEN_EXCHANGE_GRANT,
         subject_token: idToken,
-        subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+        subject_token_type: TOKEN_TYPES.idToken,
         ...clientAuth(await workloadToken()),
       });
       return answer.status === 200 && decodeJwt(answer.body.access_token as string).client_id === 'deployer';

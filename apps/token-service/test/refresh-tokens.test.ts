@@ -18,6 +18,8 @@ import {
   nowSeconds,
   postForm,
   signAssertion,
+  TOKEN_EXCHANGE_GRANT,
+  TOKEN_TYPES,
   type CreatedClient,
   type CreatedIssuer,
   type PartyKey,
@@ -439,21 +441,21 @@ describe('token exchange (RFC 8693)', () => {
   it('an exchange of a trusted issuer\'s token also returns a refresh token, which refreshes to the same contents', async () => {
     const exchanger = await env.admin.createClient({
       token_endpoint_auth_method: 'client_secret_post',
-      grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange', 'refresh_token'],
+      grant_types: [TOKEN_EXCHANGE_GRANT, 'refresh_token'],
       scope: 'read write',
     });
     const subjectToken = await grantAssertion(ISSUER, 'alice');
     const exchanged = await eventually(async () => {
       const answer = await postForm(broker.tokenEndpoint, {
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        grant_type: TOKEN_EXCHANGE_GRANT,
         subject_token: subjectToken,
-        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        subject_token_type: TOKEN_TYPES.jwt,
         scope: 'read',
         ...secretAuth(exchanger),
       });
       return answer.status === 200 ? answer : undefined;
     }, 5000);
-    expect(exchanged.body).toMatchObject({ issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', scope: 'read' });
+    expect(exchanged.body).toMatchObject({ issued_token_type: TOKEN_TYPES.accessToken, scope: 'read' });
     expect(exchanged.body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const refreshed = await refresh(exchanged.body.refresh_token as string, exchanger);
     expect(refreshed.status).toBe(200);

@@ -15,6 +15,8 @@ import {
   postForm,
   signAssertion,
   unsecuredJwt,
+  TOKEN_EXCHANGE_GRANT,
+  TOKEN_TYPES,
   type CreatedClient,
   type CreatedIssuer,
   type PartyKey,
@@ -23,11 +25,6 @@ import { AuditQueueReader } from './support/audit-queue';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 
 jest.setTimeout(180_000);
-
-const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
-const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
-const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 const CI_ISSUER = 'https://ci.partner.example';
 const IDP_ISSUER = 'https://login.partner.example';
@@ -69,7 +66,7 @@ beforeAll(async () => {
   confidential = await env.admin.createClient({
     client_id: 'exchanger',
     token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: [TOKEN_EXCHANGE],
+    grant_types: [TOKEN_EXCHANGE_GRANT],
     scope: 'deploy read',
   });
   // The new issuers reach the token service through the trust-change channel.
@@ -116,8 +113,8 @@ function idToken(overrides: Record<string, unknown> = {}): Promise<string> {
 
 function exchange(parameters: Record<string, string | string[]>, headers: Record<string, string> = {}) {
   const body = new URLSearchParams();
-  body.append('grant_type', TOKEN_EXCHANGE);
-  if (!('subject_token_type' in parameters)) body.append('subject_token_type', JWT_TYPE);
+  body.append('grant_type', TOKEN_EXCHANGE_GRANT);
+  if (!('subject_token_type' in parameters)) body.append('subject_token_type', TOKEN_TYPES.jwt);
   for (const [name, value] of Object.entries(parameters)) for (const item of [value].flat()) body.append(name, item);
   return postForm(broker.tokenEndpoint, body.toString(), headers);
 }
@@ -130,7 +127,7 @@ describe('subject tokens of trusted issuers', () => {
     const answer = await exchange({ subject_token: token });
     expect(answer.status).toBe(200);
     expect(answer.headers.get('cache-control')).toBe('no-store');
-    expect(answer.body).toMatchObject({ issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: 300, scope: 'deploy read' });
+    expect(answer.body).toMatchObject({ issued_token_type: TOKEN_TYPES.accessToken, token_type: 'Bearer', expires_in: 300, scope: 'deploy read' });
     const claims = decodeJwt(answer.body.access_token as string);
     expect(claims).toMatchObject({
       iss: broker.issuer,
@@ -150,7 +147,7 @@ describe('subject tokens of trusted issuers', () => {
   });
 
   it('exchanges an ID token whose aud is the client id at the partner IdP, as a confidential client', async () => {
-    const answer = await exchange({ subject_token: await idToken(), subject_token_type: ID_TOKEN_TYPE, scope: 'read' }, asConfidential());
+    const answer = await exchange({ subject_token: await idToken(), subject_token_type: TOKEN_TYPES.idToken, scope: 'read' }, asConfidential());
     expect(answer.status).toBe(200);
     expect(decodeJwt(answer.body.access_token as string)).toMatchObject({ sub: 'user-42', idp: IDP_ISSUER, client_id: 'exchanger', scope: 'read', aud: broker.issuer });
   });
@@ -172,12 +169,12 @@ describe('subject tokens of trusted issuers', () => {
   });
 
   it.each([
-    ['no subject_token', async () => ({ subject_token_type: JWT_TYPE }), 'token_exchange_parameter_missing'],
+    ['no subject_token', async () => ({ subject_token_type: TOKEN_TYPES.jwt }), 'token_exchange_parameter_missing'],
     ['no subject_token_type', async () => ({ subject_token: await ciToken(), subject_token_type: '' }), 'token_exchange_parameter_missing'],
     ['an unknown subject_token_type', async () => ({ subject_token: await ciToken(), subject_token_type: 'urn:ietf:params:oauth:token-type:saml2' }), 'token_type_unsupported'],
     ['a requested_token_type other than access_token', async () => ({ subject_token: await ciToken(), requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token' }), 'token_type_unsupported'],
     ['actor_token without actor_token_type', async () => ({ subject_token: await ciToken(), actor_token: await idToken() }), 'token_exchange_parameter_missing'],
-    ['actor_token_type without actor_token', async () => ({ subject_token: await ciToken(), actor_token_type: JWT_TYPE }), 'token_exchange_parameter_missing'],
+    ['actor_token_type without actor_token', async () => ({ subject_token: await ciToken(), actor_token_type: TOKEN_TYPES.jwt }), 'token_exchange_parameter_missing'],
     ['a repeated subject_token', async () => ({ subject_token: [await ciToken(), await ciToken()] }), 'parameter_repeated'],
     ['a subject token that is not a JWT', async () => ({ subject_token: 'opaque-token' }), 'assertion_malformed'],
     ['an unsigned subject token', async () => ({ subject_token: unsecuredJwt({ iss: CI_ISSUER, sub: 'x', aud: STS_AUDIENCE, exp: nowSeconds() + 60 }) }), 'alg_none'],
@@ -194,7 +191,7 @@ describe('subject tokens of trusted issuers', () => {
     expect(answer.body.error).toBe('invalid_request');
     const [event] = await eventuallyEvents(requestId);
     // A body that does not parse has no grant type yet.
-    expect(event).toMatchObject({ type: 'token', outcome: 'failure', reason, grant_type: reason === 'parameter_repeated' ? null : TOKEN_EXCHANGE });
+    expect(event).toMatchObject({ type: 'token', outcome: 'failure', reason, grant_type: reason === 'parameter_repeated' ? null : TOKEN_EXCHANGE_GRANT });
   });
 
   it('answers 400 invalid_target for an audience or resource the issuer does not allow, one among several included', async () => {
@@ -209,7 +206,7 @@ describe('subject tokens of trusted issuers', () => {
   it('answers 400 invalid_scope for a scope the issuer or the client does not allow', async () => {
     expect((await exchange({ subject_token: await ciToken(), scope: 'admin' })).body.error).toBe('invalid_scope');
     // The IdP allows read only.
-    const answer = await exchange({ subject_token: await idToken(), subject_token_type: ID_TOKEN_TYPE, scope: 'deploy' }, asConfidential());
+    const answer = await exchange({ subject_token: await idToken(), subject_token_type: TOKEN_TYPES.idToken, scope: 'deploy' }, asConfidential());
     expect(answer.status).toBe(400);
     expect(answer.body.error).toBe('invalid_scope');
   });
@@ -231,13 +228,13 @@ describe('subject tokens of trusted issuers', () => {
     await env.admin.updateIssuer(idpIssuer.id, { require_client_auth: true, allowed_client_ids: ['someone-else'] });
     try {
       await waitForExchange(async () => {
-        const answer = await exchange({ subject_token: await idToken(), subject_token_type: ID_TOKEN_TYPE });
+        const answer = await exchange({ subject_token: await idToken(), subject_token_type: TOKEN_TYPES.idToken });
         return { status: answer.status === 401 ? 200 : 0 };
       });
-      const anonymous = await exchange({ subject_token: await idToken(), subject_token_type: ID_TOKEN_TYPE });
+      const anonymous = await exchange({ subject_token: await idToken(), subject_token_type: TOKEN_TYPES.idToken });
       expect(anonymous.status).toBe(401);
       expect(anonymous.body.error).toBe('invalid_client');
-      const notListed = await exchange({ subject_token: await idToken(), subject_token_type: ID_TOKEN_TYPE }, asConfidential());
+      const notListed = await exchange({ subject_token: await idToken(), subject_token_type: TOKEN_TYPES.idToken }, asConfidential());
       expect(notListed.status).toBe(400);
       expect(notListed.body).toMatchObject({ error: 'invalid_request' });
     } finally {
@@ -250,12 +247,12 @@ describe('subject tokens of trusted issuers', () => {
     await env.admin.updateIssuer(idpIssuer.id, { status: 'disabled' });
     const started = Date.now();
     await waitForExchange(async () => {
-      const answer = await exchange({ subject_token: token, subject_token_type: ID_TOKEN_TYPE }, asConfidential());
+      const answer = await exchange({ subject_token: token, subject_token_type: TOKEN_TYPES.idToken }, asConfidential());
       return { status: answer.status === 400 && answer.body.error === 'invalid_request' ? 200 : 0 };
     });
     expect(Date.now() - started).toBeLessThan(2000);
     await env.admin.updateIssuer(idpIssuer.id, { status: 'active' });
-    await waitForExchange(() => exchange({ subject_token: token, subject_token_type: ID_TOKEN_TYPE }, asConfidential()));
+    await waitForExchange(() => exchange({ subject_token: token, subject_token_type: TOKEN_TYPES.idToken }, asConfidential()));
   });
 });
 
@@ -263,7 +260,7 @@ describe('actor tokens', () => {
   it('issues act {sub, iss} of the actor, with the subject token act nested inside', async () => {
     const subject = await idToken({ act: { sub: 'earlier-actor', iss: 'https://earlier.example' } });
     const actor = await ciToken();
-    const answer = await exchange({ subject_token: subject, subject_token_type: ID_TOKEN_TYPE, actor_token: actor, actor_token_type: JWT_TYPE, scope: 'read' }, asConfidential());
+    const answer = await exchange({ subject_token: subject, subject_token_type: TOKEN_TYPES.idToken, actor_token: actor, actor_token_type: TOKEN_TYPES.jwt, scope: 'read' }, asConfidential());
     expect(answer.status).toBe(200);
     expect(decodeJwt(answer.body.access_token as string)).toMatchObject({
       sub: 'user-42',
@@ -274,7 +271,7 @@ describe('actor tokens', () => {
   it('admits only the actor that may_act names (sub, and iss where named)', async () => {
     const actor = await ciToken();
     const send = async (mayAct: unknown) =>
-      exchange({ subject_token: await idToken({ may_act: mayAct }), subject_token_type: ID_TOKEN_TYPE, actor_token: actor, actor_token_type: JWT_TYPE, scope: 'read' }, asConfidential());
+      exchange({ subject_token: await idToken({ may_act: mayAct }), subject_token_type: TOKEN_TYPES.idToken, actor_token: actor, actor_token_type: TOKEN_TYPES.jwt, scope: 'read' }, asConfidential());
     expect((await send({ sub: 'repo:acme/api:ref:refs/heads/main' })).status).toBe(200);
     expect((await send({ sub: 'repo:acme/api:ref:refs/heads/main', iss: CI_ISSUER })).status).toBe(200);
     for (const refusedMayAct of [{ sub: 'someone-else' }, { sub: 'repo:acme/api:ref:refs/heads/main', iss: 'https://other.example' }, 'repo:acme/api:ref:refs/heads/main']) {
@@ -285,7 +282,7 @@ describe('actor tokens', () => {
   });
 
   it('refuses an invalid actor token as invalid_request', async () => {
-    const answer = await exchange({ subject_token: await ciToken(), actor_token: await ciToken({ aud: 'https://elsewhere.example' }), actor_token_type: JWT_TYPE });
+    const answer = await exchange({ subject_token: await ciToken(), actor_token: await ciToken({ aud: 'https://elsewhere.example' }), actor_token_type: TOKEN_TYPES.jwt });
     expect(answer.status).toBe(400);
     expect(answer.body.error).toBe('invalid_request');
   });
@@ -302,32 +299,32 @@ describe('broker access tokens as subject tokens', () => {
   it('trades a broker token down: narrower scope and audience, exp no later, sub, idp and mapped claims kept', async () => {
     const subject = await brokerToken();
     const held = decodeJwt(subject);
-    const answer = await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE, scope: 'read', audience: 'https://api.acme.example' }, asConfidential());
+    const answer = await exchange({ subject_token: subject, subject_token_type: TOKEN_TYPES.accessToken, scope: 'read', audience: 'https://api.acme.example' }, asConfidential());
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ issued_token_type: ACCESS_TOKEN_TYPE, scope: 'read' });
+    expect(answer.body).toMatchObject({ issued_token_type: TOKEN_TYPES.accessToken, scope: 'read' });
     const claims = decodeJwt(answer.body.access_token as string);
     expect(claims).toMatchObject({ sub: held.sub, idp: CI_ISSUER, aud: 'https://api.acme.example', scope: 'read', repository: 'acme/api', client_id: 'exchanger' });
     expect(claims.exp!).toBeLessThanOrEqual(held.exp!);
     expect(claims.jti).not.toBe(held.jti);
     // Nothing requested: what it had.
-    const same = decodeJwt((await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE }, asConfidential())).body.access_token as string);
+    const same = decodeJwt((await exchange({ subject_token: subject, subject_token_type: TOKEN_TYPES.accessToken }, asConfidential())).body.access_token as string);
     expect(same).toMatchObject({ scope: 'deploy read', aud: held.aud });
   });
 
   it('never widens: a scope or an audience the subject token lacks is refused', async () => {
     const subject = await brokerToken();
-    const narrow = (await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE, scope: 'read', audience: 'https://api.acme.example' }, asConfidential())).body.access_token as string;
-    const wider = await exchange({ subject_token: narrow, subject_token_type: ACCESS_TOKEN_TYPE, scope: 'read deploy' }, asConfidential());
+    const narrow = (await exchange({ subject_token: subject, subject_token_type: TOKEN_TYPES.accessToken, scope: 'read', audience: 'https://api.acme.example' }, asConfidential())).body.access_token as string;
+    const wider = await exchange({ subject_token: narrow, subject_token_type: TOKEN_TYPES.accessToken, scope: 'read deploy' }, asConfidential());
     expect(wider.status).toBe(400);
     expect(wider.body.error).toBe('invalid_scope');
-    const elsewhere = await exchange({ subject_token: narrow, subject_token_type: ACCESS_TOKEN_TYPE, audience: 'https://billing.acme.example' }, asConfidential());
+    const elsewhere = await exchange({ subject_token: narrow, subject_token_type: TOKEN_TYPES.accessToken, audience: 'https://billing.acme.example' }, asConfidential());
     expect(elsewhere.status).toBe(400);
     expect(elsewhere.body.error).toBe('invalid_target');
   });
 
   it('needs a confidential client: anonymous or public callers are 401 invalid_client', async () => {
     const subject = await brokerToken();
-    const anonymous = await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE });
+    const anonymous = await exchange({ subject_token: subject, subject_token_type: TOKEN_TYPES.accessToken });
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error).toBe('invalid_client');
   });
@@ -335,19 +332,19 @@ describe('broker access tokens as subject tokens', () => {
   it('refuses a revoked, a forged or a foreign token as invalid_request', async () => {
     const subject = await brokerToken();
     expect((await postForm(`${broker.url}/oauth2/revoke`, { token: subject }, asConfidential())).status).toBe(200);
-    const revoked = await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE }, asConfidential());
+    const revoked = await exchange({ subject_token: subject, subject_token_type: TOKEN_TYPES.accessToken }, asConfidential());
     expect(revoked.status).toBe(400);
     expect(revoked.body.error).toBe('invalid_request');
     const [header, payload] = (await brokerToken()).split('.');
     const forged = `${header}.${payload}.${Buffer.from('x'.repeat(64)).toString('base64url')}`;
-    expect((await exchange({ subject_token: forged, subject_token_type: ACCESS_TOKEN_TYPE }, asConfidential())).body.error).toBe('invalid_request');
+    expect((await exchange({ subject_token: forged, subject_token_type: TOKEN_TYPES.accessToken }, asConfidential())).body.error).toBe('invalid_request');
     // A partner's JWT is not a broker access token.
-    expect((await exchange({ subject_token: await ciToken(), subject_token_type: ACCESS_TOKEN_TYPE }, asConfidential())).body.error).toBe('invalid_request');
+    expect((await exchange({ subject_token: await ciToken(), subject_token_type: TOKEN_TYPES.accessToken }, asConfidential())).body.error).toBe('invalid_request');
   });
 
   it('takes a broker token as actor token: act names the broker as its iss', async () => {
     const actor = await brokerToken();
-    const answer = await exchange({ subject_token: await idToken(), subject_token_type: ID_TOKEN_TYPE, actor_token: actor, actor_token_type: ACCESS_TOKEN_TYPE, scope: 'read' }, asConfidential());
+    const answer = await exchange({ subject_token: await idToken(), subject_token_type: TOKEN_TYPES.idToken, actor_token: actor, actor_token_type: TOKEN_TYPES.accessToken, scope: 'read' }, asConfidential());
     expect(answer.status).toBe(200);
     expect(decodeJwt(answer.body.access_token as string).act).toEqual({ sub: 'repo:acme/api:ref:refs/heads/main', iss: broker.issuer });
   });
@@ -364,7 +361,7 @@ describe('audit', () => {
     expect(events[0]).toMatchObject({
       type: 'token',
       outcome: 'success',
-      grant_type: TOKEN_EXCHANGE,
+      grant_type: TOKEN_EXCHANGE_GRANT,
       issuer: CI_ISSUER,
       subject: 'repo:acme/api:ref:refs/heads/main',
       kid: 'ci-1',
@@ -388,7 +385,7 @@ describe('audit', () => {
 describe('metadata', () => {
   it('lists the token-exchange grant type', async () => {
     const metadata = (await (await fetch(`${broker.url}/.well-known/oauth-authorization-server`)).json()) as { grant_types_supported: string[] };
-    expect(metadata.grant_types_supported).toContain(TOKEN_EXCHANGE);
+    expect(metadata.grant_types_supported).toContain(TOKEN_EXCHANGE_GRANT);
   });
 });
 

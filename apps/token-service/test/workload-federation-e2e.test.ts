@@ -10,15 +10,12 @@
  */
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { eventually, startLoopbackIdp, type LoopbackIdp } from '@trust-broker/testing';
+import { CLIENT_ASSERTION_TYPE, eventually, startLoopbackIdp, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES, type LoopbackIdp } from '@trust-broker/testing';
 import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
 import { serveGitHubActions, serveKubernetes, type WorkloadIdp } from './support/workload-idps';
 
 jest.setTimeout(300_000);
 
-const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
-const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const STS_AUDIENCE = 'https://sts.broker.example';
 
 let env: BrokerEnvironment;
@@ -45,12 +42,12 @@ beforeAll(async () => {
   });
   await env.admin.createIssuer({ issuer: cluster.issuer, discovery: true, subjects: [cluster.subject], max_assertion_lifetime_s: 3600 });
   // openid-client always names its client: the CI jobs' one is public (method none).
-  await env.admin.createClient({ client_id: 'github-actions-job', token_endpoint_auth_method: 'none', grant_types: [TOKEN_EXCHANGE], scope: 'deploy' });
+  await env.admin.createClient({ client_id: 'github-actions-job', token_endpoint_auth_method: 'none', grant_types: [TOKEN_EXCHANGE_GRANT], scope: 'deploy' });
   await env.admin.createClient({
     client_id: 'payments-api',
     token_endpoint_auth_method: 'federated_jwt',
     federated_credentials: [{ issuer: cluster.issuer, subject: cluster.subject }],
-    grant_types: [TOKEN_EXCHANGE, 'client_credentials'],
+    grant_types: [TOKEN_EXCHANGE_GRANT, 'client_credentials'],
     scope: 'payments:read payments:write',
   });
 });
@@ -71,7 +68,7 @@ function FederatedJwt(workloadToken: () => Promise<string>): client.ClientAuth {
   let next: string | undefined;
   const auth: client.ClientAuth = (_as, metadata, body) => {
     body.set('client_id', metadata.client_id);
-    body.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    body.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
     body.set('client_assertion', next!);
   };
   // ClientAuth is synchronous: a fresh (single-use) token is minted before each request.
@@ -87,12 +84,12 @@ it('a GitHub Actions job exchanges its OIDC token with genericGrantRequest, as a
   const config = await discover('github-actions-job', client.None());
   const response = await eventually(async () => {
     try {
-      return await client.genericGrantRequest(config, TOKEN_EXCHANGE, { subject_token: await actions.mint(), subject_token_type: JWT_TYPE, scope: 'deploy', audience: 'https://deploy.api.example' });
+      return await client.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, { subject_token: await actions.mint(), subject_token_type: TOKEN_TYPES.jwt, scope: 'deploy', audience: 'https://deploy.api.example' });
     } catch {
       return undefined; // the registry is still fetching the keys by discovery
     }
   }, 20_000, 200);
-  expect(response).toMatchObject({ issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'bearer', scope: 'deploy' });
+  expect(response).toMatchObject({ issued_token_type: TOKEN_TYPES.accessToken, token_type: 'bearer', scope: 'deploy' });
   const claims = await verified(response.access_token, config);
   expect(claims).toMatchObject({ sub: actions.subject, idp: actions.issuer, aud: 'https://deploy.api.example', client_id: 'github-actions-job' });
   // Only claim_mappings carry a platform claim over: none are set here.
@@ -102,7 +99,7 @@ it('a GitHub Actions job exchanges its OIDC token with genericGrantRequest, as a
 it("refuses, through the library, a fork's job token and one minted for another audience (invalid_request)", async () => {
   const config = await discover('github-actions-job', client.None());
   for (const claims of [{ repository_owner: 'evil' }, { aud: 'https://elsewhere.example' }]) {
-    await expect(client.genericGrantRequest(config, TOKEN_EXCHANGE, { subject_token: await actions.mint(claims), subject_token_type: JWT_TYPE })).rejects.toMatchObject({
+    await expect(client.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, { subject_token: await actions.mint(claims), subject_token_type: TOKEN_TYPES.jwt })).rejects.toMatchObject({
       error: 'invalid_request',
       status: 400,
     });
@@ -125,8 +122,8 @@ it('a Kubernetes pod authenticates as a federated_jwt client with its projected 
   expect(broad).toMatchObject({ sub: 'payments-api', client_id: 'payments-api', scope: 'payments:read payments:write' });
 
   await auth.refresh();
-  const narrowed = await client.genericGrantRequest(config, TOKEN_EXCHANGE, { subject_token: first.access_token, subject_token_type: ACCESS_TOKEN_TYPE, scope: 'payments:read' });
-  expect(narrowed).toMatchObject({ issued_token_type: ACCESS_TOKEN_TYPE, scope: 'payments:read' });
+  const narrowed = await client.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, { subject_token: first.access_token, subject_token_type: TOKEN_TYPES.accessToken, scope: 'payments:read' });
+  expect(narrowed).toMatchObject({ issued_token_type: TOKEN_TYPES.accessToken, scope: 'payments:read' });
   const claims = await verified(narrowed.access_token, config);
   expect(claims).toMatchObject({ sub: 'payments-api', scope: 'payments:read' });
   expect(claims.exp!).toBeLessThanOrEqual(broad.exp!);

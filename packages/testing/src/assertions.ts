@@ -2,11 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload, type SignOptions } from 'jose';
 
-/** RFC 7523 section 2.1: the `grant_type` of a JWT authorization grant. */
-export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-/** RFC 7523 section 2.2: the `client_assertion_type` of JWT client authentication. */
-export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
 /** A party's signing key: the private key to sign with and the public JWK to register. */
 export interface PartyKey {
   kid: string;

@@ -6,17 +6,8 @@
  * redis-server to stop, a partner's IdP on loopback, and the services as real processes.
  */
 export { AdminApi, type CreatedClient, type CreatedIssuer } from './admin-api';
-export {
-  assertionClaims,
-  CLIENT_ASSERTION_TYPE,
-  generatePartyKey,
-  jwksOf,
-  JWT_BEARER_GRANT,
-  nowSeconds,
-  signAssertion,
-  unsecuredJwt,
-  type PartyKey,
-} from './assertions';
+export { assertionClaims, generatePartyKey, jwksOf, nowSeconds, signAssertion, unsecuredJwt, type PartyKey } from './assertions';
+export { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './oauth-urns';
 export { eventually } from './eventually';
 export { getFreePort, getFreePortIn } from './get-free-port';
 export { basicAuthorization, postForm, postFormFrom, type TokenAnswer } from './oauth-http';
