@@ -11,21 +11,11 @@
 import { generateKeyPairSync, randomUUID, sign as signBytes, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { CLIENT_ASSERTION_TYPE, eventually, type CreatedClient, postForm, type TokenAnswer } from '@trust-broker/testing';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
+import { useBroker } from './support/use-broker';
 
-jest.setTimeout(180_000);
-
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
+const broker = useBroker('client-keys');
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('client-keys');
-  broker = await startTokenService(env);
-});
-
-afterAll(async () => {
-  await broker?.process.stop();
-  await env?.stop();
 });
 
 const claimsFor = (clientId: string) => ({ iss: clientId, sub: clientId, aud: broker.issuer, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60, jti: randomUUID() });
@@ -48,7 +38,7 @@ describe('a private_key_jwt client whose key set holds keys the broker cannot us
   let client: CreatedClient;
 
   beforeAll(async () => {
-    client = await env.admin.createClient({
+    client = await broker.admin.createClient({
       token_endpoint_auth_method: 'private_key_jwt',
       scope: 'read',
       jwks: {
@@ -62,7 +52,7 @@ describe('a private_key_jwt client whose key set holds keys the broker cannot us
   });
 
   it('lists the ignored keys and authenticates with the usable one only', async () => {
-    const status = (await env.admin.request('GET', `/v1/clients/${client.client_id}/jwks`)).body as { keys: { kid: string }[]; ignored: { kid: string }[] };
+    const status = (await broker.admin.request('GET', `/v1/clients/${client.client_id}/jwks`)).body as { keys: { kid: string }[]; ignored: { kid: string }[] };
     expect(status.keys.map((key) => key.kid)).toEqual(['sig']);
     expect(status.ignored.map((entry) => entry.kid)).toEqual(['enc', 'weak']);
     const ok = await eventually(async () => {
@@ -80,8 +70,8 @@ describe('a private_key_jwt client whose key set holds keys the broker cannot us
 
 describe('client_secret_jwt secrets as long as the hash (RFC 7518 §3.2)', () => {
   it('refuses HS384 and HS512 with a 43-byte secret, takes HS256, and HS512 after a rotation', async () => {
-    const created = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', scope: 'read' });
-    await env.admin.updateClient(created.client_id, { token_endpoint_auth_method: 'client_secret_jwt' });
+    const created = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', scope: 'read' });
+    await broker.admin.updateClient(created.client_id, { token_endpoint_auth_method: 'client_secret_jwt' });
     const hmac = (secret: string, alg: string) => new SignJWT(claimsFor(created.client_id)).setProtectedHeader({ alg }).sign(Buffer.from(secret, 'utf8'));
     expect(Buffer.byteLength(created.client_secret!)).toBe(43);
     await eventually(async () => (await clientCredentials(created.client_id, await hmac(created.client_secret!, 'HS256'))).status === 200, 15_000);
@@ -89,7 +79,7 @@ describe('client_secret_jwt secrets as long as the hash (RFC 7518 §3.2)', () =>
       const refused = await clientCredentials(created.client_id, await hmac(created.client_secret!, alg));
       expect([alg, refused.status, refused.body.error]).toEqual([alg, 401, 'invalid_client']);
     }
-    const rotated = (await env.admin.expect<{ client_secret: string }>(200, 'POST', `/v1/clients/${created.client_id}/secret`)).client_secret;
+    const rotated = (await broker.admin.expect<{ client_secret: string }>(200, 'POST', `/v1/clients/${created.client_id}/secret`)).client_secret;
     expect(Buffer.byteLength(rotated)).toBe(86);
     const answer = await eventually(async () => {
       const attempt = await clientCredentials(created.client_id, await hmac(rotated, 'HS512'));

@@ -5,25 +5,15 @@
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { eventually, type CreatedClient, basicAuthorization, postForm } from '@trust-broker/testing';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-
-jest.setTimeout(180_000);
+import { useBroker } from './support/use-broker';
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
+const broker = useBroker('discovery', { tokenServiceEnv: { TOKEN_SIGNING_ALG: 'EdDSA' } });
 let client: CreatedClient;
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('discovery');
-  broker = await startTokenService(env, { TOKEN_SIGNING_ALG: 'EdDSA' });
-  client = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], scope: 'read' });
-});
-
-afterAll(async () => {
-  await broker?.process.stop();
-  await env?.stop();
+  client = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], scope: 'read' });
 });
 
 async function getJson(path: string): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {

@@ -21,39 +21,31 @@ import {
   type CreatedIssuer,
   type PartyKey,
 } from '@trust-broker/testing';
-import { AuditQueueReader } from './support/audit-queue';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-
-jest.setTimeout(180_000);
+import { useBroker } from './support/use-broker';
 
 const CLUSTER_ISSUER = 'https://oidc.cluster-b.partner.example';
 const PARTNER_IDP = 'https://idp.partner.example';
 const WORKLOAD = 'system:serviceaccount:ci:deployer';
 
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
-let audit: AuditQueueReader;
+const broker = useBroker('federated-client');
 let clusterKey: PartyKey;
 let partnerKey: PartyKey;
 let cluster: CreatedIssuer;
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('federated-client');
-  broker = await startTokenService(env);
-  audit = new AuditQueueReader(env.sharedEnv.REDIS_URL!, env.sharedEnv.REDIS_PREFIX!);
   clusterKey = await generatePartyKey('RS256', 'sa-key-1');
   partnerKey = await generatePartyKey('ES256', 'partner-1');
   // accepted_audiences left to its default: the token service's own BROKER_ISSUER.
-  cluster = await env.admin.createIssuer({ issuer: CLUSTER_ISSUER, jwks: jwksOf(clusterKey), subjects: ['nobody'], max_assertion_lifetime_s: 3600 });
-  await env.admin.createIssuer({ issuer: PARTNER_IDP, jwks: jwksOf(partnerKey), subjects: ['*'], allowed_scopes: ['orders'], require_client_auth: true, allowed_client_ids: ['deployer'] });
-  await env.admin.createClient({
+  cluster = await broker.admin.createIssuer({ issuer: CLUSTER_ISSUER, jwks: jwksOf(clusterKey), subjects: ['nobody'], max_assertion_lifetime_s: 3600 });
+  await broker.admin.createIssuer({ issuer: PARTNER_IDP, jwks: jwksOf(partnerKey), subjects: ['*'], allowed_scopes: ['orders'], require_client_auth: true, allowed_client_ids: ['deployer'] });
+  await broker.admin.createClient({
     client_id: 'deployer',
     token_endpoint_auth_method: 'federated_jwt',
     federated_credentials: [{ issuer: CLUSTER_ISSUER, subject: WORKLOAD }],
     grant_types: ['client_credentials', JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT],
     scope: 'deploy orders',
   });
-  await env.admin.createClient({
+  await broker.admin.createClient({
     client_id: 'long-lived-workload',
     token_endpoint_auth_method: 'federated_jwt',
     federated_credentials: [{ issuer: CLUSTER_ISSUER, subject: 'system:serviceaccount:ci:poller' }],
@@ -62,12 +54,6 @@ beforeAll(async () => {
   });
   await until(async () => (await clientCredentials(await workloadToken())).status === 200, 10_000);
   await until(async () => (await clientCredentials(await workloadToken({ sub: 'system:serviceaccount:ci:poller' }), 'long-lived-workload')).status === 200, 10_000);
-});
-
-afterAll(async () => {
-  await audit?.close();
-  await broker?.process.stop();
-  await env?.stop();
 });
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
@@ -112,7 +98,7 @@ describe('at the token endpoint', () => {
     const answer = await clientCredentials(await workloadToken(), 'deployer', { 'x-request-id': requestId });
     expect(answer.status).toBe(200);
     expect(decodeJwt(answer.body.access_token as string)).toMatchObject({ sub: 'deployer', client_id: 'deployer', scope: 'deploy orders' });
-    const events = await until(async () => (await audit.byRequestId(requestId)).length > 0, 5000).then(() => audit.byRequestId(requestId));
+    const events = await until(async () => (await broker.audit.byRequestId(requestId)).length > 0, 5000).then(() => broker.audit.byRequestId(requestId));
     expect(events[0]).toMatchObject({ outcome: 'success', client_id: 'deployer', client_kid: 'sa-key-1', actor: 'client:deployer' });
   });
 
@@ -125,7 +111,7 @@ describe('at the token endpoint', () => {
   });
 
   it('works with token exchange', async () => {
-    await env.admin.updateIssuer((await env.admin.expect<{ items: CreatedIssuer[] }>(200, 'GET', '/v1/issuers')).items.find((i) => i.issuer === PARTNER_IDP)!.id, { accepted_audiences: ['broker-at-partner'] });
+    await broker.admin.updateIssuer((await broker.admin.expect<{ items: CreatedIssuer[] }>(200, 'GET', '/v1/issuers')).items.find((i) => i.issuer === PARTNER_IDP)!.id, { accepted_audiences: ['broker-at-partner'] });
     const now = nowSeconds();
     const idToken = await signAssertion(partnerKey, { iss: PARTNER_IDP, sub: 'bob', aud: 'broker-at-partner', iat: now, exp: now + 60 });
     await until(async () => {
@@ -207,18 +193,18 @@ describe('metadata', () => {
 
 describe("the credential's issuer", () => {
   it('disabled: stops its federated clients within 2 s; enabled again: they work again', async () => {
-    await env.admin.updateIssuer(cluster.id, { status: 'disabled' });
+    await broker.admin.updateIssuer(cluster.id, { status: 'disabled' });
     const elapsed = await until(async () => (await clientCredentials(await workloadToken())).status === 401, 2000);
     expect(elapsed).toBeLessThan(2000);
-    await env.admin.updateIssuer(cluster.id, { status: 'active' });
+    await broker.admin.updateIssuer(cluster.id, { status: 'active' });
     await until(async () => (await clientCredentials(await workloadToken())).status === 200, 5000);
   });
 
   it('deleted: stops its federated clients within 2 s; the clients stay registered, with their credentials', async () => {
-    expect((await env.admin.request('DELETE', `/v1/issuers/${cluster.id}`)).status).toBe(204);
+    expect((await broker.admin.request('DELETE', `/v1/issuers/${cluster.id}`)).status).toBe(204);
     const elapsed = await until(async () => (await clientCredentials(await workloadToken())).status === 401, 2000);
     expect(elapsed).toBeLessThan(2000);
-    const client = await env.admin.request('GET', '/v1/clients/deployer');
+    const client = await broker.admin.request('GET', '/v1/clients/deployer');
     expect(client.status).toBe(200);
     expect(client.body.federated_credentials).toEqual([{ issuer: CLUSTER_ISSUER, subject: WORKLOAD }]);
     const answer = await clientCredentials(await workloadToken());

@@ -22,20 +22,16 @@ import {
   postForm,
   type TokenAnswer,
 } from '@trust-broker/testing';
-import { AuditQueueReader } from './support/audit-queue';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-
-jest.setTimeout(180_000);
+import type { TokenServiceInstance } from './support/broker-environment';
+import { useBroker } from './support/use-broker';
 
 const ISSUER = 'https://idp.example';
 const API = 'https://api.example';
 type ConfidentialMethod = 'private_key_jwt' | 'client_secret_jwt' | 'client_secret_basic' | 'client_secret_post';
 const CONFIDENTIAL_METHODS: ConfidentialMethod[] = ['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post'];
 
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
+const broker = useBroker('introspect');
 let replica: TokenServiceInstance;
-let audit: AuditQueueReader;
 let issuerKey: PartyKey;
 let clientKey: PartyKey;
 const clients = {} as Record<ConfidentialMethod, CreatedClient>;
@@ -84,12 +80,9 @@ async function callAs(
 }
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('introspect');
-  broker = await startTokenService(env);
-  replica = await startTokenService(env, { BROKER_ISSUER: broker.issuer });
-  audit = new AuditQueueReader(env.redis.url, env.redis.prefix);
+  replica = await broker.startReplica({ BROKER_ISSUER: broker.issuer });
   [issuerKey, clientKey] = await Promise.all([generatePartyKey('ES256', 'issuer-key'), generatePartyKey('ES256', 'client-key')]);
-  await env.admin.createIssuer({
+  await broker.admin.createIssuer({
     issuer: ISSUER,
     jwks: jwksOf(issuerKey),
     subjects: ['*'],
@@ -101,20 +94,14 @@ beforeAll(async () => {
   // Each is also a resource server of both audiences the tokens here carry, so it may
   // introspect the others' tokens (RFC 7662 §4; security-review.test.ts covers the refusal).
   const common = { grant_types: grantTypes, scope: 'read write', introspection_audiences: [broker.issuer, API] };
-  clients.private_key_jwt = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(clientKey), ...common });
-  clients.client_secret_jwt = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_jwt', ...common });
-  clients.client_secret_basic = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', ...common });
-  clients.client_secret_post = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', ...common });
-  publicClient = await env.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT], scope: 'read' });
+  clients.private_key_jwt = await broker.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(clientKey), ...common });
+  clients.client_secret_jwt = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_jwt', ...common });
+  clients.client_secret_basic = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', ...common });
+  clients.client_secret_post = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', ...common });
+  publicClient = await broker.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT], scope: 'read' });
   // The trust cache of both replicas sees the new clients within 2 s (CONTRACT.md).
   await eventually(async () => (await postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_id: clients.client_secret_post.client_id, client_secret: clients.client_secret_post.client_secret! })).status === 200, 10_000);
   await eventually(async () => (await postForm(replica.tokenEndpoint, { grant_type: 'client_credentials', client_id: clients.client_secret_post.client_id, client_secret: clients.client_secret_post.client_secret! })).status === 200, 10_000);
-});
-
-afterAll(async () => {
-  await audit?.close();
-  await Promise.all([broker?.process.stop(), replica?.process.stop()]);
-  await env?.stop();
 });
 
 describe('POST /oauth2/introspect', () => {
@@ -228,7 +215,7 @@ describe('POST /oauth2/introspect', () => {
     await callAs('private_key_jwt', 'introspect', { token: 'garbage' }, broker, inactive);
     await postForm(`${broker.url}/oauth2/introspect`, { token }, { 'x-request-id': refused });
     const events = await eventually(async () => {
-      const found = await Promise.all([active, inactive, refused].map((id) => audit.byRequestId(id)));
+      const found = await Promise.all([active, inactive, refused].map((id) => broker.audit.byRequestId(id)));
       return found.every((list) => list.length > 0) ? found : undefined;
     }, 10_000);
     for (const list of events) expect(list).toHaveLength(1);
@@ -261,7 +248,7 @@ describe('POST /oauth2/revoke', () => {
     // The other replica shares the revocation store.
     expect((await callAs('client_secret_post', 'introspect', { token }, replica)).body).toEqual({ active: false });
     const [event] = await eventually(async () => {
-      const found = await audit.byRequestId(requestId);
+      const found = await broker.audit.byRequestId(requestId);
       return found.length > 0 ? found : undefined;
     }, 10_000);
     expect(event).toMatchObject({ type: 'revocation', outcome: 'success', client_id: clients[method].client_id, details: { revoked: true } });
@@ -275,7 +262,7 @@ describe('POST /oauth2/revoke', () => {
     expect(answer.status).toBe(200);
     expect((await callAs('client_secret_post', 'introspect', { token })).body.active).toBe(true);
     const [event] = await eventually(async () => {
-      const found = await audit.byRequestId(requestId);
+      const found = await broker.audit.byRequestId(requestId);
       return found.length > 0 ? found : undefined;
     }, 10_000);
     expect(event).toMatchObject({ type: 'revocation', outcome: 'failure', reason: 'token_of_another_client' });
@@ -299,7 +286,7 @@ describe('POST /oauth2/revoke', () => {
     expect((await callAs('client_secret_basic', 'revoke', { token })).status).toBe(200);
     expect((await callAs('client_secret_post', 'introspect', { token }, replica)).body).toEqual({ active: false });
     await replica.process.stop();
-    replica = await startTokenService(env, { BROKER_ISSUER: broker.issuer });
+    replica = await broker.startReplica({ BROKER_ISSUER: broker.issuer });
     await eventually(async () => (await callAs('client_secret_post', 'introspect', { token: await tokenFor('client_secret_basic') }, replica)).body.active === true, 10_000);
     expect((await callAs('client_secret_post', 'introspect', { token }, replica)).body).toEqual({ active: false });
   });
@@ -361,8 +348,8 @@ describe('a client assertion is used up only by a request answered 200', () => {
     // fails on a value that is not a number, before anything of the job is stored.
     const token = await tokenFor('private_key_jwt');
     const clientAssertion = await freshAssertion();
-    const redis = new Redis(env.redis.url);
-    const counterKey = `${env.redis.prefix}:audit-events:id`;
+    const redis = new Redis(broker.env.redis.url);
+    const counterKey = `${broker.env.redis.prefix}:audit-events:id`;
     const counter = await redis.get(counterKey);
     try {
       await redis.set(counterKey, 'not-a-counter');
@@ -395,7 +382,7 @@ describe('requests with a body the endpoints do not take', () => {
     expect(response.status).toBe(status);
     expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
     const events = await eventually(async () => {
-      const found = await audit.byRequestId(requestId);
+      const found = await broker.audit.byRequestId(requestId);
       return found.length > 0 ? found : undefined;
     }, 10_000);
     expect(events).toHaveLength(1);

@@ -28,31 +28,24 @@ import { JWT } from 'google-auth-library';
 import { decodeJwt, SignJWT } from 'jose';
 import * as jsforce from 'jsforce';
 import { eventually, JWT_BEARER_GRANT, startLoopbackIdp, type CreatedIssuer, type LoopbackIdp, postForm } from '@trust-broker/testing';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-
-jest.setTimeout(180_000);
+import { useBroker } from './support/use-broker';
 
 const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
+const broker = useBroker('jwt-clients');
 let idp: LoopbackIdp;
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('jwt-clients');
-  broker = await startTokenService(env);
   idp = await startLoopbackIdp();
 });
 
 afterAll(async () => {
-  await broker?.process.stop();
-  await env?.stop();
   await idp?.close();
 });
 
 /** Waits until the registry holds the issuer's fetched keys. */
 async function keysFetched(issuer: CreatedIssuer): Promise<void> {
-  await eventually(async () => ((await env.admin.request('GET', `/v1/issuers/${issuer.id}/jwks`)).body.keys as unknown[]).length > 0, 15_000);
+  await eventually(async () => ((await broker.admin.request('GET', `/v1/issuers/${issuer.id}/jwks`)).body.keys as unknown[]).length > 0, 15_000);
 }
 
 describe("Google's service-account JWT bearer flow (google-auth-library)", () => {
@@ -78,7 +71,7 @@ describe("Google's service-account JWT bearer flow (google-auth-library)", () =>
     // Google's JWKS for a service account: RS256 keys, `kid` = the key's private_key_id.
     const path = `/service_accounts/v1/jwk/${email}`;
     idp.serve(path, { keys: [{ ...pair.publicKey.export({ format: 'jwk' }), kid: privateKeyId, alg: 'RS256', use: 'sig' }] }, 'application/json; charset=UTF-8');
-    issuer = await env.admin.createIssuer({
+    issuer = await broker.admin.createIssuer({
       issuer: email,
       jwks_uri: `${idp.url}${path}`,
       subjects: [email],
@@ -123,13 +116,13 @@ describe("Google's service-account JWT bearer flow (google-auth-library)", () =>
   });
 
   it('needs subject_from_issuer: without it the same client is refused for the missing sub', async () => {
-    await env.admin.updateIssuer(issuer.id, { subject_from_issuer: false });
+    await broker.admin.updateIssuer(issuer.id, { subject_from_issuer: false });
     const refused = await eventually(async () => {
       const error = (await googleClient(['read']).authorize().then(() => undefined, (caught: unknown) => caught)) as Error | undefined;
       return error && /sub/.test(error.message) ? error : undefined;
     }, 15_000);
     expect(refused.message).toMatch(/invalid_grant|"sub"/);
-    await env.admin.updateIssuer(issuer.id, { subject_from_issuer: true });
+    await broker.admin.updateIssuer(issuer.id, { subject_from_issuer: true });
     await eventually(async () => (await googleClient(['read']).authorize().catch(() => undefined)) ?? undefined, 15_000);
   });
 });
@@ -146,7 +139,7 @@ describe("Salesforce's JWT bearer flow (jsforce)", () => {
 
   beforeAll(async () => {
     // The certificate uploaded to the connected app: its public key, registered inline (no kid, no alg).
-    await env.admin.createIssuer({
+    await broker.admin.createIssuer({
       issuer: consumerKey,
       jwks: { keys: [{ ...pair.publicKey.export({ format: 'jwk' }) }] },
       subjects: [username],

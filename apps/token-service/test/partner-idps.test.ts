@@ -18,23 +18,16 @@
 import { generateKeyPairSync, randomUUID, sign as signBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { eventually, JWT_BEARER_GRANT, startLoopbackIdp, type CreatedIssuer, type LoopbackIdp, postForm, type TokenAnswer } from '@trust-broker/testing';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
+import { useBroker } from './support/use-broker';
 import { ecKey, now, pick, rsaKey, serveGitHubActions, serveKubernetes, sign, type SigningKey } from './support/workload-idps';
 
-jest.setTimeout(300_000);
-
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
+const broker = useBroker('partner-idps');
 const idps: LoopbackIdp[] = [];
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('partner-idps');
-  broker = await startTokenService(env);
 });
 
 afterAll(async () => {
-  await broker?.process.stop();
-  await env?.stop();
   await Promise.all(idps.map((idp) => idp.close()));
 });
 
@@ -57,9 +50,9 @@ function exchange(assertion: string, parameters: Record<string, string> = {}): P
 
 /** Registers the issuer, waits for its keys to be fetched, then exchanges a fresh token until the token service knows them (2 s). */
 async function registerAndExchange(registration: Record<string, unknown>, mint: () => Promise<string>, parameters: Record<string, string> = {}) {
-  const issuer = await env.admin.createIssuer(registration);
+  const issuer = await broker.admin.createIssuer(registration);
   const keys = await eventually(async () => {
-    const status = (await env.admin.request('GET', `/v1/issuers/${issuer.id}/jwks`)).body as { keys: unknown[]; last_error: string | null };
+    const status = (await broker.admin.request('GET', `/v1/issuers/${issuer.id}/jwks`)).body as { keys: unknown[]; last_error: string | null };
     return status.keys.length > 0 ? status : undefined;
   }, 20_000);
   const answer = await eventually(async () => {
@@ -73,7 +66,7 @@ async function registerAndExchange(registration: Record<string, unknown>, mint: 
 }
 
 async function keyStatus(issuer: CreatedIssuer): Promise<{ keys: { kid: string }[]; ignored: { kid: string | null; reason: string }[]; source: string; jwks_uri: string }> {
-  return (await env.admin.request('GET', `/v1/issuers/${issuer.id}/jwks`)).body as never;
+  return (await broker.admin.request('GET', `/v1/issuers/${issuer.id}/jwks`)).body as never;
 }
 
 describe('Keycloak', () => {
@@ -203,7 +196,7 @@ describe('Microsoft Entra ID', () => {
     idp.serve(`/${tenant}/discovery/v2.0/keys`, {
       keys: [current, next].map((key) => ({ kty: 'RSA', use: 'sig', kid: key.kid, x5t: key.kid, ...pick(key.jwk, 'n', 'e'), x5c: key.certificateMembers.x5c, issuer })),
     }, 'application/json; charset=utf-8');
-    const registered = await env.admin.createIssuer({ issuer, discovery: true, subjects: ['*'], require_jti: false, max_assertion_lifetime_s: 5400 });
+    const registered = await broker.admin.createIssuer({ issuer, discovery: true, subjects: ['*'], require_jti: false, max_assertion_lifetime_s: 5400 });
     await eventually(async () => (await keyStatus(registered)).keys.length === 2, 20_000);
     expect((await keyStatus(registered)).ignored).toEqual([]);
     const v2 = await sign(current, { typ: 'JWT', alg: 'RS256', kid: current.kid }, entraClaims(issuer, apiClientId, '2.0'));
@@ -230,7 +223,7 @@ describe('Microsoft Entra ID', () => {
     );
     expect(token).toMatchObject({ sub: 'ZDbQk6jPZHnWRrq0U3NeG4-fwWEZpS1vHLl5Qm1w0Gg', idp: issuer });
     // With the default max_assertion_lifetime_s (300) the same token is too long-lived.
-    const strict = await env.admin.createIssuer({ issuer: `https://sts.windows.net/${randomUUID()}/`, jwks_uri: `${idp.url}/${tenant}/discovery/v2.0/keys`, subjects: ['*'], require_jti: false });
+    const strict = await broker.admin.createIssuer({ issuer: `https://sts.windows.net/${randomUUID()}/`, jwks_uri: `${idp.url}/${tenant}/discovery/v2.0/keys`, subjects: ['*'], require_jti: false });
     await eventually(async () => (await keyStatus(strict)).keys.length === 1, 20_000);
     const tooLong = await sign(key, { typ: 'JWT', alg: 'RS256', kid: key.kid }, entraClaims(strict.issuer, broker.issuer, '1.0'));
     const refused = await eventually(async () => {

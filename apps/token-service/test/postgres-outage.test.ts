@@ -4,32 +4,19 @@
  * fails, and cached issuers keep being served, for at most TRUST_MAX_STALE_S: then it
  * fails closed (503) until a reload succeeds again.
  */
-import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, TcpProxy, type PartyKey, postForm } from '@trust-broker/testing';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-
-jest.setTimeout(300_000);
+import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, signAssertion, type PartyKey, type TcpProxy, postForm } from '@trust-broker/testing';
+import { useBroker } from './support/use-broker';
 
 const ISS = 'https://idp-pg-outage.example';
-let env: BrokerEnvironment;
+const broker = useBroker('pgdown', { deferTokenService: true });
 let proxy: TcpProxy;
-let broker: TokenServiceInstance;
 let key: PartyKey;
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('pgdown');
   key = await generatePartyKey('ES256');
-  await env.admin.createIssuer({ issuer: ISS, jwks: jwksOf(key), subjects: ['*'] });
-  const target = new URL(env.database.url);
-  proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
-  const viaProxy = new URL(env.database.url);
-  viaProxy.port = String(proxy.port);
-  broker = await startTokenService(env, { DATABASE_URL: viaProxy.toString(), TRUST_RELOAD_INTERVAL_S: '1' });
-});
-
-afterAll(async () => {
-  await broker?.process.stop();
-  await proxy?.cut();
-  await env?.stop();
+  await broker.admin.createIssuer({ issuer: ISS, jwks: jwksOf(key), subjects: ['*'] });
+  proxy = await broker.startDatabaseProxy();
+  await broker.startTokenService({ DATABASE_URL: proxy.wrap(broker.env.database.url), TRUST_RELOAD_INTERVAL_S: '1' });
 });
 
 const exchange = async () =>
@@ -62,11 +49,8 @@ it('keeps issuing tokens for cached issuers while Postgres is unreachable', asyn
 });
 
 it('fails closed once the trust is older than TRUST_MAX_STALE_S, and serves again after a successful reload', async () => {
-  const target = new URL(env.database.url);
-  const strictProxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
-  const viaProxy = new URL(env.database.url);
-  viaProxy.port = String(strictProxy.port);
-  const strict = await startTokenService(env, { DATABASE_URL: viaProxy.toString(), TRUST_RELOAD_INTERVAL_S: '1', TRUST_MAX_STALE_S: '4' });
+  const strictProxy = await broker.startDatabaseProxy();
+  const strict = await broker.startReplica({ DATABASE_URL: strictProxy.wrap(broker.env.database.url), TRUST_RELOAD_INTERVAL_S: '1', TRUST_MAX_STALE_S: '4' });
   const send = async () =>
     postForm(strict.tokenEndpoint, {
       grant_type: JWT_BEARER_GRANT,

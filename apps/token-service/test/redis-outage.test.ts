@@ -6,30 +6,20 @@
  * back without its marks (FLUSHALL), an unexpired assertion used before is not accepted again.
  */
 import Redis from 'ioredis';
-import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, nowSeconds, OwnRedisServer, postForm, signAssertion, type PartyKey } from '@trust-broker/testing';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-
-jest.setTimeout(300_000);
+import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, nowSeconds, type OwnRedisServer, postForm, signAssertion, type PartyKey } from '@trust-broker/testing';
+import { useBroker } from './support/use-broker';
 
 const ISS = 'https://idp-redis-outage.example';
-let env: BrokerEnvironment;
+const broker = useBroker('redisdown', { deferTokenService: true });
 let redis: OwnRedisServer;
-let broker: TokenServiceInstance;
 let key: PartyKey;
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('redisdown');
   key = await generatePartyKey('ES256');
-  await env.admin.createIssuer({ issuer: ISS, jwks: jwksOf(key), subjects: ['*'], clock_skew_s: 2 });
-  redis = await OwnRedisServer.start({ persistent: true });
+  await broker.admin.createIssuer({ issuer: ISS, jwks: jwksOf(key), subjects: ['*'], clock_skew_s: 2 });
+  redis = await broker.startOwnRedis({ persistent: true });
   // The issuer is in Postgres already: the first full load finds it, no message needed.
-  broker = await startTokenService(env, { REDIS_URL: redis.url });
-});
-
-afterAll(async () => {
-  await broker?.process.stop();
-  await redis?.stop();
-  await env?.stop();
+  await broker.startTokenService({ REDIS_URL: redis.url });
 });
 
 const newAssertion = (claims: Record<string, unknown> = {}) => signAssertion(key, assertionClaims({ iss: ISS, sub: 'alice', aud: broker.issuer }, claims));

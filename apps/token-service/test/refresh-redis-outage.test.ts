@@ -6,34 +6,24 @@
  * Redis is back: the rotation of a request that answered 503 is withdrawn, not counted as
  * a use, so the retry is not taken for reuse.
  */
-import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, OwnRedisServer, postForm, signAssertion, type CreatedClient, type PartyKey } from '@trust-broker/testing';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
+import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, type OwnRedisServer, postForm, signAssertion, type CreatedClient, type PartyKey } from '@trust-broker/testing';
+import { useBroker } from './support/use-broker';
 import { dpopProof, generateDpopKey } from './support/dpop-proofs';
 
-jest.setTimeout(300_000);
-
 const ISS = 'https://idp-refresh-redis.example';
-let env: BrokerEnvironment;
+const broker = useBroker('refreshredis', { deferTokenService: true });
 let redis: OwnRedisServer;
-let broker: TokenServiceInstance;
 let key: PartyKey;
 let client: CreatedClient;
 let publicClient: CreatedClient;
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('refreshredis');
   key = await generatePartyKey('ES256');
-  await env.admin.createIssuer({ issuer: ISS, jwks: jwksOf(key), subjects: ['*'], allowed_scopes: ['read'], refresh_tokens: true });
-  client = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER_GRANT, 'refresh_token'], scope: 'read' });
-  publicClient = await env.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT, 'refresh_token'], scope: 'read' });
-  redis = await OwnRedisServer.start({ persistent: true });
-  broker = await startTokenService(env, { REDIS_URL: redis.url });
-});
-
-afterAll(async () => {
-  await broker?.process.stop();
-  await redis?.stop();
-  await env?.stop();
+  await broker.admin.createIssuer({ issuer: ISS, jwks: jwksOf(key), subjects: ['*'], allowed_scopes: ['read'], refresh_tokens: true });
+  client = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER_GRANT, 'refresh_token'], scope: 'read' });
+  publicClient = await broker.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT, 'refresh_token'], scope: 'read' });
+  redis = await broker.startOwnRedis({ persistent: true });
+  await broker.startTokenService({ REDIS_URL: redis.url });
 });
 
 const auth = (c: CreatedClient): Record<string, string> => (c.client_secret ? { client_id: c.client_id, client_secret: c.client_secret } : { client_id: c.client_id });

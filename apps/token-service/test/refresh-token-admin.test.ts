@@ -17,15 +17,10 @@ import {
   type CreatedIssuer,
   type PartyKey,
 } from '@trust-broker/testing';
-import { AuditQueueReader } from './support/audit-queue';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-
-jest.setTimeout(180_000);
+import { useBroker } from './support/use-broker';
 
 const ISSUER = 'https://idp.admin-refresh.example';
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
-let audit: AuditQueueReader;
+const broker = useBroker('refreshadmin');
 let key: PartyKey;
 let issuer: CreatedIssuer;
 let alpha: CreatedClient;
@@ -42,29 +37,20 @@ async function startFamily(client: CreatedClient, sub: string): Promise<string> 
 const refresh = (token: string, client: CreatedClient) => postForm(broker.tokenEndpoint, { grant_type: 'refresh_token', refresh_token: token, ...auth(client) });
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('refreshadmin');
-  broker = await startTokenService(env);
-  audit = new AuditQueueReader(env.redis.url, env.redis.prefix);
   key = await generatePartyKey('ES256');
-  issuer = await env.admin.createIssuer({ issuer: ISSUER, jwks: jwksOf(key), subjects: ['*'], allowed_scopes: ['read'], refresh_tokens: true });
+  issuer = await broker.admin.createIssuer({ issuer: ISSUER, jwks: jwksOf(key), subjects: ['*'], allowed_scopes: ['read'], refresh_tokens: true });
   const common = { token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER_GRANT, 'refresh_token'], scope: 'read' };
-  alpha = await env.admin.createClient(common);
-  beta = await env.admin.createClient(common);
+  alpha = await broker.admin.createClient(common);
+  beta = await broker.admin.createClient(common);
   await eventually(async () => {
     const answer = await postForm(broker.tokenEndpoint, { grant_type: JWT_BEARER_GRANT, assertion: await signAssertion(key, assertionClaims({ iss: ISSUER, sub: 'probe', aud: broker.issuer })), ...auth(beta) });
     return answer.status === 200;
   }, 10_000);
 });
 
-afterAll(async () => {
-  await audit?.close();
-  await broker?.process.stop();
-  await env?.stop();
-});
-
 it("lists a client's and an issuer's usable families, paged, without their tokens; 404 for an unknown owner", async () => {
   const tokens = [await startFamily(alpha, 'alice'), await startFamily(alpha, 'bob')];
-  const listed = await env.admin.request('GET', `/v1/clients/${alpha.client_id}/refresh-tokens`);
+  const listed = await broker.admin.request('GET', `/v1/clients/${alpha.client_id}/refresh-tokens`);
   expect(listed.status).toBe(200);
   const items = listed.body.items as Record<string, unknown>[];
   expect(items.map((item) => item.subject)).toEqual(['alice', 'bob']);
@@ -83,25 +69,25 @@ it("lists a client's and an issuer's usable families, paged, without their token
   expect(listed.body.next_cursor).toBeNull();
   for (const token of tokens) expect(JSON.stringify(listed.body)).not.toContain(token);
 
-  const first = await env.admin.request('GET', `/v1/clients/${alpha.client_id}/refresh-tokens?limit=1`);
+  const first = await broker.admin.request('GET', `/v1/clients/${alpha.client_id}/refresh-tokens?limit=1`);
   expect((first.body.items as unknown[]).length).toBe(1);
-  const second = await env.admin.request('GET', `/v1/clients/${alpha.client_id}/refresh-tokens?limit=1&cursor=${first.body.next_cursor as string}`);
+  const second = await broker.admin.request('GET', `/v1/clients/${alpha.client_id}/refresh-tokens?limit=1&cursor=${first.body.next_cursor as string}`);
   expect((second.body.items as { subject: string }[]).map((item) => item.subject)).toEqual(['bob']);
 
-  const ofIssuer = await env.admin.request('GET', `/v1/issuers/${issuer.id}/refresh-tokens`);
+  const ofIssuer = await broker.admin.request('GET', `/v1/issuers/${issuer.id}/refresh-tokens`);
   expect((ofIssuer.body.items as { client_id: string }[]).map((item) => item.client_id)).toEqual(expect.arrayContaining([alpha.client_id, beta.client_id]));
 
-  expect((await env.admin.request('GET', '/v1/clients/no-such-client/refresh-tokens')).status).toBe(404);
-  expect((await env.admin.request('GET', '/v1/issuers/00000000-0000-4000-8000-000000000000/refresh-tokens')).status).toBe(404);
-  expect((await env.admin.request('GET', '/v1/issuers/not-a-uuid/refresh-tokens')).status).toBe(404);
+  expect((await broker.admin.request('GET', '/v1/clients/no-such-client/refresh-tokens')).status).toBe(404);
+  expect((await broker.admin.request('GET', '/v1/issuers/00000000-0000-4000-8000-000000000000/refresh-tokens')).status).toBe(404);
+  expect((await broker.admin.request('GET', '/v1/issuers/not-a-uuid/refresh-tokens')).status).toBe(404);
 });
 
 it("revokes a client's families at once, one admin event per family; another client's stay usable", async () => {
   const alphaTokens = [await startFamily(alpha, 'carol'), await startFamily(alpha, 'dave')];
   const betaToken = await startFamily(beta, 'erin');
-  const before = (await env.admin.request('GET', `/v1/clients/${alpha.client_id}/refresh-tokens`)).body.items as { id: string }[];
+  const before = (await broker.admin.request('GET', `/v1/clients/${alpha.client_id}/refresh-tokens`)).body.items as { id: string }[];
 
-  const revoked = await env.admin.request('DELETE', `/v1/clients/${alpha.client_id}/refresh-tokens`);
+  const revoked = await broker.admin.request('DELETE', `/v1/clients/${alpha.client_id}/refresh-tokens`);
   expect(revoked.status).toBe(200);
   expect(revoked.body.revoked).toBe(before.length);
   expect(new Set(revoked.body.family_ids as string[])).toEqual(new Set(before.map((family) => family.id)));
@@ -110,11 +96,11 @@ it("revokes a client's families at once, one admin event per family; another cli
     expect([answer.status, answer.body.error]).toEqual([400, 'invalid_grant']);
   }
   expect((await refresh(betaToken, beta)).status).toBe(200);
-  expect((await env.admin.request('GET', `/v1/clients/${alpha.client_id}/refresh-tokens`)).body.items).toEqual([]);
-  expect((await env.admin.request('DELETE', `/v1/clients/${alpha.client_id}/refresh-tokens`)).body).toEqual({ revoked: 0, family_ids: [] });
+  expect((await broker.admin.request('GET', `/v1/clients/${alpha.client_id}/refresh-tokens`)).body.items).toEqual([]);
+  expect((await broker.admin.request('DELETE', `/v1/clients/${alpha.client_id}/refresh-tokens`)).body).toEqual({ revoked: 0, family_ids: [] });
 
   const events = await eventually(async () => {
-    const found = (await audit.events()).filter((event) => event.type === 'admin' && event.action === 'refresh_tokens_revoked');
+    const found = (await broker.audit.events()).filter((event) => event.type === 'admin' && event.action === 'refresh_tokens_revoked');
     return found.length >= before.length ? found : undefined;
   }, 10_000);
   expect(events).toHaveLength(before.length);
@@ -125,15 +111,15 @@ it("revokes a client's families at once, one admin event per family; another cli
 
 it("revokes an issuer's families across its clients", async () => {
   const betaToken = await startFamily(beta, 'frank');
-  const revoked = await env.admin.request('DELETE', `/v1/issuers/${issuer.id}/refresh-tokens`);
+  const revoked = await broker.admin.request('DELETE', `/v1/issuers/${issuer.id}/refresh-tokens`);
   expect(revoked.status).toBe(200);
   expect(revoked.body.revoked).toBeGreaterThanOrEqual(1);
   expect((await refresh(betaToken, beta)).body.error).toBe('invalid_grant');
-  expect((await env.admin.request('GET', `/v1/issuers/${issuer.id}/refresh-tokens`)).body.items).toEqual([]);
+  expect((await broker.admin.request('GET', `/v1/issuers/${issuer.id}/refresh-tokens`)).body.items).toEqual([]);
 });
 
 it('is described in the OpenAPI document', async () => {
-  const document = (await env.admin.request('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { summary?: string }>> };
+  const document = (await broker.admin.request('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { summary?: string }>> };
   expect(Object.keys(document.paths['/v1/clients/{client_id}/refresh-tokens']!).sort()).toEqual(['delete', 'get']);
   expect(Object.keys(document.paths['/v1/issuers/{id}/refresh-tokens']!).sort()).toEqual(['delete', 'get']);
 });

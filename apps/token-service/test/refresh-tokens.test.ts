@@ -25,20 +25,16 @@ import {
   type PartyKey,
   type TokenAnswer,
 } from '@trust-broker/testing';
-import { AuditQueueReader } from './support/audit-queue';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
+import type { TokenServiceInstance } from './support/broker-environment';
+import { useBroker } from './support/use-broker';
 import { dpopProof, generateDpopKey, type DpopKey } from './support/dpop-proofs';
-
-jest.setTimeout(180_000);
 
 const ISSUER = 'https://idp.refresh.example';
 const PLAIN_ISSUER = 'https://idp.no-refresh.example';
 const API = 'https://api.example';
 
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
+const broker = useBroker('refresh');
 let replica: TokenServiceInstance;
-let audit: AuditQueueReader;
 let db: Client;
 let issuerKey: PartyKey;
 let plainIssuerKey: PartyKey;
@@ -88,19 +84,17 @@ async function startFamily(client: CreatedClient = confidential, options: { dpop
 const expectError = (answer: TokenAnswer, status: number, error: string) => expect([answer.status, answer.body.error]).toEqual([status, error]);
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('refresh');
-  broker = await startTokenService(env);
-  replica = await startTokenService(env, { BROKER_ISSUER: broker.issuer });
-  audit = new AuditQueueReader(env.redis.url, env.redis.prefix);
-  db = new Client({ connectionString: env.database.url });
+  replica = await broker.startReplica({ BROKER_ISSUER: broker.issuer });
+  db = new Client({ connectionString: broker.env.database.url });
   await db.connect();
+  broker.onStop(() => db.end());
   [issuerKey, plainIssuerKey, dpopKey, otherDpopKey] = await Promise.all([
     generatePartyKey('ES256', 'issuer-key'),
     generatePartyKey('ES256', 'plain-key'),
     generateDpopKey(),
     generateDpopKey(),
   ]);
-  issuer = await env.admin.createIssuer({
+  issuer = await broker.admin.createIssuer({
     issuer: ISSUER,
     jwks: jwksOf(issuerKey),
     subjects: ['alice', 'bob', 'carol', 'dave', 'erin'],
@@ -110,24 +104,17 @@ beforeAll(async () => {
     refresh_tokens: true,
     refresh_token_ttl_s: 3600,
   });
-  await env.admin.createIssuer({ issuer: PLAIN_ISSUER, jwks: jwksOf(plainIssuerKey), subjects: ['*'], allowed_scopes: ['read'] });
+  await broker.admin.createIssuer({ issuer: PLAIN_ISSUER, jwks: jwksOf(plainIssuerKey), subjects: ['*'], allowed_scopes: ['read'] });
   const grantTypes = [JWT_BEARER_GRANT, 'refresh_token'];
-  confidential = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: grantTypes, scope: 'read write' });
-  otherConfidential = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: grantTypes, scope: 'read write' });
-  publicClient = await env.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: grantTypes, scope: 'read write' });
+  confidential = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: grantTypes, scope: 'read write' });
+  otherConfidential = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: grantTypes, scope: 'read write' });
+  publicClient = await broker.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: grantTypes, scope: 'read write' });
   for (const instance of [broker, replica]) {
     await eventually(async () => {
       const answer = await postForm(instance.tokenEndpoint, { grant_type: JWT_BEARER_GRANT, assertion: await grantAssertion(), ...secretAuth(confidential) });
       return answer.status === 200;
     }, 10_000);
   }
-});
-
-afterAll(async () => {
-  await db?.end();
-  await audit?.close();
-  await Promise.all([broker?.process.stop(), replica?.process.stop()]);
-  await env?.stop();
 });
 
 describe('who gets a refresh token', () => {
@@ -222,7 +209,7 @@ describe('the refresh_token grant', () => {
     expectError(await refresh(rotated.body.refresh_token as string, confidential), 400, 'invalid_grant');
     // The failed token event, and one revocation event for the family it ended.
     const events = await eventually(async () => {
-      const found = await audit.byRequestId(requestId);
+      const found = await broker.audit.byRequestId(requestId);
       return found.length >= 2 ? found : undefined;
     });
     const familyId = events.find((event) => event.type === 'token')?.details?.refresh_family_id;
@@ -254,7 +241,7 @@ describe('the refresh_token grant', () => {
     expect(families.rows).toEqual([{ id: expect.any(String), revoked_reason: 'refresh_token_reused', tokens: 2 }]);
     // 19 reuses, one family ended: one revocation event.
     const familyId = families.rows[0].id as string;
-    const familyEvents = async () => (await audit.events()).filter((event) => event.details?.refresh_family_id === familyId);
+    const familyEvents = async () => (await broker.audit.events()).filter((event) => event.details?.refresh_family_id === familyId);
     // Every token event of the family in: its first grant, the 20 uses, the winner's refused one.
     await eventually(async () => (await familyEvents()).filter((event) => event.type === 'token').length === 22, 5000);
     expect((await familyEvents()).filter((event) => event.type === 'revocation')).toEqual([expect.objectContaining({ outcome: 'success', reason: 'refresh_token_reused' })]);
@@ -271,7 +258,7 @@ describe('the refresh_token grant', () => {
 
   it('checks the trust again at each use: a disabled issuer within 2 s, a subject no longer accepted', async () => {
     const token = await startFamily(confidential, { sub: 'dave' });
-    await env.admin.updateIssuer(issuer.id, { status: 'disabled' });
+    await broker.admin.updateIssuer(issuer.id, { status: 'disabled' });
     try {
       // A grant of the issuer probes the propagation (a refresh that still passed would rotate the token).
       const startedAt = Date.now();
@@ -281,39 +268,39 @@ describe('the refresh_token grant', () => {
       expectError(refused, 400, 'invalid_grant');
       expect(refused.body.error_description).toMatch(/no longer active/);
     } finally {
-      await env.admin.updateIssuer(issuer.id, { status: 'active' });
+      await broker.admin.updateIssuer(issuer.id, { status: 'active' });
     }
     await eventually(async () => (await jwtBearer(confidential)).status === 200, 5000);
     expect((await refresh(token, confidential)).status).toBe(200);
 
     const erin = await startFamily(confidential, { sub: 'erin' });
-    await env.admin.updateIssuer(issuer.id, { subjects: ['alice', 'bob', 'carol', 'dave'] });
+    await broker.admin.updateIssuer(issuer.id, { subjects: ['alice', 'bob', 'carol', 'dave'] });
     try {
       await eventually(async () => (await jwtBearer(confidential, { sub: 'erin' })).status === 400, 5000);
       const refused = await refresh(erin, confidential);
       expectError(refused, 400, 'invalid_grant');
       expect(refused.body.error_description).toMatch(/no longer accepted/);
     } finally {
-      await env.admin.updateIssuer(issuer.id, { subjects: ['alice', 'bob', 'carol', 'dave', 'erin'] });
+      await broker.admin.updateIssuer(issuer.id, { subjects: ['alice', 'bob', 'carol', 'dave', 'erin'] });
     }
   });
 
   it("a disabled client's refresh tokens stop working within 2 s, and work again once it is enabled", async () => {
-    const client = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER_GRANT, 'refresh_token'], scope: 'read' });
+    const client = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER_GRANT, 'refresh_token'], scope: 'read' });
     const token = await eventually(async () => (await jwtBearer(client)).body.refresh_token as string | undefined, 5000);
-    await env.admin.updateClient(client.client_id, { status: 'disabled' });
+    await broker.admin.updateClient(client.client_id, { status: 'disabled' });
     const startedAt = Date.now();
     // A grant probes the propagation; a refresh that still passed would rotate the token.
     await eventually(async () => (await jwtBearer(client)).status === 401, 5000);
     expect(Date.now() - startedAt).toBeLessThan(2000);
     expectError(await refresh(token, client), 401, 'invalid_client');
-    await env.admin.updateClient(client.client_id, { status: 'active' });
+    await broker.admin.updateClient(client.client_id, { status: 'active' });
     await eventually(async () => (await jwtBearer(client)).status === 200, 5000);
     expect((await refresh(token, client)).status).toBe(200);
   });
 
   it('is refused to a client whose grant_types lack refresh_token (unauthorized_client)', async () => {
-    const limited = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER_GRANT], scope: 'read' });
+    const limited = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER_GRANT], scope: 'read' });
     const token = await eventually(async () => (await jwtBearer(limited)).body.refresh_token as string | undefined, 5000);
     expectError(await refresh(token, limited), 400, 'unauthorized_client');
   });
@@ -376,24 +363,24 @@ describe('introspection and revocation of refresh tokens', () => {
   it('introspection checks the trust again as a use would (RFC 7662 §2.2): inactive within 2 s of the issuer disabled, or once the sub is no longer accepted', async () => {
     const token = await startFamily(confidential, { sub: 'dave' });
     expect((await manage('introspect', token)).body).toMatchObject({ active: true, sub: 'dave' });
-    await env.admin.updateIssuer(issuer.id, { status: 'disabled' });
+    await broker.admin.updateIssuer(issuer.id, { status: 'disabled' });
     try {
       const startedAt = Date.now();
       await eventually(async () => (await manage('introspect', token)).body.active === false, 5000);
       expect(Date.now() - startedAt).toBeLessThan(2000);
       expect((await manage('introspect', token)).body).toEqual({ active: false });
     } finally {
-      await env.admin.updateIssuer(issuer.id, { status: 'active' });
+      await broker.admin.updateIssuer(issuer.id, { status: 'active' });
     }
     // Not used up meanwhile: active again with its issuer, and still usable.
     await eventually(async () => (await manage('introspect', token)).body.active === true, 5000);
 
-    await env.admin.updateIssuer(issuer.id, { subjects: ['alice', 'bob', 'carol', 'erin'] });
+    await broker.admin.updateIssuer(issuer.id, { subjects: ['alice', 'bob', 'carol', 'erin'] });
     try {
       await eventually(async () => (await jwtBearer(confidential, { sub: 'dave' })).status === 400, 5000);
       expect((await manage('introspect', token)).body).toEqual({ active: false });
     } finally {
-      await env.admin.updateIssuer(issuer.id, { subjects: ['alice', 'bob', 'carol', 'dave', 'erin'] });
+      await broker.admin.updateIssuer(issuer.id, { subjects: ['alice', 'bob', 'carol', 'dave', 'erin'] });
     }
     await eventually(async () => (await manage('introspect', token)).body.active === true, 5000);
     expect((await refresh(token, confidential)).status).toBe(200);
@@ -425,7 +412,7 @@ describe('audit', () => {
     const answer = await refresh(token, confidential, { requestId });
     expect(answer.status).toBe(200);
     const events = await eventually(async () => {
-      const found = await audit.byRequestId(requestId);
+      const found = await broker.audit.byRequestId(requestId);
       return found.length > 0 ? found : undefined;
     });
     expect(events).toEqual([
@@ -439,7 +426,7 @@ describe('audit', () => {
 
 describe('token exchange (RFC 8693)', () => {
   it('an exchange of a trusted issuer\'s token also returns a refresh token, which refreshes to the same contents', async () => {
-    const exchanger = await env.admin.createClient({
+    const exchanger = await broker.admin.createClient({
       token_endpoint_auth_method: 'client_secret_post',
       grant_types: [TOKEN_EXCHANGE_GRANT, 'refresh_token'],
       scope: 'read write',
@@ -468,8 +455,8 @@ describe('client authentication by federated_jwt', () => {
     const CLUSTER = 'https://oidc.cluster.refresh.example';
     const WORKLOAD = 'system:serviceaccount:ci:refresher';
     const clusterKey = await generatePartyKey('RS256', 'sa-key');
-    await env.admin.createIssuer({ issuer: CLUSTER, jwks: jwksOf(clusterKey), subjects: ['nobody'] });
-    const client = await env.admin.createClient({
+    await broker.admin.createIssuer({ issuer: CLUSTER, jwks: jwksOf(clusterKey), subjects: ['nobody'] });
+    const client = await broker.admin.createClient({
       token_endpoint_auth_method: 'federated_jwt',
       federated_credentials: [{ issuer: CLUSTER, subject: WORKLOAD }],
       grant_types: [JWT_BEARER_GRANT, 'refresh_token'],
@@ -500,7 +487,7 @@ describe('client authentication by federated_jwt', () => {
 describe('client authentication by private_key_jwt', () => {
   it('a private_key_jwt client gets a refresh token and proves itself again with a new assertion at each use', async () => {
     const clientKey = await generatePartyKey('ES256', 'client-key');
-    const client = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(clientKey), grant_types: [JWT_BEARER_GRANT, 'refresh_token'], scope: 'read' });
+    const client = await broker.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(clientKey), grant_types: [JWT_BEARER_GRANT, 'refresh_token'], scope: 'read' });
     const clientAuth = async () => ({
       client_assertion_type: CLIENT_ASSERTION_TYPE,
       client_assertion: await signAssertion(clientKey, assertionClaims({ iss: client.client_id, sub: client.client_id, aud: broker.issuer })),

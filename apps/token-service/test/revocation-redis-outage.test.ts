@@ -5,14 +5,11 @@
  * (no answer unaudited, never an unchecked `active: true`); once it is back, empty, a
  * token revoked before the outage is still inactive (the durable copy in Postgres).
  */
-import { eventually, OwnRedisServer, type CreatedClient, basicAuthorization, postForm, type TokenAnswer } from '@trust-broker/testing';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
+import { eventually, type OwnRedisServer, type CreatedClient, basicAuthorization, postForm, type TokenAnswer } from '@trust-broker/testing';
+import { useBroker } from './support/use-broker';
 
-jest.setTimeout(180_000);
-
-let env: BrokerEnvironment;
+const broker = useBroker('revokeredis', { deferTokenService: true });
 let redis: OwnRedisServer;
-let broker: TokenServiceInstance;
 let client: CreatedClient;
 
 const authorization = () => ({ authorization: basicAuthorization(client.client_id, client.client_secret!) });
@@ -25,17 +22,10 @@ const introspect = (token: string): Promise<TokenAnswer> => postForm(`${broker.u
 const revoke = (token: string): Promise<TokenAnswer> => postForm(`${broker.url}/oauth2/revoke`, { token }, authorization());
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('revokeredis');
-  client = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], scope: 'read' });
-  redis = await OwnRedisServer.start();
+  client = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], scope: 'read' });
+  redis = await broker.startOwnRedis();
   // The client is in Postgres already: the token service's first full load finds it.
-  broker = await startTokenService(env, { REDIS_URL: redis.url });
-});
-
-afterAll(async () => {
-  await broker?.process.stop();
-  await redis?.stop();
-  await env?.stop();
+  await broker.startTokenService({ REDIS_URL: redis.url });
 });
 
 it('503 while Redis is down; a token revoked before stays inactive after Redis returns empty', async () => {

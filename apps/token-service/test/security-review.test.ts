@@ -19,19 +19,14 @@ import {
   type TokenAnswer,
 } from '@trust-broker/testing';
 import { sha256Hex } from '@trust-broker/secrets';
-import { AuditQueueReader } from './support/audit-queue';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-
-jest.setTimeout(300_000);
+import { useBroker } from './support/use-broker';
 
 const OPTIONAL_JTI_ISS = 'https://idp-optional-jti.example';
 const STRICT_ISS = 'https://idp-strict-subjects.example';
 const API = 'https://api.review.example';
 const MAPPING_ISS = 'https://idp-mappings.example';
 
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
-let audit: AuditQueueReader;
+const broker = useBroker('secreview', { deferTokenService: true });
 let issuerKey: PartyKey;
 let clientKey: PartyKey;
 let owner: CreatedClient;
@@ -46,23 +41,21 @@ const exchange = (assertion: string, headers: Record<string, string> = {}): Prom
   postForm(broker.tokenEndpoint, { grant_type: JWT_BEARER_GRANT, assertion }, headers);
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('secreview');
   issuerKey = await generatePartyKey('ES256', 'review-key');
-  await env.admin.createIssuer({ issuer: OPTIONAL_JTI_ISS, jwks: jwksOf(issuerKey), subjects: ['*'], require_jti: false });
-  await env.admin.createIssuer({ issuer: STRICT_ISS, jwks: jwksOf(issuerKey), subjects: ['alice'] });
-  await env.admin.createIssuer({ issuer: MAPPING_ISS, jwks: jwksOf(issuerKey), subjects: ['*'], claim_mappings: { profile: 'claims.profile' } });
+  await broker.admin.createIssuer({ issuer: OPTIONAL_JTI_ISS, jwks: jwksOf(issuerKey), subjects: ['*'], require_jti: false });
+  await broker.admin.createIssuer({ issuer: STRICT_ISS, jwks: jwksOf(issuerKey), subjects: ['alice'] });
+  await broker.admin.createIssuer({ issuer: MAPPING_ISS, jwks: jwksOf(issuerKey), subjects: ['*'], claim_mappings: { profile: 'claims.profile' } });
   clientKey = await generatePartyKey('ES256', 'review-client-key');
   const secretClient = (fields: Record<string, unknown> = {}) =>
-    env.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], scope: 'read', ...fields });
+    broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], scope: 'read', ...fields });
   owner = await secretClient();
   resourceServer = await secretClient({ introspection_audiences: [API] });
   bystander = await secretClient();
   disabled = await secretClient();
-  await env.admin.updateClient(disabled.client_id, { status: 'disabled' });
-  publicClient = await env.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT] });
-  keyClient = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(clientKey), grant_types: ['client_credentials'] });
-  broker = await startTokenService(env);
-  audit = new AuditQueueReader(env.redis.url, env.redis.prefix);
+  await broker.admin.updateClient(disabled.client_id, { status: 'disabled' });
+  publicClient = await broker.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT] });
+  keyClient = await broker.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(clientKey), grant_types: ['client_credentials'] });
+  await broker.startTokenService();
 });
 
 const basic = (client: CreatedClient, secret = client.client_secret!) => ({ authorization: basicAuthorization(client.client_id, secret) });
@@ -71,17 +64,11 @@ const clientCredentials = (client: CreatedClient, extra: Record<string, string> 
 const introspect = (caller: CreatedClient, token: string) => postForm(`${broker.url}/oauth2/introspect`, { token }, basic(caller));
 async function auditOf(requestId: string) {
   const [event] = await eventually(async () => {
-    const events = await audit.byRequestId(requestId);
+    const events = await broker.audit.byRequestId(requestId);
     return events.length > 0 ? events : undefined;
   }, 10_000);
   return event!;
 }
-
-afterAll(async () => {
-  await audit?.close();
-  await broker?.process.stop();
-  await env?.stop();
-});
 
 describe('a grant jti that is present but not required is recorded (CONTRACT.md)', () => {
   it('the same assertion is refused the second time; assertions without jti stay reusable', async () => {
@@ -108,7 +95,7 @@ describe('failure audit events keep what the verified assertion said (CONTRACT.m
     const refused = await exchange(await sign(STRICT_ISS, { sub: 'mallory', jti }), { 'x-request-id': requestId });
     expect(refused.body.error).toBe('invalid_grant');
     const [event] = await eventually(async () => {
-      const events = await audit.byRequestId(requestId);
+      const events = await broker.audit.byRequestId(requestId);
       return events.length > 0 ? events : undefined;
     }, 10_000);
     expect(event).toMatchObject({
@@ -127,7 +114,7 @@ describe('failure audit events keep what the verified assertion said (CONTRACT.m
     const forged = await signAssertion(forger, assertionClaims({ iss: STRICT_ISS, sub: 'alice', aud: broker.issuer }, { jti: randomUUID() }));
     expect((await exchange(forged, { 'x-request-id': requestId })).body.error).toBe('invalid_grant');
     const [event] = await eventually(async () => {
-      const events = await audit.byRequestId(requestId);
+      const events = await broker.audit.byRequestId(requestId);
       return events.length > 0 ? events : undefined;
     }, 10_000);
     expect(event).toMatchObject({ outcome: 'failure', reason: 'signature_invalid', subject: null, kid: null, jti_hash: null });
@@ -176,7 +163,7 @@ describe('a client assertion refused after its signature verified names its clie
 
   it('a revoked client assertion at the introspection endpoint', async () => {
     const jti = randomUUID();
-    await env.admin.revokeClientAssertion(keyClient.client_id, { jti });
+    await broker.admin.revokeClientAssertion(keyClient.client_id, { jti });
     const requestId = await eventually(async () => {
       const id = randomUUID();
       return (await present('introspection', await clientAssertion({ jti }), id)).status === 401 ? id : undefined;
@@ -211,10 +198,10 @@ describe('introspection answers only for tokens issued to the caller or meant fo
   it('introspection_audiences defaults to the client_id, and is shown, validated and patched by the admin API', async () => {
     expect(owner).toMatchObject({ introspection_audiences: [owner.client_id] });
     expect(resourceServer).toMatchObject({ introspection_audiences: [API] });
-    const bad = await env.admin.request('POST', '/v1/clients', { token_endpoint_auth_method: 'client_secret_basic', introspection_audiences: [''] });
+    const bad = await broker.admin.request('POST', '/v1/clients', { token_endpoint_auth_method: 'client_secret_basic', introspection_audiences: [''] });
     expect({ status: bad.status, error: bad.body.error }).toEqual({ status: 400, error: 'invalid_request' });
     expect(String(bad.body.error_description)).toMatch(/^introspection_audiences/);
-    const patched = await env.admin.updateClient(bystander.client_id, { introspection_audiences: [API] });
+    const patched = await broker.admin.updateClient(bystander.client_id, { introspection_audiences: [API] });
     expect(patched).toMatchObject({ introspection_audiences: [API] });
   });
 });
@@ -261,7 +248,7 @@ describe('one invalid_client text for every client authentication failure before
 describe('claim mappings cannot make an oversized token', () => {
   it('registration refuses claim_mappings over 4,096 bytes, naming the field', async () => {
     const mappings = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`c${i}`, `claims.${'a'.repeat(250)}`]));
-    const answer = await env.admin.request('POST', '/v1/issuers', { issuer: 'https://idp-big-mappings.example', jwks: jwksOf(issuerKey), subjects: ['*'], claim_mappings: mappings });
+    const answer = await broker.admin.request('POST', '/v1/issuers', { issuer: 'https://idp-big-mappings.example', jwks: jwksOf(issuerKey), subjects: ['*'], claim_mappings: mappings });
     expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 400, error: 'invalid_request' });
     expect(String(answer.body.error_description)).toMatch(/^claim_mappings/);
   });

@@ -24,10 +24,8 @@ import {
   postForm,
   type TokenAnswer,
 } from '@trust-broker/testing';
-import { AuditQueueReader } from './support/audit-queue';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-
-jest.setTimeout(300_000);
+import type { TokenServiceInstance } from './support/broker-environment';
+import { useBroker } from './support/use-broker';
 
 const OPEN_ISS = 'https://idp-open.example';
 const STRICT_ISS = 'https://idp-strict.example';
@@ -37,9 +35,7 @@ const OTHER_ISS = 'https://idp-other.example';
 const API = 'https://api.example';
 const OTHER_API = 'https://other-api.example';
 
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
-let audit: AuditQueueReader;
+const broker = useBroker('tokenep');
 let issuerKey: PartyKey;
 let otherIssuerKey: PartyKey;
 let clientKey: PartyKey;
@@ -77,16 +73,13 @@ async function verifyAccessToken(token: string): Promise<JWTPayload> {
 }
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('tokenep');
-  broker = await startTokenService(env);
-  audit = new AuditQueueReader(env.redis.url, env.redis.prefix);
   [issuerKey, otherIssuerKey, clientKey, reuseClientKey] = await Promise.all([
     generatePartyKey('ES256', 'issuer-key-1'),
     generatePartyKey('ES256', 'other-issuer-key'),
     generatePartyKey('ES256', 'client-key-1'),
     generatePartyKey('ES256', 'reuse-client-key'),
   ]);
-  await env.admin.createIssuer({
+  await broker.admin.createIssuer({
     issuer: OPEN_ISS,
     jwks: jwksOf(issuerKey),
     subjects: ['*'],
@@ -94,7 +87,7 @@ beforeAll(async () => {
     allowed_scopes: ['read', 'write'],
     audiences: [API, OTHER_API],
   });
-  await env.admin.createIssuer({
+  await broker.admin.createIssuer({
     issuer: STRICT_ISS,
     jwks: jwksOf(issuerKey),
     subjects: ['alice', 'bob'],
@@ -102,15 +95,15 @@ beforeAll(async () => {
     claim_mappings: { email: 'claims.email' },
     allowed_scopes: ['read'],
   });
-  await env.admin.createIssuer({ issuer: OTHER_ISS, jwks: jwksOf(otherIssuerKey), subjects: ['*'], allowed_scopes: ['read'] });
-  pkjClient = await env.admin.createClient({
+  await broker.admin.createIssuer({ issuer: OTHER_ISS, jwks: jwksOf(otherIssuerKey), subjects: ['*'], allowed_scopes: ['read'] });
+  pkjClient = await broker.admin.createClient({
     client_name: 'pkj',
     token_endpoint_auth_method: 'private_key_jwt',
     jwks: jwksOf(clientKey),
     grant_types: [JWT_BEARER_GRANT, 'client_credentials'],
     scope: 'read write',
   });
-  reuseClient = await env.admin.createClient({
+  reuseClient = await broker.admin.createClient({
     client_name: 'reuse',
     token_endpoint_auth_method: 'private_key_jwt',
     jwks: jwksOf(reuseClientKey),
@@ -119,33 +112,27 @@ beforeAll(async () => {
     grant_types: ['client_credentials'],
     scope: 'read',
   });
-  hmacClient = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' });
-  basicClient = await env.admin.createClient({
+  hmacClient = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' });
+  basicClient = await broker.admin.createClient({
     token_endpoint_auth_method: 'client_secret_basic',
     grant_types: ['client_credentials', JWT_BEARER_GRANT],
     scope: 'read',
   });
-  publicClient = await env.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT], scope: 'read' });
-  await env.admin.createIssuer({ issuer: AUTH_ISS, jwks: jwksOf(issuerKey), subjects: ['*'], require_client_auth: true, allowed_scopes: ['read'] });
-  await env.admin.createIssuer({
+  publicClient = await broker.admin.createClient({ token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT], scope: 'read' });
+  await broker.admin.createIssuer({ issuer: AUTH_ISS, jwks: jwksOf(issuerKey), subjects: ['*'], require_client_auth: true, allowed_scopes: ['read'] });
+  await broker.admin.createIssuer({
     issuer: LISTED_ISS,
     jwks: jwksOf(issuerKey),
     subjects: ['*'],
     allowed_client_ids: [pkjClient.client_id],
     allowed_scopes: ['read'],
   });
-  postClient = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], scope: 'read' });
+  postClient = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], scope: 'read' });
   // The registry relays changes in commit order: once the last one works, all are cached.
   await eventually(async () => {
     const answer = await postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_id: postClient.client_id, client_secret: postClient.client_secret! });
     return answer.status === 200;
   }, 20_000);
-});
-
-afterAll(async () => {
-  await audit?.close();
-  await broker?.process.stop();
-  await env?.stop();
 });
 
 describe('jwt-bearer grant: RFC 7523 §3 rules at the HTTP level', () => {
@@ -301,7 +288,7 @@ describe('client assertions (private_key_jwt, client_secret_jwt): RFC 7523 §3 r
     const assertion = await signAssertion(reuseClientKey, clientClaims(reuseClient.client_id, { exp: nowSeconds() + 1800 }));
     expect((await clientCredentialsWithAssertion(assertion)).status).toBe(200);
     expect((await clientCredentialsWithAssertion(assertion)).status).toBe(200);
-    await env.admin.revokeClientAssertion(reuseClient.client_id, { jti: decodeJwt(assertion).jti! });
+    await broker.admin.revokeClientAssertion(reuseClient.client_id, { jti: decodeJwt(assertion).jti! });
     await eventually(async () => (await clientCredentialsWithAssertion(assertion)).status === 401, 10_000);
     const refused = await clientCredentialsWithAssertion(assertion);
     expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 401, error: 'invalid_client' });
@@ -349,8 +336,8 @@ describe('a jti is used up only by a request that answers with a token', () => {
   it('503 when the audit event cannot be enqueued, and the same assertions are accepted once it can', async () => {
     // A real fault in Redis: BullMQ's add starts with INCR of the queue's id counter, which
     // fails on a value that is not a number, before anything of the job is stored.
-    const redis = new Redis(env.redis.url);
-    const counterKey = `${env.redis.prefix}:audit-events:id`;
+    const redis = new Redis(broker.env.redis.url);
+    const counterKey = `${broker.env.redis.prefix}:audit-events:id`;
     const counter = await redis.get(counterKey);
     const assertion = await signAssertion(issuerKey, grant({}, LISTED_ISS));
     const clientAssertion = await signAssertion(clientKey, clientClaims(pkjClient.client_id));
@@ -579,11 +566,11 @@ describe('audit events', () => {
     expect(refused.status).toBe(400);
 
     const [success] = await eventually(async () => {
-      const found = await audit.byRequestId(successId);
+      const found = await broker.audit.byRequestId(successId);
       return found.length > 0 ? found : undefined;
     });
-    const failures = await audit.byRequestId(failureId);
-    expect(await audit.byRequestId(successId)).toHaveLength(1);
+    const failures = await broker.audit.byRequestId(failureId);
+    expect(await broker.audit.byRequestId(successId)).toHaveLength(1);
     expect(failures).toHaveLength(1);
     expect(success).toMatchObject({
       type: 'token',
@@ -604,13 +591,13 @@ describe('audit events', () => {
     const wrongSecretId = `req-${randomUUID()}`;
     await postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_id: postClient.client_id, client_secret: 'wrong' }, { 'x-request-id': wrongSecretId });
     const [wrongSecret] = await eventually(async () => {
-      const found = await audit.byRequestId(wrongSecretId);
+      const found = await broker.audit.byRequestId(wrongSecretId);
       return found.length > 0 ? found : undefined;
     });
     // The claimed client is named; the actor is not, as it did not authenticate.
     expect(wrongSecret).toMatchObject({ outcome: 'failure', reason: 'secret_mismatch', error: 'invalid_client', client_id: postClient.client_id, actor: 'anonymous' });
     expect(JSON.stringify(wrongSecret)).not.toContain(postClient.client_secret!);
-    const everything = JSON.stringify(await audit.events());
+    const everything = JSON.stringify(await broker.audit.events());
     for (const secret of [assertion, clientAssertion, ok.body.access_token as string]) {
       expect(everything).not.toContain(secret.split('.')[2]);
     }
@@ -635,7 +622,7 @@ describe('audit events of requests refused before the pipeline', () => {
     const response = await fetch(broker.tokenEndpoint, { method: 'POST', headers: { 'content-type': contentType, 'x-request-id': requestId }, body });
     expect(response.status).toBe(status);
     const events = await eventually(async () => {
-      const found = await audit.byRequestId(requestId);
+      const found = await broker.audit.byRequestId(requestId);
       return found.length > 0 ? found : undefined;
     });
     expect(events).toHaveLength(1);
@@ -646,10 +633,10 @@ describe('audit events of requests refused before the pipeline', () => {
 describe('trust changes', () => {
   it('refuses a disabled issuer within 2 s', async () => {
     const key = await generatePartyKey('ES256');
-    const issuer = await env.admin.createIssuer({ issuer: 'https://idp-to-disable.example', jwks: jwksOf(key), subjects: ['*'] });
+    const issuer = await broker.admin.createIssuer({ issuer: 'https://idp-to-disable.example', jwks: jwksOf(key), subjects: ['*'] });
     const assertionFor = () => signAssertion(key, assertionClaims({ iss: issuer.issuer, sub: 'alice', aud: broker.issuer }));
     await eventually(async () => (await exchange(await assertionFor())).status === 200, 10_000);
-    await env.admin.updateIssuer(issuer.id, { status: 'disabled' });
+    await broker.admin.updateIssuer(issuer.id, { status: 'disabled' });
     await eventually(async () => (await exchange(await assertionFor())).body.error === 'invalid_grant', 2000, 50);
   });
 
@@ -658,7 +645,7 @@ describe('trust changes', () => {
     const idp = await startLoopbackIdp();
     idp.serve('/jwks.json', jwksOf(served), 'application/json', 'max-age=3600');
     try {
-      const issuer = await env.admin.createIssuer({ issuer: 'https://idp-rotating.example', jwks_uri: `${idp.url}/jwks.json`, subjects: ['*'] });
+      const issuer = await broker.admin.createIssuer({ issuer: 'https://idp-rotating.example', jwks_uri: `${idp.url}/jwks.json`, subjects: ['*'] });
       const assertionFor = (key: PartyKey) => signAssertion(key, assertionClaims({ iss: issuer.issuer, sub: 'alice', aud: broker.issuer }));
       await eventually(async () => (await exchange(await assertionFor(served))).status === 200, 15_000, 200);
       served = await generatePartyKey('ES256', 'rotating-2');
@@ -675,7 +662,7 @@ describe('trust changes', () => {
     const idp = await startLoopbackIdp();
     idp.serve('/jwks.json', jwksOf(served), 'application/json', 'max-age=3600');
     try {
-      const client = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${idp.url}/jwks.json` });
+      const client = await broker.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${idp.url}/jwks.json` });
       const assertionFor = (key: PartyKey) => signAssertion(key, clientClaims(client.client_id));
       await eventually(async () => (await clientCredentialsWithAssertion(await assertionFor(served))).status === 200, 15_000, 200);
       served = await generatePartyKey('ES256', 'client-rotating-2');
@@ -690,26 +677,26 @@ describe('trust changes', () => {
 describe('trust changes of clients and expiry', () => {
   it('refuses every assertion signed with a kid an admin revoked', async () => {
     const key = await generatePartyKey('ES256');
-    const client = await env.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(key), client_assertion_reuse: true });
+    const client = await broker.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(key), client_assertion_reuse: true });
     const assertion = () => signAssertion(key, clientClaims(client.client_id));
     await eventually(async () => (await clientCredentialsWithAssertion(await assertion())).status === 200, 10_000);
-    await env.admin.revokeClientAssertion(client.client_id, { kid: key.kid });
+    await broker.admin.revokeClientAssertion(client.client_id, { kid: key.kid });
     await eventually(async () => (await clientCredentialsWithAssertion(await assertion())).status === 401, 2000, 50);
     expect((await clientCredentialsWithAssertion(await assertion())).body.error).toBe('invalid_client');
   });
 
   it('refuses a disabled client within 2 s', async () => {
-    const client = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post' });
+    const client = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_post' });
     const request = () => postForm(broker.tokenEndpoint, { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret! });
     await eventually(async () => (await request()).status === 200, 10_000);
-    await env.admin.updateClient(client.client_id, { status: 'disabled' });
+    await broker.admin.updateClient(client.client_id, { status: 'disabled' });
     await eventually(async () => (await request()).status === 401, 2000, 50);
   });
 
   it('refuses an issuer whose expires_at has passed, and serves its unexpired twin', async () => {
     const key = await generatePartyKey('ES256');
-    const expired = await env.admin.createIssuer({ issuer: 'https://idp-expired.example', jwks: jwksOf(key), subjects: ['*'], expires_at: new Date(Date.now() - 60_000).toISOString() });
-    const twin = await env.admin.createIssuer({ issuer: 'https://idp-unexpired.example', jwks: jwksOf(key), subjects: ['*'], expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+    const expired = await broker.admin.createIssuer({ issuer: 'https://idp-expired.example', jwks: jwksOf(key), subjects: ['*'], expires_at: new Date(Date.now() - 60_000).toISOString() });
+    const twin = await broker.admin.createIssuer({ issuer: 'https://idp-unexpired.example', jwks: jwksOf(key), subjects: ['*'], expires_at: new Date(Date.now() + 3_600_000).toISOString() });
     const request = async (iss: string) => exchange(await signAssertion(key, assertionClaims({ iss, sub: 'alice', aud: broker.issuer })));
     // Changes are relayed in commit order: once the twin is served, the expired one is cached too.
     await eventually(async () => (await request(twin.issuer)).status === 200, 10_000);
@@ -721,7 +708,7 @@ describe('trust changes of clients and expiry', () => {
 describe('a second replica with CLIENT_ASSERTION_AUDIENCE_COMPAT=true', () => {
   let replica: TokenServiceInstance;
   beforeAll(async () => {
-    replica = await startTokenService(env, { CLIENT_ASSERTION_AUDIENCE_COMPAT: 'true' });
+    replica = await broker.startReplica({ CLIENT_ASSERTION_AUDIENCE_COMPAT: 'true' });
   });
   afterAll(async () => {
     await replica?.process.stop();

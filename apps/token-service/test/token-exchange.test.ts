@@ -21,30 +21,22 @@ import {
   type CreatedIssuer,
   type PartyKey,
 } from '@trust-broker/testing';
-import { AuditQueueReader } from './support/audit-queue';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
-
-jest.setTimeout(180_000);
+import { useBroker } from './support/use-broker';
 
 const CI_ISSUER = 'https://ci.partner.example';
 const IDP_ISSUER = 'https://login.partner.example';
 const STS_AUDIENCE = 'https://sts.broker.example';
 
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
-let audit: AuditQueueReader;
+const broker = useBroker('token-exchange');
 let ciKey: PartyKey;
 let idpKey: PartyKey;
 let idpIssuer: CreatedIssuer;
 let confidential: CreatedClient;
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('token-exchange');
-  broker = await startTokenService(env);
-  audit = new AuditQueueReader(env.sharedEnv.REDIS_URL!, env.sharedEnv.REDIS_PREFIX!);
   ciKey = await generatePartyKey('ES256', 'ci-1');
   idpKey = await generatePartyKey('RS256', 'idp-1');
-  await env.admin.createIssuer({
+  await broker.admin.createIssuer({
     issuer: CI_ISSUER,
     jwks: jwksOf(ciKey),
     subjects: ['*'],
@@ -55,7 +47,7 @@ beforeAll(async () => {
     claim_mappings: { repository: 'claims.repository' },
     access_token_ttl_s: 300,
   });
-  idpIssuer = await env.admin.createIssuer({
+  idpIssuer = await broker.admin.createIssuer({
     issuer: IDP_ISSUER,
     jwks: jwksOf(idpKey),
     subjects: ['*'],
@@ -63,7 +55,7 @@ beforeAll(async () => {
     accepted_audiences: ['broker-at-partner'],
     allowed_scopes: ['read'],
   });
-  confidential = await env.admin.createClient({
+  confidential = await broker.admin.createClient({
     client_id: 'exchanger',
     token_endpoint_auth_method: 'client_secret_basic',
     grant_types: [TOKEN_EXCHANGE_GRANT],
@@ -71,12 +63,6 @@ beforeAll(async () => {
   });
   // The new issuers reach the token service through the trust-change channel.
   await waitForExchange(async () => exchange({ subject_token: await ciToken() }));
-});
-
-afterAll(async () => {
-  await audit?.close();
-  await broker?.process.stop();
-  await env?.stop();
 });
 
 async function waitForExchange(attempt: () => Promise<{ status: number }>): Promise<void> {
@@ -215,7 +201,7 @@ describe('subject tokens of trusted issuers', () => {
     const wrong = await exchange({ subject_token: await ciToken() }, { authorization: basicAuthorization('exchanger', 'wrong-secret') });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe('invalid_client');
-    const other = await env.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'] });
+    const other = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'] });
     const send = async () => exchange({ subject_token: await ciToken(), client_id: other.client_id, client_secret: other.client_secret! });
     // The new client reaches the token service through the trust-change channel.
     await waitForExchange(async () => ({ status: (await send()).status === 401 ? 0 : 200 }));
@@ -225,7 +211,7 @@ describe('subject tokens of trusted issuers', () => {
   });
 
   it('applies require_client_auth (401 invalid_client) and allowed_client_ids (400 invalid_request) of the issuer', async () => {
-    await env.admin.updateIssuer(idpIssuer.id, { require_client_auth: true, allowed_client_ids: ['someone-else'] });
+    await broker.admin.updateIssuer(idpIssuer.id, { require_client_auth: true, allowed_client_ids: ['someone-else'] });
     try {
       await waitForExchange(async () => {
         const answer = await exchange({ subject_token: await idToken(), subject_token_type: TOKEN_TYPES.idToken });
@@ -238,20 +224,20 @@ describe('subject tokens of trusted issuers', () => {
       expect(notListed.status).toBe(400);
       expect(notListed.body).toMatchObject({ error: 'invalid_request' });
     } finally {
-      await env.admin.updateIssuer(idpIssuer.id, { require_client_auth: false, allowed_client_ids: [] });
+      await broker.admin.updateIssuer(idpIssuer.id, { require_client_auth: false, allowed_client_ids: [] });
     }
   });
 
   it('refuses the subject tokens of a disabled issuer within 2 s, and takes them again once enabled', async () => {
     const token = await idToken({ exp: nowSeconds() + 100 });
-    await env.admin.updateIssuer(idpIssuer.id, { status: 'disabled' });
+    await broker.admin.updateIssuer(idpIssuer.id, { status: 'disabled' });
     const started = Date.now();
     await waitForExchange(async () => {
       const answer = await exchange({ subject_token: token, subject_token_type: TOKEN_TYPES.idToken }, asConfidential());
       return { status: answer.status === 400 && answer.body.error === 'invalid_request' ? 200 : 0 };
     });
     expect(Date.now() - started).toBeLessThan(2000);
-    await env.admin.updateIssuer(idpIssuer.id, { status: 'active' });
+    await broker.admin.updateIssuer(idpIssuer.id, { status: 'active' });
     await waitForExchange(() => exchange({ subject_token: token, subject_token_type: TOKEN_TYPES.idToken }, asConfidential()));
   });
 });
@@ -368,7 +354,7 @@ describe('audit', () => {
       jti_hash: sha256('audited-jti'),
       details: { token_jti: decodeJwt(answer.body.access_token as string).jti, subject_token_sha256: sha256(token) },
     });
-    const everything = JSON.stringify(await audit.events());
+    const everything = JSON.stringify(await broker.audit.events());
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(token.split('.')[2]);
   });
@@ -396,7 +382,7 @@ function sha256(value: string): string {
 async function eventuallyEvents(requestId: string) {
   const deadline = Date.now() + 5000;
   for (;;) {
-    const events = await audit.byRequestId(requestId);
+    const events = await broker.audit.byRequestId(requestId);
     if (events.length > 0 || Date.now() > deadline) return events;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

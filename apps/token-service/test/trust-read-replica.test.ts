@@ -5,32 +5,21 @@
  * issuer is not learnt; once it is restored, the issuer is trusted.
  */
 import { Client } from 'pg';
-import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, postForm, signAssertion, TcpProxy, type PartyKey } from '@trust-broker/testing';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
+import { assertionClaims, eventually, generatePartyKey, jwksOf, JWT_BEARER_GRANT, postForm, signAssertion, type PartyKey, type TcpProxy } from '@trust-broker/testing';
+import { useBroker } from './support/use-broker';
 
-jest.setTimeout(300_000);
-
-let env: BrokerEnvironment;
+const broker = useBroker('readurl', { deferTokenService: true });
 let readProxy: TcpProxy;
-let broker: TokenServiceInstance;
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('readurl');
-  const target = new URL(env.database.url);
-  readProxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
-  broker = await startTokenService(env, { DATABASE_READ_URL: readProxy.wrap(env.database.url), TRUST_RELOAD_INTERVAL_S: '1' });
-});
-
-afterAll(async () => {
-  await broker?.process.stop();
-  await readProxy?.cut();
-  await env?.stop();
+  readProxy = await broker.startDatabaseProxy();
+  await broker.startTokenService({ DATABASE_READ_URL: readProxy.wrap(broker.env.database.url), TRUST_RELOAD_INTERVAL_S: '1' });
 });
 
 async function registerIssuer(): Promise<{ iss: string; key: PartyKey }> {
   const key = await generatePartyKey('ES256');
   const iss = `https://idp-${Math.random().toString(36).slice(2)}.example`;
-  await env.admin.createIssuer({ issuer: iss, jwks: jwksOf(key), subjects: ['*'] });
+  await broker.admin.createIssuer({ issuer: iss, jwks: jwksOf(key), subjects: ['*'] });
   return { iss, key };
 }
 
@@ -45,11 +34,11 @@ it('reads trust through DATABASE_READ_URL: a cut read path stops learning, DATAB
   const first = await registerIssuer();
   await eventually(async () => (await exchange(first)).status === 200, 20_000, 200);
   // The trust reads hold their own pool, named for them, on the read URL.
-  const db = new Client({ connectionString: env.database.url });
+  const db = new Client({ connectionString: broker.env.database.url });
   await db.connect();
   try {
     const readers = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'token-service-trust-reads'`, [
-      new URL(env.database.url).pathname.slice(1),
+      new URL(broker.env.database.url).pathname.slice(1),
     ]);
     expect(readers.rows[0].n).toBeGreaterThan(0);
   } finally {

@@ -11,27 +11,22 @@
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { CLIENT_ASSERTION_TYPE, eventually, startLoopbackIdp, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES, type LoopbackIdp } from '@trust-broker/testing';
-import { startBrokerEnvironment, startTokenService, type BrokerEnvironment, type TokenServiceInstance } from './support/broker-environment';
+import { useBroker } from './support/use-broker';
 import { serveGitHubActions, serveKubernetes, type WorkloadIdp } from './support/workload-idps';
-
-jest.setTimeout(300_000);
 
 const STS_AUDIENCE = 'https://sts.broker.example';
 
-let env: BrokerEnvironment;
-let broker: TokenServiceInstance;
+const broker = useBroker('workload-e2e');
 const idps: LoopbackIdp[] = [];
 let actions: WorkloadIdp;
 let cluster: WorkloadIdp;
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment('workload-e2e');
-  broker = await startTokenService(env);
   idps.push(await startLoopbackIdp(), await startLoopbackIdp());
   actions = serveGitHubActions(idps[0]!, STS_AUDIENCE);
   cluster = serveKubernetes(idps[1]!, [broker.issuer]);
   // The README's settings for each platform.
-  await env.admin.createIssuer({
+  await broker.admin.createIssuer({
     issuer: actions.issuer,
     discovery: true,
     subjects: [actions.subject],
@@ -40,10 +35,10 @@ beforeAll(async () => {
     allowed_scopes: ['deploy'],
     audiences: ['https://deploy.api.example'],
   });
-  await env.admin.createIssuer({ issuer: cluster.issuer, discovery: true, subjects: [cluster.subject], max_assertion_lifetime_s: 3600 });
+  await broker.admin.createIssuer({ issuer: cluster.issuer, discovery: true, subjects: [cluster.subject], max_assertion_lifetime_s: 3600 });
   // openid-client always names its client: the CI jobs' one is public (method none).
-  await env.admin.createClient({ client_id: 'github-actions-job', token_endpoint_auth_method: 'none', grant_types: [TOKEN_EXCHANGE_GRANT], scope: 'deploy' });
-  await env.admin.createClient({
+  await broker.admin.createClient({ client_id: 'github-actions-job', token_endpoint_auth_method: 'none', grant_types: [TOKEN_EXCHANGE_GRANT], scope: 'deploy' });
+  await broker.admin.createClient({
     client_id: 'payments-api',
     token_endpoint_auth_method: 'federated_jwt',
     federated_credentials: [{ issuer: cluster.issuer, subject: cluster.subject }],
@@ -53,8 +48,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await broker?.process.stop();
-  await env?.stop();
   await Promise.all(idps.map((idp) => idp.close()));
 });
 
