@@ -10,9 +10,8 @@ import {
   verifyClientAssertion,
   type ClientAssertionPolicy,
   type ClientVerificationContext,
-  type VerifiedAssertion,
 } from '../src/index';
-import { buildAssertion, type AssertionSpec, type Members, type Outcome } from './support/case-runner';
+import { buildAssertion, expectRefusal, expectVerified, replayedIn, runVerification, type AssertionSpec, type Members, type Outcome } from './support/case-runner';
 import {
   BROKER,
   CLIENT_ID,
@@ -135,7 +134,7 @@ const cases: ClientCase[] = [
   // jti, revocation, replay
   { name: 'refuses a missing jti when reuse is off', claims: { jti: undefined }, expect: fail('jti_missing') },
   { name: 'refuses a jti over 256 characters, even with reuse on', claims: { jti: 'x'.repeat(257) }, policy: { reuse: true }, expect: fail('jti_invalid') },
-  { name: 'refuses a replayed jti', prepare: replayOnce, expect: fail('jti_replayed') },
+  { name: 'refuses a replayed jti', prepare: replayedIn(`client:${CLIENT_ID}`), expect: fail('jti_replayed') },
   { name: 'refuses a revoked jti (reuse on)', claims: { jti: 'revoked-1' }, policy: { reuse: true, isRevoked: ({ jti }) => jti === 'revoked-1' }, expect: fail('assertion_revoked') },
   { name: 'refuses an assertion signed with a revoked kid (reuse on)', policy: { reuse: true, isRevoked: ({ kid }) => kid === 'c-1' }, expect: fail('assertion_revoked') },
   { name: 'refuses a revoked kid when the header names no kid', header: { kid: undefined }, policy: { isRevoked: ({ kid }) => kid === 'c-1' }, expect: fail('assertion_revoked') },
@@ -153,11 +152,6 @@ const cases: ClientCase[] = [
 ];
 
 let parties: Parties;
-
-async function replayOnce(guard: MapReplayGuard, assertion: unknown): Promise<void> {
-  const claims = JSON.parse(Buffer.from(String(assertion).split('.')[1] as string, 'base64url').toString()) as { jti: string; exp: number };
-  await guard.markUsed(`client:${CLIENT_ID}`, claims.jti, claims.exp + 30);
-}
 
 function defaultClaims(clientId: string, jti: string): Members {
   return { iss: clientId, sub: clientId, aud: BROKER, iat: NOW, exp: NOW + 60, jti };
@@ -181,26 +175,17 @@ describe('verifyClientAssertion: RFC 7523 §3, OIDC Core §9, rfc7523bis', () =>
     const others = (['client', 'secretClient', 'shortSecretClient'] as const).filter((name) => name !== as).map((name) => parties[name]);
     const ctx: ClientVerificationContext = { ...clientContext([policy, ...others], guard), ...(row.context ?? {}) };
     if (row.prepare) await row.prepare(guard, assertion);
-    const callsBefore = guard.calls.length;
 
-    const outcome = await verifyClientAssertion(assertion, ctx).then(
-      (verified): { verified: VerifiedAssertion } => ({ verified }),
-      (error: unknown): { error: unknown } => ({ error }),
-    );
+    const outcome = await runVerification(guard, () => verifyClientAssertion(assertion, ctx));
 
     if ('ok' in row.expect) {
-      if ('error' in outcome) throw outcome.error;
-      expect(outcome.verified.subject).toBe(clientId);
-      expect(outcome.verified.issuer).toBe(clientId);
-      expect(guard.calls.length - callsBefore).toBe(policy.reuse ? 0 : 1);
+      const verified = expectVerified(outcome);
+      expect(verified.subject).toBe(clientId);
+      expect(verified.issuer).toBe(clientId);
+      expect(outcome.guardCalls).toBe(policy.reuse ? 0 : 1);
       return;
     }
-    expect('error' in outcome).toBe(true);
-    const error = (outcome as { error: unknown }).error;
-    expect(error).toBeInstanceOf(AssertionError);
-    expect(error).toMatchObject({ error: row.expect.error, reason: row.expect.reason });
-    expect((error as AssertionError).kid).toBe(row.expect.kid);
-    if (row.expect.reason !== 'jti_replayed') expect(guard.calls.length - callsBefore).toBe(0);
+    expectRefusal(outcome, row.expect);
   });
 });
 

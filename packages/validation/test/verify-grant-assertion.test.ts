@@ -13,9 +13,8 @@ import {
   type CandidateKey,
   type GrantVerificationContext,
   type TrustedIssuerPolicy,
-  type VerifiedAssertion,
 } from '../src/index';
-import { buildAssertion, type AssertionSpec, type Members, type Outcome } from './support/case-runner';
+import { buildAssertion, expectRefusal, expectVerified, replayedIn, runVerification, type AssertionSpec, type Members, type Outcome } from './support/case-runner';
 import { BROKER, createParties, generateKeys, grantContext, ISSUER_A, ISSUER_B, MapReplayGuard, NOW, OTHER_PURPOSE_TYPES, publicJwk, TOKEN_ENDPOINT, type Keys, type Parties } from './support/fixtures';
 import { base64url, signCompact, type SigningKey } from './support/sign-compact';
 
@@ -180,7 +179,7 @@ const cases: GrantCase[] = [
   { name: 'refuses a jti over 256 characters', claims: { jti: 'j'.repeat(257) }, expect: fail('jti_invalid') },
   { name: 'passes a jti of exactly 256 characters', claims: { jti: 'j'.repeat(256) }, expect: PASS },
   { name: 'refuses a numeric jti', claims: { jti: 12345 }, expect: fail('jti_invalid') },
-  { name: 'refuses a replayed jti', prepare: replayOnce, expect: fail('jti_replayed') },
+  { name: 'refuses a replayed jti', prepare: replayedIn('grant:a'), expect: fail('jti_replayed') },
   // a broken policy or clock fails closed
   { name: 'fails closed when the policy has no clock skew', claims: { iat: NOW - 200, exp: NOW - 100 }, policy: () => ({ clockSkewSeconds: undefined as unknown as number }), expect: fail('verification_failed') },
   { name: 'fails closed when the policy maximum lifetime is NaN', policy: () => ({ maxLifetimeSeconds: Number.NaN }), expect: fail('verification_failed') },
@@ -226,11 +225,6 @@ function resignPayload(jws: string, changes: Members): string {
   return `${header}.${base64url(JSON.stringify(claims))}.${signature}`;
 }
 
-async function replayOnce(guard: MapReplayGuard, assertion: unknown): Promise<void> {
-  const claims = JSON.parse(Buffer.from(String(assertion).split('.')[1] as string, 'base64url').toString()) as { jti: string; exp: number };
-  await guard.markUsed('grant:a', claims.jti, claims.exp + 30);
-}
-
 beforeAll(async () => {
   parties = await createParties(generateKeys());
   const resolved = await parties.issuerA.keys.resolve({ alg: 'RS256' });
@@ -251,28 +245,19 @@ describe('verifyGrantAssertion: RFC 7523 §3 rules', () => {
     let ctx = grantContext([issuerA, parties.issuerB], guard);
     if (row.context) ctx = row.context(ctx, parties);
     if (row.prepare) await row.prepare(guard, assertion);
-    const callsBefore = guard.calls.length;
 
-    const outcome = await verifyGrantAssertion(assertion, ctx).then(
-      (verified): { verified: VerifiedAssertion } => ({ verified }),
-      (error: unknown): { error: unknown } => ({ error }),
-    );
+    const outcome = await runVerification(guard, () => verifyGrantAssertion(assertion, ctx));
 
     if ('ok' in row.expect) {
-      if ('error' in outcome) throw outcome.error;
-      expect(outcome.verified.issuer).toBe(ISSUER_A);
-      expect(outcome.verified.subject).toBe('alice');
-      expect(outcome.verified.expiresAt).toBe(outcome.verified.claims.exp);
-      expect(guard.calls.length - callsBefore).toBe(typeof outcome.verified.jti === 'string' ? 1 : 0);
+      const verified = expectVerified(outcome);
+      expect(verified.issuer).toBe(ISSUER_A);
+      expect(verified.subject).toBe('alice');
+      expect(verified.expiresAt).toBe(verified.claims.exp);
+      expect(outcome.guardCalls).toBe(typeof verified.jti === 'string' ? 1 : 0);
       return;
     }
-    expect('error' in outcome).toBe(true);
-    const error = (outcome as { error: unknown }).error;
-    expect(error).toBeInstanceOf(AssertionError);
-    expect(error).toMatchObject({ error: row.expect.error, reason: row.expect.reason });
-    expect((error as AssertionError).kid).toBe(row.expect.kid);
-    if (typeof assertion === 'string' && assertion.length > 40) expect((error as AssertionError).description).not.toContain(assertion.slice(0, 40));
-    if (row.expect.reason !== 'jti_replayed') expect(guard.calls.length - callsBefore).toBe(0);
+    const error = expectRefusal(outcome, row.expect);
+    if (typeof assertion === 'string' && assertion.length > 40) expect(error.description).not.toContain(assertion.slice(0, 40));
   });
 });
 
