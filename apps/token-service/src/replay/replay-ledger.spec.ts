@@ -1,39 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
-import type { DataSource } from 'typeorm';
-import { createDataSource, runMigrationsWithLock } from '@trust-broker/service-kit/database';
 import { createRedis, waitForRedis } from '@trust-broker/service-kit/redis';
-import { createTestDatabase, createTestRedisPrefix, type TestDatabase, type TestRedisPrefix } from '@trust-broker/testing';
+import { openTokenStores, type TokenStores } from '../../test/support/token-stores';
 import type { TokenServiceConfig } from '../config/token-service.config';
-import { TOKEN_MIGRATIONS, TOKEN_SCHEMA } from '../migrations';
 import { ReplayGuardService } from './replay-guard.service';
 import { givingBackOnFailure, ReplayLedger } from './replay-ledger';
 
 describe('ReplayLedger (real Redis)', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-  let prefix: TestRedisPrefix;
-  let redis: Redis;
+  let stores: TokenStores;
   let guard: ReplayGuardService;
   const inAMinute = () => Date.now() / 1000 + 60;
   const now = Date.now() / 1000;
 
   beforeAll(async () => {
-    database = await createTestDatabase('ledger');
-    dataSource = createDataSource({ url: database.url, schema: TOKEN_SCHEMA, migrations: TOKEN_MIGRATIONS });
-    await runMigrationsWithLock(dataSource, TOKEN_SCHEMA);
-    prefix = createTestRedisPrefix('ledger');
-    redis = createRedis(prefix.url, 'request');
-    await waitForRedis(redis);
-    guard = new ReplayGuardService(redis, { redisPrefix: prefix.prefix } as TokenServiceConfig, dataSource);
+    stores = await openTokenStores('ledger');
+    guard = new ReplayGuardService(stores.redis, { redisPrefix: stores.prefix.prefix } as TokenServiceConfig, stores.dataSource);
   });
 
-  afterAll(async () => {
-    redis.disconnect();
-    await prefix.clear();
-    await dataSource.destroy();
-    await database.drop();
-  });
+  afterAll(() => stores.close());
 
   it('gives back the jtis it marked, so they can be marked again', async () => {
     const ledger = new ReplayLedger(guard);
@@ -65,9 +48,9 @@ describe('ReplayLedger (real Redis)', () => {
   });
 
   it('fails closed: when Redis does not take the delete, the jti stays used', async () => {
-    const other = createRedis(prefix.url, 'request');
+    const other = createRedis(stores.prefix.url, 'request');
     await waitForRedis(other);
-    const failing = new ReplayGuardService(other, { redisPrefix: prefix.prefix } as TokenServiceConfig, dataSource);
+    const failing = new ReplayGuardService(other, { redisPrefix: stores.prefix.prefix } as TokenServiceConfig, stores.dataSource);
     const ledger = new ReplayLedger(failing);
     const jti = randomUUID();
     expect(await ledger.markUsed('issuer:1', jti, inAMinute(), now)).toBe(true);
