@@ -3,6 +3,7 @@
  * paging, and the outbox's trust changes and audit events.
  */
 import { eventually } from '@trust-broker/testing';
+import { CONTRACT_ISSUER_DEFAULTS } from '@trust-broker/testing/issuer-defaults';
 import { readAuditEvents } from './support/audit-queue-reader';
 import { startRegistry, type RegistryHarness } from './support/registry-harness';
 import { privateJwk, publicJwk, unusableJwks } from './support/test-keys';
@@ -35,27 +36,11 @@ describe('POST /v1/issuers', () => {
     const res = await registry.call('POST', '/v1/issuers', newIssuer('a'));
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
+      ...CONTRACT_ISSUER_DEFAULTS,
       issuer: 'https://idp-a.example.com',
       display_name: 'https://idp-a.example.com',
-      status: 'active',
-      expires_at: null,
       jwks_uri: null,
-      discovery: false,
-      allowed_algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       subjects: ['*'],
-      condition: null,
-      claim_mappings: null,
-      allowed_scopes: [],
-      audiences: [],
-      max_assertion_lifetime_s: 300,
-      clock_skew_s: 30,
-      require_jti: true,
-      require_client_auth: false,
-      allowed_client_ids: [],
-      access_token_ttl_s: 600,
-      subject_from_issuer: false,
-      refresh_tokens: false,
-      refresh_token_ttl_s: 86400,
       version: 1,
     });
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);

@@ -5,6 +5,7 @@
  */
 import { render } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
+import { CONTRACT_ISSUER_DEFAULTS } from '@trust-broker/testing/issuer-defaults';
 import { ConsoleApp } from '../ConsoleApp';
 
 export interface Call {
@@ -65,23 +66,11 @@ export const issuer = (overrides: Record<string, unknown> = {}) => ({
   id: '8f8b8a39-8c59-4d6b-9a49-6f4f2a1b2c3d',
   issuer: 'https://idp.partner.example',
   display_name: 'Partner IdP',
-  status: 'active',
-  expires_at: null,
+  ...CONTRACT_ISSUER_DEFAULTS,
   jwks: null,
   jwks_uri: 'https://idp.partner.example/jwks.json',
-  discovery: false,
-  allowed_algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
   subjects: ['*'],
-  condition: null,
-  claim_mappings: null,
   allowed_scopes: ['read'],
-  audiences: [],
-  max_assertion_lifetime_s: 300,
-  clock_skew_s: 30,
-  require_jti: true,
-  require_client_auth: false,
-  allowed_client_ids: [],
-  access_token_ttl_s: 600,
   accepted_audiences: ['https://broker.example'],
   created_at: '2026-12-01T10:00:00.000Z',
   updated_at: '2026-12-01T10:00:00.000Z',
