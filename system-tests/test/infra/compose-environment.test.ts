@@ -11,20 +11,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { createTestDatabase, createTestRedisPrefix, randomKeyEncryptionKey, type TestDatabase, type TestRedisPrefix } from '@trust-broker/testing';
+import { composeInit, readEnvFile } from '../support/env-file';
 
 jest.setTimeout(120_000);
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const APPS = ['issuer-registry', 'token-service', 'audit-worker'];
-
-function readEnv(file: string): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => /^[A-Z_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-}
 
 /** Compose's ${VAR}, ${VAR:-default} and ${VAR:?error}, enough for docker-compose.yml. */
 function interpolate(value: string, settings: Record<string, string>): string {
@@ -50,9 +42,8 @@ describe('the environment docker-compose gives each service', () => {
     database = await createTestDatabase('composeenv');
     redis = createTestRedisPrefix('composeenv');
     const envFile = join(mkdtempSync(join(tmpdir(), 'tb-compose-env-')), '.env');
-    const init = spawnSync(process.execPath, [join(ROOT, 'scripts', 'compose-init.mjs'), '--out', envFile], { encoding: 'utf8' });
-    expect(init.status).toBe(0);
-    settings = readEnv(envFile);
+    expect(composeInit(envFile).status).toBe(0);
+    settings = readEnvFile(envFile);
   });
 
   afterAll(async () => {

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, parseDocument } from 'yaml';
+import { composeInit, readEnvFile } from '../support/env-file';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -34,19 +35,6 @@ const APPS = { 'issuer-registry': '8081', 'token-service': '8080', 'audit-worker
 const hasDockerCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
 const work = mkdtempSync(join(tmpdir(), 'tb-compose-static-'));
 
-function composeInit(out: string) {
-  return spawnSync(process.execPath, [join(ROOT, 'scripts', 'compose-init.mjs'), '--out', out], { encoding: 'utf8' });
-}
-
-function readEnv(file: string): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => /^[A-Z_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-}
-
 describe('docker-compose.yml', () => {
   it(`is valid with the settings compose:init writes: ${hasDockerCompose ? 'docker-compose config -q' : 'a strict YAML parse (docker-compose is not installed here)'}`, () => {
     const envFile = join(work, 'valid.env');
@@ -63,7 +51,7 @@ describe('docker-compose.yml', () => {
   });
 
   it(`refuses to start without each secret, naming it and compose:init${hasDockerCompose ? '' : ' (the messages in the file: docker-compose is not installed here)'}`, () => {
-    const full = readEnv(join(work, 'valid.env'));
+    const full = readEnvFile(join(work, 'valid.env'));
     for (const secret of ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY', 'POSTGRES_PASSWORD']) {
       if (!hasDockerCompose) {
         expect(composeText).toContain(`\${${secret}:?${secret} is not set; run npm run compose:init}`);
@@ -106,7 +94,7 @@ describe('docker-compose.yml', () => {
     expect(compose.services['audit-worker']!.ports).toEqual(['${ADMIN_BIND_ADDRESS:-127.0.0.1}:${AUDIT_WORKER_PUBLISHED_PORT:-8082}:8082']);
     expect(compose.services.postgres!.ports).toEqual(['127.0.0.1:${POSTGRES_PUBLISHED_PORT:-5432}:5432']);
     expect(compose.services.redis!.ports).toEqual(['127.0.0.1:${REDIS_PUBLISHED_PORT:-6379}:6379']);
-    expect(readEnv(join(ROOT, '.env.example')).ADMIN_BIND_ADDRESS).toBe('127.0.0.1');
+    expect(readEnvFile(join(ROOT, '.env.example')).ADMIN_BIND_ADDRESS).toBe('127.0.0.1');
   });
 
   it('runs Postgres and Redis with health checks; Redis with AOF and a volume', () => {
@@ -159,8 +147,8 @@ describe('npm run compose:init', () => {
     expect(composeInit(first).status).toBe(0);
     expect(composeInit(second).status).toBe(0);
     expect(statSync(first).mode & 0o777).toBe(0o600);
-    const a = readEnv(first);
-    const b = readEnv(second);
+    const a = readEnvFile(first);
+    const b = readEnvFile(second);
     for (const secret of ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY', 'POSTGRES_PASSWORD']) {
       expect(a[secret]!.length).toBeGreaterThanOrEqual(32);
       expect(a[secret]).not.toBe(b[secret]);
@@ -176,7 +164,7 @@ describe('npm run compose:init', () => {
 
   it('.env is git-ignored, and .env.example holds no secret', () => {
     expect(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('.env');
-    const example = readEnv(join(ROOT, '.env.example'));
+    const example = readEnvFile(join(ROOT, '.env.example'));
     for (const secret of ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY', 'POSTGRES_PASSWORD']) expect({ secret, value: example[secret] }).toEqual({ secret, value: '' });
     expect(example.OUTBOUND_ALLOW_PRIVATE_NETWORKS).toBe('false');
   });
