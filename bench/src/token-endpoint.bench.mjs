@@ -38,7 +38,7 @@ import { cpuSeconds, machineBusySeconds, pidsNamed, processTree, rssOfTree } fro
 import { migrate, startService } from './support/services.mjs';
 import { summaryLines } from './summary.mjs';
 
-const { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, createTestDatabase, createTestRedisPrefix, getFreePort, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
+const { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES, createTestDatabase, createTestRedisPrefix, getFreePort, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 12);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
@@ -55,8 +55,6 @@ const MAX_RATE = Number(process.env.BENCH_MAX_RATE ?? 4000);
  */
 const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 400);
 
-const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 const IDP = 'https://idp.bench.example';
 /** The same partner's key under a second issuer that allows refresh tokens, for workload (d). */
 const IDP_REFRESH = 'https://idp-refresh.bench.example';
@@ -95,7 +93,7 @@ async function makeBodies(kind, count, keys, audience, issuers = [IDP]) {
     const params = {};
     if (kind === 'a' || kind === 'c') Object.assign(params, { grant_type: JWT_BEARER_GRANT, assertion: await grantAssertion(keys, audience, issuers[i % issuers.length]) });
     // The issuer's accepted_audiences default to [BROKER_ISSUER]: the same token shape as (a)'s.
-    if (kind === 'e') Object.assign(params, { grant_type: TOKEN_EXCHANGE, subject_token: await grantAssertion(keys, audience, issuers[i % issuers.length]), subject_token_type: JWT_TOKEN_TYPE });
+    if (kind === 'e') Object.assign(params, { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: await grantAssertion(keys, audience, issuers[i % issuers.length]), subject_token_type: TOKEN_TYPES.jwt });
     if (kind === 'b') params.grant_type = 'client_credentials';
     if (kind === 'b' || kind === 'c') Object.assign(params, { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(keys, audience) });
     params.scope = 'read';
