@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import testing from '@trust-broker/testing';
 import { es256KeyPair, signAssertion } from './support/assertions.mjs';
+import { packageOfUrl } from './support/code-location.mjs';
 import { log } from './support/log.mjs';
 import { cpuSeconds } from './support/proc-stats.mjs';
 import { migrate, startService } from './support/services.mjs';
@@ -146,18 +147,6 @@ async function send(agent, url, bodies, onAnswer) {
 
 // ---------- allocation sites ----------
 
-function packageOf(url) {
-  if (!url) return '(native)';
-  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
-  const modules = url.lastIndexOf('node_modules/');
-  if (modules >= 0) {
-    const rest = url.slice(modules + 'node_modules/'.length).split('/');
-    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
-  }
-  const workspace = /\/(apps|packages)\/([^/]+)\//.exec(url);
-  return workspace ? `${workspace[1]}/${workspace[2]}` : url.replace(/^file:\/\//, '');
-}
-
 /** Sampled bytes by package, by allocating function, and by the first frame of our own code on the stack. */
 function allocationSites(profile, requests) {
   const byPackage = new Map();
@@ -165,10 +154,10 @@ function allocationSites(profile, requests) {
   const byOurCaller = new Map();
   let total = 0;
   const add = (map, name, bytes) => map.set(name, (map.get(name) ?? 0) + bytes);
-  const frameName = (frame) => `${frame.functionName || '(anonymous)'} ${packageOf(frame.url)} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}`;
+  const frameName = (frame) => `${frame.functionName || '(anonymous)'} ${packageOfUrl(frame.url)} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}`;
   const walk = (node, ours) => {
     const frame = node.callFrame;
-    const pkg = packageOf(frame.url);
+    const pkg = packageOfUrl(frame.url);
     const isOurs = pkg.startsWith('apps/') || pkg.startsWith('packages/');
     const caller = isOurs ? frameName(frame) : ours;
     if (node.selfSize > 0) {

@@ -11,6 +11,7 @@
  * that time, to print microseconds of CPU per request for each line.
  */
 import { readFileSync } from 'node:fs';
+import { packageOfUrl } from './support/code-location.mjs';
 
 const args = process.argv.slice(2);
 const lastAt = args.indexOf('--last-s');
@@ -37,23 +38,15 @@ for (let i = 0; i < profile.samples.length; i += 1) {
   selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 }
 
+/** packageOfUrl, with the profiler's own pseudo-frames (GC, idle, program) named. */
 function packageOf(node) {
   const { url, functionName } = node.callFrame;
   if (!url) {
     if (functionName === '(garbage collector)') return '(gc)';
     if (functionName === '(idle)') return '(idle)';
     if (functionName === '(program)') return '(program)';
-    return '(native)';
   }
-  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
-  const modules = url.lastIndexOf('node_modules/');
-  if (modules >= 0) {
-    const rest = url.slice(modules + 'node_modules/'.length).split('/');
-    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
-  }
-  const workspace = /\/(apps|packages)\/([^/]+)\//.exec(url);
-  if (workspace) return `${workspace[1]}/${workspace[2]}`;
-  return url.replace(/^file:\/\//, '');
+  return packageOfUrl(url);
 }
 
 /** A coarse account of where a token request's CPU goes. */
