@@ -14,6 +14,7 @@ describe('loadRegistryConfig', () => {
       startupNotices: [],
     });
     expect(config.console.auditApiUrl).toBe('http://127.0.0.1:8082');
+    expect(config.console.relay).toEqual({ connectTimeoutMs: 5000, idleTimeoutMs: 30_000 });
     expect(config.console.dir).toMatch(/admin-console[/\\]dist$/);
   });
 
@@ -37,6 +38,7 @@ describe('loadRegistryConfig', () => {
     [{ KEY_ENCRYPTION_KEY: 'dG9vIHNob3J0' }, ['KEY_ENCRYPTION_KEY']],
     [{ ADMIN_API_KEY: 'short' }, ['ADMIN_API_KEY']],
     [{ JWKS_FETCH_TIMEOUT_MS: '0' }, ['JWKS_FETCH_TIMEOUT_MS']],
+    [{ AUDIT_RELAY_CONNECT_TIMEOUT_MS: '0', AUDIT_RELAY_IDLE_TIMEOUT_MS: 'soon' }, ['AUDIT_RELAY_CONNECT_TIMEOUT_MS', 'AUDIT_RELAY_IDLE_TIMEOUT_MS']],
     [{ KEYS_MIN_REFRESH_S: '600', KEYS_MAX_REFRESH_S: '60' }, ['KEYS_MIN_REFRESH_S']],
     [{ REDIS_PREFIX: 'a b' }, ['REDIS_PREFIX']],
     [{ AUDIT_API_URL: 'ftp://audit' }, ['AUDIT_API_URL']],

@@ -48,6 +48,13 @@ const registryEnvSchema = z.object({
   /** Where the admin console's audit calls are relayed (the audit-worker's audit API). */
   AUDIT_API_URL: unsetWhenEmpty(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
   AUDIT_WORKER_PORT: portFromEnv(8082),
+  /**
+   * The relay streams the audit API's answer with no total limit (a full verify of a long
+   * chain runs for minutes, with a progress line a second): only connecting, and any pause
+   * of the answer (before its head or between two chunks), are limited.
+   */
+  AUDIT_RELAY_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
+  AUDIT_RELAY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(30_000),
   /** The built admin console (apps/admin-console/dist); default: found beside this app. */
   ADMIN_CONSOLE_DIR: unsetWhenEmpty(z.string().optional()),
   /** Test hook: `false` leaves the outbox unrelayed (to show it survives a crash). */
@@ -62,7 +69,7 @@ export interface RegistryConfig extends CommonConfig {
   keyRefresh: KeyRefreshConfig;
   outbox: { pollIntervalMs: number; relayEnabled: boolean };
   /** The admin console at /console: its built files, and the audit API it reads through the registry. */
-  console: { dir: string | null; auditApiUrl: string };
+  console: { dir: string | null; auditApiUrl: string; relay: AuditRelayLimits };
   /** Warnings to print at start (generated credentials). */
   startupNotices: string[];
 }
@@ -73,6 +80,12 @@ export interface OutboundFetchConfig {
   maxBodyBytes: number;
   maxKeys: number;
   maxRedirects: number;
+}
+
+/** The console's audit relay: time to connect to the audit API, and the longest pause of its answer. */
+export interface AuditRelayLimits {
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
 }
 
 export interface KeyRefreshConfig {
@@ -136,6 +149,7 @@ export function loadRegistryConfig(env: Record<string, string | undefined>): Reg
     console: {
       dir: parsed.ADMIN_CONSOLE_DIR ?? defaultConsoleDir(),
       auditApiUrl: (parsed.AUDIT_API_URL ?? `http://127.0.0.1:${parsed.AUDIT_WORKER_PORT}`).replace(/\/+$/, ''),
+      relay: { connectTimeoutMs: parsed.AUDIT_RELAY_CONNECT_TIMEOUT_MS, idleTimeoutMs: parsed.AUDIT_RELAY_IDLE_TIMEOUT_MS },
     },
     startupNotices,
   };

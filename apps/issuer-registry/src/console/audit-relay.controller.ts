@@ -3,19 +3,22 @@
  * and `/v1/audit/verify` relayed to the audit-worker (AUDIT_API_URL), so the console talks
  * to its own origin only (CSP `connect-src 'self'`). The registry checks the admin key
  * first and passes the same credential on; it adds, keeps and logs nothing. The answer
- * is the audit API's own, status included; an audit-worker that does not answer is 503.
+ * is the audit API's own, status included, streamed as it comes (a full verify's NDJSON
+ * progress has no total time limit; audit-relay-stream.ts); an audit-worker that does not
+ * answer is 503.
  */
 import { Controller, Get, Inject, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { AdminRoute } from '../http/api-docs';
 import { AdminGuard } from '../http/admin.guard';
+import { openAuditStream, type RelayedAnswer } from './audit-relay-stream';
 import { AuditRelayError } from './audit-relay.errors';
 
 /** The only audit paths relayed; nothing else of the audit-worker is reachable through here. */
 const RELAYED = new Set(['/v1/audit/events', '/v1/audit/events/per-minute', '/v1/audit/verify']);
-const RELAY_TIMEOUT_MS = 30_000;
 const MAX_ANSWER_BYTES = 4 * 1_048_576;
+const NDJSON = 'application/x-ndjson';
 
 interface RelayRequest {
   url: string;
@@ -65,23 +68,32 @@ export class AuditRelayController {
       reply.code(404).send({ error: 'invalid_request', error_description: 'not found' });
       return;
     }
-    const target = `${this.config.console.auditApiUrl}${incoming.pathname}${incoming.search}`;
-    const authorization = request.headers.authorization;
+    const target = new URL(`${this.config.console.auditApiUrl}${incoming.pathname}${incoming.search}`);
+    const { authorization, accept } = request.headers;
+    let answer: RelayedAnswer;
     try {
-      const answer = await fetch(target, {
-        headers: { authorization: typeof authorization === 'string' ? authorization : '', accept: 'application/json', 'x-request-id': request.id },
-        redirect: 'error',
-        signal: AbortSignal.timeout(RELAY_TIMEOUT_MS),
-      });
-      const body = Buffer.from(await answer.arrayBuffer());
-      if (body.length > MAX_ANSWER_BYTES) throw new Error('answer too large');
-      reply
-        .code(answer.status)
-        .header('Content-Type', answer.headers.get('content-type') ?? 'application/json; charset=utf-8')
-        .header('Cache-Control', 'no-store')
-        .send(body);
+      answer = await openAuditStream(
+        target,
+        {
+          authorization: typeof authorization === 'string' ? authorization : '',
+          // NDJSON asks a verify for a progress line a second while it walks; JSON otherwise, as before.
+          accept: typeof accept === 'string' && accept.toLowerCase().includes(NDJSON) ? NDJSON : 'application/json',
+          'x-request-id': request.id,
+        },
+        { ...this.config.console.relay, maxBytes: MAX_ANSWER_BYTES },
+      );
+      // Redirects are not followed (nor passed on): the audit API answers itself or not at all.
+      if (answer.status >= 300 && answer.status < 400) {
+        answer.body.destroy();
+        throw new Error('redirected');
+      }
     } catch {
       throw new AuditRelayError('audit_api_unavailable', 'the audit API does not answer');
     }
+    reply
+      .code(answer.status)
+      .header('Content-Type', answer.contentType ?? 'application/json; charset=utf-8')
+      .header('Cache-Control', 'no-store')
+      .send(answer.body);
   }
 }
