@@ -135,6 +135,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it("relays the console's audit reads to the audit-worker service, not to the registry's own container", () => {
+    expect(compose.services['issuer-registry']!.environment!.AUDIT_API_URL).toBe(`http://audit-worker:${APPS['audit-worker']}`);
+  });
+
   it('token-service migrates after the registry whose tables it reads', () => {
     expect(compose.services['migrate-token-service']!.depends_on).toMatchObject({ 'migrate-issuer-registry': { condition: 'service_completed_successfully' } });
   });

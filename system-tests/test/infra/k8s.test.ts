@@ -117,7 +117,7 @@ describe('infra/k8s/base', () => {
     }
   });
 
-  it('NetworkPolicies: deny by default; token-service from anywhere; registry and audit API only from the admin namespace', () => {
+  it('NetworkPolicies: deny by default; token-service from anywhere; registry and audit API only from the admin namespace, audit API also from the registry', () => {
     const policies = manifests.filter((manifest) => manifest.kind === 'NetworkPolicy');
     expect(find('NetworkPolicy', 'default-deny-ingress')!.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
     expect(find('NetworkPolicy', 'token-service-public')!.spec).toEqual({
@@ -126,13 +126,21 @@ describe('infra/k8s/base', () => {
       ingress: [{ ports: [{ port: 'http', protocol: 'TCP' }] }],
     });
     for (const app of ['issuer-registry', 'audit-worker']) {
-      const policy = policies.find((p) => p.spec!.podSelector.matchLabels?.['app.kubernetes.io/name'] === app)!;
+      const policy = find('NetworkPolicy', `${app}-from-admin`)!;
+      expect(policy.spec!.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': app });
       expect(policy.spec!.ingress).toEqual([
         { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'trust-broker-admin' } } }], ports: [{ port: 'http', protocol: 'TCP' }] },
       ]);
     }
+    // The console's audit relay: the registry's pods reach the audit-worker Service that AUDIT_API_URL names.
+    expect(find('NetworkPolicy', 'audit-worker-from-registry')!.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'audit-worker' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'issuer-registry' } } }], ports: [{ port: 'http', protocol: 'TCP' }] }],
+    });
+    expect(find('ConfigMap', 'trust-broker-config')!.data!.AUDIT_API_URL).toBe(`http://audit-worker:${find('Service', 'audit-worker')!.spec!.ports[0].port}`);
     // Nothing else is let in: every other policy selects one of the three services.
-    expect(policies.map((p) => p.metadata.name).sort()).toEqual(['audit-worker-from-admin', 'default-deny-ingress', 'issuer-registry-from-admin', 'token-service-public']);
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual(['audit-worker-from-admin', 'audit-worker-from-registry', 'default-deny-ingress', 'issuer-registry-from-admin', 'token-service-public']);
   });
 });
 
@@ -166,7 +174,7 @@ describe('infra/k8s/components/scale-out', () => {
     const objects = render(BASE);
     expect(jobNames(objects)).toEqual(['trust-broker-migrate-0.1.0']);
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
-    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toHaveLength(4);
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toHaveLength(5);
     for (const o of objects.filter((o) => o.kind !== 'Namespace')) expect({ kind: o.kind, namespace: (o.metadata as { namespace?: string }).namespace }).toEqual({ kind: o.kind, namespace: 'trust-broker' });
   });
 
