@@ -13,6 +13,12 @@
 import { readFileSync } from 'node:fs';
 import { packageOfUrl } from './support/code-location.mjs';
 
+/**
+ * The parts of a `.cpuprofile` (V8's Profiler.Profile, as `--cpu-prof` writes it) read here.
+ * @typedef {{ id: number, callFrame: { functionName: string, url: string, lineNumber: number } }} ProfileNode
+ * @typedef {{ nodes: ProfileNode[], startTime: number, endTime: number, samples: number[], timeDeltas: number[] }} CpuProfile
+ */
+
 const args = process.argv.slice(2);
 const lastAt = args.indexOf('--last-s');
 /** Only the samples of the profile's last N seconds (the measured part of a bench run, not start-up and warm-up). */
@@ -24,9 +30,11 @@ if (!file) {
 }
 const requests = Number(requestsArg ?? 0);
 const top = Number(topArg ?? 40);
+/** @type {CpuProfile} */
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+/** @type {Map<number, number>} */
 const selfUs = new Map();
 // timeDeltas[i] is the time since the previous sample; sample i is attributed to samples[i].
 const from = profile.endTime - lastS * 1e6;
@@ -38,7 +46,10 @@ for (let i = 0; i < profile.samples.length; i += 1) {
   selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 }
 
-/** packageOfUrl, with the profiler's own pseudo-frames (GC, idle, program) named. */
+/**
+ * packageOfUrl, with the profiler's own pseudo-frames (GC, idle, program) named.
+ * @param {ProfileNode} node
+ */
 function packageOf(node) {
   const { url, functionName } = node.callFrame;
   if (!url) {
@@ -49,7 +60,11 @@ function packageOf(node) {
   return packageOfUrl(url);
 }
 
-/** A coarse account of where a token request's CPU goes. */
+/**
+ * A coarse account of where a token request's CPU goes.
+ * @param {ProfileNode} node
+ * @param {string} pkg
+ */
 function partOf(node, pkg) {
   const name = node.callFrame.functionName;
   if (name === 'verifyOneShot' || name === 'signOneShot') return 'signature verify + sign (node:crypto)';
@@ -64,13 +79,17 @@ function partOf(node, pkg) {
   return 'other node internals and native (promises, timers, buffers, hashing)';
 }
 
+/** @type {Map<string, number>} */
 const parts = new Map();
+/** @type {Map<string, number>} */
 const packages = new Map();
+/** @type {Map<string, number>} */
 const functions = new Map();
 let total = 0;
 let idle = 0;
 for (const [id, us] of selfUs) {
-  const node = byId.get(id);
+  // Every sample names a node of the profile.
+  const node = /** @type {ProfileNode} */ (byId.get(id));
   const pkg = packageOf(node);
   total += us;
   if (pkg === '(idle)') {
@@ -86,6 +105,11 @@ for (const [id, us] of selfUs) {
 }
 const busy = total - idle;
 
+/**
+ * @param {string} title
+ * @param {Map<string, number>} map
+ * @param {number} limit
+ */
 function print(title, map, limit) {
   process.stdout.write(`\n${title}\n`);
   const rows = [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit);

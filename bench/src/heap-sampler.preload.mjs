@@ -9,7 +9,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
-const file = process.env.BENCH_HEAP_SAMPLE_FILE;
+// allocation.bench.mjs sets it whenever it loads this file.
+const file = /** @type {string} */ (process.env.BENCH_HEAP_SAMPLE_FILE);
 const session = new Session();
 session.connect();
 let sampling = false;

@@ -11,8 +11,13 @@
  */
 import Provider from 'oidc-provider';
 
+/**
+ * @type {{ port: number, issuer: string, clientId: string, clientJwk: import('oidc-provider').JWK, signingJwk: import('oidc-provider').JWK,
+ *   resource: string, scope: string }}
+ */
 const { port, issuer, clientId, clientJwk, signingJwk, resource, scope } = JSON.parse(process.env.OIDC_BENCH_CONFIG ?? '{}');
 
+/** @type {import('oidc-provider').ResourceServer} */
 const resourceServer = {
   scope,
   audience: resource,

@@ -9,12 +9,17 @@
 const OPEN_LOOP_P99_AIM_MS = 25;
 const CLOSED_LOOP_RATIO_AIM = 2;
 
-const ms = (value) => `${value} ms`;
-const machine = (...runs) => `machine ${runs.map((r) => r.cpu.machine.toFixed(2)).join(' / ')} cores busy`;
-const verdict = (met) => (met ? 'met' : 'not met');
+/**
+ * What the summary reads of a measured run: its rate, its p99 and the cores the machine was busy.
+ * @typedef {{ rps: number, p99: number, cpu: { machine: number } }} MeasuredRun
+ */
+
+const ms = (/** @type {number} */ value) => `${value} ms`;
+const machine = (/** @type {MeasuredRun[]} */ ...runs) => `machine ${runs.map((r) => r.cpu.machine.toFixed(2)).join(' / ')} cores busy`;
+const verdict = (/** @type {boolean} */ met) => (met ? 'met' : 'not met');
 
 /**
- * @param {{ grant: object | undefined, oidc: object | undefined, grantOpen: object | undefined, oidcOpen: object | undefined,
+ * @param {{ grant: MeasuredRun | undefined, oidc: MeasuredRun | undefined, grantOpen: MeasuredRun | undefined, oidcOpen: MeasuredRun | undefined,
  *   connections: number, rate: number }} runs: closed-loop (a) and oidc-provider (b), and their open-loop runs (absent when not run)
  * @returns {string[]}
  */

@@ -5,7 +5,19 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
-/** An extractable ES256 key pair, with both halves as JWKs under `kid`. */
+/**
+ * @typedef {object} Es256KeyPair
+ * @property {import('jose').CryptoKey} publicKey
+ * @property {import('jose').CryptoKey} privateKey
+ * @property {import('jose').JWK & { kid: string }} publicJwk
+ * @property {import('jose').JWK & { kid: string }} privateJwk
+ */
+
+/**
+ * An extractable ES256 key pair, with both halves as JWKs under `kid`.
+ * @param {string} kid
+ * @returns {Promise<Es256KeyPair>}
+ */
 export async function es256KeyPair(kid) {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
@@ -13,7 +25,12 @@ export async function es256KeyPair(kid) {
   return { publicKey, privateKey, publicJwk, privateJwk };
 }
 
-/** A JWT of `claims` with a fresh jti, issued now, expiring in 280 s. */
+/**
+ * A JWT of `claims` with a fresh jti, issued now, expiring in 280 s.
+ * @param {Es256KeyPair} key
+ * @param {import('jose').JWTPayload} claims
+ * @returns {Promise<string>}
+ */
 export function signAssertion(key, claims) {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ ...claims, jti: randomUUID() })

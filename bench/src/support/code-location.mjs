@@ -3,7 +3,11 @@
  * CPU profile summary and the allocation bench group their figures by it.
  */
 
-/** node:<module>, the npm package under node_modules, apps/<name> or packages/<name>, else the path; '(native)' without a URL. */
+/**
+ * node:<module>, the npm package under node_modules, apps/<name> or packages/<name>, else the path; '(native)' without a URL.
+ * @param {string | undefined} url
+ * @returns {string}
+ */
 export function packageOfUrl(url) {
   if (!url) return '(native)';
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;

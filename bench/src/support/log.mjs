@@ -1,2 +1,2 @@
 /** The benches' progress lines: on stderr, so that stdout carries only the figures. */
-export const log = (line) => process.stderr.write(`bench: ${line}\n`);
+export const log = (/** @type {string} */ line) => process.stderr.write(`bench: ${line}\n`);

@@ -8,7 +8,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** USER_HZ: /proc counts CPU time in ticks of 1/100 s on Linux. */
 const TICKS_PER_SECOND = 100;
 
-/** The fields of /proc/<pid>/stat after the command name, which may hold spaces and parentheses. */
+/**
+ * The fields of /proc/<pid>/stat after the command name, which may hold spaces and parentheses.
+ * @param {number | string} pid
+ */
 function statFields(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -16,7 +19,11 @@ function statFields(pid) {
 
 const numericEntries = () => readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
 
-/** `pid` and its children (token-service's cluster workers). */
+/**
+ * `pid` and its children (token-service's cluster workers).
+ * @param {number} pid
+ * @returns {number[]}
+ */
 export function processTree(pid) {
   const pids = [pid];
   for (const entry of numericEntries()) {
@@ -29,7 +36,11 @@ export function processTree(pid) {
   return pids;
 }
 
-/** VmRSS in MB of `pid` and of each of its children. */
+/**
+ * VmRSS in MB of `pid` and of each of its children.
+ * @param {number} pid
+ * @returns {{ pid: number, mb: number }[]}
+ */
 export function rssOfTree(pid) {
   return processTree(pid).map((p) => {
     try {
@@ -41,7 +52,11 @@ export function rssOfTree(pid) {
   });
 }
 
-/** Pids whose command name is `name` (e.g. redis-server), all of them. */
+/**
+ * Pids whose command name is `name` (e.g. redis-server), all of them.
+ * @param {string} name
+ * @returns {number[]}
+ */
 export function pidsNamed(name) {
   return numericEntries()
     .filter((entry) => {
@@ -54,7 +69,10 @@ export function pidsNamed(name) {
     .map(Number);
 }
 
-/** CPU seconds (user + system) used so far by `pids`. */
+/**
+ * CPU seconds (user + system) used so far by `pids`.
+ * @param {number[]} pids
+ */
 export function cpuSeconds(pids) {
   let ticks = 0;
   for (const pid of pids) {

@@ -10,9 +10,14 @@ import testing from '@trust-broker/testing';
 const { startNodeProcess, waitForHttp } = testing;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const mainOf = (app) => join(ROOT, 'apps', app, 'dist', 'main.js');
+const mainOf = (/** @type {string} */ app) => join(ROOT, 'apps', app, 'dist', 'main.js');
 
-/** `node apps/<app>/dist/main.js migrate`; rejects with its output when it fails. */
+/**
+ * `node apps/<app>/dist/main.js migrate`; rejects with its output when it fails.
+ * @param {string} app
+ * @param {Record<string, string>} env
+ * @returns {Promise<void>}
+ */
 export function migrate(app, env) {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, [mainOf(app), 'migrate'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -23,7 +28,14 @@ export function migrate(app, env) {
   });
 }
 
-/** Starts `app` (with `nodeArgs` before its script, e.g. --cpu-prof) and waits until it answers /readyz on `port`. */
+/**
+ * Starts `app` (with `nodeArgs` before its script, e.g. --cpu-prof) and waits until it answers /readyz on `port`.
+ * @param {string} app
+ * @param {Record<string, string>} env
+ * @param {number} port
+ * @param {string[]} [nodeArgs]
+ * @returns {Promise<import('@trust-broker/testing').RunningProcess>}
+ */
 export async function startService(app, env, port, nodeArgs = []) {
   const script = mainOf(app);
   // startNodeProcess runs `node <first> ...rest`, so node flags can go first.
@@ -32,7 +44,7 @@ export async function startService(app, env, port, nodeArgs = []) {
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, 120_000);
   } catch (error) {
     await proc.stop();
-    throw new Error(`${app} did not become ready: ${error.message}\n${proc.output()}`);
+    throw new Error(`${app} did not become ready: ${/** @type {Error} */ (error).message}\n${proc.output()}`);
   }
   return proc;
 }
