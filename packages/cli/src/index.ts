@@ -17,8 +17,6 @@ export {
   resolveBrokerIssuer,
   buildClientAuthentication,
   buildGrantForm,
-  JWT_BEARER_GRANT,
-  JWT_CLIENT_ASSERTION_TYPE,
   type ClientAuthentication,
   type GrantRequest,
   type TokenResponse,

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { runCli } from './program';
-import { JWT_BEARER_GRANT } from './token/token-request';
 
 interface Received {
   method: string;
@@ -213,7 +212,7 @@ describe('trust-broker CLI', () => {
     const tokenRequest = received.find((r) => r.url === '/oauth2/token')!;
     expect(tokenRequest.authorization).toBeUndefined();
     const form = new URLSearchParams(tokenRequest.body);
-    expect(form.get('grant_type')).toBe(JWT_BEARER_GRANT);
+    expect(form.get('grant_type')).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
     expect(form.get('assertion')).toBe('a.b.c');
     expect(form.get('scope')).toBe('read');
     const claims = JSON.parse(Buffer.from(form.get('client_assertion')!.split('.')[1]!, 'base64url').toString());

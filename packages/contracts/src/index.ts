@@ -22,3 +22,4 @@ export { TOKEN_FUNCTIONS } from './token-schema';
 export type { RefreshFamilyOwnerType, RefreshFamilySummary, RevokedRefreshFamily } from './token-schema';
 export type { IssuerRow, ClientRow, FederatedCredential, PartyKeysRow, AssertionRevocationRow } from './registry-schema';
 export type { IssuerResource, ClientResource, ResourcePage } from './admin-api';
+export { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './oauth-urns';

@@ -7,7 +7,8 @@
  */
 export { AdminApi, type CreatedClient, type CreatedIssuer } from './admin-api';
 export { assertionClaims, generatePartyKey, jwksOf, nowSeconds, signAssertion, unsecuredJwt, type PartyKey } from './assertions';
-export { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './oauth-urns';
+// One definition with the broker's code; contracts' spec pins them to the RFCs' literal text.
+export { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from '@trust-broker/contracts/oauth-urns';
 export { eventually } from './eventually';
 export { getFreePort, getFreePortIn } from './get-free-port';
 export { basicAuthorization, postForm, postFormFrom, type TokenAnswer } from './oauth-http';

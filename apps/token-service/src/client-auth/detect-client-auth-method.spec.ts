@@ -1,7 +1,7 @@
 import { OAuthError } from '../oauth/oauth-error';
-import { detectClientAuthMethod, JWT_BEARER_CLIENT_ASSERTION_TYPE } from './detect-client-auth-method';
+import { detectClientAuthMethod } from './detect-client-auth-method';
 
-const TYPE = JWT_BEARER_CLIENT_ASSERTION_TYPE;
+const TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'; // RFC 7523 §2.2, written out
 
 describe('detectClientAuthMethod', () => {
   it.each([

@@ -3,10 +3,9 @@
  * CONTRACT.md): at most one method per request; `client_assertion_type` and
  * `client_assertion` come together, with the one type RFC 7523 §2.2 defines.
  */
+import { CLIENT_ASSERTION_TYPE } from '@trust-broker/contracts';
 import type { FormParameters } from '../oauth/form-body';
 import { clientAuthMalformed } from './client-auth.errors';
-
-export const JWT_BEARER_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 export interface AssertionCredential {
   kind: 'assertion';
@@ -47,7 +46,7 @@ function readClientAssertion(parameters: FormParameters): PresentedCredential {
   const assertion = parameters.client_assertion;
   if (type === undefined) throw clientAuthMalformed('client_assertion_type_missing', 'client_assertion_type is required with client_assertion');
   if (assertion === undefined) throw clientAuthMalformed('client_assertion_missing', 'client_assertion is required with client_assertion_type');
-  if (type !== JWT_BEARER_CLIENT_ASSERTION_TYPE) {
+  if (type !== CLIENT_ASSERTION_TYPE) {
     throw clientAuthMalformed('client_assertion_type_unsupported', 'unsupported client_assertion_type');
   }
   return { kind: 'assertion', assertion };

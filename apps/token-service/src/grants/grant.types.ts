@@ -2,13 +2,13 @@ import type { ReplayGuard } from '@trust-broker/validation';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import type { FormLists, FormParameters } from '../oauth/form-body';
 
+export { JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT } from '@trust-broker/contracts';
+
 /**
  * The interface of a grant (RFC 6749 §4, RFC 7523 §2.1, ...): one file per grant that
  * implements GrantHandler, registered by its `grant_type` in grant-table.ts.
  */
-export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const REFRESH_TOKEN_GRANT = 'refresh_token';
 
 /** Identifiers a grant learns on its way, for the request's one audit event (never a secret). */

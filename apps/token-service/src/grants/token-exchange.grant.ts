@@ -22,6 +22,7 @@
  * - the audit event holds the subject token only as its SHA-256.
  */
 import { Inject, Injectable } from '@nestjs/common';
+import { TOKEN_TYPES } from '@trust-broker/contracts';
 import { sha256Hex } from '@trust-broker/secrets';
 import { AssertionError, verifySubjectToken, type VerifiedAssertion } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
@@ -35,13 +36,6 @@ import { TOKEN_EXCHANGE_GRANT, type GrantAuditFields, type GrantDecision, type G
 import { withRefreshToken } from './issue-refresh-token';
 import { applyIssuerPolicy, checkClientPolicy, mapIssuerClaims, recordVerifiedFacts, recordVerifiedToken, requestedScope } from './issuer-grant-policy';
 import { requestedTargetLists } from './resolve-audience';
-
-/** RFC 8693 §3 token type identifiers. */
-export const TOKEN_TYPES = {
-  jwt: 'urn:ietf:params:oauth:token-type:jwt',
-  idToken: 'urn:ietf:params:oauth:token-type:id_token',
-  accessToken: 'urn:ietf:params:oauth:token-type:access_token',
-} as const;
 
 /** Subject and actor token types taken from trusted issuers: JWTs they signed. */
 const ISSUER_TOKEN_TYPES: ReadonlySet<string> = new Set([TOKEN_TYPES.jwt, TOKEN_TYPES.idToken]);

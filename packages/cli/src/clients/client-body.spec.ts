@@ -1,5 +1,4 @@
 import { buildClientBody, checkNewClient, expandGrantType, parseFederatedCredential } from './client-body';
-import { JWT_BEARER_GRANT } from '../token/token-request';
 
 describe('buildClientBody', () => {
   it('maps flags to RFC 7591 names and expands the short grant name', () => {
@@ -20,7 +19,7 @@ describe('buildClientBody', () => {
       client_name: 'Service',
       token_endpoint_auth_method: 'client_secret_basic',
       token_endpoint_auth_signing_alg: 'ES256',
-      grant_types: [JWT_BEARER_GRANT, 'client_credentials'],
+      grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'client_credentials'],
       scope: 'read write',
       client_assertion_reuse: true,
       client_assertion_max_lifetime_s: 3600,
@@ -29,9 +28,9 @@ describe('buildClientBody', () => {
   });
 
   it.each([
-    ['jwt-bearer', JWT_BEARER_GRANT],
+    ['jwt-bearer', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
     ['client_credentials', 'client_credentials'],
-    [JWT_BEARER_GRANT, JWT_BEARER_GRANT],
+    ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
   ])('expandGrantType(%s) = %s', (short, full) => {
     expect(expandGrantType(short)).toBe(full);
   });

@@ -2,10 +2,10 @@
  * Turns `clients add` flags into the admin API body (CONTRACT.md "Clients", RFC 7591
  * names). Grant types may be written short (`jwt-bearer`).
  */
+import { JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT } from '@trust-broker/contracts/oauth-urns';
 import { UsageError } from '../cli.errors';
 import { JWKS_FILE_FLAG, JWKS_URI_FLAG, buildBodyFromFlags, type FieldFlag } from '../options/field-flags';
 import { parseChoice, parseList, parsePositiveInteger } from '../options/option-parsers';
-import { JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT } from '../token/token-request';
 
 export const AUTH_METHODS = ['private_key_jwt', 'client_secret_jwt', 'client_secret_basic', 'client_secret_post', 'federated_jwt', 'none'] as const;
 

@@ -1,7 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { encodeBasicAuth } from '../api/api-client';
-import { buildClientAuthentication, buildGrantForm, JWT_BEARER_GRANT, JWT_CLIENT_ASSERTION_TYPE, siblingEndpoint, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './token-request';
+import { buildClientAuthentication, buildGrantForm, siblingEndpoint } from './token-request';
+
+// The RFCs' values written out, so the forms are checked against the RFCs, not against the code's constants.
+const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
 
 describe('buildGrantForm', () => {
   it.each([
@@ -49,7 +56,7 @@ describe('buildClientAuthentication', () => {
       audience: 'https://broker.example',
     });
     expect(basicAuth).toBeUndefined();
-    expect(form.client_assertion_type).toBe(JWT_CLIENT_ASSERTION_TYPE);
+    expect(form.client_assertion_type).toBe(CLIENT_ASSERTION_TYPE);
     const { payload, protectedHeader } = await jwtVerify(form.client_assertion!, publicKey, { algorithms: ['ES256'] });
     expect(protectedHeader).toEqual({ alg: 'ES256', kid: 'c1', typ: 'client-authentication+jwt' });
     expect(payload).toMatchObject({ iss: 'svc', sub: 'svc', aud: 'https://broker.example' });
@@ -89,16 +96,16 @@ describe('siblingEndpoint', () => {
 
 describe('token exchange (RFC 8693)', () => {
   it.each([
-    [{ grantType: 'token-exchange', subjectToken: 's.t.j' }, { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: TOKEN_TYPES.jwt }],
+    [{ grantType: 'token-exchange', subjectToken: 's.t.j' }, { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: JWT_TOKEN_TYPE }],
     [
       { grantType: 'token-exchange', subjectToken: 's.t.j', subjectTokenType: 'id_token', actorToken: 'a.t.j', scope: 'read', audience: 'https://api' },
-      { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: TOKEN_TYPES.id_token, actor_token: 'a.t.j', actor_token_type: TOKEN_TYPES.jwt, scope: 'read', audience: 'https://api' },
+      { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: ID_TOKEN_TYPE, actor_token: 'a.t.j', actor_token_type: JWT_TOKEN_TYPE, scope: 'read', audience: 'https://api' },
     ],
     [
       { grantType: 'token-exchange', subjectToken: 's.t.j', audience: ['https://a', 'https://b'], resource: ['https://r'] },
-      { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: TOKEN_TYPES.jwt, audience: ['https://a', 'https://b'], resource: ['https://r'] },
+      { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: JWT_TOKEN_TYPE, audience: ['https://a', 'https://b'], resource: ['https://r'] },
     ],
-    [{ grantType: 'token-exchange', subjectToken: 's.t.j', audience: [] }, { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: TOKEN_TYPES.jwt }],
+    [{ grantType: 'token-exchange', subjectToken: 's.t.j', audience: [] }, { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 's.t.j', subject_token_type: JWT_TOKEN_TYPE }],
   ] as const)('%j -> %j', (grant, form) => {
     expect(buildGrantForm(grant)).toEqual(form);
   });
@@ -113,7 +120,7 @@ describe('token exchange (RFC 8693)', () => {
 
   it('federated_jwt: the workload token as client_assertion, with client_id', async () => {
     expect(await buildClientAuthentication({ method: 'federated_jwt', clientId: 'ci', assertion: 'w.t.j' })).toEqual({
-      form: { client_assertion_type: JWT_CLIENT_ASSERTION_TYPE, client_assertion: 'w.t.j', client_id: 'ci' },
+      form: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: 'w.t.j', client_id: 'ci' },
     });
   });
 });

@@ -3,21 +3,19 @@
  * jwt-bearer grant (RFC 7523 §2.1), a token exchange (RFC 8693) or client_credentials, and introspection
  * (RFC 7662) and revocation (RFC 7009), each with one client authentication method.
  */
+import { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from '@trust-broker/contracts/oauth-urns';
 import { sendApiRequest } from '../api/api-client';
 import { UsageError } from '../cli.errors';
 import { mintAssertion } from '../assertion/mint-assertion';
 import type { SigningKey } from '../assertion/load-private-key';
 
-export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-/** RFC 8693 §3 token types, by their short names. */
-export const TOKEN_TYPES = {
-  jwt: 'urn:ietf:params:oauth:token-type:jwt',
-  id_token: 'urn:ietf:params:oauth:token-type:id_token',
-  access_token: 'urn:ietf:params:oauth:token-type:access_token',
+/** RFC 8693 §3 token types, by the short names the flags take (`--subject-token-type id_token`). */
+const TOKEN_TYPE_BY_NAME = {
+  jwt: TOKEN_TYPES.jwt,
+  id_token: TOKEN_TYPES.idToken,
+  access_token: TOKEN_TYPES.accessToken,
 } as const;
-export type TokenTypeName = keyof typeof TOKEN_TYPES;
-export const JWT_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+export type TokenTypeName = keyof typeof TOKEN_TYPE_BY_NAME;
 /** The `typ` header of a client assertion (rfc7523bis §4). */
 export const CLIENT_AUTHENTICATION_JWT_TYPE = 'client-authentication+jwt';
 const CLIENT_ASSERTION_LIFETIME_S = 60;
@@ -66,7 +64,7 @@ export async function buildClientAuthentication(auth: ClientAuthentication): Pro
     case 'client_secret_post':
       return { form: { client_id: auth.clientId, client_secret: auth.clientSecret } };
     case 'federated_jwt':
-      return { form: { client_assertion_type: JWT_CLIENT_ASSERTION_TYPE, client_assertion: auth.assertion, client_id: auth.clientId } };
+      return { form: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: auth.assertion, client_id: auth.clientId } };
     case 'client_secret_jwt':
     case 'private_key_jwt': {
       const signing =
@@ -85,7 +83,7 @@ export async function buildClientAuthentication(auth: ClientAuthentication): Pro
         aud: auth.audience,
         lifetimeSeconds: CLIENT_ASSERTION_LIFETIME_S,
       });
-      return { form: { client_assertion_type: JWT_CLIENT_ASSERTION_TYPE, client_assertion: assertion } };
+      return { form: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion } };
     }
   }
 }
@@ -103,10 +101,10 @@ export function buildGrantForm(grant: GrantRequest): Record<string, string | rea
     if (!grant.subjectToken) throw new UsageError('a token exchange needs --subject-token');
     form.grant_type = TOKEN_EXCHANGE_GRANT;
     form.subject_token = grant.subjectToken;
-    form.subject_token_type = TOKEN_TYPES[grant.subjectTokenType ?? 'jwt'];
+    form.subject_token_type = TOKEN_TYPE_BY_NAME[grant.subjectTokenType ?? 'jwt'];
     if (grant.actorToken) {
       form.actor_token = grant.actorToken;
-      form.actor_token_type = TOKEN_TYPES[grant.actorTokenType ?? 'jwt'];
+      form.actor_token_type = TOKEN_TYPE_BY_NAME[grant.actorTokenType ?? 'jwt'];
     }
   } else {
     if (grant.assertion) throw new UsageError('--assertion is only for the jwt-bearer grant');
