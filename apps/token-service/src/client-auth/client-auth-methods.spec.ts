@@ -13,7 +13,7 @@ const assertion = { kind: 'assertion', assertion: 'x.y.z' } as const;
 describe('the client authentication method table', () => {
   it.each<[string, string, Exclude<PresentedCredential, { kind: 'anonymous' }>]>([
     ['a client_id alone', 'none', { kind: 'client_id_only', clientId: 'c' }],
-    ['HTTP Basic', 'client_secret_basic', { kind: 'basic', header: 'Basic YTpi' }],
+    ['HTTP Basic', 'client_secret_basic', { kind: 'basic', credentials: { clientId: 'a', secret: 'b' } }],
     ['client_secret in the body', 'client_secret_post', { kind: 'post', clientId: 'c', secret: 's' }],
   ])('%s takes the %s line, without looking any client up', (_label, method, credential) => {
     const findClient = jest.fn();

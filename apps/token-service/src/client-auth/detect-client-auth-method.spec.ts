@@ -9,6 +9,7 @@ describe('detectClientAuthMethod', () => {
     ['a client_id alone (public client)', undefined, { client_id: 'c' }, 'client_id_only'],
     ['HTTP Basic', 'Basic YTpi', {}, 'basic'],
     ['HTTP Basic, scheme in lower case', 'basic YTpi', {}, 'basic'],
+    ['a malformed Basic header (refused by its step)', 'Basic !!!', {}, 'basic'],
     ['client_secret_post', undefined, { client_id: 'c', client_secret: 's' }, 'post'],
     ['a client assertion', undefined, { client_assertion_type: TYPE, client_assertion: 'x.y.z' }, 'assertion'],
     ['a client assertion with client_id', undefined, { client_id: 'c', client_assertion_type: TYPE, client_assertion: 'x.y.z' }, 'assertion'],
@@ -19,6 +20,7 @@ describe('detectClientAuthMethod', () => {
 
   it.each([
     ['Basic and client_secret_post', 'Basic YTpi', { client_id: 'c', client_secret: 's' }, 'multiple_client_auth_methods'],
+    ['a malformed Basic header and client_secret_post', 'Basic !!!', { client_id: 'c', client_secret: 's' }, 'multiple_client_auth_methods'],
     ['Basic and a client assertion', 'Basic YTpi', { client_assertion_type: TYPE, client_assertion: 'x' }, 'multiple_client_auth_methods'],
     ['client_secret_post and a client assertion', undefined, { client_id: 'c', client_secret: 's', client_assertion_type: TYPE, client_assertion: 'x' }, 'multiple_client_auth_methods'],
     ['client_assertion_type without client_assertion', undefined, { client_assertion_type: TYPE }, 'client_assertion_missing'],

@@ -5,6 +5,7 @@
  */
 import { CLIENT_ASSERTION_TYPE } from '@trust-broker/contracts';
 import type { FormParameters } from '../oauth/form-body';
+import { readBasicAuthorization, type BasicCredentials } from './basic-credentials';
 import { clientAuthMalformed } from './client-auth.errors';
 
 export interface AssertionCredential {
@@ -13,7 +14,8 @@ export interface AssertionCredential {
 }
 export interface BasicCredential {
   kind: 'basic';
-  header: string;
+  /** Read once, here; the method's step refuses `malformed`. */
+  credentials: BasicCredentials | 'malformed';
 }
 export interface PostCredential {
   kind: 'post';
@@ -28,14 +30,14 @@ export interface ClientIdOnlyCredential {
 export type PresentedCredential = AssertionCredential | BasicCredential | PostCredential | ClientIdOnlyCredential | { kind: 'anonymous' };
 
 export function detectClientAuthMethod(authorization: string | undefined, parameters: FormParameters): PresentedCredential {
-  const basic = authorization !== undefined && /^basic(\s|$)/i.test(authorization.trim());
+  const basic = authorization === undefined ? undefined : readBasicAuthorization(authorization);
   const post = parameters.client_secret !== undefined;
   const assertion = parameters.client_assertion !== undefined || parameters.client_assertion_type !== undefined;
-  if (Number(basic) + Number(post) + Number(assertion) > 1) {
+  if (Number(basic !== undefined) + Number(post) + Number(assertion) > 1) {
     throw clientAuthMalformed('multiple_client_auth_methods', 'more than one client authentication method was used');
   }
   if (assertion) return readClientAssertion(parameters);
-  if (basic) return { kind: 'basic', header: authorization!.trim() };
+  if (basic !== undefined) return { kind: 'basic', credentials: basic };
   if (post) return { kind: 'post', clientId: parameters.client_id, secret: parameters.client_secret! };
   if (parameters.client_id !== undefined) return { kind: 'client_id_only', clientId: parameters.client_id };
   return { kind: 'anonymous' };
