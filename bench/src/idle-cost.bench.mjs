@@ -15,7 +15,7 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import testing from '@trust-broker/testing';
 
 const SAMPLES = Number(process.env.IDLE_COST_SAMPLES ?? 400);
@@ -29,18 +29,27 @@ function verifyAndSign() {
   sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
 }
 
-/** Waits until `gapMs` after `from` (a busy gap of 0 does not yield at all). */
+/**
+ * Waits until `gapMs` after `from` (a busy gap of 0 does not yield at all).
+ * @param {number} from
+ * @param {number} gapMs
+ */
 async function idleUntil(from, gapMs) {
   if (gapMs === 0) return;
   const wait = from + gapMs - performance.now();
   if (wait > 0) await sleep(wait);
 }
 
+/** @param {number[]} values */
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/**
+ * @param {number} gapMs
+ * @param {(i: number) => unknown} operation
+ */
 async function timeEach(gapMs, operation) {
   const wall = [];
   const cpuBefore = process.cpuUsage();
@@ -54,7 +63,7 @@ async function timeEach(gapMs, operation) {
   return { medianUs: median(wall) * 1000, cpuPerIterationUs: (cpu.user + cpu.system) / SAMPLES };
 }
 
-const format = (us) => `${Math.round(us)}`;
+const format = (/** @type {number} */ us) => `${Math.round(us)}`;
 
 async function main() {
   for (let i = 0; i < 3000; i++) verifyAndSign();
