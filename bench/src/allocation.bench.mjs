@@ -41,18 +41,27 @@ const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const IDP = 'https://idp.alloc-bench.example';
 const BROKER = 'https://broker.alloc-bench.example';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One collection of the GC trace, with the requests answered when it was printed.
+ * @typedef {{ pauseMs: number, kind: string, sizeBefore: number, sizeAfter: number, allocated: number, answered: number }} GcEvent
+ * @typedef {import('./support/assertions.mjs').Es256KeyPair} Es256KeyPair
+ */
 
 // ---------- the GC trace ----------
 
 /**
  * Follows token-service's `--trace-gc-nvp` lines (V8 prints them on stdout), noting with each
  * collection how many requests had been answered by then.
+ * @param {import('node:child_process').ChildProcess} child started with both outputs piped
+ * @param {() => number} answered
  */
 function followGcTrace(child, answered) {
+  /** @type {GcEvent[]} */
   const events = [];
   let pending = '';
-  const onData = (chunk) => {
+  const onData = (/** @type {Buffer} */ chunk) => {
     pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
@@ -61,8 +70,8 @@ function followGcTrace(child, answered) {
       if (match) events.push({ pauseMs: Number(match[1]), kind: match[2], sizeBefore: Number(match[3]), sizeAfter: Number(match[4]), allocated: Number(match[5]), answered: answered() });
     }
   };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  /** @type {import('node:stream').Readable} */ (child.stdout).on('data', onData);
+  /** @type {import('node:stream').Readable} */ (child.stderr).on('data', onData);
   return events;
 }
 
@@ -70,6 +79,8 @@ function followGcTrace(child, answered) {
  * Bytes allocated per request between the window's first and last collection (what the
  * heap grew by from the end of one collection to the start of the next, summed: every
  * kind of collection, every space); collections and pause per 1,000 requests.
+ * @param {GcEvent[]} events
+ * @param {number} requests
  */
 function gcFigures(events, requests) {
   const first = events[0];
@@ -77,7 +88,7 @@ function gcFigures(events, requests) {
   let allocated = 0;
   for (let i = 1; i < events.length; i += 1) allocated += events[i].sizeBefore - events[i - 1].sizeAfter;
   const between = last && first && last.answered > first.answered ? allocated / (last.answered - first.answered) : NaN;
-  const perThousand = (count) => (1000 * count) / requests;
+  const perThousand = (/** @type {number} */ count) => (1000 * count) / requests;
   const scavenges = events.filter((event) => event.kind === 's');
   return {
     bytesPerRequest: between,
@@ -91,11 +102,19 @@ function gcFigures(events, requests) {
 
 // ---------- load ----------
 
+/** @param {Es256KeyPair} key */
 async function grantBody(key) {
   const assertion = await signAssertion(key, { iss: IDP, aud: BROKER, sub: `user-${randomBytes(3).toString('hex')}` });
   return new URLSearchParams({ grant_type: JWT_BEARER, assertion, scope: 'read' }).toString();
 }
 
+/**
+ * The status of the answer to POST `body`, 0 when none came.
+ * @param {http.Agent} agent
+ * @param {string} url
+ * @param {string} body
+ * @returns {Promise<number>}
+ */
 function postToken(agent, url, body) {
   return new Promise((resolvePost) => {
     const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (response) => {
@@ -114,12 +133,18 @@ function postToken(agent, url, body) {
  * so that each request meets the same concurrency however fast the machine is that minute
  * (a server that falls behind an open loop batches its Redis commands differently, which
  * moves the allocation per request). `onAnswer` counts each answer as it comes.
+ * @param {http.Agent} agent
+ * @param {string} url
+ * @param {string[]} bodies
+ * @param {() => unknown} onAnswer
  */
 async function send(agent, url, bodies, onAnswer) {
   const started = performance.now();
+  /** @type {number[]} */
   const latencies = [];
+  /** @type {Record<number, number>} */
   const statuses = {};
-  const post = (index, dueAt) =>
+  const post = (/** @type {number} */ index, /** @type {number} */ dueAt) =>
     postToken(agent, url, bodies[index]).then((status) => {
       latencies.push(performance.now() - dueAt);
       statuses[status] = (statuses[status] ?? 0) + 1;
@@ -127,6 +152,7 @@ async function send(agent, url, bodies, onAnswer) {
     });
   let sent = 0;
   if (RATE > 0) {
+    /** @type {Promise<void>[]} */
     const inFlight = [];
     while (sent < bodies.length) {
       const due = Math.min(bodies.length, Math.floor(((performance.now() - started) * RATE) / 1000) + 1);
@@ -141,20 +167,28 @@ async function send(agent, url, bodies, onAnswer) {
     await Promise.all(Array.from({ length: CONNECTIONS }, loop));
   }
   latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  const at = (/** @type {number} */ q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   return { seconds: (performance.now() - started) / 1000, statuses, p50: at(0.5), p99: at(0.99) };
 }
 
 // ---------- allocation sites ----------
 
-/** Sampled bytes by package, by allocating function, and by the first frame of our own code on the stack. */
+/**
+ * Sampled bytes by package, by allocating function, and by the first frame of our own code on the stack.
+ * @param {import('node:inspector').HeapProfiler.SamplingHeapProfile} profile
+ * @param {number} requests
+ */
 function allocationSites(profile, requests) {
+  /** @type {Map<string, number>} */
   const byPackage = new Map();
+  /** @type {Map<string, number>} */
   const byFunction = new Map();
+  /** @type {Map<string, number>} */
   const byOurCaller = new Map();
   let total = 0;
-  const add = (map, name, bytes) => map.set(name, (map.get(name) ?? 0) + bytes);
-  const frameName = (frame) => `${frame.functionName || '(anonymous)'} ${packageOfUrl(frame.url)} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}`;
+  const add = (/** @type {Map<string, number>} */ map, /** @type {string} */ name, /** @type {number} */ bytes) => map.set(name, (map.get(name) ?? 0) + bytes);
+  const frameName = (/** @type {import('node:inspector').Runtime.CallFrame} */ frame) => `${frame.functionName || '(anonymous)'} ${packageOfUrl(frame.url)} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}`;
+  /** @type {(node: import('node:inspector').HeapProfiler.SamplingHeapProfileNode, ours: string | undefined) => void} */
   const walk = (node, ours) => {
     const frame = node.callFrame;
     const pkg = packageOfUrl(frame.url);
@@ -170,11 +204,11 @@ function allocationSites(profile, requests) {
   };
   walk(profile.head, undefined);
   const lines = [`\nallocation sites (sampled, incl. collected objects): ${(total / requests / 1024).toFixed(1)} KB per request`];
-  for (const [title, map] of [
+  for (const [title, map] of /** @satisfies {[string, Map<string, number>][]} */ ([
     ['by package', byPackage],
     ['by allocating function', byFunction],
     ['by the nearest frame of our code (apps/, packages/) on the stack', byOurCaller],
-  ]) {
+  ])) {
     lines.push(`\n${title}`);
     for (const [name, bytes] of [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
       lines.push(`${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${(bytes / requests).toFixed(0).padStart(6)} B/req  ${name}`);
@@ -186,6 +220,7 @@ function allocationSites(profile, requests) {
 // ---------- main ----------
 
 async function main() {
+  /** @type {Set<number>} */
   const taken = new Set();
   const nextPort = async () => {
     const port = await getFreePortIn(PORT_FROM, PORT_TO, (p) => taken.has(p));
@@ -217,6 +252,7 @@ async function main() {
   // BENCH_TOKEN_NODE_ARGS: more node flags for token-service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extraArgs = (process.env.BENCH_TOKEN_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const tokenArgs = ['--max-old-space-size=192', '--trace-gc-nvp', ...extraArgs, ...(HEAP_SAMPLE ? ['--import', join(HERE, 'heap-sampler.preload.mjs')] : [])];
+  /** @type {import('@trust-broker/testing').RunningProcess[]} */
   const procs = [];
   try {
     for (const app of ['issuer-registry', 'token-service', 'audit-worker']) await migrate(app, env);
@@ -237,6 +273,7 @@ async function main() {
     await eventually(async () => (await postToken(agent, url, await grantBody(key))) === 200, 30_000, 200);
 
     log(`${WARMUP + REQUESTS} assertions`);
+    /** @type {string[]} */
     const bodies = [];
     for (let i = 0; i < WARMUP + REQUESTS; i += 1) bodies.push(await grantBody(key));
     let answered = 0;
@@ -249,11 +286,13 @@ async function main() {
     if (HEAP_SAMPLE) writeFileSync(`${sampleFile}.on`, '');
     await sleep(200);
     if (token.child.exitCode !== null || token.child.signalCode !== null) throw new Error(`token-service ended (${token.child.exitCode ?? token.child.signalCode}): ${token.output().slice(-1500)}`);
-    const cpuBefore = cpuSeconds([token.child.pid]);
+    // A process that answered has a pid.
+    const tokenPid = /** @type {number} */ (token.child.pid);
+    const cpuBefore = cpuSeconds([tokenPid]);
     log(`measured: ${REQUESTS} requests ${load}`);
     const result = await send(agent, url, bodies.slice(WARMUP), () => (answered += 1));
     if (token.child.exitCode !== null || token.child.signalCode !== null) throw new Error(`token-service ended (${token.child.exitCode ?? token.child.signalCode}): ${token.output().slice(-1500)}`);
-    const cpu = cpuSeconds([token.child.pid]) - cpuBefore;
+    const cpu = cpuSeconds([tokenPid]) - cpuBefore;
     const window = events.slice(fromEvent);
     if (HEAP_SAMPLE) rmSync(`${sampleFile}.on`);
     agent.destroy();
@@ -262,7 +301,7 @@ async function main() {
     // BENCH_GC_EVENTS_OUT=<file.json>: the window's collections, to check the figures against.
     if (process.env.BENCH_GC_EVENTS_OUT) writeFileSync(process.env.BENCH_GC_EVENTS_OUT, JSON.stringify(window));
     const pauses = gc.scavengePauseMs;
-    const at = (q) => (pauses.length > 0 ? pauses[Math.min(pauses.length - 1, Math.floor(q * pauses.length))].toFixed(1) : '-');
+    const at = (/** @type {number} */ q) => (pauses.length > 0 ? pauses[Math.min(pauses.length - 1, Math.floor(q * pauses.length))].toFixed(1) : '-');
     const lines = [
       `\njwt-bearer grant, ${REQUESTS} requests ${load} after ${WARMUP} of warm-up; token-service: one worker, --max-old-space-size=192${HEAP_SAMPLE ? ', heap sampler on' : ''}`,
       `  answers: ${Object.entries(result.statuses)

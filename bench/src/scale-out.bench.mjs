@@ -38,10 +38,18 @@ const PORT_MIDDLE = PORT_FROM + Math.floor((PORT_TO - PORT_FROM + 1) / 2);
 const IDP = 'https://idp.scale-bench.example';
 const BROKER = 'https://broker.scale-bench.example';
 
+/**
+ * @typedef {import('./support/assertions.mjs').Es256KeyPair} Es256KeyPair
+ * @typedef {{ label: string, replicas: number, workers: number, cluster: boolean, wait: number }} Setup
+ * @typedef {Record<string, () => number[]>} CpuParts the pids of each part of the system, read when measured
+ * @typedef {Awaited<ReturnType<typeof runSetup>>} SetupResult
+ */
+
 // ---------- ports ----------
 
 /** Ports for services and the single Redis, in the upper half of the range, none twice. */
 function portPicker() {
+  /** @type {Set<number>} */
   const taken = new Set();
   return async () => {
     const port = await getFreePortIn(PORT_MIDDLE, PORT_TO, (p) => taken.has(p));
@@ -52,20 +60,36 @@ function portPicker() {
 
 // ---------- assertions ----------
 
+/** @param {Es256KeyPair} key */
 async function grantBody(key) {
   const assertion = await signAssertion(key, { iss: IDP, sub: `user-${randomBytes(3).toString('hex')}`, aud: BROKER });
   return new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion, scope: 'read' }).toString();
 }
 
+/**
+ * @param {Es256KeyPair} key
+ * @param {number} count
+ * @returns {Promise<string[]>}
+ */
 async function makeBodies(key, count) {
   const bodies = new Array(count);
   for (let i = 0; i < count; i += 1) bodies[i] = await grantBody(key);
   return bodies;
 }
 
-/** Why requests failed: the first few distinct error descriptions, for the report. */
+/**
+ * Why requests failed: the first few distinct error descriptions, for the report.
+ * @type {Map<string, number>}
+ */
 const failureReasons = new Map();
 
+/**
+ * The status of the answer to POST `body`, 0 when none came.
+ * @param {http.Agent} agent
+ * @param {string} url
+ * @param {string} body
+ * @returns {Promise<number>}
+ */
 function postToken(agent, url, body) {
   return new Promise((resolvePost) => {
     const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (response) => {
@@ -92,6 +116,9 @@ function postToken(agent, url, body) {
  * Closed loop: CONNECTIONS loops, loop i on replica i % n, each sending the next unused
  * body as soon as its previous answer came. Latency and status counted for requests sent
  * inside the measured window only.
+ * @param {string[]} endpoints
+ * @param {string[]} bodies
+ * @param {CpuParts} cpuParts
  */
 async function drive(endpoints, bodies, cpuParts) {
   const agents = endpoints.map(() => new http.Agent({ keepAlive: true, maxSockets: Math.ceil(CONNECTIONS / endpoints.length) }));
@@ -104,15 +131,19 @@ async function drive(endpoints, bodies, cpuParts) {
   const started = performance.now();
   const measureFrom = started + WARMUP_S * 1000;
   const end = measureFrom + DURATION_S * 1000;
+  /** @type {number[]} */
   const latencies = [];
+  /** @type {Record<number, number>} */
   const statuses = {};
+  // Set by the snapshot at the end of the warm-up, before the loops end.
+  /** @type {Record<string, number>} */
   let cpuBefore;
-  let machineBefore;
+  let machineBefore = NaN;
   const snapshot = setTimeout(() => {
     cpuBefore = Object.fromEntries(Object.entries(cpuParts).map(([name, pids]) => [name, cpuSeconds(pids())]));
     machineBefore = machineBusySeconds().busy;
   }, WARMUP_S * 1000);
-  const loop = async (i) => {
+  const loop = async (/** @type {number} */ i) => {
     const agent = agents[i % endpoints.length];
     const url = endpoints[i % endpoints.length];
     while (performance.now() < end) {
@@ -131,18 +162,26 @@ async function drive(endpoints, bodies, cpuParts) {
   const machine = (machineBusySeconds().busy - machineBefore) / elapsed;
   for (const agent of agents) agent.destroy();
   latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  const at = (/** @type {number} */ q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   return { requests: latencies.length, rps: latencies.length / DURATION_S, p50: at(0.5), p99: at(0.99), statuses, reused, cpu, machine, elapsed };
 }
 
 // ---------- one setup ----------
 
+/**
+ * @param {Setup} setup
+ * @param {Es256KeyPair} key
+ * @param {() => Promise<number>} nextPort
+ */
 async function runSetup(setup, key, nextPort) {
   log(`setup: ${setup.label}`);
   const database = await createTestDatabase('scalebench');
+  /** @type {import('@trust-broker/testing').OwnRedisCluster | import('@trust-broker/testing').OwnRedisServer | undefined} */
   let redis;
+  /** @type {import('@trust-broker/testing').RunningProcess[]} */
   const procs = [];
   try {
+    /** @type {Record<string, string>} */
     const env = {
       NODE_ENV: 'production',
       DATABASE_URL: database.url,
@@ -155,20 +194,26 @@ async function runSetup(setup, key, nextPort) {
       RATE_LIMIT_PER_ADDRESS: '10000000',
       LOG_LEVEL: 'warn',
     };
+    /** @type {() => number[]} */
+    let redisPids;
     if (setup.cluster) {
-      redis = await OwnRedisCluster.start({ primaries: 3, replicasPerPrimary: 1, portRange: [PORT_FROM, PORT_MIDDLE - 1] });
-      env.REDIS_CLUSTER_NODES = redis.seeds;
+      const cluster = await OwnRedisCluster.start({ primaries: 3, replicasPerPrimary: 1, portRange: [PORT_FROM, PORT_MIDDLE - 1] });
+      redis = cluster;
+      env.REDIS_CLUSTER_NODES = cluster.seeds;
+      redisPids = () => cluster.pids;
     } else {
-      redis = await OwnRedisServer.start({ port: await nextPort() });
-      env.REDIS_URL = redis.url;
+      const server = await OwnRedisServer.start({ port: await nextPort() });
+      redis = server;
+      env.REDIS_URL = server.url;
+      redisPids = () => (server.pid ? [server.pid] : []);
     }
-    const redisPids = () => (setup.cluster ? redis.pids : [redis.pid].filter(Boolean));
     for (const app of ['issuer-registry', 'token-service', 'audit-worker']) await migrate(app, env);
     const registryPort = await nextPort();
     const auditPort = await nextPort();
     procs.push(await startService('issuer-registry', { ...env, ISSUER_REGISTRY_PORT: String(registryPort) }, registryPort));
     const audit = await startService('audit-worker', { ...env, AUDIT_WORKER_PORT: String(auditPort) }, auditPort);
     procs.push(audit);
+    /** @type {{ proc: import('@trust-broker/testing').RunningProcess, url: string }[]} */
     const tokens = [];
     for (let i = 0; i < setup.replicas; i += 1) {
       const port = await nextPort();
@@ -212,18 +257,25 @@ async function runSetup(setup, key, nextPort) {
     return { ...setup, ...result, loadBefore, loadAfter: loadavg()[0] };
   } finally {
     for (const proc of procs.reverse()) await proc.stop().catch(() => undefined);
-    if (redis) await (setup.cluster ? redis.destroy() : redis.stop()).catch(() => undefined);
+    if (redis) await (redis instanceof OwnRedisServer ? redis.stop() : redis.destroy()).catch(() => undefined);
     await database.drop().catch(() => undefined);
   }
 }
 
 // ---------- report ----------
 
+/**
+ * @param {string[]} header
+ * @param {string[][]} rows
+ */
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
-/** Answers other than 200, by status (0: no answer), and bodies used twice (their assertion is then refused). */
+/**
+ * Answers other than 200, by status (0: no answer), and bodies used twice (their assertion is then refused).
+ * @param {SetupResult} r
+ */
 function nonOk(r) {
   const others = Object.entries(r.statuses).filter(([status]) => status !== '200');
   const count = others.reduce((n, [, c]) => n + c, 0);
@@ -231,8 +283,9 @@ function nonOk(r) {
   return `${count}${detail ? ` (${detail})` : ''}${r.reused ? `, ${r.reused} reused bodies` : ''}`;
 }
 
+/** @param {SetupResult[]} results */
 function report(results) {
-  const perKilo = (seconds, r) => ((seconds * 1000) / r.requests).toFixed(2);
+  const perKilo = (/** @type {number} */ seconds, /** @type {SetupResult} */ r) => ((seconds * 1000) / r.requests).toFixed(2);
   const first = results[0];
   const rows = results.map((r) => [
     r.label,

@@ -20,11 +20,13 @@ function statFields(pid) {
 const numericEntries = () => readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
 
 /**
- * `pid` and its children (token-service's cluster workers).
- * @param {number} pid
+ * `pid` and its children (token-service's cluster workers); none for a process without a pid
+ * (one that never started: ChildProcess.pid is then undefined).
+ * @param {number | undefined} pid
  * @returns {number[]}
  */
 export function processTree(pid) {
+  if (pid === undefined) return [];
   const pids = [pid];
   for (const entry of numericEntries()) {
     try {
@@ -38,7 +40,7 @@ export function processTree(pid) {
 
 /**
  * VmRSS in MB of `pid` and of each of its children.
- * @param {number} pid
+ * @param {number | undefined} pid
  * @returns {{ pid: number, mb: number }[]}
  */
 export function rssOfTree(pid) {
