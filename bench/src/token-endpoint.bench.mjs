@@ -28,7 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
 import testing from '@trust-broker/testing';
@@ -61,9 +61,30 @@ const IDP_REFRESH = 'https://idp-refresh.bench.example';
 const RESOURCE = 'https://api.bench.example';
 const CLIENT_ID = 'bench-client';
 
+/**
+ * @typedef {import('./support/assertions.mjs').Es256KeyPair} Es256KeyPair
+ * @typedef {import('@trust-broker/testing').RunningProcess} RunningProcess
+ * @typedef {{ idp: Es256KeyPair, client: Es256KeyPair, oidcSigning: Es256KeyPair }} Keys
+ * @typedef {{ url: string, audience: string }} Target a token endpoint and the audience of its assertions
+ * @typedef {Record<string, () => number[]>} Parts the pids of each part of the system, read when measured
+ * @typedef {{ machine: number, steal: number, [part: string]: number }} CpuShares cores used by each part, the machine's busy and stolen
+ * @typedef {{ rps: number, total: number, p50: number, p99: number, non2xx: number, exhausted?: number, brokenChains?: number,
+ *   generatorLag?: { p99: number, max: number } }} LoadResult what one load run measured
+ * @typedef {{ rssSumPeak: number, rssPerProcessPeak: number, processes: number, queuePeak: number }} Samples
+ * @typedef {LoadResult & Samples & { label: string, cpu: CpuShares }} Measured
+ * @typedef {Measured & { kind: string }} WorkloadRun a measured workload and its kind, (a) to (e)
+ * @typedef {{ access_token: string, refresh_token?: string }} TokenAnswer the parts of a 200 token answer read here
+ */
+
 // ---------- CPU ----------
 
-/** Where the CPU went during `work`: cores used by each part of the system. */
+/**
+ * Where the CPU went during `work`: cores used by each part of the system.
+ * @template {object} T
+ * @param {Parts} parts
+ * @param {() => Promise<T>} work
+ * @returns {Promise<T & { cpu: CpuShares }>}
+ */
 async function withCpuShares(parts, work) {
   const before = Object.fromEntries(Object.entries(parts).map(([name, pids]) => [name, cpuSeconds(pids())]));
   const machineBefore = machineBusySeconds();
@@ -71,25 +92,39 @@ async function withCpuShares(parts, work) {
   const result = await work();
   const elapsed = (performance.now() - started) / 1000;
   // Processes that ended meanwhile (postgres backends) drop out: never below zero.
-  const cpu = Object.fromEntries(Object.entries(parts).map(([name, pids]) => [name, Math.max(0, cpuSeconds(pids()) - before[name]) / elapsed]));
+  const shares = Object.fromEntries(Object.entries(parts).map(([name, pids]) => [name, Math.max(0, cpuSeconds(pids()) - before[name]) / elapsed]));
   const machineAfter = machineBusySeconds();
-  cpu.machine = (machineAfter.busy - machineBefore.busy) / elapsed;
-  // Cores' worth of time the VM wanted but the host ran something else: a noisy run shows here.
-  cpu.steal = (machineAfter.steal - machineBefore.steal) / elapsed;
+  const cpu = {
+    ...shares,
+    machine: (machineAfter.busy - machineBefore.busy) / elapsed,
+    // Cores' worth of time the VM wanted but the host ran something else: a noisy run shows here.
+    steal: (machineAfter.steal - machineBefore.steal) / elapsed,
+  };
   return { ...result, cpu };
 }
 
 // ---------- keys and assertions ----------
 
+/** @type {(keys: Keys, audience: string, iss?: string) => Promise<string>} */
 const grantAssertion = (keys, audience, iss = IDP) => signAssertion(keys.idp, { iss, sub: `user-${randomBytes(3).toString('hex')}`, aud: audience });
+/** @type {(keys: Keys, audience: string) => Promise<string>} */
 const clientAssertion = (keys, audience) => signAssertion(keys.client, { iss: CLIENT_ID, sub: CLIENT_ID, aud: audience });
 
-const form = (params) => new URLSearchParams(params).toString();
+const form = (/** @type {Record<string, string>} */ params) => new URLSearchParams(params).toString();
 
-/** Request bodies of one workload, each with fresh single-use assertions. */
+/**
+ * Request bodies of one workload, each with fresh single-use assertions.
+ * @param {string} kind 'a', 'b', 'c' or 'e'
+ * @param {number} count
+ * @param {Keys} keys
+ * @param {string} audience
+ * @param {string[]} [issuers]
+ * @returns {Promise<string[]>}
+ */
 async function makeBodies(kind, count, keys, audience, issuers = [IDP]) {
   const bodies = new Array(count);
   for (let i = 0; i < count; i += 1) {
+    /** @type {Record<string, string>} */
     const params = {};
     if (kind === 'a' || kind === 'c') Object.assign(params, { grant_type: JWT_BEARER_GRANT, assertion: await grantAssertion(keys, audience, issuers[i % issuers.length]) });
     // The issuer's accepted_audiences default to [BROKER_ISSUER]: the same token shape as (a)'s.
@@ -111,6 +146,11 @@ async function makeBodies(kind, count, keys, audience, issuers = [IDP]) {
  * is in one request at a time (autocannon resets a connection's context after each request
  * when it has one request, so the tokens are held here), and every request is one rotation,
  * one Postgres transaction.
+ * @param {string} url
+ * @param {string[]} assertions
+ * @param {string[]} tokens
+ * @param {number} durationS
+ * @returns {Promise<LoadResult>}
  */
 async function driveRefresh(url, assertions, tokens, durationS) {
   const source = bodySource(assertions);
@@ -127,29 +167,45 @@ async function driveRefresh(url, assertions, tokens, durationS) {
   return { ...result, exhausted: source.reused(), brokenChains: broken };
 }
 
-/** Starts `count` refresh-token families (jwt-bearer grants of IDP_REFRESH with private_key_jwt), `parallel` at a time. */
+/**
+ * Starts `count` refresh-token families (jwt-bearer grants of IDP_REFRESH with private_key_jwt), `parallel` at a time.
+ * @param {string} url
+ * @param {Keys} keys
+ * @param {string} audience
+ * @param {number} count
+ * @param {number} [parallel]
+ */
 async function refreshSeeds(url, keys, audience, count, parallel = 16) {
   const bodies = await Promise.all(
     Array.from({ length: count }, async () =>
       form({ grant_type: JWT_BEARER_GRANT, assertion: await grantAssertion(keys, audience, IDP_REFRESH), client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(keys, audience), scope: 'read' }),
     ),
   );
+  /** @type {string[]} */
   const seeds = [];
   for (let i = 0; i < bodies.length; i += parallel) {
     const answers = await Promise.all(bodies.slice(i, i + parallel).map((body) => postToken(url, body)));
     for (const answer of answers) {
-      if (answer.status !== 200 || typeof answer.json.refresh_token !== 'string') throw new Error(`seeding refresh tokens: ${answer.status} ${JSON.stringify(answer.json)}`);
+      if (answer.status !== 200 || typeof answer.json?.refresh_token !== 'string') throw new Error(`seeding refresh tokens: ${answer.status} ${JSON.stringify(answer.json)}`);
       seeds.push(answer.json.refresh_token);
     }
   }
   return seeds;
 }
 
+/**
+ * @param {string} label
+ * @param {Target} target
+ * @param {Keys} keys
+ * @param {RunningProcess} tokenProc
+ * @param {Queue} auditQueue
+ * @param {Parts} parts
+ */
 async function runRefreshWorkload(label, target, keys, tokenProc, auditQueue, parts) {
   const count = bodiesFor(DURATION_S);
   const warmCount = bodiesFor(WARMUP_S);
   log(`${label}: generating ${count + warmCount} client assertions and ${4 * CONNECTIONS} refresh-token families (twice the connections, for each run)`);
-  const makeAssertions = async (n) => Promise.all(Array.from({ length: n }, () => clientAssertion(keys, target.audience)));
+  const makeAssertions = async (/** @type {number} */ n) => Promise.all(Array.from({ length: n }, () => clientAssertion(keys, target.audience)));
   const warm = await makeAssertions(warmCount);
   const assertions = await makeAssertions(count);
   const warmSeeds = await refreshSeeds(target.url, keys, target.audience, 2 * CONNECTIONS);
@@ -161,6 +217,7 @@ async function runRefreshWorkload(label, target, keys, tokenProc, auditQueue, pa
 /**
  * Hands out `bodies` in order, each once; past the end it starts over and counts the reused
  * ones (their single-use assertions then fail: they show as non-2xx and "reused bodies").
+ * @param {string[]} bodies
  */
 function bodySource(bodies) {
   let next = 0;
@@ -173,6 +230,11 @@ function bodySource(bodies) {
 /**
  * autocannon's closed loop: CONNECTIONS connections for `durationS`, each sending the next
  * body as soon as its previous answer came; `onResponse`, when given, sees every answer.
+ * @param {string} url
+ * @param {number} durationS
+ * @param {() => string} nextBody
+ * @param {(status: number, body: string) => void} [onResponse]
+ * @returns {Promise<LoadResult>}
  */
 async function closedLoop(url, durationS, nextBody, onResponse) {
   const result = await autocannon({
@@ -200,7 +262,13 @@ async function closedLoop(url, durationS, nextBody, onResponse) {
   };
 }
 
-/** The closed loop over `bodies`, each sent once. */
+/**
+ * The closed loop over `bodies`, each sent once.
+ * @param {string} url
+ * @param {string[]} bodies
+ * @param {number} durationS
+ * @returns {Promise<LoadResult>}
+ */
 async function drive(url, bodies, durationS) {
   const source = bodySource(bodies);
   return { ...(await closedLoop(url, durationS, source.take)), exhausted: source.reused() };
@@ -213,19 +281,26 @@ async function drive(url, bodies, durationS) {
  * mode releases each connection's quota for the second at once, so with 64 connections it
  * measures its own bursts (a server that answers in 0.1 ms shows a p99 of 87 ms there).
  * The schedule is checked every millisecond: up to ~1 ms of each latency is this timer.
+ * @param {string} url
+ * @param {string[]} bodies
+ * @param {number} durationS
+ * @param {number} rate
+ * @returns {Promise<LoadResult>}
  */
 async function driveAtRate(url, bodies, durationS, rate) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const target = new URL(url);
+  /** @type {number[]} */
   const latencies = [];
   const source = bodySource(bodies);
   let non2xx = 0;
+  /** @type {(dueAt: number) => Promise<void>} */
   const send = (dueAt) =>
     new Promise((resolveRequest) => {
       const body = source.take();
       let settled = false;
       // A socket that fails mid-answer can report on both the request and the response: count once.
-      const done = (ok) => {
+      const done = (/** @type {boolean} */ ok) => {
         if (settled) return;
         settled = true;
         if (!ok) non2xx += 1;
@@ -236,7 +311,8 @@ async function driveAtRate(url, bodies, durationS, rate) {
         { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
         (response) => {
           response.resume();
-          response.on('end', () => done(response.statusCode >= 200 && response.statusCode < 300));
+          const status = response.statusCode ?? 0;
+          response.on('end', () => done(status >= 200 && status < 300));
           response.on('error', () => done(false));
         },
       );
@@ -248,9 +324,11 @@ async function driveAtRate(url, bodies, durationS, rate) {
   ownLag.enable();
   const start = performance.now();
   const total = Math.floor(rate * durationS);
+  /** @type {Promise<void>[]} */
   const pending = [];
   let sent = 0;
-  await new Promise((resolveSchedule) => {
+  /** @type {Promise<void>} */
+  const schedule = new Promise((resolveSchedule) => {
     const timer = setInterval(() => {
       const now = performance.now();
       for (let dueAt = start + (sent * 1000) / rate; sent < total && dueAt <= now; dueAt = start + (sent * 1000) / rate) {
@@ -263,12 +341,13 @@ async function driveAtRate(url, bodies, durationS, rate) {
       }
     }, 1);
   });
+  await schedule;
   await Promise.all(pending);
   ownLag.disable();
   const elapsedS = (performance.now() - start) / 1000;
   agent.destroy();
   latencies.sort((x, y) => x - y);
-  const at = (q) => Math.round(10 * latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]) / 10;
+  const at = (/** @type {number} */ q) => Math.round(10 * latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]) / 10;
   return {
     rps: latencies.length / elapsedS,
     total: latencies.length,
@@ -280,8 +359,16 @@ async function driveAtRate(url, bodies, durationS, rate) {
   };
 }
 
-/** Samples token-service RSS and the audit queue while `work` runs. */
+/**
+ * Samples token-service RSS and the audit queue while `work` runs.
+ * @template {object} T
+ * @param {RunningProcess | undefined} tokenProc
+ * @param {Queue} auditQueue
+ * @param {() => Promise<T>} work
+ * @returns {Promise<T & Samples>}
+ */
 async function withSampling(tokenProc, auditQueue, work) {
+  /** @type {Samples} */
   const samples = { rssSumPeak: 0, rssPerProcessPeak: 0, processes: 0, queuePeak: 0 };
   let running = true;
   const sampler = (async () => {
@@ -305,17 +392,24 @@ async function withSampling(tokenProc, auditQueue, work) {
   }
 }
 
+/** @param {Queue} queue */
 async function queueDepth(queue) {
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
   return counts.waiting + counts.active + counts.delayed + counts.prioritized;
 }
 
 /** Single-use request bodies for `seconds` of load at `perSecond` (the fastest rate expected), one second spare. */
+/** @type {(seconds: number, perSecond?: number) => number} */
 const bodiesFor = (seconds, perSecond = MAX_RATE) => Math.ceil(perSecond * (seconds + 1));
 
 /**
  * The measured part of every workload: DURATION_S of `load` with the CPU shares and the
  * samplers around it, then one line of its figures.
+ * @param {string} label
+ * @param {string} how
+ * @param {() => Promise<LoadResult>} load
+ * @param {{ tokenProc: RunningProcess, auditQueue: Queue, parts: Parts }} sampled
+ * @returns {Promise<Measured>}
  */
 async function measureWorkload(label, how, load, { tokenProc, auditQueue, parts }) {
   log(`${label}: ${DURATION_S} s ${how}`);
@@ -327,6 +421,16 @@ async function measureWorkload(label, how, load, { tokenProc, auditQueue, parts 
   return { label, ...result };
 }
 
+/**
+ * @param {string} label
+ * @param {string} kind 'a', 'b', 'c' or 'e' (makeBodies)
+ * @param {Target} target
+ * @param {Keys} keys
+ * @param {RunningProcess} tokenProc
+ * @param {Queue} auditQueue
+ * @param {Parts} parts
+ * @param {{ fresh?: boolean, issuers?: string[], rate?: number }} [options] a fresh process warms up longer; `issuers` send in turn; `rate`: open loop
+ */
 async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, parts, { fresh = false, issuers, rate } = {}) {
   // A process that just started is still compiling its hot path (V8 tiers up over
   // thousands of requests) and growing its heap: the first workload on it warms up longer.
@@ -337,6 +441,7 @@ async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, par
   log(`${label}: generating ${count + warmCount} request bodies`);
   const warm = await makeBodies(kind, warmCount, keys, target.audience, issuers);
   const bodies = await makeBodies(kind, count, keys, target.audience, issuers);
+  /** @type {(url: string, list: string[], seconds: number) => Promise<LoadResult>} */
   const load = rate ? (url, list, seconds) => driveAtRate(url, list, seconds, rate) : drive;
   await load(target.url, warm, warmupS);
   const how = rate ? `at ${rate} req/s offered (open loop)` : `at ${CONNECTIONS} connections`;
@@ -345,11 +450,14 @@ async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, par
 
 // ---------- crypto limit ----------
 
-/** ES256 verify + sign pairs per second on this core, for `durationMs`. */
+/**
+ * ES256 verify + sign pairs per second on this core, for `durationMs`.
+ * @param {number} [durationMs]
+ */
 async function cryptoLimit(durationMs = 2000) {
   const key = await es256KeyPair('limit');
   const token = await signAssertion(key, { iss: 'x', sub: 'y', aud: 'z' });
-  const timeLoop = async (op) => {
+  const timeLoop = async (/** @type {() => unknown} */ op) => {
     for (let i = 0; i < 200; i += 1) await op(); // warm-up
     let n = 0;
     const end = performance.now() + durationMs;
@@ -372,10 +480,19 @@ async function cryptoLimit(durationMs = 2000) {
 }
 
 /** Requests per second that `verifies` + 1 sign per request allow on `cores` cores. */
+/** @type {(verifyRate: number, signRate: number, verifies: number, cores: number) => number} */
 const limitFor = (verifyRate, signRate, verifies, cores) => cores / (verifies / verifyRate + 1 / signRate);
 
 // ---------- setup ----------
 
+/**
+ * @param {string} base
+ * @param {string} key
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<unknown>}
+ */
 async function admin(base, key, method, path, body) {
   const res = await fetch(`${base}${path}`, {
     method,
@@ -387,12 +504,22 @@ async function admin(base, key, method, path, body) {
   return text ? JSON.parse(text) : undefined;
 }
 
+/**
+ * @param {string} url
+ * @param {string} body
+ * @returns {Promise<{ status: number, json: TokenAnswer | undefined }>} `json` undefined when the body is not JSON
+ */
 async function postToken(url, body) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
-  return { status: res.status, json: await res.json().catch(() => undefined) };
+  return { status: res.status, json: /** @type {TokenAnswer | undefined} */ (await res.json().catch(() => undefined)) };
 }
 
-/** Copies the registered issuer `count` times under other `iss` values, keys included. */
+/**
+ * Copies the registered issuer `count` times under other `iss` values, keys included.
+ * @param {string} databaseUrl
+ * @param {number} count
+ * @returns {Promise<number>} how many issuers the registry holds then
+ */
 async function insertIssuers(databaseUrl, count) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -425,7 +552,19 @@ async function insertIssuers(databaseUrl, count) {
   }
 }
 
-/** Step 6: EXTRA_ISSUERS more trusted issuers, token-service restarted on them, (a) again. */
+/**
+ * Step 6: EXTRA_ISSUERS more trusted issuers, token-service restarted on them, (a) again.
+ * @param {import('@trust-broker/testing').TestDatabase} database
+ * @param {Record<string, RunningProcess>} procs
+ * @param {Record<string, string>} tokenEnv
+ * @param {string[]} tokenNodeArgs
+ * @param {{ token: number }} ports
+ * @param {Keys} keys
+ * @param {Target} ours
+ * @param {string} brokerIssuer
+ * @param {Queue} auditQueue
+ * @param {Parts} tokenParts
+ */
 async function runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditQueue, tokenParts) {
   log(`inserting ${EXTRA_ISSUERS} more trusted issuers`);
   const issuers = await insertIssuers(database.url, EXTRA_ISSUERS);
@@ -444,23 +583,36 @@ async function runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, k
 
 // ---------- report ----------
 
-/** Failed answers, and how many bodies were sent a second time (their assertions used up). */
+/**
+ * Failed answers, and how many bodies were sent a second time (their assertions used up).
+ * @param {LoadResult} r
+ */
 function non2xxCell(r) {
   return String(r.non2xx) + (r.exhausted ? ` (${r.exhausted} reused bodies)` : '');
 }
 
-/** Markdown table lines, columns padded to their widest cell. */
+/**
+ * Markdown table lines, columns padded to their widest cell.
+ * @param {string[]} header
+ * @param {string[][]} rows
+ */
 function table(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  const fmt = (/** @type {string[]} */ row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
   return [fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(fmt)];
 }
 
+/**
+ * @param {{ cpuModel: string, limits: Awaited<ReturnType<typeof cryptoLimit>>, results: WorkloadRun[], oidc: WorkloadRun,
+ *   tenK: (WorkloadRun & { issuers: number }) | undefined, oneIssuerA: WorkloadRun,
+ *   audit: { peak: number, afterRun: number, drained: number | null, completed: number, failed: number }, latency: Measured[] }} report
+ */
 function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit, latency }) {
   const cores = availableParallelism();
-  const f0 = (n) => n.toFixed(0);
+  const f0 = (/** @type {number} */ n) => n.toFixed(0);
   // Requests per CPU-second of the server's own processes: the figure least moved by other load on the machine.
-  const perCore = (r) => r.rps / Math.max(r.cpu.server, 0.01);
+  const perCore = (/** @type {Measured} */ r) => r.rps / Math.max(r.cpu.server, 0.01);
+  /** @type {string[]} */
   const lines = [];
   lines.push('');
   lines.push(`Token endpoint benchmark: ${cores} CPUs (${cpuModel}), Node ${process.version}, load generator on the same machine`);
@@ -472,8 +624,9 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit,
   lines.push(`  node:crypto         verify ${f0(limits.nodeVerify)}/s, sign ${f0(limits.nodeSign)}/s -> verify+sign ${f0(limitFor(limits.nodeVerify, limits.nodeSign, 1, 1))}/s per core`);
   lines.push('');
   const header = ['workload', 'req/s', 'req per server CPU-s', 'p50 ms', 'p99 ms', 'non-2xx', 'RSS MB peak/proc (sum)', 'audit queue peak', 'x oidc-provider (b)', 'of jose limit', 'of node:crypto limit'];
+  /** @type {string[][]} */
   const rows = [];
-  for (const r of [...results, oidc, tenK].filter(Boolean)) {
+  for (const r of [...results, oidc, tenK].filter((run) => run !== undefined)) {
     const verifies = r.kind === 'c' ? 2 : 1;
     const ours = r.label !== oidc.label;
     rows.push([
@@ -501,17 +654,19 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit,
   lines.push('');
   lines.push('Cores used during each workload (of the machine\'s; redis and postgres count every client, teammates\' too; steal: taken by the hypervisor, part of machine):');
   const cpuNames = Object.keys(results[0].cpu);
-  const cpuRows = [...results, oidc, tenK, ...latency].filter(Boolean).map((r) => [r.label, ...cpuNames.map((name) => r.cpu[name].toFixed(2))]);
+  const cpuRows = [...results, oidc, tenK, ...latency].filter((run) => run !== undefined).map((r) => [r.label, ...cpuNames.map((name) => r.cpu[name].toFixed(2))]);
   lines.push(...table(['workload', ...cpuNames], cpuRows));
   lines.push('');
   lines.push('req per server CPU-s: requests per second divided by the cores the server processes used (ratio to oidc-provider in brackets).');
   lines.push(`Limits are for ${cores} cores (verifies + 1 sign per request: 1 verify for (a), (b), (d), (e); 2 for (c)); the load generator shares the cores.`);
   const refreshRun = results.find((r) => r.kind === 'd');
   const grantRun = results.find((r) => r.kind === 'a');
-  if (refreshRun && grantRun) {
+  // (b) runs before (d): both or neither.
+  const clientRun = results.find((r) => r.kind === 'b');
+  if (refreshRun && grantRun && clientRun) {
     lines.push(
       `(d) refresh_token (one Postgres transaction per request: the family locked, the token rotated): ${f0(refreshRun.rps)} req/s beside (a) jwt-bearer ${f0(grantRun.rps)} req/s ` +
-        `and (b) ${f0(results.find((r) => r.kind === 'b').rps)} req/s, the same client authentication; ${refreshRun.brokenChains} chains broken`,
+        `and (b) ${f0(clientRun.rps)} req/s, the same client authentication; ${refreshRun.brokenChains} chains broken`,
     );
   }
   if (tenK) {
@@ -571,6 +726,7 @@ async function main() {
   // (bench/README.md). BENCH_TOKEN_HEAP_MB=0 leaves V8's default.
   const heapMb = Number(process.env.BENCH_TOKEN_HEAP_MB ?? 192);
   const tokenEnv = heapMb > 0 ? { ...env, NODE_OPTIONS: `--max-old-space-size=${heapMb}` } : env;
+  /** @type {Record<string, RunningProcess>} */
   const procs = {};
   const redis = new Redis(redisPrefix.url, { maxRetriesPerRequest: null });
   const auditQueue = new Queue('audit-events', { connection: redis, prefix: redisPrefix.prefix });
@@ -584,7 +740,7 @@ async function main() {
     const keys = { idp: await es256KeyPair('idp-1'), client: await es256KeyPair('client-1'), oidcSigning: await es256KeyPair('oidc-1') };
     const registryUrl = `http://127.0.0.1:${ports.registry}`;
     // The partner's one key, trusted under IDP and, for workload (d), under IDP_REFRESH with refresh tokens.
-    const trustPartner = (issuer, settings = {}) =>
+    const trustPartner = (/** @type {string} */ issuer, /** @type {Record<string, unknown>} */ settings = {}) =>
       admin(registryUrl, adminKey, 'POST', '/v1/issuers', { issuer, jwks: { keys: [keys.idp.publicJwk] }, allowed_algorithms: ['ES256'], subjects: ['*'], allowed_scopes: ['read'], audiences: [RESOURCE], ...settings });
     await trustPartner(IDP);
     await admin(registryUrl, adminKey, 'POST', '/v1/clients', {
@@ -600,12 +756,12 @@ async function main() {
     // Both registrations have reached the token service once (c) answers 200.
     await eventually(async () => (await postToken(ours.url, (await makeBodies('c', 1, keys, brokerIssuer))[0])).status === 200, 30_000, 200);
     const sample = await postToken(ours.url, (await makeBodies('a', 1, keys, brokerIssuer))[0]);
-    await jwtVerify(sample.json.access_token, (await import('jose')).createRemoteJWKSet(new URL(`${brokerIssuer}/.well-known/jwks.json`)), { issuer: brokerIssuer });
+    await jwtVerify(/** @type {TokenAnswer} */ (sample.json).access_token, (await import('jose')).createRemoteJWKSet(new URL(`${brokerIssuer}/.well-known/jwks.json`)), { issuer: brokerIssuer });
 
     log('measuring the crypto limit');
     const limits = await cryptoLimit();
 
-    const parts = (server) => ({
+    const parts = (/** @type {() => RunningProcess} */ server) => ({
       server: () => processTree(server().child.pid),
       'audit-worker': () => processTree(procs.audit.child.pid),
       'load generator': () => [process.pid],
@@ -620,7 +776,7 @@ async function main() {
       await runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditQueue, tokenParts);
       return;
     }
-    const latencyLabel = (workload) => `${workload} at ${LATENCY_RATE} req/s offered`;
+    const latencyLabel = (/** @type {string} */ workload) => `${workload} at ${LATENCY_RATE} req/s offered`;
     // BENCH_ONLY_LATENCY=1: the open-loop latency run of (a) alone (for profiling), no table.
     if (process.env.BENCH_ONLY_LATENCY === '1') {
       await runWorkload(latencyLabel('(a)'), 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true, rate: LATENCY_RATE });
@@ -650,7 +806,7 @@ async function main() {
     const theirs = { url: `${oidcIssuer}/token`, audience: oidcIssuer };
     const check = await postToken(theirs.url, (await makeBodies('b', 1, keys, oidcIssuer))[0]);
     if (check.status !== 200) throw new Error(`oidc-provider answered ${check.status} ${JSON.stringify(check.json)}\n${procs.oidc.output()}`);
-    const claims = (await jwtVerify(check.json.access_token, keys.oidcSigning.publicKey)).payload;
+    const claims = (await jwtVerify(/** @type {TokenAnswer} */ (check.json).access_token, keys.oidcSigning.publicKey)).payload;
     log(`oidc-provider access token: JWT ES256, aud ${claims.aud}, scope ${claims.scope}`);
     const oidcRun = await runWorkload('oidc-provider (b)', 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc), { fresh: true });
     const oidc = { kind: 'b', ...oidcRun };
@@ -662,6 +818,7 @@ async function main() {
 
     const afterRun = await queueDepth(auditQueue);
     const drainStart = Date.now();
+    /** @type {number | null} */
     let drained = null;
     try {
       await eventually(async () => (await queueDepth(auditQueue)) === 0, 60_000, 100);
@@ -674,7 +831,7 @@ async function main() {
 
     const counts = await auditQueue.getJobCounts('completed', 'failed');
     const audit = {
-      peak: Math.max(...[...results, tenK].filter(Boolean).map((r) => r.queuePeak)),
+      peak: Math.max(...[...results, tenK].filter((run) => run !== undefined).map((r) => r.queuePeak)),
       afterRun,
       drained,
       completed: counts.completed,
