@@ -107,7 +107,7 @@ describe('the process', () => {
     await new Promise((resolve) => bad.child.once('exit', resolve));
     expect(bad.child.exitCode).toBe(2);
     expect(bad.output()).toMatch(/AUDIT_BATCH_SIZE/);
-    expect(bad.output()).toMatch(/ADMIN_API_KEY: required in production/);
+    expect(bad.output()).toMatch(/ADMIN_API_KEY: required when NODE_ENV=production/);
   });
 
   it('signs a checkpoint after AUDIT_CHECKPOINT_INTERVAL_S when the head moved', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanFromEnv, bootLogSettings, commonConfigOf, commonEnvShape, ConfigError, loadConfig, logSettingsOf, portFromEnv } from './config';
+import { booleanFromEnv, bootLogSettings, commonConfigOf, commonEnvShape, ConfigError, loadConfig, logSettingsOf, missingInProduction, portFromEnv } from './config';
 
 const schema = z.object({ ...commonEnvShape, PORT: portFromEnv(8080), FLAG: booleanFromEnv(false) });
 
@@ -38,9 +38,19 @@ describe('loadConfig', () => {
       }
       return [];
     };
-    expect(problemsOf({ PORT: '70000' }, ['SECRET: required in production']).map((p) => p.split(':')[0])).toEqual(['PORT', 'SECRET']);
-    expect(problemsOf({}, ['SECRET: required in production'])).toEqual(['SECRET: required in production']);
+    expect(problemsOf({ PORT: '70000' }, ['SECRET: required when NODE_ENV=production']).map((p) => p.split(':')[0])).toEqual(['PORT', 'SECRET']);
+    expect(problemsOf({}, ['SECRET: required when NODE_ENV=production'])).toEqual(['SECRET: required when NODE_ENV=production']);
     expect(problemsOf({}, [])).toEqual([]);
+  });
+
+  it.each([
+    ['production, both missing', { NODE_ENV: 'production' }, ['A: required when NODE_ENV=production', 'B: required when NODE_ENV=production']],
+    ['production, one empty and one blank', { NODE_ENV: 'production', A: '', B: '  ' }, ['A: required when NODE_ENV=production', 'B: required when NODE_ENV=production']],
+    ['production, both set', { NODE_ENV: 'production', A: 'a', B: 'b' }, []],
+    ['development, both missing', { NODE_ENV: 'development' }, []],
+    ['no NODE_ENV', {}, []],
+  ])('missingInProduction: %s', (_label, env, problems) => {
+    expect(missingInProduction(env, ['A', 'B'])).toEqual(problems);
   });
 
   it.each([

@@ -34,6 +34,16 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, s
   throw new ConfigError([...problems, ...besides]);
 }
 
+/**
+ * The problems of the variables a production process cannot run without (a key or credential
+ * generated for the run would be lost at restart), in the one wording every app prints; for
+ * `loadConfig`'s `besides`. Empty or blank counts as missing.
+ */
+export function missingInProduction(env: Record<string, string | undefined>, variables: readonly string[]): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  return variables.filter((variable) => !env[variable]?.trim()).map((variable) => `${variable}: required when NODE_ENV=production`);
+}
+
 /** `true`/`false`/`1`/`0` (case-insensitive) to a boolean; anything else is an error. */
 export const booleanFromEnv = (defaultValue: boolean) =>
   z

@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { bootLogSettings, commonConfigOf, commonEnvShape, loadConfig, portFromEnv, type CommonConfig, type LogSettings } from '@trust-broker/service-kit/config';
+import { bootLogSettings, commonConfigOf, commonEnvShape, loadConfig, missingInProduction, portFromEnv, type CommonConfig, type LogSettings } from '@trust-broker/service-kit/config';
 import { generateSecret, isKeyEncryptionKey, parseKeyEncryptionKey } from '@trust-broker/secrets';
 
 const positiveInt = (defaultValue: number, max: number) => z.coerce.number().int().min(1).max(max).default(defaultValue);
@@ -81,11 +81,7 @@ export function bootLogSettingsFromProcess(): LogSettings {
 export function loadAuditWorkerConfig(env: Record<string, string | undefined> = process.env): AuditWorkerConfig {
   // Checked beside the schema (not as a refinement, which zod skips once a field is bad), so
   // every problem is listed at once.
-  const production = env.NODE_ENV === 'production';
-  const missingInProduction = ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY']
-    .filter((variable) => production && !env[variable]?.trim())
-    .map((variable) => `${variable}: required in production`);
-  const parsed = loadConfig(schema, env, missingInProduction);
+  const parsed = loadConfig(schema, env, missingInProduction(env, ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY']));
   const generated: AuditWorkerConfig['generated'] = {};
   let adminApiKey = parsed.ADMIN_API_KEY;
   if (adminApiKey === undefined) {

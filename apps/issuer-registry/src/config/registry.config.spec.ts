@@ -34,6 +34,7 @@ describe('loadRegistryConfig', () => {
 
   it.each([
     [{ NODE_ENV: 'production' }, ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY']],
+    [{ NODE_ENV: 'production', ISSUER_REGISTRY_PORT: '70000' }, ['ADMIN_API_KEY', 'ISSUER_REGISTRY_PORT', 'KEY_ENCRYPTION_KEY']],
     [{ ISSUER_REGISTRY_PORT: '70000' }, ['ISSUER_REGISTRY_PORT']],
     [{ KEY_ENCRYPTION_KEY: 'dG9vIHNob3J0' }, ['KEY_ENCRYPTION_KEY']],
     [{ ADMIN_API_KEY: 'short' }, ['ADMIN_API_KEY']],

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { booleanFromEnv, bootLogSettings, commonConfigOf, commonEnvShape, ConfigError, loadConfig, portFromEnv, type CommonConfig, type LogSettings } from '@trust-broker/service-kit/config';
+import { booleanFromEnv, bootLogSettings, commonConfigOf, commonEnvShape, ConfigError, loadConfig, missingInProduction, portFromEnv, type CommonConfig, type LogSettings } from '@trust-broker/service-kit/config';
 import { generateSecret, isKeyEncryptionKey, parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { z } from 'zod';
 
@@ -101,11 +101,9 @@ export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
 
 /** Parses the environment; throws `ConfigError` naming every bad variable. */
 export function loadRegistryConfig(env: Record<string, string | undefined>): RegistryConfig {
-  const parsed = loadConfig(registryEnvSchema, env);
-  const production = parsed.NODE_ENV === 'production';
-  const problems: string[] = [];
-  if (production && !parsed.ADMIN_API_KEY) problems.push('ADMIN_API_KEY: required when NODE_ENV=production');
-  if (production && !parsed.KEY_ENCRYPTION_KEY) problems.push('KEY_ENCRYPTION_KEY: required when NODE_ENV=production');
+  // Checked beside the schema, so that every problem is named at once.
+  const problems = missingInProduction(env, ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY']);
+  const parsed = loadConfig(registryEnvSchema, env, problems);
   if (parsed.KEYS_MIN_REFRESH_S > parsed.KEYS_MAX_REFRESH_S) problems.push('KEYS_MIN_REFRESH_S: must not exceed KEYS_MAX_REFRESH_S');
   if (problems.length > 0) throw new ConfigError(problems);
 

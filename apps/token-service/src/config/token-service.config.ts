@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { booleanFromEnv, bootLogSettings, commonConfigOf, commonEnvShape, ConfigError, loadConfig, portFromEnv, urlFromEnv, type CommonConfig, type LogSettings } from '@trust-broker/service-kit/config';
+import { booleanFromEnv, bootLogSettings, commonConfigOf, commonEnvShape, ConfigError, loadConfig, missingInProduction, portFromEnv, urlFromEnv, type CommonConfig, type LogSettings } from '@trust-broker/service-kit/config';
 import { isKeyEncryptionKey, parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { BROKER_SIGNING_ALGORITHMS, type BrokerSigningAlgorithm } from '@trust-broker/validation';
 
@@ -92,7 +92,7 @@ export function bootLogSettingsFromProcess(): LogSettings {
 /** Parses the environment; throws `ConfigError` naming every bad variable. */
 export function loadTokenServiceConfig(env: Record<string, string | undefined>): TokenServiceConfig {
   // Checked beside the schema so that every problem is named at once.
-  const problems = env.NODE_ENV === 'production' && !env.KEY_ENCRYPTION_KEY ? ['KEY_ENCRYPTION_KEY: required in production'] : [];
+  const problems = missingInProduction(env, ['KEY_ENCRYPTION_KEY']);
   const parsed = loadConfig(envSchema, env, problems);
   if (parsed.TRUST_MAX_STALE_S <= parsed.TRUST_RELOAD_INTERVAL_S) problems.push('TRUST_MAX_STALE_S: must be more than TRUST_RELOAD_INTERVAL_S');
   if (problems.length > 0) throw new ConfigError(problems);

@@ -2,6 +2,7 @@
 export {
   ConfigError,
   loadConfig,
+  missingInProduction,
   booleanFromEnv,
   portFromEnv,
   urlFromEnv,
