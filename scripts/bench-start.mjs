@@ -24,10 +24,11 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const requestsIndex = process.argv.indexOf('--requests');
 const REQUESTS = requestsIndex > 0 ? Number(process.argv[requestsIndex + 1]) : 200;
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const secondsSince = (start) => `${((Date.now() - start) / 1000).toFixed(1)} s`;
+const percentile = (/** @type {number[]} */ sorted, /** @type {number} */ p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const secondsSince = (/** @type {number} */ start) => `${((Date.now() - start) / 1000).toFixed(1)} s`;
 
 async function main() {
+  /** @type {Record<string, string>} */
   const figures = {};
   const started = Date.now();
   const system = await startWholeSystem('benchstart', {
@@ -43,10 +44,13 @@ async function main() {
     if (demo.status !== 0) throw new Error(`demo failed:\n${demo.stdout}\n${demo.stderr}`);
     figures['npm run demo, 10 steps (includes a deliberate wait of up to 10.5 s for the key-fetch rate limit)'] = secondsSince(demoStart);
 
+    /** @type {string} */
     const adminKey = JSON.parse(readFileSync(join(system.dataDir, 'local-secrets.json'), 'utf8')).ADMIN_API_KEY;
     const registry = new AdminApi(`http://127.0.0.1:${system.ports.registry}`, adminKey);
+    /** @type {{ client_id: string, client_secret: string }} */
     const client = await registry.call('POST', '/v1/clients', { json: { client_id: `bench-${randomBytes(4).toString('hex')}`, token_endpoint_auth_method: 'client_secret_basic', scope: 'read' } });
     const tokenUrl = `http://127.0.0.1:${system.ports.token}/oauth2/token`;
+    /** @type {import('@trust-broker/cli').ClientAuthentication} */
     const auth = { method: 'client_secret_basic', clientId: client.client_id, clientSecret: client.client_secret };
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -57,6 +61,7 @@ async function main() {
         await new Promise((r) => setTimeout(r, 250));
       }
     }
+    /** @type {number[]} */
     const latencies = [];
     for (let i = 0; i < REQUESTS; i += 1) {
       const t0 = process.hrtime.bigint();
@@ -65,7 +70,7 @@ async function main() {
     }
     latencies.sort((a, b) => a - b);
     figures[`client_credentials through the CLI library, ${REQUESTS} sequential requests: p50 / p95 / max`] =
-      `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 95).toFixed(1)} / ${latencies.at(-1).toFixed(1)} ms`;
+      `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 95).toFixed(1)} / ${latencies[latencies.length - 1].toFixed(1)} ms`;
   } finally {
     const stopStart = Date.now();
     await system.broker.stop(30_000);

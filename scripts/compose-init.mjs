@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** @returns {Record<string, string>} ADMIN_API_KEY, KEY_ENCRYPTION_KEY and POSTGRES_PASSWORD */
 export function freshSecrets() {
   return {
     ADMIN_API_KEY: randomBytes(32).toString('base64url'),
@@ -23,7 +24,11 @@ export function freshSecrets() {
   };
 }
 
-/** .env.example with each secret filled in; every other line as it is. */
+/**
+ * .env.example with each secret filled in; every other line as it is.
+ * @param {string} template
+ * @param {Record<string, string>} secrets
+ */
 export function renderEnv(template, secrets) {
   return template
     .split('\n')
@@ -34,6 +39,7 @@ export function renderEnv(template, secrets) {
     .join('\n');
 }
 
+/** @param {string[]} argv */
 function main(argv) {
   let out = join(ROOT, '.env');
   for (let i = 0; i < argv.length; i += 1) {
@@ -50,7 +56,7 @@ function main(argv) {
     // O_EXCL: never replace a .env (and the key that protects the data); 0600 from creation.
     fd = openSync(out, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   } catch (error) {
-    if (error.code === 'EEXIST') {
+    if (/** @type {NodeJS.ErrnoException} */ (error).code === 'EEXIST') {
       process.stderr.write(`compose:init: ${out} exists; it is left as it is (delete it first to start over with new secrets and an empty database)\n`);
       process.exit(1);
     }

@@ -45,19 +45,44 @@ const CI_WORKLOAD = 'repo:partner-org/orders-sync:ref:refs/heads/main';
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const KEY_FETCH_MIN_INTERVAL_MS = 10_500; // CONTRACT.md: kid-miss fetches at most once per party per 10 s
 
-const short = (value) => (typeof value === 'string' && value.length > 28 ? `${value.slice(0, 24)}…(${value.length} chars)` : value);
+/**
+ * A demo party's EC key: the private half, the public JWK, and its kid once withKid named it.
+ * @typedef {{ privateKey: import('node:crypto').KeyObject, publicJwk: import('node:crypto').JsonWebKey, kid?: string }} DemoKey
+ * @typedef {{ keys: DemoKey[], fetches: number, issuer: string, close: () => Promise<unknown> }} PartnerIdp
+ * @typedef {{ token_url?: string, registry_url?: string, audit_url?: string, allow_private_networks?: boolean }} BrokerState what npm start wrote
+ * @typedef {ReturnType<typeof brokerSettings>} BrokerSettings
+ *
+ * What the demo reads of the admin and audit APIs' answers:
+ * @typedef {{ id: string }} IssuerView
+ * @typedef {{ keys: { kid?: string }[], source: string, jwks_uri: string | null, last_error?: string | null }} IssuerKeysView
+ * @typedef {{ client_id: string, token_endpoint_auth_method: string }} ClientView
+ * @typedef {{ id: string, occurred_at: string, type: string, action?: string | null, outcome: string, reason?: string | null,
+ *   subject?: string | null, kid?: string | null, actor?: string | null }} AuditEventView
+ * @typedef {{ items: AuditEventView[] }} AuditEventsPage
+ * @typedef {{ intact: boolean, checked: number, broken_at?: string, reason?: string }} ChainVerification
+ */
+
+const short = (/** @type {unknown} */ value) => (typeof value === 'string' && value.length > 28 ? `${value.slice(0, 24)}…(${value.length} chars)` : value);
 
 // ---------------------------------------------------------------- narration
 
 let stepNumber = 0;
+/** @type {{ steps: Record<string, Record<string, unknown>> }} */
 const summary = { steps: {} };
+/** @param {string} title */
 function step(title) {
   stepNumber += 1;
   process.stdout.write(`\n[${stepNumber}] ${title}\n`);
 }
+/** @param {string} text */
 function say(text) {
   process.stdout.write(`    ${text.split('\n').join('\n    ')}\n`);
 }
+/**
+ * @param {string} key
+ * @param {string} text
+ * @param {Record<string, unknown>} observed
+ */
 function ok(key, text, observed) {
   process.stdout.write(`    ✔ ${text}\n`);
   summary.steps[key] = { ok: true, ...observed };
@@ -65,11 +90,17 @@ function ok(key, text, observed) {
 
 // ---------------------------------------------------------------- settings
 
+/**
+ * @param {string} file
+ * @returns {Record<string, unknown>}
+ */
 function readJsonIfPresent(file) {
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
 }
 
+/** @param {string[]} argv */
 function parseArgs(argv) {
+  /** @type {{ keep: boolean, summary: string | undefined }} */
   const args = { keep: false, summary: undefined };
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--keep') args.keep = true;
@@ -79,15 +110,16 @@ function parseArgs(argv) {
   return args;
 }
 
+/** @param {NodeJS.ProcessEnv} env */
 function brokerSettings(env) {
   const dataDir = resolve(env.TB_DATA_DIR || join(ROOT, '.data'));
-  const state = readJsonIfPresent(join(dataDir, 'broker.json'));
+  const state = /** @type {BrokerState} */ (readJsonIfPresent(join(dataDir, 'broker.json')));
   const secrets = readJsonIfPresent(join(dataDir, 'local-secrets.json'));
   const settings = {
     tokenUrl: env.TRUST_BROKER_TOKEN_URL || state.token_url || 'http://localhost:8080/oauth2/token',
     registryUrl: env.TRUST_BROKER_REGISTRY_URL || state.registry_url || 'http://localhost:8081',
     auditUrl: env.TRUST_BROKER_AUDIT_URL || state.audit_url || 'http://localhost:8082',
-    adminKey: env.TRUST_BROKER_ADMIN_KEY || env.ADMIN_API_KEY || secrets.ADMIN_API_KEY,
+    adminKey: env.TRUST_BROKER_ADMIN_KEY || env.ADMIN_API_KEY || /** @type {string | undefined} */ (secrets.ADMIN_API_KEY),
     allowPrivateNetworks: state.allow_private_networks,
   };
   if (!settings.adminKey) throw new Error('no admin key: start the broker with `npm start -- --demo` first, or set TRUST_BROKER_ADMIN_KEY');
@@ -96,11 +128,13 @@ function brokerSettings(env) {
 
 // ---------------------------------------------------------------- partner IdP
 
+/** @returns {DemoKey} */
 function newSigningKey() {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig' } };
 }
 
+/** @param {DemoKey} key */
 async function withKid(key) {
   key.kid = await calculateJwkThumbprint(key.publicJwk);
   key.publicJwk.kid = key.kid;
@@ -109,9 +143,11 @@ async function withKid(key) {
 
 /** A minimal OIDC IdP: a discovery document and a JWKS that can be rotated. */
 async function startPartnerIdp() {
-  const idp = { keys: [], fetches: 0 };
+  /** @type {PartnerIdp} */
+  const idp = { keys: [], fetches: 0, issuer: '', close: async () => undefined };
   const server = createServer((request, response) => {
-    const path = new URL(request.url, 'http://idp').pathname;
+    const path = new URL(request.url ?? '', 'http://idp').pathname;
+    /** @type {object | undefined} */
     let body;
     if (path === '/.well-known/openid-configuration') {
       body = { issuer: idp.issuer, jwks_uri: `${idp.issuer}/jwks.json`, id_token_signing_alg_values_supported: ['ES256'] };
@@ -122,8 +158,8 @@ async function startPartnerIdp() {
     response.writeHead(body ? 200 : 404, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
     response.end(JSON.stringify(body ?? { error: 'not_found' }));
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  idp.issuer = `http://127.0.0.1:${server.address().port}`;
+  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+  idp.issuer = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
   idp.close = () => new Promise((r) => server.close(r));
   return idp;
 }
@@ -133,8 +169,15 @@ async function startPartnerIdp() {
 /**
  * waitFor, except that a check that throws is tried again (an admin change reaches
  * token-service within seconds); when time runs out, the last error is named.
+ * @template T
+ * @param {string} what
+ * @param {() => Promise<T>} check
+ * @param {number} timeoutMs
+ * @param {number} [stepMs]
+ * @returns {Promise<NonNullable<T>>}
  */
 async function eventually(what, check, timeoutMs, stepMs = 250) {
+  /** @type {Error | undefined} */
   let lastError;
   const attempt = () =>
     check().catch((error) => {
@@ -146,6 +189,10 @@ async function eventually(what, check, timeoutMs, stepMs = 250) {
   });
 }
 
+/**
+ * @param {Error & { fromServer?: boolean }} error
+ * @param {BrokerSettings} settings
+ */
 function explainRefusal(error, settings) {
   const text = `${error.message}`;
   const fromServer = error instanceof ApiRequestError || error.fromServer === true;
@@ -155,7 +202,10 @@ function explainRefusal(error, settings) {
   return text;
 }
 
-/** Fails early, with what to do, when a service of the broker does not answer. */
+/**
+ * Fails early, with what to do, when a service of the broker does not answer.
+ * @param {BrokerSettings} settings
+ */
 async function checkBrokerAnswers(settings) {
   for (const [name, base] of [['token-service', new URL(settings.tokenUrl).origin], ['issuer-registry', settings.registryUrl], ['audit-worker', settings.auditUrl]]) {
     const status = await fetch(new URL('/readyz', base), { signal: AbortSignal.timeout(5000) }).then((r) => r.status, () => 0);
@@ -189,14 +239,19 @@ async function main() {
   say(`issuer ${idp.issuer}\ndiscovery ${idp.issuer}/.well-known/openid-configuration\nkey ${firstKey.kid} (ES256)`);
   ok('partner_idp', 'partner IdP is up', { issuer: idp.issuer, kid: firstKey.kid });
 
+  /** @type {IssuerView | undefined} */
   let issuer;
+  /** @type {ClientView | undefined} */
   let client;
+  /** @type {IssuerView | undefined} */
   let ciIssuer;
   try {
     step("Our broker's admin registers the partner as a trusted issuer, by discovery");
     const clientId = `orders-app-${runId}`;
+    /** @type {IssuerView} */
+    let registered;
     try {
-      issuer = await registry.call('POST', '/v1/issuers', {
+      registered = await registry.call('POST', '/v1/issuers', {
         json: {
           issuer: idp.issuer,
           display_name: `Partner Org IdP (demo ${runId})`,
@@ -210,13 +265,15 @@ async function main() {
         },
       });
     } catch (error) {
-      throw new Error(explainRefusal(error, settings));
+      throw new Error(explainRefusal(/** @type {Error} */ (error), settings));
     }
-    say(`POST /v1/issuers -> id ${issuer.id}; accepts sub ${PARTNER_USER}, scopes orders:read orders:write, only via client ${clientId}`);
+    issuer = registered;
+    say(`POST /v1/issuers -> id ${registered.id}; accepts sub ${PARTNER_USER}, scopes orders:read orders:write, only via client ${clientId}`);
     const keys = await eventually(
       'the registry fetching the partner keys',
       async () => {
-        const view = await registry.call('GET', `/v1/issuers/${issuer.id}/jwks`);
+        /** @type {IssuerKeysView} */
+        const view = await registry.call('GET', `/v1/issuers/${registered.id}/jwks`);
         if (view.last_error) throw new Error(explainRefusal(Object.assign(new Error(view.last_error), { fromServer: true }), settings));
         return view.keys?.some((key) => key.kid === firstKey.kid) ? view : undefined;
       },
@@ -224,11 +281,12 @@ async function main() {
     );
     let lastKeyFetch = Date.now();
     say(`keys held: ${keys.keys.map((key) => key.kid).join(', ')} (source ${keys.source}, from ${keys.jwks_uri})`);
-    ok('issuer_registered', 'trusted issuer registered; its keys were found through discovery', { id: issuer.id, source: keys.source, kids: keys.keys.map((key) => key.kid) });
+    ok('issuer_registered', 'trusted issuer registered; its keys were found through discovery', { id: registered.id, source: keys.source, kids: keys.keys.map((key) => key.kid) });
 
     step('The admin registers a confidential client of Our Org that authenticates with private_key_jwt');
     const clientKey = await withKid(newSigningKey());
-    client = await registry.call('POST', '/v1/clients', {
+    /** @type {ClientView} */
+    const registeredClient = await registry.call('POST', '/v1/clients', {
       json: {
         client_id: clientId,
         client_name: `Orders app (demo ${runId})`,
@@ -239,11 +297,13 @@ async function main() {
         scope: 'orders:read orders:write',
       },
     });
-    say(`POST /v1/clients -> ${client.client_id} (no shared secret: it proves itself with key ${clientKey.kid})`);
-    ok('client_registered', 'client registered', { client_id: client.client_id, method: client.token_endpoint_auth_method });
+    client = registeredClient;
+    say(`POST /v1/clients -> ${registeredClient.client_id} (no shared secret: it proves itself with key ${clientKey.kid})`);
+    ok('client_registered', 'client registered', { client_id: registeredClient.client_id, method: registeredClient.token_endpoint_auth_method });
+    /** @type {import('@trust-broker/cli').ClientAuthentication} */
     const clientAuth = { method: 'private_key_jwt', clientId, signingKey: { key: clientKey.privateKey, alg: 'ES256', kid: clientKey.kid }, audience: brokerIssuer };
 
-    const partnerAssertion = (key) =>
+    const partnerAssertion = (/** @type {DemoKey} */ key) =>
       mintAssertion({ key: key.privateKey, alg: 'ES256', kid: key.kid, iss: idp.issuer, sub: PARTNER_USER, aud: brokerIssuer, lifetimeSeconds: 120, extraClaims: { email: PARTNER_USER } });
 
     step(`Partner Org signs an assertion (RFC 7523 §2.1) for its user ${PARTNER_USER}`);
@@ -252,6 +312,7 @@ async function main() {
     ok('assertion_signed', 'assertion signed with the partner key', { jti: minted.claims.jti });
 
     step('The client exchanges it at the token endpoint, authenticating with its own JWT in the same request');
+    /** @type {import('@trust-broker/cli').GrantRequest} */
     const grant = { grantType: 'jwt-bearer', scope: 'orders:read', resource: API_AUDIENCE };
     // An admin change reaches token-service within 2 s: retry briefly with fresh assertions.
     let usedAssertion = minted.assertion;
@@ -320,7 +381,8 @@ async function main() {
       });
     });
     lastKeyFetch = Date.now();
-    const keysAfter = await registry.call('GET', `/v1/issuers/${issuer.id}/jwks`);
+    /** @type {IssuerKeysView} */
+    const keysAfter = await registry.call('GET', `/v1/issuers/${registered.id}/jwks`);
     say(`token issued: sub ${decodeJwt(afterRotation.access_token).sub}; the partner JWKS was fetched ${idp.fetches - fetchesBefore} more time(s); keys held now: ${keysAfter.keys.map((key) => key.kid).join(', ')}`);
     ok('rotation', 'exchange after key rotation worked without any admin change', { kids: keysAfter.keys.map((key) => key.kid), fetches: idp.fetches - fetchesBefore });
 
@@ -371,7 +433,9 @@ async function main() {
     const events = await eventually(
       'the audit events of this run',
       async () => {
+        /** @type {AuditEventsPage} */
         const byClient = await audit.call('GET', '/v1/audit/events', { query: { client_id: clientId, since: startedAt, limit: 100 } });
+        /** @type {AuditEventsPage} */
         const byIssuer = await audit.call('GET', '/v1/audit/events', { query: { issuer: idp.issuer, since: startedAt, limit: 100 } });
         const merged = new Map([...byIssuer.items, ...byClient.items].map((event) => [event.id, event]));
         const items = [...merged.values()].sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : -1));
@@ -385,9 +449,11 @@ async function main() {
       const who = event.type === 'admin' ? `by ${event.actor}` : `sub=${event.subject ?? '-'}${event.kid ? ` kid=${event.kid}` : ''}`;
       say(`${event.occurred_at}  ${event.type.padEnd(13)} ${(event.action ?? '').padEnd(14)} ${event.outcome.padEnd(7)} ${(event.reason ?? '').padEnd(13)} ${who}`);
     }
+    /** @type {ChainVerification} */
     const verification = await audit.call('GET', '/v1/audit/verify');
     say(`chain: intact ${verification.intact}, ${verification.checked} events checked`);
     if (!verification.intact) throw new Error(`audit chain broken at ${verification.broken_at}: ${verification.reason}`);
+    /** @type {Record<string, number>} */
     const counts = {};
     for (const event of events) counts[`${event.type}:${event.outcome}`] = (counts[`${event.type}:${event.outcome}`] ?? 0) + 1;
     ok('audit', 'audit trail shown; hash chain intact', { counts, intact: verification.intact, checked: verification.checked });

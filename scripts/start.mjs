@@ -32,14 +32,33 @@ const APPS = [
   { name: 'token-service', portVariable: 'TOKEN_SERVICE_PORT', defaultPort: 8080, role: 'OAuth endpoints' },
   { name: 'audit-worker', portVariable: 'AUDIT_WORKER_PORT', defaultPort: 8082, role: 'audit API' },
 ];
+/** @typedef {typeof APPS[number]} App */
 
-const log = (message) => process.stdout.write(`start | ${message}\n`);
-const fail = (message) => {
+/**
+ * The entry of `apps` named `name` (one of APPS).
+ * @template {App} A
+ * @param {A[]} apps
+ * @param {string} name
+ * @returns {A}
+ */
+function appNamed(apps, name) {
+  const app = apps.find((candidate) => candidate.name === name);
+  if (!app) throw new Error(`no app ${name}`);
+  return app;
+}
+
+const log = (/** @type {string} */ message) => process.stdout.write(`start | ${message}\n`);
+const fail = (/** @type {string} */ message) => {
   process.stderr.write(`start | error: ${message}\n`);
   process.exitCode = 1;
 };
 
+/**
+ * @param {string[]} argv
+ * @param {NodeJS.ProcessEnv} env
+ */
 function parseFlags(argv, env) {
+  /** @type {{ build: boolean, demo: boolean, help?: boolean }} */
   const flags = { build: env.TB_SKIP_BUILD !== '1', demo: env.TB_DEMO === '1' };
   for (const arg of argv) {
     if (arg === '--no-build') flags.build = false;
@@ -56,6 +75,10 @@ function buildAll() {
   if (result.status !== 0) throw new Error('the build failed (see above)');
 }
 
+/**
+ * @param {App} app
+ * @param {NodeJS.ProcessEnv} env
+ */
 function portOf(app, env) {
   const value = env[app.portVariable] ?? String(app.defaultPort);
   const port = Number(value);
@@ -63,6 +86,10 @@ function portOf(app, env) {
   return port;
 }
 
+/**
+ * @param {App} app
+ * @param {NodeJS.ProcessEnv} env
+ */
 function runMigrations(app, env) {
   const script = join(ROOT, 'apps', app.name, 'dist', 'main.js');
   if (!existsSync(script)) throw new Error(`${relative(ROOT, script)} does not exist: build first (npx turbo run build)`);
@@ -74,12 +101,16 @@ function runMigrations(app, env) {
 }
 
 /** Where a secrets file is, relative to the checkout when inside it. */
-const shown = (file) => (file.startsWith(`${ROOT}/`) ? relative(ROOT, file) : file);
+const shown = (/** @type {string} */ file) => (file.startsWith(`${ROOT}/`) ? relative(ROOT, file) : file);
 
 /**
  * The one line that says what to run when a service stopped for good (exit 78): above all
  * a database whose keys were made with another KEY_ENCRYPTION_KEY (another checkout's, or
  * a secrets file deleted since).
+ * @param {string} name
+ * @param {string[]} lastLines
+ * @param {string} databaseUrl
+ * @param {string[]} secretsFiles
  */
 function giveUpAdvice(name, lastLines, databaseUrl, secretsFiles) {
   if (lastLines.some((line) => line.includes('does not decrypt with this KEY_ENCRYPTION_KEY'))) {
@@ -95,12 +126,17 @@ function giveUpAdvice(name, lastLines, databaseUrl, secretsFiles) {
   return `${name} cannot run as configured (its last lines are above); fix that and run npm start again`;
 }
 
+/**
+ * @param {(App & { url: string })[]} apps
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string} secretsFile
+ */
 function readyBanner(apps, env, secretsFile) {
   const lines = [
     '',
     '================ Trust Broker is ready ================',
     ...apps.map((app) => `  ${app.name.padEnd(16)} ${app.url.padEnd(24)} ${app.role}`),
-    `  admin console    ${apps.find((app) => app.name === 'issuer-registry').url}/console   (sign in with the admin key below)`,
+    `  admin console    ${appNamed(apps, 'issuer-registry').url}/console   (sign in with the admin key below)`,
     `  token endpoint   ${env.BROKER_ISSUER}/oauth2/token`,
     `  admin key        ${env.ADMIN_API_KEY}`,
     `                   (kept in ${secretsFile}${env.ADMIN_API_KEY_FROM_ENV ? '; here from ADMIN_API_KEY' : ''})`,
@@ -134,13 +170,14 @@ async function main() {
   // The embedded Postgres' password lives with its data in the data dir; the database's
   // own secrets are chosen once it is known which database this run uses (below).
   const embeddedPassword = loadOrCreateLocalSecrets(secretsFile, process.env, { names: ['EMBEDDED_POSTGRES_PASSWORD'] }).EMBEDDED_POSTGRES_PASSWORD;
+  /** @type {(() => Promise<unknown>)[]} */
   const cleanups = [];
   const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => log(`while stopping: ${error.message}`));
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((/** @type {Error} */ error) => log(`while stopping: ${error.message}`));
     cleanups.length = 0;
   };
   let stopping = false;
-  const onSignal = (signal) => {
+  const onSignal = (/** @type {string} */ signal) => {
     if (stopping) {
       log(`${signal} again: exiting now`);
       process.exit(1);
@@ -177,7 +214,8 @@ async function main() {
     const redis = await ensureRedis({ redisUrl: process.env.REDIS_URL || DEFAULT_REDIS_URL, dataDir, log });
     cleanups.push(redis.stop);
 
-    const tokenPort = ports.find((app) => app.name === 'token-service').port;
+    const tokenPort = appNamed(ports, 'token-service').port;
+    /** @type {NodeJS.ProcessEnv} */
     const env = {
       ...process.env,
       DATABASE_URL: postgres.databaseUrl,
@@ -228,8 +266,8 @@ async function main() {
     const state = {
       token_url: `${env.BROKER_ISSUER}/oauth2/token`,
       broker_issuer: env.BROKER_ISSUER,
-      registry_url: apps.find((app) => app.name === 'issuer-registry').url,
-      audit_url: apps.find((app) => app.name === 'audit-worker').url,
+      registry_url: appNamed(apps, 'issuer-registry').url,
+      audit_url: appNamed(apps, 'audit-worker').url,
       allow_private_networks: env.OUTBOUND_ALLOW_PRIVATE_NETWORKS === 'true',
       pid: process.pid,
     };

@@ -14,7 +14,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** Generators for each persisted secret. */
+/**
+ * Generators for each persisted secret.
+ * @type {Record<string, () => string>}
+ */
 const GENERATORS = {
   ADMIN_API_KEY: () => randomBytes(32).toString('base64url'),
   // 32 bytes, base64: what CONTRACT.md asks for KEY_ENCRYPTION_KEY.
@@ -26,16 +29,25 @@ const GENERATORS = {
 /** What protects a database's content, kept per database. */
 export const DATABASE_SECRETS = ['ADMIN_API_KEY', 'KEY_ENCRYPTION_KEY'];
 
+/**
+ * The values stored in `file`, none when it does not exist.
+ * @param {string} file
+ * @returns {Record<string, unknown>}
+ */
 export function readLocalSecrets(file) {
   if (!existsSync(file)) return {};
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8'));
     return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch (error) {
-    throw new Error(`${file} is not valid JSON (${error.message}); fix or delete it (deleting it makes stored client secrets and keys unreadable)`);
+    throw new Error(`${file} is not valid JSON (${/** @type {Error} */ (error).message}); fix or delete it (deleting it makes stored client secrets and keys unreadable)`);
   }
 }
 
+/**
+ * @param {string} file
+ * @param {Record<string, unknown>} values
+ */
 function writeSecrets(file, values) {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
@@ -46,6 +58,8 @@ function writeSecrets(file, values) {
  * The secrets file of the database at `databaseUrl` (host, port and name; not the user):
  * `$TB_SECRETS_DIR`, else `$XDG_DATA_HOME/trust-broker/databases`, else
  * `~/.local/share/trust-broker/databases`, then `<host>-<port>-<database>.json`.
+ * @param {string} databaseUrl
+ * @param {NodeJS.ProcessEnv} env
  */
 export function perDatabaseSecretsFile(databaseUrl, env) {
   const url = new URL(databaseUrl);
@@ -62,22 +76,31 @@ export function perDatabaseSecretsFile(databaseUrl, env) {
  * (re)written with mode 0600 whenever it gains a value; `databaseFile` is written once, when
  * it does not exist yet, with the values this checkout uses (never overwritten: another
  * checkout may rely on it).
+ * @param {string} file
+ * @param {NodeJS.ProcessEnv} env
+ * @param {{ names?: string[], databaseFile?: string }} [options]
+ * @returns {Record<string, string>}
  */
 export function loadOrCreateLocalSecrets(file, env, { names = Object.keys(GENERATORS), databaseFile } = {}) {
   const stored = readLocalSecrets(file);
+  /** @type {Record<string, unknown>} */
   const shared = databaseFile ? readLocalSecrets(databaseFile) : {};
   let changed = false;
+  /** @type {Record<string, string>} */
   const result = {};
   for (const name of names) {
     if (env[name]) {
       result[name] = env[name];
       continue;
     }
-    if (typeof stored[name] !== 'string' || stored[name] === '') {
-      stored[name] = typeof shared[name] === 'string' && shared[name] !== '' ? shared[name] : GENERATORS[name]();
-      changed = true;
+    const storedValue = stored[name];
+    if (typeof storedValue === 'string' && storedValue !== '') {
+      result[name] = storedValue;
+      continue;
     }
-    result[name] = stored[name];
+    const databaseValue = shared[name];
+    stored[name] = result[name] = typeof databaseValue === 'string' && databaseValue !== '' ? databaseValue : GENERATORS[name]();
+    changed = true;
   }
   if (changed) writeSecrets(file, stored);
   else if (existsSync(file)) chmodSync(file, 0o600);

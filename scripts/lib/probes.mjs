@@ -6,15 +6,22 @@ import { connect, createServer } from 'node:net';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '']);
 
+/** @param {string} hostname */
 export function isLocalHost(hostname) {
   return LOCAL_HOSTS.has(hostname);
 }
 
-/** Resolves true when a TCP connection to host:port opens within timeoutMs. */
+/**
+ * Resolves true when a TCP connection to host:port opens within timeoutMs.
+ * @param {string} host
+ * @param {number} port
+ * @param {number} [timeoutMs]
+ * @returns {Promise<boolean>}
+ */
 export function canConnect(host, port, timeoutMs = 1000) {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
-    const done = (ok) => {
+    const done = (/** @type {boolean} */ ok) => {
       socket.destroy();
       resolve(ok);
     };
@@ -24,13 +31,18 @@ export function canConnect(host, port, timeoutMs = 1000) {
   });
 }
 
-/** True when a Redis server answers PING (a NOAUTH error also proves one is there). */
+/**
+ * True when a Redis server answers PING (a NOAUTH error also proves one is there).
+ * @param {string} url
+ * @param {number} [timeoutMs]
+ * @returns {Promise<boolean>}
+ */
 export function redisAnswers(url, timeoutMs = 1000) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
     let reply = '';
-    const done = (ok) => {
+    const done = (/** @type {boolean} */ ok) => {
       socket.destroy();
       resolve(ok);
     };
@@ -44,7 +56,11 @@ export function redisAnswers(url, timeoutMs = 1000) {
   });
 }
 
-/** True when nothing listens on the port of 0.0.0.0 (where the services bind). */
+/**
+ * True when nothing listens on the port of 0.0.0.0 (where the services bind).
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
 export function portIsFree(port) {
   return new Promise((resolve) => {
     const server = createServer();
@@ -53,6 +69,11 @@ export function portIsFree(port) {
   });
 }
 
+/**
+ * The status `url` answers a GET with, 0 when it does not answer within timeoutMs.
+ * @param {string} url
+ * @param {number} [timeoutMs]
+ */
 export async function httpStatus(url, timeoutMs = 2000) {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
@@ -63,9 +84,17 @@ export async function httpStatus(url, timeoutMs = 2000) {
   }
 }
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until check() returns a truthy value, and returns it; throws with `what` after timeoutMs. A check that throws ends the wait. */
+/**
+ * Polls until check() returns a truthy value, and returns it; throws with `what` after timeoutMs. A check that throws ends the wait.
+ * @template T
+ * @param {string} what
+ * @param {() => T | Promise<T>} check
+ * @param {number} timeoutMs
+ * @param {number} [stepMs]
+ * @returns {Promise<NonNullable<T>>}
+ */
 export async function waitFor(what, check, timeoutMs, stepMs = 200) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

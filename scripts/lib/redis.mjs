@@ -19,6 +19,10 @@ export function redisServerInstalled() {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/**
+ * @param {{ redisUrl: string, dataDir: string, log: (message: string) => void }} options
+ * @returns {Promise<{ redisUrl: string, started: boolean, stop: () => Promise<void> }>}
+ */
 export async function ensureRedis({ redisUrl, dataDir, log }) {
   if (await redisAnswers(redisUrl)) return { redisUrl, started: false, stop: async () => {} };
   const { hostname, port } = new URL(redisUrl);

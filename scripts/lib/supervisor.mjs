@@ -15,19 +15,32 @@ const RESET = '\u001b[0m';
 export const EXIT_CONFIG = 78;
 const KEPT_LINES = 20;
 
-/** Backoff before restart number `attempt` (1-based): 1 s, 2 s, 4 s, ... capped. */
+/**
+ * @typedef {{ name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string }} ServiceSpec
+ * @typedef {ServiceSpec & { child: import('node:child_process').ChildProcess | undefined, restarts: number, startedAt: number,
+ *   timer: NodeJS.Timeout | undefined, lastLines: string[] }} Service a service and its running child, if any
+ */
+
+/**
+ * Backoff before restart number `attempt` (1-based): 1 s, 2 s, 4 s, ... capped.
+ * @param {number} attempt
+ * @param {number} [initialMs]
+ * @param {number} [maxMs]
+ */
 export function restartDelayMs(attempt, initialMs = 1000, maxMs = 30000) {
   return Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
 }
 
 export class Supervisor {
   /**
-   * @param {{ name: string, command: string, args: string[], env: Record<string,string>, cwd?: string }[]} services
-   * @param {{ write?: (line: string) => void, colour?: boolean, initialBackoffMs?: number, maxBackoffMs?: number, stableAfterMs?: number, stopGraceMs?: number, onGiveUp?: (name: string, lastLines: string[]) => void }} options
+   * @param {ServiceSpec[]} services
+   * @param {{ write?: (line: string) => void, colour?: boolean, initialBackoffMs?: number, maxBackoffMs?: number, stableAfterMs?: number, stopGraceMs?: number, onGiveUp?: (name: string, lastLines: string[]) => void }} [options]
    */
   constructor(services, options = {}) {
+    /** @type {Service[]} */
     this.services = services.map((service) => ({ ...service, child: undefined, restarts: 0, startedAt: 0, timer: undefined, lastLines: [] }));
     this.onGiveUp = options.onGiveUp ?? (() => {});
+    /** @type {(line: string) => void} */
     this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
     this.colour = options.colour ?? process.stdout.isTTY === true;
     this.initialBackoffMs = options.initialBackoffMs ?? 1000;
@@ -38,13 +51,18 @@ export class Supervisor {
     this.width = Math.max(...services.map((service) => service.name.length));
   }
 
+  /** @param {Service} service */
   prefix(service) {
     const index = this.services.indexOf(service);
     const label = service.name.padEnd(this.width);
     return this.colour ? `${COLOURS[index % COLOURS.length]}${label}${RESET} |` : `${label} |`;
   }
 
-  /** A line from the supervisor itself about one service. */
+  /**
+   * A line from the supervisor itself about one service.
+   * @param {Service} service
+   * @param {string} message
+   */
   report(service, message) {
     this.write(`${this.prefix(service)} [supervisor] ${message}`);
   }
@@ -53,6 +71,7 @@ export class Supervisor {
     for (const service of this.services) this.launch(service);
   }
 
+  /** @param {Service} service */
   launch(service) {
     service.startedAt = Date.now();
     const child = spawn(service.command, service.args, { cwd: service.cwd, env: service.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,6 +88,12 @@ export class Supervisor {
     child.once('exit', (code, signal) => this.onExit(service, child, code, signal));
   }
 
+  /**
+   * @param {Service} service
+   * @param {import('node:child_process').ChildProcess} child
+   * @param {number | null} code
+   * @param {NodeJS.Signals | null} signal
+   */
   onExit(service, child, code, signal) {
     if (service.child !== child) return;
     service.child = undefined;
@@ -89,11 +114,15 @@ export class Supervisor {
     }, delay);
   }
 
-  /** Pid of the running child of a service, for tests and reports. */
+  /**
+   * Pid of the running child of a service, for tests and reports.
+   * @param {string} name
+   */
   pidOf(name) {
     return this.services.find((service) => service.name === name)?.child?.pid;
   }
 
+  /** @param {string} name */
   restartsOf(name) {
     return this.services.find((service) => service.name === name)?.restarts ?? 0;
   }
