@@ -9,18 +9,23 @@ const { createServer } = require('node:http');
 const { join } = require('node:path');
 const { generateKeyPairSync } = require('node:crypto');
 const { Queue } = require('bullmq');
-const Redis = require('ioredis');
+const { Redis } = require('ioredis');
 const testing = require('@trust-broker/testing');
 const { QUEUES, DEFAULT_JOB_OPTIONS, keyRefreshDedupId, prefixed, TRUST_CHANGE_CHANNEL } = require('@trust-broker/contracts');
 
 const ISSUERS = Number(process.argv[2] ?? 30);
 const ADMIN = 'bench-admin-key-0123456789abcdefghijklmnopqrstuvwxyz';
 
+/** @param {string} kid */
 function jwk(kid) {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' };
 }
 
+/**
+ * @param {number[]} sorted
+ * @param {number} p
+ */
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -28,10 +33,11 @@ function percentile(sorted, p) {
 async function main() {
   const database = await testing.createTestDatabase('bench');
   const redisPrefix = testing.createTestRedisPrefix('bench');
+  /** @type {Map<string, object[]>} */
   const keysByPath = new Map();
-  const idp = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: keysByPath.get(req.url) ?? [] })));
-  await new Promise((r) => idp.listen(0, '127.0.0.1', r));
-  const idpUrl = `http://127.0.0.1:${idp.address().port}`;
+  const idp = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: keysByPath.get(req.url ?? '') ?? [] })));
+  await new Promise((r) => idp.listen(0, '127.0.0.1', () => r(undefined)));
+  const idpUrl = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (idp.address()).port}`;
   const registry = testing.startNodeProcess(join(__dirname, '..', 'dist', 'main.js'), {
     NODE_ENV: 'test', DATABASE_URL: database.url, REDIS_URL: redisPrefix.url, REDIS_PREFIX: redisPrefix.prefix,
     ADMIN_API_KEY: ADMIN, KEY_ENCRYPTION_KEY: testing.randomKeyEncryptionKey(), ISSUER_REGISTRY_PORT: '0',
@@ -39,8 +45,9 @@ async function main() {
   });
   const url = await testing.eventually(async () => /listening on (\S+)/.exec(registry.output())?.[1], 60000);
   const subscriber = new Redis(redisPrefix.url);
+  /** @type {Map<string, (value?: unknown) => void>} */
   const waiters = new Map();
-  subscriber.on('message', (_c, message) => {
+  subscriber.on('message', (/** @type {string} */ _c, /** @type {string} */ message) => {
     const change = JSON.parse(message);
     const waiter = waiters.get(`${change.entity}:${change.id}:${change.version}`);
     if (waiter) waiter();
@@ -48,7 +55,9 @@ async function main() {
   await subscriber.subscribe(prefixed(redisPrefix.prefix, TRUST_CHANGE_CHANNEL));
   const queue = new Queue(QUEUES.keyRefresh, { connection: { url: redisPrefix.url }, prefix: redisPrefix.prefix });
 
+  /** @type {number[]} */
   const postMs = [];
+  /** @type {number[]} */
   const refreshMs = [];
   try {
     for (let i = 0; i < ISSUERS; i++) {
@@ -61,10 +70,11 @@ async function main() {
         body: JSON.stringify({ issuer: `https://bench-${i}.example.com`, subjects: ['*'], jwks_uri: `${idpUrl}${path}` }),
       });
       postMs.push(performance.now() - started);
-      const { id } = await res.json();
+      const { id } = /** @type {{ id: string }} */ (await res.json());
       // let the registration fetch finish, then rotate and ask as token-service would
       const status = await testing.eventually(async () => {
-        const body = await (await fetch(`${url}/v1/issuers/${id}/jwks`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
+        const answer = await fetch(`${url}/v1/issuers/${id}/jwks`, { headers: { authorization: `Bearer ${ADMIN}` } });
+        const body = /** @type {{ keys: unknown[], version: number }} */ (await answer.json());
         return body.keys.length > 0 ? body : undefined;
       }, 20000);
       keysByPath.set(path, [jwk('old'), jwk('new')]);
@@ -74,9 +84,9 @@ async function main() {
       await arrived;
       refreshMs.push(performance.now() - asked);
     }
-    for (const [label, values] of [['POST /v1/issuers', postMs], ['unknown_kid job -> issuer_keys trust change', refreshMs]]) {
+    for (const [label, values] of /** @satisfies {[string, number[]][]} */ ([['POST /v1/issuers', postMs], ['unknown_kid job -> issuer_keys trust change', refreshMs]])) {
       const sorted = [...values].sort((a, b) => a - b);
-      console.log(`${label}: n=${sorted.length} p50=${percentile(sorted, 50).toFixed(1)} ms p95=${percentile(sorted, 95).toFixed(1)} ms max=${sorted.at(-1).toFixed(1)} ms`);
+      console.log(`${label}: n=${sorted.length} p50=${percentile(sorted, 50).toFixed(1)} ms p95=${percentile(sorted, 95).toFixed(1)} ms max=${sorted[sorted.length - 1].toFixed(1)} ms`);
     }
   } finally {
     await queue.close();
