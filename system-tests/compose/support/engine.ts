@@ -108,8 +108,15 @@ export async function acquireEngine(cacheDir: string): Promise<EngineResult> {
         if (child.exitCode !== null) return;
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
-        await Promise.race([exited, sleep(30_000)]);
-        if (child.exitCode === null) child.kill('SIGKILL');
+        // The grace timer is cleared once dockerd is gone: left pending, it kept jest's
+        // process alive up to 30 s after the suite ("Jest did not exit one second after").
+        let grace: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((resolve) => (grace = setTimeout(resolve, 30_000)))]);
+        clearTimeout(grace);
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGKILL');
+          await exited;
+        }
         // What dockerd leaves mounted under its exec root (the default network namespace).
         const mounts = readFileSync('/proc/self/mounts', 'utf8')
           .split('\n')
