@@ -2,8 +2,8 @@
  * GET /v1/audit/verify's walk on the real Postgres: from the last verified signed checkpoint
  * by default, the whole chain with `full`; what each mode finds (a tampered row after and
  * before the verified checkpoint, a forged checkpoint, a forged verification record, rows
- * cut off below a verified checkpoint), paging, progress, and the SQL-built canonical form
- * against the ordinary one on awkward values.
+ * cut off below a verified checkpoint), paging, progress, and the walk's fast canonical form
+ * (built from the binary COPY's bytes) against the ordinary one on awkward values.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { canonicalEvent, prepareEvent, toChainEvent } from '../src/audit-chain/chain-event';
@@ -193,7 +193,7 @@ describe('what each walk finds', () => {
   });
 });
 
-describe("the SQL-built canonical form is the ordinary one, byte for byte", () => {
+describe("the fast canonical form is the ordinary one, byte for byte", () => {
   let chain: Chain;
   beforeAll(async () => {
     chain = await openChain('canonical', 4);
@@ -238,7 +238,61 @@ describe("the SQL-built canonical form is the ordinary one, byte for byte", () =
     expect(await metric(auditMetrics.verifyRechecked)).toBe(before);
   });
 
-  it('a row whose SQL-built form differs (a year past 9999, printed +010000 by JavaScript) is checked the ordinary way', async () => {
+  it('on flat details (reordered without parsing), other details, and times far from 2000 or finer than a millisecond', async () => {
+    const flat: Array<Record<string, unknown>> = [
+      { token_jti: 'j-1', active: true, revoked: false, gone: null, count: 42, negative: -7, zero: 0, big: 123456789012345 },
+      { z: 'last', a: 'first', aa: 'longer after a', A: 'upper case first', '': 'empty key', 'b-c': 'quote " and \\ and \u0001 and é' },
+      {},
+      { fraction: 1.5, huge: 2 ** 60, exponent: 1e-7 },
+      { 'clé': 'non-ASCII key', key: 'value' },
+      { nested: { b: 1, a: 2 } },
+    ];
+    const times = ['1000-01-01T00:00:00.000Z', '0001-02-03T04:05:06.007Z', '1969-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z', '2026-02-28T12:00:00.5Z'];
+    await chain.writer.append(flat.map((details, i) => prepareEvent(toChainEvent(makeEvent({ details, occurred_at: times[i % times.length] })))));
+    // Written by hand: details that are not an object, and a time stored with microseconds (the
+    // driver's Date and the fast form both truncate it to the millisecond).
+    const byHand = [['a', 'list'], 'a string', 7].map((details) => ({ ...toChainEvent(makeEvent()), details: details as never }));
+    const fine = toChainEvent(makeEvent({ occurred_at: '2026-03-01T10:00:00.123Z' }));
+    await chain.sql(`SELECT * FROM audit.append_events($1::text[], $2::json)`, [
+      [...byHand, fine].map((event) => canonicalEvent(event)),
+      JSON.stringify([...byHand, { ...fine, occurred_at: '2026-03-01T10:00:00.123999Z' }]),
+    ]);
+    const before = await metric(auditMetrics.verifyRechecked);
+    expect(await chain.verifier.verify({ full: true })).toMatchObject({ intact: true, checked: 17 });
+    expect(await metric(auditMetrics.verifyRechecked)).toBe(before);
+  });
+
+  it('a value changed to the escaped text of the original, or in flat details: a hash_mismatch at that row', async () => {
+    const fresh = await openChain('escaped', 100);
+    try {
+      await fresh.writer.append([
+        ...events(2),
+        prepareEvent(toChainEvent(makeEvent({ subject: 'say "hi"', details: { note: 'a "b"', token_jti: 'j-1', n: 1 } }))),
+        ...events(2),
+      ]);
+      expect(await fresh.verifier.verify({ full: true })).toMatchObject({ intact: true, checked: 5 });
+      await disableTriggers(fresh);
+      const tampers = [
+        `UPDATE audit.events SET subject = 'say \\"hi\\"' WHERE seq = 3`,
+        `UPDATE audit.events SET details = '{"note": "a \\\\\\"b\\\\\\"", "token_jti": "j-1", "n": 1}' WHERE seq = 3`,
+        `UPDATE audit.events SET details = jsonb_set(details, '{token_jti}', '"j-2"') WHERE seq = 3`,
+        `UPDATE audit.events SET details = jsonb_set(details, '{n}', '"1"') WHERE seq = 3`,
+      ];
+      const { rows } = await fresh.sql(`SELECT subject, details FROM audit.events WHERE seq = 3`);
+      for (const tamper of tampers) {
+        await fresh.sql(tamper);
+        expect(await fresh.verifier.verify({ full: true })).toMatchObject({ intact: false, broken_at: 3, reason: 'hash_mismatch' });
+        await fresh.sql(`UPDATE audit.events SET subject = $1, details = $2 WHERE seq = 3`, [rows[0]!.subject, rows[0]!.details]);
+        expect(await fresh.verifier.verify({ full: true })).toMatchObject({ intact: true, checked: 5 });
+      }
+      const { rows: tampered } = await fresh.sql(`SELECT subject FROM audit.events WHERE seq = 3`);
+      expect(tampered[0]!.subject).toBe('say "hi"');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('a row without a fast form (a year past 9999, printed +010000 by JavaScript) is checked the ordinary way', async () => {
     const event = { ...toChainEvent(makeEvent()), occurred_at: new Date(Date.UTC(10000, 0, 1)).toISOString() };
     expect(event.occurred_at).toBe('+010000-01-01T00:00:00.000Z');
     await chain.sql(`SELECT * FROM audit.append_events($1::text[], $2::json)`, [
@@ -246,12 +300,12 @@ describe("the SQL-built canonical form is the ordinary one, byte for byte", () =
       JSON.stringify([{ ...event, occurred_at: '10000-01-01T00:00:00Z' }]),
     ]);
     const before = await metric(auditMetrics.verifyRechecked);
-    expect(await chain.verifier.verify({ full: true })).toMatchObject({ intact: true, checked: 8 });
+    expect(await chain.verifier.verify({ full: true })).toMatchObject({ intact: true, checked: 18 });
     expect(await metric(auditMetrics.verifyRechecked)).toBe(before + 1);
     // Changed, it fails both ways.
     await disableTriggers(chain);
-    await chain.sql(`UPDATE audit.events SET subject = 'mallory' WHERE seq = 8`);
-    expect(await chain.verifier.verify({ full: true })).toMatchObject({ intact: false, broken_at: 8, reason: 'hash_mismatch' });
+    await chain.sql(`UPDATE audit.events SET subject = 'mallory' WHERE seq = 18`);
+    expect(await chain.verifier.verify({ full: true })).toMatchObject({ intact: false, broken_at: 18, reason: 'hash_mismatch' });
   });
 
   it('details nested deeper than canonicalize can follow (written by hand) are a hash_mismatch, not an error', async () => {

@@ -11,7 +11,7 @@ export const auditMetrics = {
   verifyRows: new Counter({ name: 'audit_verify_rows_total', help: 'Rows read and hashed by GET /v1/audit/verify' }),
   verifyRechecked: new Counter({
     name: 'audit_verify_rechecked_rows_total',
-    help: 'Rows whose SQL-built canonical form did not hash to their hash, checked again the ordinary way by verify (expected 0)',
+    help: 'Rows whose fast canonical form did not hash to their hash, checked again the ordinary way by verify (expected 0)',
   }),
   writeSeconds: new Histogram({
     name: 'audit_batch_write_seconds',
