@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const db = await createTestDatabase('bench');
   const redisPrefix = createTestRedisPrefix('bench');
   const port = await getFreePort();
-  const worker = startNodeProcess(join(__dirname, '..', 'dist', 'main.js'), {
+  const worker = startNodeProcess(join(__dirname, '..', '..', 'dist', 'main.js'), {
     DATABASE_URL: db.url,
     REDIS_URL: redisPrefix.url,
     REDIS_PREFIX: redisPrefix.prefix,
