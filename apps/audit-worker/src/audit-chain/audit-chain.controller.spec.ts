@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { ApiError } from '@trust-broker/service-kit/errors';
 import type { SigningKeysService } from '../signing-keys/signing-keys.service';
 import { AuditChainController, MAX_CONCURRENT_WALKS, parseVerifyQuery, wantsProgress } from './audit-chain.controller';
@@ -50,5 +51,64 @@ describe('concurrent walks', () => {
     for (const resolve of pending.splice(0)) resolve(INTACT);
     await Promise.all([...walks, next]);
     expect(sent).toEqual([INTACT, INTACT, INTACT]);
+  });
+});
+
+describe('a plain (JSON) verify that walks long', () => {
+  /** A reply that records what the controller sends; a stream body is read to its end. */
+  function recordingReply() {
+    const headers: Record<string, string> = {};
+    let body: Promise<{ text: string; error?: Error }> | undefined;
+    const reply = {
+      header: (name: string, value: string) => ((headers[name] = value), reply),
+      send: (payload: unknown) => {
+        body =
+          payload instanceof PassThrough
+            ? new Promise((resolve) => {
+                const chunks: string[] = [];
+                payload.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+                payload.on('end', () => resolve({ text: chunks.join('') }));
+                payload.on('close', () => resolve({ text: chunks.join(''), error: new Error('ended unfinished') }));
+              })
+            : Promise.resolve({ text: JSON.stringify(payload) });
+      },
+      raw: { on: () => undefined },
+    };
+    return { reply, headers, body: () => body! };
+  }
+
+  const slowVerifier = (ms: number, outcome: VerifyReport | Error) =>
+    ({
+      verify: () => new Promise((resolve, reject) => setTimeout(() => (outcome instanceof Error ? reject(outcome) : resolve(outcome)), ms)),
+    }) as unknown as ChainVerifier;
+
+  it('answers the object itself when the walk ends within keepaliveMs', async () => {
+    const controller = new AuditChainController(slowVerifier(5, INTACT), {} as SigningKeysService);
+    controller.keepaliveMs = 500;
+    const { reply, body } = recordingReply();
+    await controller.verify({ full: 'true' }, 'application/json', reply);
+    expect(await body()).toEqual({ text: JSON.stringify(INTACT) });
+  });
+
+  it('sends the head, then spaces every keepaliveMs, then the same object (JSON allows the whitespace)', async () => {
+    const controller = new AuditChainController(slowVerifier(230, INTACT), {} as SigningKeysService);
+    controller.keepaliveMs = 50;
+    const { reply, headers, body } = recordingReply();
+    await controller.verify({ full: 'true' }, undefined, reply);
+    const { text, error } = await body();
+    expect(error).toBeUndefined();
+    expect(headers).toMatchObject({ 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    expect(text).toMatch(/^ {2,}\{/);
+    expect(JSON.parse(text)).toEqual(INTACT);
+  });
+
+  it('a walk that fails after the head ends the answer unfinished, not as a 200 that parses', async () => {
+    const controller = new AuditChainController(slowVerifier(120, new Error('connection lost')), {} as SigningKeysService);
+    controller.keepaliveMs = 50;
+    const { reply, body } = recordingReply();
+    await controller.verify({ full: 'true' }, undefined, reply);
+    const { text, error } = await body();
+    expect(error).toBeDefined();
+    expect(() => JSON.parse(text)).toThrow();
   });
 });

@@ -8,6 +8,12 @@ import { ChainVerifier } from './chain-verifier';
 export const NDJSON = 'application/x-ndjson';
 const PROGRESS_EVERY_MS = 1000;
 /**
+ * A plain (JSON) verify still walking after this long answers its head, then a space this
+ * often until the object: proxies cut answers that stay silent (the console's relay after
+ * 30 s), and JSON allows whitespace before the value.
+ */
+export const PLAIN_KEEPALIVE_MS = 5000;
+/**
  * Walks at once in this process: each holds one of the pool's connections (and a snapshot) for
  * as long as it runs, and the chain writer needs the others.
  */
@@ -39,6 +45,8 @@ export function wantsProgress(accept: string | undefined): boolean {
 export class AuditChainController {
   private readonly logger = new Logger('AuditVerify');
   private walks = 0;
+  /** PLAIN_KEEPALIVE_MS; shorter in tests. */
+  keepaliveMs = PLAIN_KEEPALIVE_MS;
 
   constructor(
     @Inject(ChainVerifier) private readonly verifier: ChainVerifier,
@@ -46,11 +54,14 @@ export class AuditChainController {
   ) {}
 
   /**
-   * The plain answer is one JSON object. With `Accept: application/x-ndjson` the answer is
-   * NDJSON: a `{"progress": {...}}` line about every second while the walk runs, then the
-   * same object as the plain answer as the last line (or `{"error", "error_description"}`
-   * if the walk failed after the answer began). A client that goes away stops the walk. At
-   * most MAX_CONCURRENT_WALKS at once; one more is 503 `temporarily_unavailable`.
+   * The plain answer is one JSON object. A walk that takes longer than `keepaliveMs` sends its
+   * head (200) then, and a space every `keepaliveMs` before the object; if it fails after
+   * that, the answer ends unfinished (never a 200 that parses). With
+   * `Accept: application/x-ndjson` the answer is NDJSON: a `{"progress": {...}}` line about
+   * every second while the walk runs, then the same object as the plain answer as the last
+   * line (or `{"error", "error_description"}` if the walk failed after the answer began). A
+   * client that goes away stops the walk. At most MAX_CONCURRENT_WALKS at once; one more is
+   * 503 `temporarily_unavailable`.
    */
   @Get('verify')
   @UseGuards(AdminGuard)
@@ -70,17 +81,50 @@ export class AuditChainController {
   }
 
   private async answer(full: boolean, accept: string | undefined, reply: VerifyReply): Promise<void> {
-    if (!wantsProgress(accept)) {
-      const report = await this.verifier.verify({ full });
-      reply.header('Cache-Control', 'no-store').send(report);
-      return;
-    }
-    const lines = new PassThrough();
     const abort = new AbortController();
     let done = false;
     reply.raw.on('close', () => {
       if (!done) abort.abort();
     });
+    try {
+      if (wantsProgress(accept)) await this.progressAnswer(full, abort, reply);
+      else await this.plainAnswer(full, abort, reply);
+    } catch (error) {
+      if (!abort.signal.aborted) throw error; // nobody is listening any more
+    } finally {
+      done = true;
+    }
+  }
+
+  private async plainAnswer(full: boolean, abort: AbortController, reply: VerifyReply): Promise<void> {
+    const walk = this.verifier.verify({ full, signal: abort.signal });
+    let timer: NodeJS.Timeout | undefined;
+    const early = await Promise.race([
+      walk,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(resolve, this.keepaliveMs, undefined);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (early !== undefined) {
+      reply.header('Cache-Control', 'no-store').send(early);
+      return;
+    }
+    const body = new PassThrough();
+    reply.header('Content-Type', 'application/json; charset=utf-8').header('Cache-Control', 'no-store').send(body);
+    body.write(' ');
+    const beat = setInterval(() => body.write(' '), this.keepaliveMs);
+    try {
+      body.end(JSON.stringify(await walk));
+    } catch (error) {
+      if (!abort.signal.aborted) this.logger.error(`verification failed: ${(error as Error).message}`);
+      body.destroy(); // the status (200) is out: a broken answer is the only way left to say it failed
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async progressAnswer(full: boolean, abort: AbortController, reply: VerifyReply): Promise<void> {
+    const lines = new PassThrough();
     reply.header('Content-Type', `${NDJSON}; charset=utf-8`).header('Cache-Control', 'no-store').send(lines);
     try {
       const report = await this.verifier.verify({
@@ -97,8 +141,6 @@ export class AuditChainController {
         this.logger.error(`verification failed: ${(error as Error).message}`);
         lines.end(`${JSON.stringify({ error: 'server_error', error_description: 'the verification failed; see the audit-worker log' })}\n`);
       }
-    } finally {
-      done = true;
     }
   }
 
