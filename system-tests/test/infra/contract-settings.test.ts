@@ -5,9 +5,11 @@
  * an operator sets LOG_FORMAT or TRUST_PROXY without editing either. Which app reads which
  * variable is read from the config schemas' sources, so the list below cannot go stale.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { productionConfigMapData } from '../support/k8s-overlay';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -122,5 +124,19 @@ describe('infra/k8s/base', () => {
     // The comment block right above the key.
     const comment = /((?:^ *#.*\n)+) *TRUST_PROXY:/m.exec(read(join(K8S, 'base', 'configmap.yaml')))?.[1] ?? '';
     expect(comment).toMatch(/ingress controller.*CIDR/s);
+  });
+});
+
+describe('infra/k8s/overlays/production', () => {
+  // Behind the overlay's Ingress an empty TRUST_PROXY puts every client in one rate-limit
+  // bucket, and no pod CIDR is right for every cluster: the value must be set, and until it
+  // is, every process (the migration Job first) stops saying what to set.
+  it.each(APPS)('%s stops at start naming TRUST_PROXY until the overlay\'s value is replaced', (app) => {
+    const data = productionConfigMapData();
+    const secrets = { ADMIN_API_KEY: 'k8s-test-admin-key-0123456789abcdefghij', KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') };
+    const result = spawnSync(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js'), 'migrate'], { env: { PATH: process.env.PATH ?? '', ...data, ...secrets, NO_COLOR: '1' }, encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).not.toBe(0);
+    // One JSON log line (the ConfigMap's LOG_FORMAT json): the quotes come escaped.
+    expect(`${result.stdout}${result.stderr}`).toContain(`invalid configuration:\\n  - TRUST_PROXY: \\"${data.TRUST_PROXY}\\" is not an IP address or CIDR`);
   });
 });

@@ -11,10 +11,11 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { commonEnvShape } from '@trust-broker/service-kit/config';
+import { K8S, PRODUCTION_OVERLAY, productionConfigMapData } from '../support/k8s-overlay';
 
-const K8S = resolve(__dirname, '..', '..', '..', 'infra', 'k8s');
 const BASE = join(K8S, 'base');
 
 interface Manifest {
@@ -167,6 +168,20 @@ describe('infra/k8s/components/scale-out', () => {
   });
 });
 
+describe('infra/k8s/overlays/production', () => {
+  it('behind its Ingress TRUST_PROXY has no default: the value it sets is refused by the setting every service parses, a CIDR is not', () => {
+    const trustProxy = productionConfigMapData().TRUST_PROXY!;
+    const refused = commonEnvShape.TRUST_PROXY.safeParse(trustProxy);
+    expect(refused.error?.issues.map((issue) => issue.message)).toEqual([`"${trustProxy}" is not an IP address or CIDR (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)`]);
+    expect(commonEnvShape.TRUST_PROXY.safeParse('10.244.0.0/16')).toEqual({ success: true, data: ['10.244.0.0/16'] });
+    // Empty would believe no X-Forwarded-For: behind the Ingress, one rate-limit bucket for every client.
+    expect(trustProxy).not.toBe('');
+    // The overlay says why where the value is set.
+    const comment = /((?:^ *#.*\n)+) *- op: replace\n *path: \/data\/TRUST_PROXY\n/m.exec(readFileSync(join(PRODUCTION_OVERLAY, 'kustomization.yaml'), 'utf8'))?.[1] ?? '';
+    expect(comment).toMatch(/Required.*CIDR/s);
+  });
+});
+
 (kustomize ? describe : describe.skip)(`rendered by ${kustomize ? [kustomize.command, ...kustomize.args].join(' ') : 'kustomize (not installed here)'}`, () => {
   const jobNames = (objects: Manifest[]) => objects.filter((o) => o.kind === 'Job').map((o) => o.metadata.name);
 
@@ -179,12 +194,14 @@ describe('infra/k8s/components/scale-out', () => {
   });
 
   it('the production overlay: its registry and tag everywhere, its issuer URL, an Ingress for token-service only, the admin namespace', () => {
-    const objects = render(join(K8S, 'overlays', 'production'));
+    const objects = render(PRODUCTION_OVERLAY);
     const images = objects.flatMap((o) => [...(o.spec?.template?.spec?.initContainers ?? []), ...(o.spec?.template?.spec?.containers ?? [])].map((c: { image: string }) => c.image));
     expect(images.length).toBe(6);
     for (const image of images) expect(image).toMatch(/^registry\.example\.com\/trust-broker\/(issuer-registry|token-service|audit-worker):0\.1\.0$/);
     expect(jobNames(objects)).toEqual(['trust-broker-migrate-0.1.0']);
     expect(objects.find((o) => o.kind === 'ConfigMap')!.data!.BROKER_ISSUER).toBe('https://auth.example.com');
+    // What the file-level tests read as the overlay's settings is what kustomize renders (TRUST_PROXY's required value included).
+    expect(objects.find((o) => o.kind === 'ConfigMap')!.data).toEqual(productionConfigMapData());
     const ingresses = objects.filter((o) => o.kind === 'Ingress');
     expect(ingresses.map((o) => o.spec!.rules[0].http.paths[0].backend.service.name)).toEqual(['token-service']);
     expect(ingresses[0]!.spec!.tls).toHaveLength(1);
