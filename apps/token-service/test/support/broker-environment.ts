@@ -4,21 +4,16 @@
  * key refresh) and the built token-service, and speaks HTTP to them.
  */
 import { resolve } from 'node:path';
-import { AdminApi, serviceBackends, startService, type RunningProcess, type StartedService, type TestDatabase, type TestRedisPrefix } from '@trust-broker/testing';
+import { AdminApi, serviceBackends, startService, type RunningProcess, type ServiceBackends, type StartedService } from '@trust-broker/testing';
 
 export const TOKEN_SERVICE_SCRIPT = resolve(__dirname, '../../dist/main.js');
 export const ISSUER_REGISTRY_SCRIPT = resolve(__dirname, '../../../issuer-registry/dist/main.js');
 
-export interface BrokerEnvironment {
-  database: TestDatabase;
-  redis: TestRedisPrefix;
-  keyEncryptionKey: string;
-  adminApiKey: string;
+/** The backends every process of the environment shares (`sharedEnv`: their settings), and the registry serving them. */
+export interface BrokerEnvironment extends Omit<ServiceBackends, 'remove'> {
   registryUrl: string;
   registry: RunningProcess;
   admin: AdminApi;
-  /** Settings shared by every process of this environment. */
-  sharedEnv: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -31,31 +26,26 @@ export interface TokenServiceInstance {
 }
 
 export async function startBrokerEnvironment(label: string, registryEnv: Record<string, string> = {}): Promise<BrokerEnvironment> {
-  const backends = await serviceBackends(label);
-  const { database, redis, keyEncryptionKey, adminApiKey, sharedEnv } = backends;
+  const { remove, ...backends } = await serviceBackends(label);
   let registry: StartedService;
   try {
     registry = await startService(
       ISSUER_REGISTRY_SCRIPT,
-      { ...sharedEnv, OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_POLL_INTERVAL_MS: '100', UNKNOWN_KID_REFRESH_INTERVAL_S: '1', ...registryEnv },
+      { ...backends.sharedEnv, OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_POLL_INTERVAL_MS: '100', UNKNOWN_KID_REFRESH_INTERVAL_S: '1', ...registryEnv },
       { portVariable: 'ISSUER_REGISTRY_PORT', name: 'issuer-registry' },
     );
   } catch (error) {
-    await backends.remove();
+    await remove();
     throw error;
   }
   return {
-    database,
-    redis,
-    keyEncryptionKey,
-    adminApiKey,
+    ...backends,
     registryUrl: registry.url,
     registry: registry.process,
-    admin: new AdminApi(registry.url, adminApiKey),
-    sharedEnv,
+    admin: new AdminApi(registry.url, backends.adminApiKey),
     async stop() {
       await registry.process.stop();
-      await backends.remove();
+      await remove();
     },
   };
 }
