@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { eventually } from '@trust-broker/testing';
 
 const SCRIPTS = resolve(__dirname, '..', '..', 'scripts', 'lib');
-// The scripts are plain ESM without types; jest compiles them to CommonJS on require.
+// The scripts are plain ESM (JSDoc types, checked in their own workspace, which this one
+// cannot import types from); jest compiles them to CommonJS on require.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Supervisor, restartDelayMs } = require(join(SCRIPTS, 'supervisor.mjs')) as {
   Supervisor: new (
