@@ -2,6 +2,7 @@
  * Admin bodies for clients (CONTRACT.md, "Clients"; RFC 7591 field names): strict,
  * defaults applied by the service.
  */
+import { JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT } from '@trust-broker/contracts';
 import { SUPPORTED_ALGORITHMS } from '@trust-broker/validation';
 import { z } from 'zod';
 import { httpUrl, jwksDocument, scopeToken } from '../issuers/issuer.schemas';
@@ -21,12 +22,7 @@ export const ASSERTION_AUTH_METHODS = new Set<AuthMethod>([...ASSERTION_METHODS,
 /** CONTRACT.md "Federated client authentication": 1 to 20 `{issuer, subject}` per client. */
 export const MAX_FEDERATED_CREDENTIALS = 20;
 
-export const GRANT_TYPES = [
-  'client_credentials',
-  'urn:ietf:params:oauth:grant-type:jwt-bearer',
-  'urn:ietf:params:oauth:grant-type:token-exchange',
-  'refresh_token',
-] as const;
+export const GRANT_TYPES = ['client_credentials', JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, 'refresh_token'] as const;
 const SIGNING_ALGORITHMS = [...SUPPORTED_ALGORITHMS.asymmetric, ...SUPPORTED_ALGORITHMS.hmac] as [string, ...string[]];
 
 /** CONTRACT.md "Introspection": `aud` values of tokens a client may introspect (default: its own client_id). */
