@@ -38,6 +38,8 @@ export type Query = Record<string, string | number | undefined | null>;
 
 export interface Api {
   get<T>(path: string, query?: Query): Promise<T>;
+  /** GET as NDJSON (`Accept: application/x-ndjson`): each line, parsed, to `onLine` as it arrives. */
+  lines<T>(path: string, query: Query | undefined, onLine: (line: T) => void, signal?: AbortSignal): Promise<void>;
   post<T>(path: string, body?: unknown): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
   delete(path: string): Promise<void>;
@@ -54,40 +56,79 @@ export function withQuery(path: string, query: Query = {}): string {
 
 /** An API client for one admin key; `onUnauthorized` runs on a 401 (the key was refused). */
 export function createApi(key: string, onUnauthorized: () => void, fetcher: typeof fetch = (...args) => fetch(...args)): Api {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'application/json' };
+  const send = async (method: string, path: string, accept: string, body?: unknown, signal?: AbortSignal): Promise<Response> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept };
     const init: RequestInit = { method, headers, credentials: 'omit', cache: 'no-store' };
+    if (signal) init.signal = signal;
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    let response: Response;
     try {
-      response = await fetcher(path, init);
-    } catch {
+      return await fetcher(path, init);
+    } catch (caught) {
+      if (signal?.aborted) throw caught;
       throw new ApiError(0, 'network_error', 'The server did not answer. Is it running?');
     }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    let parsed: unknown = null;
+  };
+  const parse = (text: string): unknown => {
     try {
-      parsed = text ? JSON.parse(text) : null;
+      return text ? JSON.parse(text) : null;
     } catch {
-      parsed = null;
+      return null;
     }
-    if (!response.ok) {
-      if (response.status === 401) onUnauthorized();
-      const error = parsed as { error?: unknown; error_description?: unknown } | null;
-      throw new ApiError(
-        response.status,
-        typeof error?.error === 'string' ? error.error : 'http_error',
-        typeof error?.error_description === 'string' ? error.error_description : `HTTP ${response.status}`,
-      );
-    }
+  };
+  const refused = (response: Response, parsed: unknown): ApiError => {
+    if (response.status === 401) onUnauthorized();
+    const error = parsed as { error?: unknown; error_description?: unknown } | null;
+    return new ApiError(
+      response.status,
+      typeof error?.error === 'string' ? error.error : 'http_error',
+      typeof error?.error_description === 'string' ? error.error_description : `HTTP ${response.status}`,
+    );
+  };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await send(method, path, 'application/json', body);
+    if (response.status === 204) return undefined as T;
+    const parsed = parse(await response.text());
+    if (!response.ok) throw refused(response, parsed);
     return parsed as T;
+  };
+  const lines = async <T>(path: string, query: Query | undefined, onLine: (line: T) => void, signal?: AbortSignal): Promise<void> => {
+    const response = await send('GET', withQuery(path, query), 'application/x-ndjson', undefined, signal);
+    if (!response.ok) throw refused(response, parse(await response.text()));
+    const cutOff = () => new ApiError(0, 'network_error', 'The answer was cut off before it ended.');
+    const reader = response.body?.getReader();
+    if (!reader) throw cutOff();
+    const decoder = new TextDecoder();
+    let pending = '';
+    const take = (text: string) => {
+      const line = text.trim();
+      if (line === '') return;
+      const parsed = parse(line);
+      if (parsed === null) throw cutOff();
+      onLine(parsed as T);
+    };
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (caught) {
+        if (signal?.aborted) throw caught;
+        throw cutOff();
+      }
+      pending += decoder.decode(chunk.value, { stream: !chunk.done });
+      for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+        take(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+      }
+      if (chunk.done) break;
+    }
+    take(pending);
   };
   return {
     get: (path, query) => call('GET', withQuery(path, query)),
+    lines,
     post: (path, body) => call('POST', path, body ?? {}),
     patch: (path, body) => call('PATCH', path, body),
     delete: (path) => call('DELETE', path),
@@ -145,6 +186,16 @@ export interface VerifyReport {
   checked: number;
   broken_at: number | null;
   reason: string | null;
+  /** Whether the walk started at the first row (audit-worker; absent from older ones). */
+  full?: boolean;
+}
+
+/** A progress line of an NDJSON verify: the last seq checked so far, of the snapshot's last. */
+export interface VerifyProgress {
+  checked: number;
+  walked: number;
+  seq: number;
+  last: number;
 }
 
 export interface MinuteCount {

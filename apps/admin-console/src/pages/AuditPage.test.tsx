@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { FakeApi, renderConsole } from '../test/fake-api';
+import { FakeApi, ndjsonStream, renderConsole } from '../test/fake-api';
 
 const user = userEvent.setup({ delay: null });
 
@@ -89,5 +89,66 @@ describe('the audit view', () => {
     renderConsole(api, '/audit');
     await user.click(await screen.findByRole('button', { name: 'Verify chain' }));
     expect(await screen.findByText(words)).toBeInTheDocument();
+    expect(api.callsTo('GET', '/v1/audit/verify')).toMatchObject([{ path: '/v1/audit/verify', accept: 'application/json' }]);
+  });
+
+  it('walks the whole chain on request, showing its NDJSON progress while it runs', async () => {
+    const answer = ndjsonStream();
+    const api = auditApi().on('GET /v1/audit/verify', { ndjson: answer.stream });
+    renderConsole(api, '/audit');
+    await user.click(await screen.findByRole('checkbox', { name: 'Walk the whole chain' }));
+    await user.click(screen.getByRole('button', { name: 'Verify chain' }));
+    expect(await screen.findByText('Walking the whole chain…')).toBeInTheDocument();
+    expect(api.callsTo('GET', '/v1/audit/verify')).toMatchObject([{ path: '/v1/audit/verify?full=true', accept: 'application/x-ndjson' }]);
+    expect(screen.getByRole('checkbox', { name: 'Walk the whole chain' })).toBeDisabled();
+
+    answer.line({ progress: { checked: 250, walked: 250, seq: 250, last: 1000 } });
+    expect(await screen.findByText(/checked through sequence number 250 of 1000/)).toBeInTheDocument();
+    expect(screen.getByRole('progressbar', { name: 'Verification progress' })).toHaveAttribute('aria-valuenow', '25');
+    answer.line({ progress: { checked: 750, walked: 750, seq: 750, last: 1000 } });
+    expect(await screen.findByText(/checked through sequence number 750 of 1000/)).toBeInTheDocument();
+    expect(screen.getByRole('progressbar', { name: 'Verification progress' })).toHaveAttribute('aria-valuenow', '75');
+    expect(screen.queryByText('Chain intact')).not.toBeInTheDocument();
+
+    answer.line({ intact: true, checked: 1000, broken_at: null, reason: null, full: true, from: 1, walked: 1000, untrusted_records: 0 });
+    answer.end();
+    expect(await screen.findByText('Chain intact')).toBeInTheDocument();
+    expect(screen.getByText('1000 events checked (the whole chain): none was changed, removed or reordered.')).toBeInTheDocument();
+    expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
+  });
+
+  it.each([
+    ['an error line', (answer: ReturnType<typeof ndjsonStream>) => (answer.line({ error: 'server_error', error_description: 'the verification failed; see the audit-worker log' }), answer.end()), 'the verification failed; see the audit-worker log'],
+    ['an answer cut off before its last line', (answer: ReturnType<typeof ndjsonStream>) => answer.breakOff(), 'The answer was cut off before it ended.'],
+    ['an answer that ends without the report', (answer: ReturnType<typeof ndjsonStream>) => answer.end(), 'The answer was cut off before it ended.'],
+  ])('a whole-chain walk that fails with %s says so, not "Chain intact"', async (_name, finish, words) => {
+    const answer = ndjsonStream();
+    const api = auditApi().on('GET /v1/audit/verify', { ndjson: answer.stream });
+    renderConsole(api, '/audit');
+    await user.click(await screen.findByRole('checkbox', { name: 'Walk the whole chain' }));
+    await user.click(screen.getByRole('button', { name: 'Verify chain' }));
+    answer.line({ progress: { checked: 10, walked: 10, seq: 10, last: 100 } });
+    await screen.findByText(/checked through sequence number 10 of 100/);
+    finish(answer);
+    expect(await screen.findByText('The chain could not be verified')).toBeInTheDocument();
+    expect(screen.getByText(words)).toBeInTheDocument();
+    expect(screen.queryByText('Chain intact')).not.toBeInTheDocument();
+  });
+
+  it('stops a whole-chain walk: the request is aborted and nothing is concluded', async () => {
+    const answer = ndjsonStream();
+    const api = auditApi().on('GET /v1/audit/verify', { ndjson: answer.stream });
+    renderConsole(api, '/audit');
+    await user.click(await screen.findByRole('checkbox', { name: 'Walk the whole chain' }));
+    await user.click(screen.getByRole('button', { name: 'Verify chain' }));
+    answer.line({ progress: { checked: 10, walked: 10, seq: 10, last: 100 } });
+    await screen.findByText(/checked through sequence number 10 of 100/);
+    await user.click(screen.getByRole('button', { name: 'Stop verifying' }));
+    const call = api.callsTo('GET', '/v1/audit/verify')[0]!;
+    expect(call.signal?.aborted).toBe(true);
+    answer.breakOff(); // what fetch does to the body of an aborted request
+    expect(await screen.findByText('Verification stopped: nothing was concluded.')).toBeInTheDocument();
+    expect(screen.queryByText('Chain intact')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Stop verifying' })).not.toBeInTheDocument();
   });
 });

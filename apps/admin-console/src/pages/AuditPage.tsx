@@ -1,6 +1,6 @@
-import { Alert, Badge, Button, Code, Group, NativeSelect, Paper, SimpleGrid, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
-import type { AuditEvent, MinuteCount, Page, VerifyReport } from '../api';
+import { Alert, Badge, Button, Checkbox, Code, Group, NativeSelect, Paper, Progress, SimpleGrid, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { ApiError, type AuditEvent, type MinuteCount, type Page, type VerifyProgress, type VerifyReport } from '../api';
 import { DataTable } from '../components/DataTable';
 import { ListHeader } from '../components/headers';
 import { Pager } from '../components/Pager';
@@ -51,6 +51,7 @@ export function AuditPage() {
     [api, chartEnd],
   );
   const verify = useVerifyChain();
+  const [wholeChain, setWholeChain] = useState(false);
   const placed = events.error !== undefined ? placeError(events.error, Object.keys(NO_FILTERS)) : { fieldErrors: {} as FieldErrors, general: undefined };
 
   const apply = (event: FormEvent) => {
@@ -71,12 +72,19 @@ export function AuditPage() {
           <Button variant="default" onClick={refresh}>
             Refresh
           </Button>
-          <Button onClick={verify.run} loading={verify.checking}>
+          <Checkbox label="Walk the whole chain" checked={wholeChain} onChange={(e) => setWholeChain(e.currentTarget.checked)} disabled={verify.checking} />
+          <Button onClick={() => verify.run(wholeChain)} loading={verify.checking}>
             Verify chain
           </Button>
+          {verify.checking && verify.full && (
+            <Button variant="subtle" color="red" onClick={verify.stop}>
+              Stop verifying
+            </Button>
+          )}
         </Group>
       </ListHeader>
-      <VerifyResult report={verify.report} error={verify.error} />
+      {verify.checking && verify.full && <VerifyProgressBar progress={verify.progress} />}
+      <VerifyResult report={verify.report} error={verify.error} stopped={verify.stopped} />
       <Paper withBorder p="md" mb="md">
         <Title order={3} size="h5" mb="xs">
           Token requests per minute, last hour
@@ -178,41 +186,99 @@ function EventsTable({ events }: { events: AuditEvent[] }) {
   );
 }
 
-/** GET /v1/audit/verify: walks the hash chain. */
+/**
+ * GET /v1/audit/verify: walks the hash chain, by default from the last verified checkpoint.
+ * The whole chain (`?full=true`) can take minutes: it is asked as NDJSON, whose progress
+ * lines (about one a second) are shown while it runs, and it can be stopped (the audit
+ * worker stops a walk whose client went away).
+ */
 function useVerifyChain() {
   const api = useApi();
   const [report, setReport] = useState<VerifyReport | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [checking, setChecking] = useState(false);
-  const run = async () => {
+  const [full, setFull] = useState(false);
+  const [progress, setProgress] = useState<VerifyProgress | null>(null);
+  const [stopped, setStopped] = useState(false);
+  const running = useRef<AbortController | null>(null);
+  useEffect(() => () => running.current?.abort(), []);
+
+  const run = async (wholeChain: boolean) => {
+    const abort = new AbortController();
+    running.current = abort;
     setChecking(true);
+    setFull(wholeChain);
     setError(undefined);
     setReport(null);
+    setProgress(null);
+    setStopped(false);
     try {
-      setReport(await api.get<VerifyReport>('/v1/audit/verify'));
+      if (!wholeChain) {
+        setReport(await api.get<VerifyReport>('/v1/audit/verify'));
+        return;
+      }
+      let last: VerifyReport | null = null;
+      await api.lines<{ progress?: VerifyProgress; error?: string; error_description?: string } & Partial<VerifyReport>>(
+        '/v1/audit/verify',
+        { full: 'true' },
+        (line) => {
+          if (line.progress !== undefined) setProgress(line.progress);
+          else if (typeof line.error === 'string') throw new ApiError(0, line.error, line.error_description ?? 'The verification failed.'); // after a 200 head: no status of its own
+          else last = line as VerifyReport;
+        },
+        abort.signal,
+      );
+      if (last === null) throw new ApiError(0, 'network_error', 'The answer was cut off before it ended.');
+      setReport(last);
     } catch (caught) {
-      setError(caught);
+      if (abort.signal.aborted) setStopped(true);
+      else setError(caught);
     } finally {
+      if (running.current === abort) running.current = null;
       setChecking(false);
     }
   };
-  return { report, error, checking, run };
+  const stop = () => running.current?.abort();
+  return { report, error, checking, full, progress, stopped, run, stop };
+}
+
+/** Where a whole-chain walk is: the last sequence number checked of the snapshot's last. */
+function VerifyProgressBar({ progress }: { progress: VerifyProgress | null }) {
+  const percent = progress === null || progress.last === 0 ? 0 : Math.min(100, Math.floor((progress.seq / progress.last) * 100));
+  return (
+    <Paper withBorder p="sm" mb="md">
+      <Text size="sm" mb={6}>
+        {progress === null
+          ? 'Walking the whole chain…'
+          : `Walking the whole chain: checked through sequence number ${progress.seq} of ${progress.last} (${progress.checked} events checked)`}
+      </Text>
+      <Progress.Root size="md">
+        <Progress.Section value={percent} aria-label="Verification progress" />
+      </Progress.Root>
+    </Paper>
+  );
 }
 
 /** "Chain intact", or the first broken sequence number and why. */
-function VerifyResult({ report, error }: { report: VerifyReport | null; error: unknown }) {
+function VerifyResult({ report, error, stopped }: { report: VerifyReport | null; error: unknown; stopped: boolean }) {
+  const scope = report?.full === true ? ' (the whole chain)' : '';
   return (
     <div role="status" aria-live="polite">
       {report !== null &&
         (report.intact ? (
           <Alert color="green" variant="light" title="Chain intact" mb="md">
-            {report.checked} events checked: none was changed, removed or reordered.
+            {report.checked} events checked{scope}: none was changed, removed or reordered.
           </Alert>
         ) : (
           <Alert color="red" variant="light" title={`Chain broken at sequence number ${report.broken_at}`} mb="md">
-            {report.reason ?? 'An event does not match the chain.'} ({report.checked} events checked)
+            {report.reason ?? 'An event does not match the chain.'} ({report.checked} events checked{scope})
           </Alert>
         ))}
+      {stopped && (
+        <Text size="sm" mb="md">
+          Verification stopped: nothing was concluded.
+        </Text>
+      )}
       {error !== undefined && <ErrorNote error={error} title="The chain could not be verified" />}
     </div>
   );

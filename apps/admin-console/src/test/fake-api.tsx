@@ -13,9 +13,13 @@ export interface Call {
   path: string;
   body: unknown;
   authorization: string | null;
+  accept: string | null;
+  signal: AbortSignal | null;
 }
 
-type Answer = { status?: number; body?: unknown } | ((call: Call) => { status?: number; body?: unknown });
+/** `ndjson`: an NDJSON answer, its lines given whole or as a stream the test writes to. */
+type Reply = { status?: number; body?: unknown; ndjson?: unknown[] | ReadableStream<Uint8Array> };
+type Answer = Reply | ((call: Call) => Reply);
 
 export class FakeApi {
   readonly calls: Call[] = [];
@@ -31,7 +35,14 @@ export class FakeApi {
     const path = String(input);
     const method = init?.method ?? 'GET';
     const headers = new Headers(init?.headers);
-    const call: Call = { method, path, body: init?.body ? JSON.parse(String(init.body)) : undefined, authorization: headers.get('authorization') };
+    const call: Call = {
+      method,
+      path,
+      body: init?.body ? JSON.parse(String(init.body)) : undefined,
+      authorization: headers.get('authorization'),
+      accept: headers.get('accept'),
+      signal: init?.signal ?? null,
+    };
     this.calls.push(call);
     const pathOnly = path.split('?')[0];
     const found = this.routes.find(([route]) => {
@@ -42,6 +53,10 @@ export class FakeApi {
     if (!found) return new Response(JSON.stringify({ error: 'not_found', error_description: `no fake for ${method} ${path}` }), { status: 404 });
     const answer = typeof found[1] === 'function' ? found[1](call) : found[1];
     const status = answer.status ?? 200;
+    if (answer.ndjson !== undefined) {
+      const body = Array.isArray(answer.ndjson) ? answer.ndjson.map((line) => `${JSON.stringify(line)}\n`).join('') : answer.ndjson;
+      return new Response(body, { status, headers: { 'content-type': 'application/x-ndjson' } });
+    }
     return new Response(status === 204 ? null : JSON.stringify(answer.body ?? {}), { status, headers: { 'content-type': 'application/json' } });
   };
 
@@ -88,3 +103,16 @@ export const keyStatus = (overrides: Record<string, unknown> = {}) => ({
   version: 1,
   ...overrides,
 });
+
+/** An NDJSON answer the test writes line by line, then ends or breaks off. */
+export function ndjsonStream() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const encoder = new TextEncoder();
+  return {
+    stream,
+    line: (value: unknown) => controller.enqueue(encoder.encode(`${JSON.stringify(value)}\n`)),
+    end: () => controller.close(),
+    breakOff: () => controller.error(new TypeError('terminated')),
+  };
+}
