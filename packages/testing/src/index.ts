@@ -10,6 +10,7 @@ export { assertionClaims, generatePartyKey, jwksOf, nowSeconds, signAssertion, u
 // One definition with the broker's code; contracts' spec pins them to the RFCs' literal text.
 export { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from '@trust-broker/contracts/oauth-urns';
 export { eventually } from './eventually';
+export { PROBE_TRACKED, PROBE_WATCHING, promiseHookProbeEnv, promisesTrackedByAsyncHooks } from './promise-hooks';
 export { getFreePort, getFreePortIn } from './get-free-port';
 export { basicAuthorization, postForm, postFormFrom, type TokenAnswer } from './oauth-http';
 export { OwnRedisServer, type OwnRedisServerOptions } from './redis-server';
