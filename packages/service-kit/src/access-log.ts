@@ -4,7 +4,7 @@
  * where the service learnt it, the client id. Headers and bodies are never logged. Health,
  * readiness and metrics probes are logged at debug (a 503 readiness is not an error).
  */
-import type { RequestLogContext, ServiceLogger } from './logging';
+import { requestClient, type ServiceLogger } from './logging';
 
 interface AnsweredRequest {
   id: string;
@@ -17,19 +17,6 @@ interface Answer {
   elapsedTime: number;
 }
 
-const CONTEXT = Symbol('requestLogContext');
-
-interface WithLogContext {
-  [CONTEXT]?: RequestLogContext;
-}
-
-/** The request's log context, made on first use and kept on the request. */
-export function requestLogContext(request: { id: string }): RequestLogContext {
-  const holder = request as WithLogContext;
-  holder[CONTEXT] ??= { requestId: String(request.id) };
-  return holder[CONTEXT];
-}
-
 /** Probes that orchestrators and `npm start` call every few seconds: their lines are detail. */
 const PROBE_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -37,17 +24,17 @@ export function writeAccessLog(logger: ServiceLogger, request: AnsweredRequest, 
   const probe = request.method === 'GET' && PROBE_ROUTES.has(request.routeOptions.url ?? '');
   const level = reply.statusCode >= 500 && !probe ? 'error' : probe ? 'debug' : 'info';
   if (!logger.isLevelEnabled(level)) return;
-  const context = requestLogContext(request);
+  const clientId = requestClient(request);
   const route = request.routeOptions.url ?? null;
   const durationMs = Math.round(reply.elapsedTime * 10) / 10;
   logger[level](
     {
-      request_id: context.requestId,
+      request_id: String(request.id),
       method: request.method,
       route,
       status: reply.statusCode,
       duration_ms: durationMs,
-      ...(context.clientId ? { client_id: context.clientId } : {}),
+      ...(clientId ? { client_id: clientId } : {}),
     },
     `${request.method} ${route ?? '(no route)'} ${reply.statusCode} ${durationMs} ms`,
   );

@@ -10,8 +10,8 @@ import {
   Catch,
   ExceptionFilter,
   HttpException,
-  Logger,
 } from '@nestjs/common';
+import { RequestLogger } from './logging';
 
 export class ApiError extends Error {
   constructor(
@@ -103,13 +103,14 @@ function describeClientError(error: { code?: string; message?: string }): string
 
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HttpErrorFilter');
+  private readonly logger = new RequestLogger('HttpErrorFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
     const apiError = toApiError(exception);
     if (!apiError) {
-      this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+      const request = host.switchToHttp().getRequest<{ id?: unknown } | undefined>();
+      this.logger.error(request?.id === undefined ? undefined : String(request.id), exception instanceof Error ? exception.stack ?? exception.message : String(exception));
       sendApiError(reply, new ApiError(500, 'server_error', 'internal error'));
       return;
     }

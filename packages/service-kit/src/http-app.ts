@@ -9,8 +9,8 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HttpErrorFilter } from './errors';
-import { configureLogging, PinoNestLogger, runWithRequestContext, serviceLogger, useLogger, type LogSettings, type ServiceLogger } from './logging';
-import { requestLogContext, writeAccessLog } from './access-log';
+import { configureLogging, PinoNestLogger, serviceLogger, useLogger, type LogSettings, type ServiceLogger } from './logging';
+import { writeAccessLog } from './access-log';
 
 export interface HttpAppOptions {
   bodyLimit?: number;
@@ -48,14 +48,6 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions = {
   // Nest routes Fastify's own errors (body too large, malformed JSON) and unknown routes
   // through the exception filters too, so HttpErrorFilter answers all of them.
   const fastify = app.getHttpAdapter().getInstance();
-  // Each request's lines carry its request_id: the context is entered on arrival, and again
-  // once the body is parsed in case the parser's callbacks ran in another async context.
-  const enter = (request: { id: string }, _reply: unknown, done: () => void): void => {
-    const context = requestLogContext(request);
-    runWithRequestContext(context.requestId, done, context);
-  };
-  fastify.addHook('onRequest', enter);
-  fastify.addHook('preValidation', enter);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
-import { createServiceLogger, PinoNestLogger, runWithRequestContext, useLogger } from './logging';
+import { createServiceLogger, PinoNestLogger, RequestLogger, useLogger } from './logging';
 
 /** A stream that keeps what is written; `isTTY` as a terminal would say. */
 function memory(isTTY = false): Writable & { text(): string; isTTY: boolean } {
@@ -19,16 +19,22 @@ function memory(isTTY = false): Writable & { text(): string; isTTY: boolean } {
 const ESC = String.fromCharCode(27);
 
 describe('LOG_FORMAT=json', () => {
-  it('writes one JSON object per line with time, level, msg, service, and request_id inside a request', () => {
+  it('writes one JSON object per line with time, level, msg, service, and request_id on a line about a request', () => {
     const out = memory();
-    const logger = createServiceLogger({ service: 'token-service', level: 'info', format: 'json' }, out);
+    const logger = useLogger(createServiceLogger({ service: 'token-service', level: 'info', format: 'json' }, out));
     logger.info('outside');
-    runWithRequestContext('req-1', () => logger.warn({ client_id: 'c1' }, 'inside'));
+    const requestLines = new RequestLogger('Pipeline');
+    requestLines.warn({ id: 'req-1' }, 'about a request');
+    requestLines.log('req-3', 'named by its id');
+    requestLines.error(undefined, 'no request');
+    requestLines.debug({ id: 'req-4' }, 'below the level');
     logger.debug('below the level');
     const lines = out.text().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual([
       { time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), level: 'info', service: 'token-service', msg: 'outside' },
-      { time: expect.any(String), level: 'warn', service: 'token-service', request_id: 'req-1', client_id: 'c1', msg: 'inside' },
+      { time: expect.any(String), level: 'warn', service: 'token-service', context: 'Pipeline', request_id: 'req-1', msg: 'about a request' },
+      { time: expect.any(String), level: 'info', service: 'token-service', context: 'Pipeline', request_id: 'req-3', msg: 'named by its id' },
+      { time: expect.any(String), level: 'error', service: 'token-service', context: 'Pipeline', msg: 'no request' },
     ]);
   });
 
@@ -47,7 +53,7 @@ describe('LOG_FORMAT=pretty', () => {
   it('writes one readable line per entry, without colour codes when not on a terminal', () => {
     const out = memory(false);
     const logger = createServiceLogger({ service: 'token-service', level: 'info', format: 'pretty' }, out);
-    runWithRequestContext('req-2', () => logger.info({ method: 'POST', route: '/oauth2/token', status: 200, duration_ms: 3.2 }, 'POST /oauth2/token 200 3.2 ms'));
+    logger.info({ request_id: 'req-2', method: 'POST', route: '/oauth2/token', status: 200, duration_ms: 3.2 }, 'POST /oauth2/token 200 3.2 ms');
     expect(out.text()).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: POST \/oauth2\/token 200 3\.2 ms \{"request_id":"req-2"\}\n$/);
     expect(out.text()).not.toContain(ESC);
   });

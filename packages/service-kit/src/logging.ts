@@ -1,14 +1,17 @@
 /**
  * The one logger of a service process (pino), CONTRACT.md `LOG_FORMAT`:
  * - `json`: one JSON object per line on stdout with `time`, `level`, `msg`, `service`, and
- *   `request_id` while a request is being served;
+ *   `request_id` on every line about a request (`RequestLogger`, the access log);
  * - `pretty`: one readable line per entry for people, coloured only on a terminal.
  * Nest's own logger and every `new Logger(...)` write through it (`configureLogging`).
  * Never hand it a token, assertion, secret or key: request headers and bodies are never
  * logged, errors are reduced to name, message, code and stack, and the redact list is a
  * second line of defence.
+ *
+ * The request is named explicitly (`RequestLogger`, `noteRequestClient`), never through an
+ * AsyncLocalStorage: on Node 20 one turns on promise hooks for every promise of the process
+ * (~16 KB and ~16 us per token request, bench/README.md).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger as NestLogger, type LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
@@ -17,14 +20,6 @@ import type { LogFormat, LogLevelName, LogSettings } from './log-settings';
 export { LOG_LEVELS, type LogFormat, type LogLevelName, type LogSettings } from './log-settings';
 
 export type ServiceLogger = Logger;
-
-/** What the access log and every line logged inside a request know about it. */
-interface RequestLogContext {
-  requestId: string;
-  clientId?: string;
-}
-
-const requestContext = new AsyncLocalStorage<RequestLogContext>();
 
 /**
  * Fields that must never be printed if an object holding them is ever logged; nothing
@@ -94,10 +89,6 @@ export function createServiceLogger(settings: LogSettings, destination?: Destina
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: serializeError, error: serializeError },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      mixin: () => {
-        const context = requestContext.getStore();
-        return context ? { request_id: context.requestId } : {};
-      },
     },
     destinationFor(settings.format, destination),
   );
@@ -132,9 +123,15 @@ export class PinoNestLogger implements LoggerService {
   private write(level: Exclude<LogLevelName, 'silent'>, message: unknown, params: unknown[]): void {
     const rest = [...params];
     const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    this.writeLine(level, message, rest, context, undefined);
+  }
+
+  /** One line: `context` as Nest names it, `requestId` when the line is about a request. */
+  writeLine(level: Exclude<LogLevelName, 'silent'>, message: unknown, rest: unknown[], context: string | undefined, requestId: string | undefined): void {
     const effective = level === 'info' && context !== undefined && NEST_BOOT_CONTEXTS.has(context) ? 'debug' : level;
     if (!this.logger.isLevelEnabled(effective)) return;
     const fields: Record<string, unknown> = context ? { context } : {};
+    if (requestId !== undefined) fields.request_id = requestId;
     const stack = rest.find((param): param is string => typeof param === 'string' && /\n\s+at /.test(param));
     if (stack !== undefined) fields.stack = stack;
     const error = [message, ...rest].find((param): param is Error => param instanceof Error);
@@ -144,12 +141,13 @@ export class PinoNestLogger implements LoggerService {
   }
 }
 
-let current: { key: string; logger: ServiceLogger } | undefined;
+let current: { key: string; logger: ServiceLogger; nest: PinoNestLogger } | undefined;
 
 /** Makes `logger` the process's logger and routes Nest's logger (and every `new Logger(context)`) to it. */
 export function useLogger(logger: ServiceLogger, key = ''): ServiceLogger {
-  current = { key, logger };
-  NestLogger.overrideLogger(new PinoNestLogger(logger));
+  const nest = new PinoNestLogger(logger);
+  current = { key, logger, nest };
+  NestLogger.overrideLogger(nest);
   return logger;
 }
 
@@ -167,20 +165,49 @@ export function serviceLogger(): ServiceLogger {
   return current?.logger ?? configureLogging({ service: 'trust-broker', level: 'info', format: 'pretty' });
 }
 
-/** Runs `fn` with `requestId` as the request of every line it logs (and of what it starts). */
-export function runWithRequestContext<T>(requestId: string, fn: () => T, context: RequestLogContext = { requestId }): T {
-  return requestContext.run(context, fn);
+/** A request as log lines name it: the Fastify request (its `id`), or its id. */
+export type LoggedRequest = { readonly id: unknown } | string;
+
+function requestIdOf(request: LoggedRequest | null | undefined): string | undefined {
+  if (request === null || request === undefined) return undefined;
+  return typeof request === 'string' ? request : String(request.id);
 }
 
-/** The request being served, if any. */
-export function currentRequestContext(): RequestLogContext | undefined {
-  return requestContext.getStore();
+/**
+ * `new Logger(context)` for lines about a request: each names the request it is given
+ * (`request_id`); without one, a process line. Nothing is made per request unless a line
+ * is written.
+ */
+export class RequestLogger {
+  constructor(private readonly context: string) {}
+
+  log(request: LoggedRequest | null | undefined, message: unknown, ...rest: unknown[]): void {
+    this.write('info', request, message, rest);
+  }
+  warn(request: LoggedRequest | null | undefined, message: unknown, ...rest: unknown[]): void {
+    this.write('warn', request, message, rest);
+  }
+  error(request: LoggedRequest | null | undefined, message: unknown, ...rest: unknown[]): void {
+    this.write('error', request, message, rest);
+  }
+  debug(request: LoggedRequest | null | undefined, message: unknown, ...rest: unknown[]): void {
+    this.write('debug', request, message, rest);
+  }
+
+  private write(level: 'info' | 'warn' | 'error' | 'debug', request: LoggedRequest | null | undefined, message: unknown, rest: unknown[]): void {
+    if (!current) serviceLogger();
+    current!.nest.writeLine(level, message, rest, this.context, requestIdOf(request));
+  }
 }
 
-/** Names the client of the request being served in its access log line (not a secret: an identifier). */
-export function noteRequestClient(clientId: string | null | undefined): void {
-  const context = requestContext.getStore();
-  if (context && clientId) context.clientId = clientId;
+const CLIENT_ID = Symbol('loggedClientId');
+
+/** Names the client of `request` in its access log line (not a secret: an identifier). */
+export function noteRequestClient(request: object, clientId: string | null | undefined): void {
+  if (clientId) (request as { [CLIENT_ID]?: string })[CLIENT_ID] = clientId;
 }
 
-export type { RequestLogContext };
+/** The client `noteRequestClient` named for `request`, if any. */
+export function requestClient(request: object): string | undefined {
+  return (request as { [CLIENT_ID]?: string })[CLIENT_ID];
+}

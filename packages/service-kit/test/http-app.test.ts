@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
-import { Body, Controller, Get, Logger, Module, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Module, Post, Req, UseGuards } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createAdminAuthGuard } from '../src/admin-auth';
 import { invalidRequest } from '../src/errors';
 import { createHttpApp, listen } from '../src/http-app';
 import { HealthModule, ReadinessRegistry } from '../src/health';
-import { createServiceLogger, noteRequestClient } from '../src/logging';
+import { createServiceLogger, noteRequestClient, RequestLogger } from '../src/logging';
 
 const ADMIN_KEY = 'a-very-long-admin-key-for-tests-0123456789';
 
@@ -22,14 +22,14 @@ const memory = new Writable({
 
 @Controller()
 class ProbeController {
-  private readonly logger = new Logger('Probe');
+  private readonly logger = new RequestLogger('Probe');
 
   @Post('echo')
-  async echo(@Body() body: unknown): Promise<unknown> {
+  async echo(@Body() body: unknown, @Req() request: { id: string }): Promise<unknown> {
     // After the body was parsed and an await: the line still names its request.
     await new Promise((resolve) => setTimeout(resolve, 5));
-    this.logger.log('echoing');
-    noteRequestClient('client-7');
+    this.logger.log(request, 'echoing');
+    noteRequestClient(request, 'client-7');
     return body;
   }
 

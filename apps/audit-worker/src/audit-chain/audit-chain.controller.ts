@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { Controller, Get, Header, Headers, Inject, Logger, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, Query, Res, UseGuards } from '@nestjs/common';
+import { RequestLogger } from '@trust-broker/service-kit/logging';
 import { ApiError, invalidRequest } from '@trust-broker/service-kit/errors';
 import { AdminGuard } from '../http/admin.guard';
 import { SigningKeysService, type PublicSigningKey } from '../signing-keys/signing-keys.service';
@@ -23,6 +24,8 @@ interface VerifyReply {
   header(name: string, value: string): VerifyReply;
   send(body: unknown): void;
   raw: { on(event: 'close', listener: () => void): unknown };
+  /** Fastify's reply knows its request (the id its log lines carry). */
+  request?: { id: unknown };
 }
 
 /** `full` (`true` or `false`, at most once): walk from the first row instead of the last verified checkpoint. */
@@ -43,7 +46,7 @@ export function wantsProgress(accept: string | undefined): boolean {
 
 @Controller('v1/audit')
 export class AuditChainController {
-  private readonly logger = new Logger('AuditVerify');
+  private readonly logger = new RequestLogger('AuditVerify');
   private walks = 0;
   /** PLAIN_KEEPALIVE_MS; shorter in tests. */
   keepaliveMs = PLAIN_KEEPALIVE_MS;
@@ -116,7 +119,7 @@ export class AuditChainController {
     try {
       body.end(JSON.stringify(await walk));
     } catch (error) {
-      if (!abort.signal.aborted) this.logger.error(`verification failed: ${(error as Error).message}`);
+      if (!abort.signal.aborted) this.logger.error(reply.request, `verification failed: ${(error as Error).message}`);
       body.destroy(); // the status (200) is out: a broken answer is the only way left to say it failed
     } finally {
       clearInterval(beat);
@@ -138,7 +141,7 @@ export class AuditChainController {
       if (abort.signal.aborted) {
         lines.destroy();
       } else {
-        this.logger.error(`verification failed: ${(error as Error).message}`);
+        this.logger.error(reply.request, `verification failed: ${(error as Error).message}`);
         lines.end(`${JSON.stringify({ error: 'server_error', error_description: 'the verification failed; see the audit-worker log' })}\n`);
       }
     }

@@ -79,7 +79,7 @@ export class ClientsService {
       await recordAdminChange(tx, [{ entity: 'client', id: clientId, version: created.version, op: 'upsert' }], { ...auditContext(admin), action: 'created', client_id: clientId, details: { before: null, after: presentClient(created) } });
       return created;
     });
-    if (row.jwks_uri !== null) void this.refreshQueue.requestRefresh('client', clientId, 'forced');
+    if (row.jwks_uri !== null) void this.refreshQueue.requestRefresh('client', clientId, 'forced', admin.requestId);
     return { ...presentClient(row), ...(secret === null ? {} : { client_secret: secret }) };
   }
 
@@ -124,7 +124,7 @@ export class ClientsService {
       });
       return { row: updated, secret, keysChanged };
     });
-    if (keysChanged && row.jwks_uri !== null) void this.refreshQueue.requestRefresh('client', clientId, 'forced');
+    if (keysChanged && row.jwks_uri !== null) void this.refreshQueue.requestRefresh('client', clientId, 'forced', admin.requestId);
     return { ...presentClient(row), ...(secret === null ? {} : { client_secret: secret }) };
   }
 

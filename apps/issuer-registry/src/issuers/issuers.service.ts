@@ -57,7 +57,7 @@ export class IssuersService {
       await recordAdminChange(tx, [{ entity: 'issuer', id: created.id, version: created.version, op: 'upsert' }], { ...auditContext(admin), action: 'created', issuer: created.issuer, details: { before: null, after: this.present(created) } });
       return created;
     });
-    if (row.jwks === null) void this.refreshQueue.requestRefresh('issuer', row.id, 'forced');
+    if (row.jwks === null) void this.refreshQueue.requestRefresh('issuer', row.id, 'forced', admin.requestId);
     return this.present(row);
   }
 
@@ -92,7 +92,7 @@ export class IssuersService {
       await recordAdminChange(tx, [{ entity: 'issuer', id, version: updated.version, op: 'upsert' }], { ...auditContext(admin), action: 'updated', issuer: updated.issuer, details: { before: this.present(current), after: this.present(updated) } });
       return { after: updated, keysChanged };
     });
-    if (keysChanged && after.jwks === null) void this.refreshQueue.requestRefresh('issuer', id, 'forced');
+    if (keysChanged && after.jwks === null) void this.refreshQueue.requestRefresh('issuer', id, 'forced', admin.requestId);
     return this.present(after);
   }
 

@@ -3,7 +3,8 @@
  * party (BullMQ deduplication on `keyRefreshDedupId`, the id token-service uses too), and
  * one BullMQ job scheduler, the sweep, that enqueues the parties whose keys are due.
  */
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { RequestLogger } from '@trust-broker/service-kit/logging';
 import { DEFAULT_JOB_OPTIONS, keyRefreshDedupId, parseKeyRefreshJob, QUEUES } from '@trust-broker/contracts';
 import { Queue } from 'bullmq';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
@@ -16,7 +17,7 @@ export const REFRESH_JOB_NAME = 'refresh';
 
 @Injectable()
 export class KeyRefreshQueue implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('KeyRefreshQueue');
+  private readonly logger = new RequestLogger('KeyRefreshQueue');
   readonly queue: Queue;
 
   constructor(
@@ -35,7 +36,7 @@ export class KeyRefreshQueue implements OnApplicationBootstrap, OnModuleDestroy 
         { every: this.config.keyRefresh.sweepIntervalSeconds * 1000 },
         { name: SWEEP_JOB_NAME, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
       )
-      .catch((error: Error) => this.logger.warn(`could not schedule the key-refresh sweep: ${error.message}`));
+      .catch((error: Error) => this.logger.warn(undefined, `could not schedule the key-refresh sweep: ${error.message}`));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -46,11 +47,11 @@ export class KeyRefreshQueue implements OnApplicationBootstrap, OnModuleDestroy 
    * Enqueues a refresh of one party unless one is already pending. Best effort and not
    * awaited: an admin request must not hang while Redis is away; the sweep catches up.
    */
-  requestRefresh(party: PartyType, id: string, reason: 'scheduled' | 'forced'): Promise<void> {
+  requestRefresh(party: PartyType, id: string, reason: 'scheduled' | 'forced', requestId?: string | null): Promise<void> {
     const job = parseKeyRefreshJob({ party, id, reason, kid: null, requested_at: new Date().toISOString() });
     return this.queue
       .add(REFRESH_JOB_NAME, job, { ...DEFAULT_JOB_OPTIONS, attempts: 3, deduplication: { id: keyRefreshDedupId(party, id) } })
       .then(() => undefined)
-      .catch((error: Error) => this.logger.warn(`could not enqueue a key refresh for ${party} ${id}: ${error.message}`));
+      .catch((error: Error) => this.logger.warn(requestId, `could not enqueue a key refresh for ${party} ${id}: ${error.message}`));
   }
 }

@@ -5,7 +5,8 @@
  * the last success, then they are dropped: fail closed) and `last_error` says why.
  * The next scheduled fetch follows Cache-Control max-age, clamped to the configured bounds.
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { RequestLogger } from '@trust-broker/service-kit/logging';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
 import { RegistryDatabase } from '../database/registry-database';
 import type { AdminContext } from '../http/admin-request';
@@ -25,7 +26,7 @@ type Fetched =
 
 @Injectable()
 export class KeyRefresherService {
-  private readonly logger = new Logger('KeyRefresher');
+  private readonly logger = new RequestLogger('KeyRefresher');
 
   constructor(
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
@@ -42,7 +43,7 @@ export class KeyRefresherService {
     if (current.source === 'inline') return current;
 
     const fetched = await this.fetchKeys(source, current);
-    if (fetched.kind === 'failed') this.logger.warn(`key fetch for ${party} ${id} failed: ${fetched.error}`);
+    if (fetched.kind === 'failed') this.logger.warn(admin?.requestId, `key fetch for ${party} ${id} failed: ${fetched.error}`);
     return this.database.transaction(async (tx) => {
       const locked = await this.partyKeys.read(tx, party, id, true);
       const sourceNow = await this.partyKeys.readRemoteSource(tx, party, id);

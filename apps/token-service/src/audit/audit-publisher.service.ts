@@ -15,7 +15,7 @@
  * A job id is deterministic in its events, so a retried add never makes a duplicate job;
  * audit-worker is idempotent on event ids in any case.
  */
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import {
   AUDIT_JOB_NAMES,
@@ -27,7 +27,7 @@ import {
   type AuditEvent,
   type AuditEventInput,
 } from '@trust-broker/contracts';
-import { noteRequestClient } from '@trust-broker/service-kit/logging';
+import { RequestLogger } from '@trust-broker/service-kit/logging';
 import { keyspaceOf, ReplicationBarrier, type RedisClient } from '@trust-broker/service-kit/redis';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { QUEUE_PRODUCER_REDIS } from '../redis/redis.module';
@@ -44,7 +44,7 @@ interface Waiter {
 
 @Injectable()
 export class AuditPublisher implements OnModuleDestroy {
-  private readonly logger = new Logger(AuditPublisher.name);
+  private readonly logger = new RequestLogger(AuditPublisher.name);
   private readonly queue: Queue;
   private pending: Waiter[] = [];
   private flushScheduled = false;
@@ -70,8 +70,6 @@ export class AuditPublisher implements OnModuleDestroy {
     } catch (error) {
       return Promise.reject(error);
     }
-    // The request's access log line names the client its audit event names.
-    noteRequestClient(payload.client_id);
     if (this.redis.status !== 'ready') return Promise.reject(new AuditUnavailableError('Redis is not connected'));
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ event: payload, resolve, reject });
@@ -111,7 +109,8 @@ export class AuditPublisher implements OnModuleDestroy {
       ]);
       for (const waiter of waiters) waiter.resolve();
     } catch (cause) {
-      this.logger.warn(`${events.length} audit event(s) not enqueued (first ${events[0]!.id}): ${(cause as Error).message}`);
+      // The line names the request whose event opened the job (its turn scheduled the flush).
+      this.logger.warn(events[0]!.request_id, `${events.length} audit event(s) not enqueued (first ${events[0]!.id}): ${(cause as Error).message}`);
       const error = new AuditUnavailableError((cause as Error).message, cause);
       for (const waiter of waiters) waiter.reject(error);
     } finally {

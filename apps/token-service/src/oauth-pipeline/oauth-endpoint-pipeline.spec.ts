@@ -4,7 +4,7 @@
  * so what is checked is what the runner itself promises in its header.
  */
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
+import { RequestLogger } from '@trust-broker/service-kit/logging';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
@@ -166,11 +166,13 @@ describe('OAuthEndpointPipeline (real audit queue and replay store)', () => {
   });
 
   it('anything unexpected is logged with its stack and answered as a generic 500 that shows nothing internal, still audited', async () => {
-    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const logged = jest.spyOn(RequestLogger.prototype, 'error').mockImplementation(() => undefined);
     try {
-      const error = await rejection(pipeline.handle(fakeEndpoint([failingWith(new TypeError('secret-bearing internal detail'))], calls), request()));
+      const sent = request();
+      const error = await rejection(pipeline.handle(fakeEndpoint([failingWith(new TypeError('secret-bearing internal detail'))], calls), sent));
       expect([error.status, error.code, error.description, error.reason]).toEqual([500, 'server_error', 'internal error', 'internal_error']);
-      expect(logged).toHaveBeenCalledWith(expect.stringContaining('TypeError: secret-bearing internal detail'));
+      // Logged as a line of this request (its request_id).
+      expect(logged).toHaveBeenCalledWith(sent, expect.stringContaining('TypeError: secret-bearing internal detail'));
       expect((await auditedEvents()).map((event) => [event.reason, event.error])).toEqual([['internal_error', 'server_error']]);
     } finally {
       logged.mockRestore();

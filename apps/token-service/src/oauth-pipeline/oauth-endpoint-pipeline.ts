@@ -15,7 +15,8 @@
  * Requests refused before the pipeline (by Fastify or the per-address rate limit) are
  * audited by rejected-request.audit.ts.
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { noteRequestClient, RequestLogger } from '@trust-broker/service-kit/logging';
 import { AuditPublisher } from '../audit/audit-publisher.service';
 import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
 import { OAuthError } from '../oauth/oauth-error';
@@ -28,7 +29,7 @@ import { buildAuditEvent, buildReuseRevocationEvent } from './request-audit';
 
 @Injectable()
 export class OAuthEndpointPipeline {
-  private readonly logger = new Logger(OAuthEndpointPipeline.name);
+  private readonly logger = new RequestLogger(OAuthEndpointPipeline.name);
 
   constructor(
     private readonly audit: AuditPublisher,
@@ -69,7 +70,7 @@ export class OAuthEndpointPipeline {
 
   /** The one hook for a rejected request: the error to answer, counted and audited first. */
   private async reject<C extends EndpointContext>(endpoint: OAuthEndpoint<C, unknown>, context: C, error: unknown): Promise<OAuthError> {
-    const failure = this.toOAuthError(error);
+    const failure = this.toOAuthError(context.request, error);
     await endpoint.withdraw?.(context);
     endpoint.count(context, failure.code);
     await this.publish(context, failure);
@@ -80,17 +81,20 @@ export class OAuthEndpointPipeline {
   private async publish(context: EndpointContext, failure?: OAuthError): Promise<void> {
     try {
       const revocation = buildReuseRevocationEvent(context);
-      await Promise.all([this.audit.publish(buildAuditEvent(context, failure)), ...(revocation ? [this.audit.publish(revocation)] : [])]);
+      const event = buildAuditEvent(context, failure);
+      // The request's access log line names the client its audit event names.
+      noteRequestClient(context.request, event.client_id);
+      await Promise.all([this.audit.publish(event), ...(revocation ? [this.audit.publish(revocation)] : [])]);
     } catch (error) {
-      throw this.toOAuthError(error);
+      throw this.toOAuthError(context.request, error);
     }
   }
 
   /** OAuth errors as they are; a dependency that did not answer is 503; anything else is a fault of ours, 500. */
-  private toOAuthError(error: unknown): OAuthError {
+  private toOAuthError(request: OAuthHttpRequest, error: unknown): OAuthError {
     if (error instanceof OAuthError) return error;
     if (error instanceof DependencyUnavailableError) return dependencyUnavailableAnswer(error);
-    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    this.logger.error(request, error instanceof Error ? (error.stack ?? error.message) : String(error));
     return new OAuthError('server_error', 'internal error', 'internal_error');
   }
 }

@@ -6,8 +6,9 @@
  * hook does), mark the requests they audit; this hook audits the others once answered.
  */
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { noteRequestClient, RequestLogger } from '@trust-broker/service-kit/logging';
 import { AuditPublisher } from '../audit/audit-publisher.service';
 import type { EndpointType } from './endpoint.types';
 
@@ -48,12 +49,15 @@ export interface EarlyRefusal {
  */
 export async function auditEarlyRefusal(
   audit: AuditPublisher,
-  logger: Logger,
+  logger: RequestLogger,
   type: EndpointType,
   request: { id: unknown; ip: string },
   refusal: EarlyRefusal,
 ): Promise<void> {
   markRequestAudited(request);
+  const clientId = refusal.claimedClientId?.slice(0, 256) ?? null;
+  // The request's access log line names the client its audit event names.
+  noteRequestClient(request, clientId);
   await audit
     .publish({
       id: randomUUID(),
@@ -63,16 +67,16 @@ export async function auditEarlyRefusal(
       reason: refusal.reason,
       error: refusal.error,
       actor: 'anonymous',
-      client_id: refusal.claimedClientId?.slice(0, 256) ?? null,
+      client_id: clientId,
       request_id: String(request.id).slice(0, 128),
       remote_addr: request.ip.slice(0, 64),
     })
-    .catch((error: Error) => logger.warn(`audit event of a refused ${type} request lost: ${error.message}`));
+    .catch((error: Error) => logger.warn(request, `audit event of a refused ${type} request lost: ${error.message}`));
 }
 
 @Injectable()
 export class RejectedRequestAudit implements OnModuleInit {
-  private readonly logger = new Logger('RejectedRequestAudit');
+  private readonly logger = new RequestLogger('RejectedRequestAudit');
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,

@@ -5,7 +5,8 @@
  * naming the client it claimed. When Redis cannot count, the request goes on: the pipeline
  * itself then answers 503, since it cannot check replay or audit either.
  */
-import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { RequestLogger } from '@trust-broker/service-kit/logging';
 import { AuditPublisher } from '../audit/audit-publisher.service';
 import { auditEarlyRefusal } from '../oauth-pipeline/rejected-request.audit';
 import { claimedClientId } from './claimed-client-id';
@@ -26,7 +27,7 @@ interface TokenRequestLike {
 
 @Injectable()
 export class TokenRateLimitGuard implements CanActivate {
-  private readonly logger = new Logger(TokenRateLimitGuard.name);
+  private readonly logger = new RequestLogger(TokenRateLimitGuard.name);
   private readonly metrics = new RateLimitMetrics();
 
   constructor(
@@ -46,7 +47,7 @@ export class TokenRateLimitGuard implements CanActivate {
       verdict = await this.limiter.consume(subjects);
     } catch (error) {
       this.metrics.unavailable();
-      this.logger.warn(`rate limit not counted: ${(error as Error).message}`);
+      this.logger.warn(request, `rate limit not counted: ${(error as Error).message}`);
       return true;
     }
     if (!verdict.exceeded) return true;

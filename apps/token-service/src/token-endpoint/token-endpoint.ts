@@ -20,7 +20,8 @@
  * is known and before the grant runs (marked in the table). A request that ends without
  * its answer withdraws the refresh token its grant issued (`withdraw`).
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { RequestLogger } from '@trust-broker/service-kit/logging';
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import type { ClientAuthenticatorApi } from '../client-auth/client-auth.types';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
@@ -42,7 +43,7 @@ export class TokenEndpoint implements OAuthEndpoint<TokenContext, TokenResponseB
   readonly type = 'token';
   readonly steps: ReadonlyArray<EndpointStep<TokenContext>>;
   private readonly metrics = new TokenMetrics();
-  private readonly logger = new Logger(TokenEndpoint.name);
+  private readonly logger = new RequestLogger(TokenEndpoint.name);
 
   constructor(
     grants: GrantTable,
@@ -80,7 +81,7 @@ export class TokenEndpoint implements OAuthEndpoint<TokenContext, TokenResponseB
     const refreshToken = context.decision?.refreshToken;
     if (refreshToken === undefined) return;
     // Best effort: if Postgres does not take it, the token stays issued but unknown to the client (fail closed).
-    await this.refreshTokens.withdraw(refreshToken).catch((error: Error) => this.logger.warn(`refresh token not withdrawn: ${error.message}`));
+    await this.refreshTokens.withdraw(refreshToken).catch((error: Error) => this.logger.warn(context.request, `refresh token not withdrawn: ${error.message}`));
   }
 }
 
@@ -105,7 +106,7 @@ function findGrant(grants: GrantTable): EndpointStep<TokenContext> {
 /** Counted per client only once it authenticated: an unverified `client_id` never uses up a client's budget. */
 function limitPerClient(clientRateLimit: ClientRateLimit): EndpointStep<TokenContext> {
   return function limitPerClient(context) {
-    return clientRateLimit.consume(context.client);
+    return clientRateLimit.consume(context.client, context.request);
   };
 }
 

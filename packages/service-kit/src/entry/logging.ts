@@ -1,13 +1,13 @@
-/** `@trust-broker/service-kit/logging`: the process's pino logger, request context, and Nest's logger routed to it. */
+/** `@trust-broker/service-kit/logging`: the process's pino logger, lines about a request, and Nest's logger routed to it. */
 export {
   configureLogging,
   useLogger,
   createServiceLogger,
   serviceLogger,
   noteRequestClient,
-  runWithRequestContext,
-  currentRequestContext,
+  requestClient,
+  RequestLogger,
   PinoNestLogger,
   LOG_LEVELS,
 } from '../logging';
-export type { LogFormat, LogLevelName, LogSettings, ServiceLogger, RequestLogContext } from '../logging';
+export type { LogFormat, LogLevelName, LogSettings, ServiceLogger, LoggedRequest } from '../logging';
