@@ -18,6 +18,9 @@ import {
   jwksOf,
   JWT_BEARER_GRANT,
   postForm,
+  PROBE_TRACKED,
+  PROBE_WATCHING,
+  promiseHookProbeEnv,
   signAssertion,
   unsecuredJwt,
   type CreatedClient,
@@ -26,7 +29,8 @@ import {
 } from '@trust-broker/testing';
 import { startSystem, type Service, type System } from './support/system';
 
-const LOGS = { LOG_LEVEL: 'trace', LOG_FORMAT: 'json' };
+// The probe (stderr) says whether a service's promises are tracked by async hooks (last test).
+const LOGS = { LOG_LEVEL: 'trace', LOG_FORMAT: 'json', ...promiseHookProbeEnv() };
 
 let system: System;
 /** Every credential the run sent or was given, by what it is. */
@@ -224,5 +228,14 @@ it('every stdout line is one JSON object with time, level, msg and service, and 
       expect(tokenLines.length).toBeGreaterThan(15);
       expect(tokenLines.some((entry) => typeof entry.client_id === 'string')).toBe(true);
     }
+  }
+});
+
+it('the request ids come without async context tracking: no AsyncLocalStorage or async_hooks hook in any service', () => {
+  // A request context in an AsyncLocalStorage would turn on promise hooks for every promise
+  // of the process (~16 KB per token request on Node 20); the request is named explicitly.
+  for (const { name, service } of processes()) {
+    expect({ name, watching: service.process.output().includes(PROBE_WATCHING) }).toEqual({ name, watching: true });
+    expect({ name, tracked: service.process.output().includes(PROBE_TRACKED) }).toEqual({ name, tracked: false });
   }
 });

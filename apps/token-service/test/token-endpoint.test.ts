@@ -22,6 +22,9 @@ import {
   type PartyKey,
   basicAuthorization,
   postForm,
+  PROBE_TRACKED,
+  PROBE_WATCHING,
+  promiseHookProbeEnv,
   type TokenAnswer,
 } from '@trust-broker/testing';
 import type { TokenServiceInstance } from './support/broker-environment';
@@ -35,7 +38,8 @@ const OTHER_ISS = 'https://idp-other.example';
 const API = 'https://api.example';
 const OTHER_API = 'https://other-api.example';
 
-const broker = useBroker('tokenep');
+// The probe says on stderr whether the service's promises are tracked by async hooks (last test).
+const broker = useBroker('tokenep', { tokenServiceEnv: promiseHookProbeEnv() });
 let issuerKey: PartyKey;
 let otherIssuerKey: PartyKey;
 let clientKey: PartyKey;
@@ -610,6 +614,21 @@ describe('metrics', () => {
     const text = await (await fetch(`${broker.url}/metrics`)).text();
     expect(text).toMatch(/token_requests_total\{grant_type="client_credentials",outcome="success",error=""\} [1-9]/);
     expect(text).toMatch(/token_requests_total\{grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer",outcome="failure",error="invalid_grant"\} [1-9]/);
+  });
+});
+
+describe('no async context tracking in the token service', () => {
+  it('serves grants, refusals and 5xx-free garbage without an AsyncLocalStorage or async_hooks hook', async () => {
+    // The requests of the tests above, and one of each outcome here: an AsyncLocalStorage (a
+    // request context) would turn on promise hooks for every promise, ~16 KB per grant.
+    const assertion = await signAssertion(issuerKey, grant());
+    expect((await exchange(assertion)).status).toBe(200);
+    expect((await exchange(assertion)).body.error).toBe('invalid_grant');
+    expect((await postForm(broker.tokenEndpoint, { grant_type: 'nonsense' })).status).toBe(400);
+    // The probe looks every 100 ms.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(broker.process.output()).toContain(PROBE_WATCHING);
+    expect(broker.process.output()).not.toContain(PROBE_TRACKED);
   });
 });
 
