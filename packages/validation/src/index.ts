@@ -19,7 +19,8 @@ export type {
   SubjectTokenVerificationContext,
   FederatedClientVerificationContext,
 } from './types';
-export { verifyGrantAssertion } from './verify-grant-assertion';
+export { readGrantAssertion, verifyGrantAssertion } from './verify-grant-assertion';
+export type { AssertionReading } from './rules/read-assertion';
 export { verifyClientAssertion } from './verify-client-assertion';
 export { verifySubjectToken } from './verify-subject-token';
 export { verifyFederatedClientAssertion } from './verify-federated-client-assertion';

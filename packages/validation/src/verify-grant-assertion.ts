@@ -6,10 +6,12 @@
  * `condition` holds, the `jti` is required per `requireJti` and single-use whenever
  * present. Failures are AssertionError: `invalid_grant`, `invalid_request` for a missing
  * or oversized parameter, `temporarily_unavailable` when a dependency fails.
+ * `readGrantAssertion` reads it ahead, for a caller that looks at its claims first.
  */
 import { checkGrantAudience } from './rules/check-audience';
 import { checkCondition } from './rules/check-condition';
 import { checkSubjectAllowed, resolveIssuerTokenSubject } from './rules/check-subject';
+import { AssertionReading } from './rules/read-assertion';
 import { verifyIssuerToken, type IssuerTokenUse } from './verify-issuer-token';
 import type { GrantVerificationContext, TrustedIssuerPolicy, VerifiedAssertion } from './types';
 
@@ -23,6 +25,15 @@ export function resolveAcceptedSubject(kind: 'grant' | 'subject_token') {
   };
 }
 
+/**
+ * The grant assertion read once: its unverified claims now, and the same reading for
+ * `verifyGrantAssertion`, which then neither splits nor decodes it again.
+ */
+export function readGrantAssertion(assertion: unknown): AssertionReading {
+  return AssertionReading.of(assertion, 'grant');
+}
+
+/** `assertion`: the parameter as received, or its `readGrantAssertion` reading (the same rules, in the same order). */
 export function verifyGrantAssertion(assertion: unknown, ctx: GrantVerificationContext): Promise<VerifiedAssertion> {
   const use: IssuerTokenUse = {
     kind: 'grant',

@@ -18,7 +18,7 @@ import { checkPolicyTimes } from './rules/check-policy';
 import { checkNotRevoked } from './rules/check-revocation';
 import { checkTimeClaims } from './rules/check-time-claims';
 import { lookUpParty } from './rules/look-up-party';
-import { readAssertion } from './rules/read-assertion';
+import { AssertionReading, readAssertion } from './rules/read-assertion';
 import { recordJti } from './rules/record-jti';
 import { selectCandidateKeys } from './rules/select-candidate-keys';
 import { verifySignature } from './rules/verify-signature';
@@ -62,7 +62,7 @@ export async function verifyIssuerToken(token: unknown, ctx: IssuerTokenContext,
 
 async function runIssuerTokenRules(token: unknown, ctx: IssuerTokenContext, use: IssuerTokenUse): Promise<VerifiedAssertion> {
   const { kind } = use;
-  const { parts, header, claims, checkedHeader } = readAssertion(token, kind);
+  const { parts, header, claims, checkedHeader } = token instanceof AssertionReading ? token.take(kind) : readAssertion(token, kind);
   const issuer = requireIssuer(claims, kind);
   use.admitIssuer?.(issuer);
   const policy = await findTrustedIssuer(ctx, issuer, kind);

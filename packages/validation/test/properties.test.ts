@@ -4,7 +4,7 @@
  * engine, never another exception; and nothing an attacker's key signed is accepted.
  */
 import fc from 'fast-check';
-import { AssertionError, REASON_CODES, verifyClientAssertion, verifyGrantAssertion, type VerifiedAssertion } from '../src/index';
+import { AssertionError, MAX_ASSERTION_BYTES, readGrantAssertion, REASON_CODES, unverifiedClaims, verifyClientAssertion, verifyGrantAssertion, type VerifiedAssertion } from '../src/index';
 import { BROKER, CLIENT_ID, clientContext, createParties, generateKeys, grantContext, ISSUER_A, MapReplayGuard, NOW, type Parties } from './support/fixtures';
 import { base64url, signCompact } from './support/sign-compact';
 
@@ -149,6 +149,30 @@ describe("nothing signed by an unregistered key is accepted", () => {
         expect(outcome).toBeInstanceOf(AssertionError);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('a grant assertion read ahead (readGrantAssertion) is judged as the assertion itself', () => {
+  /** The outcome, reduced to what a caller sees: the verified assertion, or the error's codes. */
+  const judge = (verify: Promise<VerifiedAssertion>) =>
+    verify.then(
+      (verified) => ({ verified }),
+      (error: AssertionError) => ({ error: error.error, reason: error.reason, kid: error.kid }),
+    );
+
+  it('random headers and claim sets signed with a registered key, and random strings', async () => {
+    const direct = grantContext([parties.issuerA, parties.issuerB], new MapReplayGuard(() => NOW));
+    const ahead = grantContext([parties.issuerA, parties.issuerB], new MapReplayGuard(() => NOW));
+    const signed = fc.tuple(headerArb, claimsArb).map(([header, claims]) => signCompact(typeof header.alg === 'string' ? header.alg : 'ES256', JSON.stringify(header), JSON.stringify(claims), parties.keys.ec.privateKey));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(signed, fc.string(), fc.anything()), async (assertion) => {
+        const reading = readGrantAssertion(assertion);
+        const peek = typeof assertion === 'string' && assertion.length <= MAX_ASSERTION_BYTES ? unverifiedClaims(assertion) : undefined;
+        expect(reading.unverifiedClaims).toEqual(peek);
+        expect(await judge(verifyGrantAssertion(reading, ahead))).toEqual(await judge(verifyGrantAssertion(assertion, direct)));
+      }),
+      { numRuns: RUNS },
     );
   });
 });

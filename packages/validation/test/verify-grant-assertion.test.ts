@@ -9,13 +9,17 @@ import {
   AssertionError,
   createStaticKeyResolver,
   MAX_ASSERTION_BYTES,
+  readGrantAssertion,
+  unverifiedClaims,
+  verifyClientAssertion,
   verifyGrantAssertion,
+  verifySubjectToken,
   type CandidateKey,
   type GrantVerificationContext,
   type TrustedIssuerPolicy,
 } from '../src/index';
 import { buildAssertion, expectRefusal, expectVerified, replayedIn, runVerification, type AssertionSpec, type Members, type Outcome } from './support/case-runner';
-import { BROKER, createParties, generateKeys, grantContext, ISSUER_A, ISSUER_B, MapReplayGuard, NOW, OTHER_PURPOSE_TYPES, publicJwk, TOKEN_ENDPOINT, type Keys, type Parties } from './support/fixtures';
+import { BROKER, clientContext, createParties, generateKeys, grantContext, ISSUER_A, ISSUER_B, MapReplayGuard, NOW, OTHER_PURPOSE_TYPES, publicJwk, TOKEN_ENDPOINT, type Keys, type Parties } from './support/fixtures';
 import { base64url, signCompact, type SigningKey } from './support/sign-compact';
 
 interface GrantCase extends AssertionSpec {
@@ -231,7 +235,13 @@ beforeAll(async () => {
   rsaOnly = Array.isArray(resolved) ? resolved : [];
 });
 
-describe('verifyGrantAssertion: RFC 7523 §3 rules', () => {
+/** The engine gets the parameter as received, or the reading the token service makes first to look at the unverified `iss`. */
+const PRESENTATIONS: [string, (assertion: unknown) => unknown][] = [
+  ['as received', (assertion) => assertion],
+  ['read ahead by readGrantAssertion', (assertion) => readGrantAssertion(assertion)],
+];
+
+describe.each(PRESENTATIONS)('verifyGrantAssertion: RFC 7523 §3 rules, the assertion %s', (_presentation, present) => {
   it('has at least 60 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
   });
@@ -246,7 +256,7 @@ describe('verifyGrantAssertion: RFC 7523 §3 rules', () => {
     if (row.context) ctx = row.context(ctx, parties);
     if (row.prepare) await row.prepare(guard, assertion);
 
-    const outcome = await runVerification(guard, () => verifyGrantAssertion(assertion, ctx));
+    const outcome = await runVerification(guard, () => verifyGrantAssertion(present(assertion), ctx));
 
     if ('ok' in row.expect) {
       const verified = expectVerified(outcome);
@@ -411,5 +421,56 @@ describe('verifyGrantAssertion: replay and retries', () => {
     const guard = new MapReplayGuard(() => NOW);
     const assertion = signCompact('EdDSA', '{"alg":"EdDSA"}', JSON.stringify(defaultClaims()), parties.keys.ed.privateKey);
     await expect(verifyGrantAssertion(assertion, grantContext([parties.issuerA], guard))).resolves.toMatchObject({ kid: 'ed-1' });
+  });
+});
+
+describe('readGrantAssertion: the reading the token service looks at before verifying', () => {
+  const header = { alg: 'ES256', kid: 'ec-1' };
+  const sign = (claims: Members, signedHeader: Members = header): string =>
+    signCompact(String(signedHeader.alg), JSON.stringify(signedHeader), JSON.stringify({ ...defaultClaims(), ...claims }), parties.keys.ec.privateKey);
+
+  it.each([
+    ['a valid assertion', () => sign({ jti: 'peek' })],
+    ['a header that fails its rules (alg none)', () => sign({ jti: 'peek-none' }, { alg: 'none' })],
+    ['a header that is not JSON', () => `${base64url('{"alg":')}.${base64url(JSON.stringify(defaultClaims()))}.c2ln`],
+    ['a duplicate claim', () => `${base64url(JSON.stringify(header))}.${base64url('{"iss":"a","iss":"b"}')}.c2ln`],
+    ['a payload that is not JSON', () => `${base64url(JSON.stringify(header))}.${base64url('iss')}.c2ln`],
+    ['a non-canonical signature', () => `${sign({ jti: 'peek-sig' }).slice(0, -1)}B`],
+    ['two parts', () => sign({ jti: 'peek-two' }).split('.').slice(0, 2).join('.')],
+    ['a JWE shape', () => 'a.b.c.d.e'],
+    ['an empty string', () => ''],
+  ])('gives the unverified claims unverifiedClaims gives: %s', (_name, make) => {
+    const assertion = make();
+    expect(readGrantAssertion(assertion).unverifiedClaims).toEqual(unverifiedClaims(assertion));
+  });
+
+  it('gives no claims for a non-string or an assertion over the limit, whose claims would parse', () => {
+    expect(readGrantAssertion(42).unverifiedClaims).toBeUndefined();
+    expect(readGrantAssertion(undefined).unverifiedClaims).toBeUndefined();
+    const oversized = sign({ jti: 'peek-big', pad: 'x'.repeat(MAX_ASSERTION_BYTES) });
+    expect(unverifiedClaims(oversized)).toMatchObject({ iss: ISSUER_A });
+    expect(readGrantAssertion(oversized).unverifiedClaims).toBeUndefined();
+  });
+
+  it('gives the claims the verification then checks: the same values', async () => {
+    const reading = readGrantAssertion(sign({ jti: 'same-claims', scope: 'read' }));
+    const verified = await verifyGrantAssertion(reading, grantContext([parties.issuerA], new MapReplayGuard(() => NOW)));
+    expect(verified.claims).toEqual(reading.unverifiedClaims);
+    expect(reading.unverifiedClaims).toMatchObject({ iss: ISSUER_A, scope: 'read', jti: 'same-claims' });
+  });
+
+  it('serves a second verification after a key refresh, and refuses a replay of it like the assertion itself', async () => {
+    const guard = new MapReplayGuard(() => NOW);
+    const reading = readGrantAssertion(sign({ jti: 'read-retry' }, { alg: 'ES256', kid: 'new-key' }));
+    await expect(verifyGrantAssertion(reading, grantContext([{ ...parties.issuerA, keys: createStaticKeyResolver(rsaOnly) }], guard))).rejects.toMatchObject({ reason: 'unknown_kid', kid: 'new-key' });
+    const refreshed = grantContext([{ ...parties.issuerA, keys: createStaticKeyResolver([{ kid: 'new-key', kty: 'EC', crv: 'P-256', key: parties.keys.ec.publicKey }]) }], guard);
+    await expect(verifyGrantAssertion(reading, refreshed)).resolves.toMatchObject({ kid: 'new-key', jti: 'read-retry' });
+    await expect(verifyGrantAssertion(reading, refreshed)).rejects.toMatchObject({ error: 'invalid_grant', reason: 'jti_replayed' });
+  });
+
+  it('fails closed when a grant reading is given to another use of the engine', async () => {
+    const reading = readGrantAssertion(sign({ jti: 'other-use' }));
+    await expect(verifySubjectToken(reading, { findIssuer: () => parties.issuerA, now: () => NOW })).rejects.toMatchObject({ error: 'invalid_request', reason: 'verification_failed' });
+    await expect(verifyClientAssertion(reading, clientContext([parties.client], new MapReplayGuard(() => NOW)))).rejects.toMatchObject({ error: 'invalid_request', reason: 'assertion_missing' });
   });
 });

@@ -14,7 +14,7 @@
  * run again when the verified issuer is not the cached issuer they ran on.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { AssertionError, MAX_ASSERTION_BYTES, unverifiedClaims, verifyGrantAssertion, type ReplayGuard, type VerifiedAssertion } from '@trust-broker/validation';
+import { AssertionError, readGrantAssertion, verifyGrantAssertion, type AssertionReading, type ReplayGuard, type VerifiedAssertion } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { IssuerTokenVerifier } from '../key-refresh/issuer-token-verifier';
 import { fromAssertionError } from '../oauth/assertion-errors';
@@ -39,14 +39,16 @@ export class JwtBearerGrant implements GrantHandler {
   async exchange(request: GrantRequest): Promise<GrantDecision> {
     const assertion = request.parameters.assertion;
     if (assertion === undefined) throw new OAuthError('invalid_request', 'the assertion parameter is required', 'assertion_missing');
-    const unverified = this.peekIssuer(assertion);
+    // Read once: the early look at `iss` and the verification share the reading.
+    const reading = readGrantAssertion(assertion);
+    const unverified = this.peekIssuer(reading);
     let early: { issuer: CachedIssuer; policy: IssuerPolicyOutcome } | undefined;
     if (unverified) {
       request.audit.issuer = unverified.issuer.row.issuer;
       early = { issuer: unverified.issuer, policy: this.applyIssuerPolicy(unverified.issuer, request, unverified.claims) };
     }
 
-    const { verified, issuer } = await this.verify(assertion, request.replayGuard, request.audit);
+    const { verified, issuer } = await this.verify(reading, request.replayGuard, request.audit);
     recordVerifiedToken(verified, issuer, request.audit);
     // The same claims (one payload) under the same cached issuer decide the same: the early
     // outcome stands. An issuer the verification found anew (a key refresh) decides again.
@@ -65,8 +67,8 @@ export class JwtBearerGrant implements GrantHandler {
   }
 
   /** The trusted issuer named by the assertion's unverified `iss`, if any: used only to refuse early. */
-  private peekIssuer(assertion: string): { issuer: CachedIssuer; claims: Record<string, unknown> } | undefined {
-    const claims = assertion.length > MAX_ASSERTION_BYTES ? undefined : unverifiedClaims(assertion);
+  private peekIssuer(reading: AssertionReading): { issuer: CachedIssuer; claims: Record<string, unknown> } | undefined {
+    const claims = reading.unverifiedClaims;
     if (typeof claims?.iss !== 'string') return undefined;
     try {
       const issuer = this.trust.findActiveIssuer(claims.iss);
@@ -82,10 +84,10 @@ export class JwtBearerGrant implements GrantHandler {
     return applyIssuerPolicy(issuer, request.client, requested, this.config.brokerIssuer, 'invalid_grant');
   }
 
-  private async verify(assertion: string, replayGuard: ReplayGuard, audit: GrantAuditFields): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
+  private async verify(reading: AssertionReading, replayGuard: ReplayGuard, audit: GrantAuditFields): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
     const audience = { brokerIssuer: this.config.brokerIssuer, tokenEndpoint: this.config.tokenEndpoint };
     try {
-      return await this.verifier.verify((findIssuer) => verifyGrantAssertion(assertion, { audience, replayGuard, findIssuer }));
+      return await this.verifier.verify((findIssuer) => verifyGrantAssertion(reading, { audience, replayGuard, findIssuer }));
     } catch (error) {
       if (error instanceof AssertionError) {
         recordVerifiedFacts(error, audit);
