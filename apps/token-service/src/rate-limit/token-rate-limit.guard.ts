@@ -39,8 +39,6 @@ export class TokenRateLimitGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<TokenRequestLike>();
     if (request.method !== 'POST' || request.url.split('?')[0] !== TOKEN_PATH) return true;
-    const authorization = request.headers.authorization;
-    const clientId = claimedClientId(request.body, Array.isArray(authorization) ? authorization[0] : authorization);
     const subjects: RateLimitSubject[] = [{ scope: 'address', id: request.ip }];
     let verdict;
     try {
@@ -52,6 +50,9 @@ export class TokenRateLimitGuard implements CanActivate {
     }
     if (!verdict.exceeded) return true;
     this.metrics.refused(verdict.exceeded);
+    // Read only for a refusal's audit event: a client assertion's payload is not decoded for every request.
+    const authorization = request.headers.authorization;
+    const clientId = claimedClientId(request.body, Array.isArray(authorization) ? authorization[0] : authorization);
     await this.auditRefusal(request, clientId);
     throw new RateLimitedError(verdict.exceeded, verdict.retryAfterS);
   }
