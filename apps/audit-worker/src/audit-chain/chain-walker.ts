@@ -101,8 +101,10 @@ const enum Kind {
 const KINDS = CANONICAL_KEYS.map((column) =>
   column === 'id' ? Kind.Uuid : column === 'occurred_at' ? Kind.Timestamptz : column === 'details' ? Kind.Jsonb : Kind.Text,
 );
-/** `{"action":`, `,"actor":`, ...: what precedes each value in the canonical form. */
-const KEY_PREFIXES = CANONICAL_KEYS.map((column, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(column)}:`, 'latin1'));
+/** `{"action":"`, `,"actor":"`, ...: what precedes each value (a text's opening quote included). */
+const KEY_PREFIXES = CANONICAL_KEYS.map((column, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(column)}:${KINDS[i] === Kind.Text ? '"' : ''}`, 'latin1'));
+/** `{"action":null`, `,"actor":null`, ...: a NULL column's whole member. */
+const NULL_MEMBERS = CANONICAL_KEYS.map((column, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(column)}:null`, 'latin1'));
 /** seq, prev_hash, hash, then the event's columns in canonical order. */
 const FIELDS = 3 + CANONICAL_KEYS.length;
 
@@ -141,6 +143,8 @@ export function isCheckpointRowSigned(keys: Map<string, { key: KeyObject }>, che
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** "00" to "99". */
+const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0')).join(''), 'latin1');
 /** `\b`, `\t`, `\n`, `\f`, `\r` by control byte (0 for those JSON.stringify writes as \u00xx). */
 const SHORT_ESCAPES = new Uint8Array(32);
 SHORT_ESCAPES[0x08] = 0x62;
@@ -159,12 +163,6 @@ const BINARY_COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 class NoFastForm extends Error {}
 const NO_FAST_FORM = new NoFastForm();
 
-function hexValue(byte: number): number {
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57;
-  return -1;
-}
-
 /**
  * One walk's state. `onTuple` runs for every row the driver reads; it must never throw (it runs
  * inside the driver's socket handler) and never wait, so it stops at the first row it cannot
@@ -172,8 +170,8 @@ function hexValue(byte: number): number {
  */
 class RowChecker {
   expectedSeq: number;
-  /** The previous row's hash, as its 64 hex characters. */
-  private readonly prevHash = Buffer.alloc(64);
+  /** The previous row's hash (hex). */
+  lastHash: string;
   walked = 0;
   lastCheckpoint: { seq: number; hash: string } | undefined;
   broken: ChainBreak | undefined;
@@ -196,11 +194,7 @@ class RowChecker {
 
   constructor(afterSeq: number, prevHash: string) {
     this.expectedSeq = afterSeq + 1;
-    this.prevHash.write(prevHash.padEnd(64, ' ').slice(0, 64), 'latin1');
-  }
-
-  get lastHash(): string {
-    return this.prevHash.toString('latin1');
+    this.lastHash = prevHash;
   }
 
   startPage(checkpoints: PageCheckpoint[]): void {
@@ -218,13 +212,13 @@ class RowChecker {
     }
     while (at < chunk.length) {
       if (at + 2 > chunk.length) return this.fail('a truncated COPY row');
-      const count = chunk.readInt16BE(at);
+      const count = (((chunk[at]! << 8) | chunk[at + 1]!) << 16) >> 16; // int16
       at += 2;
       if (count === -1) continue;
       if (count !== FIELDS) return this.fail(`COPY rows of ${count} fields`);
       for (let i = 0; i < FIELDS; i += 1) {
         if (at + 4 > chunk.length) return this.fail('a truncated COPY row');
-        const length = chunk.readInt32BE(at);
+        const length = (chunk[at]! << 24) | (chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!; // int32, -1: NULL
         at += 4;
         this.starts[i] = at;
         this.lengths[i] = length;
@@ -250,38 +244,23 @@ class RowChecker {
       this.stop({ at: this.expectedSeq, reason: 'seq_gap' });
       return;
     }
-    const prevAt = starts[1]!;
-    const hashAt = starts[2]!;
-    let matches = false;
-    if (lengths[1] === 64 && lengths[2] === 64) {
+    // Both are 64 ASCII characters in the intact case (CHECK constraints); anything else is rechecked.
+    const rowPrev = lengths[1]! < 0 ? '' : row.toString('latin1', starts[1], starts[1]! + lengths[1]!);
+    const rowHash = lengths[2]! < 0 ? '' : row.toString('latin1', starts[2], starts[2]! + lengths[2]!);
+    let digest = '';
+    if (rowPrev.length === 64) {
       try {
-        const end = this.canonicalForm(row);
-        const digest = oneShotHash('sha256', this.out.subarray(0, end), 'hex');
-        matches = true;
-        for (let i = 0; i < 64; i += 1) {
-          if (digest.charCodeAt(i) !== row[hashAt + i]) {
-            matches = false;
-            break;
-          }
-        }
+        digest = oneShotHash('sha256', this.out.subarray(0, this.canonicalForm(row, rowPrev)), 'hex');
       } catch {
         // no fast form (NoFastForm), or details canonicalize cannot follow: the ordinary way decides.
       }
     }
-    if (!matches) {
-      const text = (i: number) => (lengths[i]! < 0 ? '' : row.toString('utf8', starts[i], starts[i]! + lengths[i]!));
-      this.recheck = { seq, prevHash: text(1), hash: text(2) };
+    if (digest === '' || digest !== rowHash) {
+      this.recheck = { seq, prevHash: rowPrev, hash: rowHash };
       this.stopped = true;
       return;
     }
-    for (let i = 0; i < 64; i += 1) {
-      if (row[prevAt + i] !== this.prevHash[i]) {
-        this.stop({ at: seq, reason: 'prev_hash_mismatch' });
-        return;
-      }
-    }
-    row.copy(this.prevHash, 0, hashAt, hashAt + 64);
-    this.passedRow(seq);
+    this.passed(seq, rowPrev, rowHash);
   }
 
   /** A row the ordinary way found matching: the rest of its checks. */
@@ -290,11 +269,11 @@ class RowChecker {
       this.stop({ at: seq, reason: 'prev_hash_mismatch' });
       return;
     }
-    this.prevHash.write(rowHash.padEnd(64, ' ').slice(0, 64), 'latin1');
+    this.lastHash = rowHash;
     this.passedRow(seq);
   }
 
-  /** After the row's hash and link: a checkpoint at its seq. `prevHash` holds the row's hash. */
+  /** After the row's hash and link: a checkpoint at its seq. `lastHash` is the row's hash. */
   private passedRow(seq: number): void {
     this.walked += 1;
     const checkpoints = this.checkpoints;
@@ -321,7 +300,7 @@ class RowChecker {
   }
 
   /** Writes prev_hash's bytes and the row's canonical form into `out`; returns its length. */
-  private canonicalForm(row: Buffer): number {
+  private canonicalForm(row: Buffer, prevHex: string): number {
     const { starts, lengths } = this;
     let rowBytes = 0;
     for (let i = 3; i < FIELDS; i += 1) rowBytes += Math.max(lengths[i]!, 0);
@@ -329,34 +308,24 @@ class RowChecker {
     const most = 32 + 6 * rowBytes + 1024;
     if (most > this.out.length) this.out = Buffer.allocUnsafe(most * 2);
     const out = this.out;
-    const prevAt = starts[1]!;
-    for (let i = 0; i < 32; i += 1) {
-      const high = hexValue(row[prevAt + 2 * i]!);
-      const low = hexValue(row[prevAt + 2 * i + 1]!);
-      if (high < 0 || low < 0) throw NO_FAST_FORM;
-      out[i] = (high << 4) | low;
-    }
+    if (out.write(prevHex, 0, 32, 'hex') !== 32) throw NO_FAST_FORM; // not hex: the ordinary way decides
     let at = 32;
     for (let column = 0; column < KINDS.length; column += 1) {
-      const prefix = KEY_PREFIXES[column]!;
-      for (let i = 0; i < prefix.length; i += 1) out[at + i] = prefix[i]!;
-      at += prefix.length;
       const start = starts[column + 3]!;
       const length = lengths[column + 3]!;
       if (length < 0) {
-        out[at] = 0x6e; // null
-        out[at + 1] = 0x75;
-        out[at + 2] = 0x6c;
-        out[at + 3] = 0x6c;
-        at += 4;
+        const member = NULL_MEMBERS[column]!;
+        out.set(member, at);
+        at += member.length;
         continue;
       }
+      const prefix = KEY_PREFIXES[column]!;
+      out.set(prefix, at);
+      at += prefix.length;
       switch (KINDS[column]) {
         case Kind.Text:
-          out[at] = QUOTE;
-          at = this.escaped(row, start, start + length, at + 1);
-          out[at] = QUOTE;
-          at += 1;
+          at = this.escaped(row, start, start + length, at);
+          out[at++] = QUOTE;
           break;
         case Kind.Uuid:
           at = this.uuid(row, start, length, at);
@@ -452,13 +421,20 @@ class RowChecker {
     const minutes = Math.floor(rest / 60_000);
     rest -= minutes * 60_000;
     const seconds = Math.floor(rest / 1000);
-    digits(out, at, hours, 2);
+    const millis = rest - seconds * 1000;
+    const hundreds = Math.floor(millis / 100);
+    out[at] = DIGIT_PAIRS[2 * hours]!;
+    out[at + 1] = DIGIT_PAIRS[2 * hours + 1]!;
     out[at + 2] = 0x3a; // :
-    digits(out, at + 3, minutes, 2);
+    out[at + 3] = DIGIT_PAIRS[2 * minutes]!;
+    out[at + 4] = DIGIT_PAIRS[2 * minutes + 1]!;
     out[at + 5] = 0x3a;
-    digits(out, at + 6, seconds, 2);
+    out[at + 6] = DIGIT_PAIRS[2 * seconds]!;
+    out[at + 7] = DIGIT_PAIRS[2 * seconds + 1]!;
     out[at + 8] = 0x2e; // .
-    digits(out, at + 9, rest - seconds * 1000, 3);
+    out[at + 9] = 0x30 + hundreds;
+    out[at + 10] = DIGIT_PAIRS[2 * (millis - hundreds * 100)]!;
+    out[at + 11] = DIGIT_PAIRS[2 * (millis - hundreds * 100) + 1]!;
     out[at + 12] = 0x5a; // Z
     out[at + 13] = QUOTE;
     return at + 14;
