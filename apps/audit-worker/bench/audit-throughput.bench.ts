@@ -12,7 +12,8 @@
  * incremental walk) and prints rows/s and CPU per row of each walk; it fails if the chain is
  * not intact. A script that prints figures, not a test. `-- 0 250000`: 250,000 events in
  * batch jobs only, the verification figures of bench/README.md.
- * The worker inherits the environment (AUDIT_BATCH_SIZE=500 npm run bench).
+ * The worker inherits the environment (AUDIT_BATCH_SIZE=500 npm run bench); BENCH_WORKER_MAIN
+ * runs another build of it (path to its dist/main.js), for before/after runs.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   const db = await createTestDatabase('bench');
   const redisPrefix = createTestRedisPrefix('bench');
   const port = await getFreePort();
-  const worker = startNodeProcess(join(__dirname, '..', '..', 'dist', 'main.js'), {
+  const worker = startNodeProcess(process.env.BENCH_WORKER_MAIN ?? join(__dirname, '..', '..', 'dist', 'main.js'), {
     DATABASE_URL: db.url,
     REDIS_URL: redisPrefix.url,
     REDIS_PREFIX: redisPrefix.prefix,
