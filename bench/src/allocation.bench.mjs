@@ -6,9 +6,11 @@
  * BENCH_ALLOC_REQUESTS grants, BENCH_ALLOC_CONNECTIONS at a time (closed loop) or at
  * BENCH_ALLOC_RATE per second (open loop), and prints, over the measured
  * ones: V8 bytes allocated per request (from the GC trace's heap sizes, between the first and
- * last collection in the window), scavenges and mark-compacts per 1,000 requests, GC pause, CPU.
+ * last collection in the window), scavenges and mark-compacts per 1,000 requests, GC pause,
+ * what each scavenge copied (its work, which the load does not move), CPU.
  * BENCH_HEAP_SAMPLE=1 also samples where the bytes are allocated (heap-sampler.preload.mjs)
- * and prints the top sites; BENCH_HEAP_SAMPLE_OUT=<file.heapprofile> keeps the profile.
+ * and prints the top sites (BENCH_HEAP_SAMPLE_SURVIVORS=1: only objects that outlived a
+ * scavenge); BENCH_HEAP_SAMPLE_OUT=<file.heapprofile> keeps the profile.
  * BENCH_TOKEN_NODE_ARGS adds node flags (a CPU profile: cpu-profile-summary.mjs reads it).
  * Ports 7800-7899 (BENCH_PORTS). Asserts nothing.
  *
@@ -45,7 +47,7 @@ const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms)
 
 /**
  * One collection of the GC trace, with the requests answered when it was printed.
- * @typedef {{ pauseMs: number, kind: string, sizeBefore: number, sizeAfter: number, allocated: number, answered: number }} GcEvent
+ * @typedef {{ pauseMs: number, kind: string, sizeBefore: number, sizeAfter: number, allocated: number, survived: number, promoted: number, answered: number }} GcEvent
  * @typedef {import('./support/assertions.mjs').Es256KeyPair} Es256KeyPair
  */
 
@@ -67,7 +69,11 @@ function followGcTrace(child, answered) {
     pending = lines.pop() ?? '';
     for (const line of lines) {
       const match = / pause=([\d.]+) .* gc=(\w+) .* total_size_before=(\d+) total_size_after=(\d+) .* allocated=(\d+)/.exec(line);
-      if (match) events.push({ pauseMs: Number(match[1]), kind: match[2], sizeBefore: Number(match[3]), sizeAfter: Number(match[4]), allocated: Number(match[5]), answered: answered() });
+      if (!match) continue;
+      // What a scavenge copied (kept in the young generation, and promoted to the old): its work, whatever the load.
+      const promoted = Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
+      const survived = Number(/ new_space_survived=(\d+)/.exec(line)?.[1] ?? 0) + promoted;
+      events.push({ pauseMs: Number(match[1]), kind: match[2], sizeBefore: Number(match[3]), sizeAfter: Number(match[4]), allocated: Number(match[5]), survived, promoted, answered: answered() });
     }
   };
   /** @type {import('node:stream').Readable} */ (child.stdout).on('data', onData);
@@ -96,6 +102,8 @@ function gcFigures(events, requests) {
     otherPerThousand: perThousand(events.length - scavenges.length),
     kinds: [...new Set(events.map((event) => event.kind))].join(','),
     scavengePauseMs: scavenges.map((event) => event.pauseMs).sort((a, b) => a - b),
+    survivedKb: scavenges.map((event) => event.survived / 1024).sort((a, b) => a - b),
+    promotedKbPerThousand: perThousand(scavenges.reduce((sum, event) => sum + event.promoted, 0) / 1024),
     pausePerThousandMs: perThousand(events.reduce((sum, event) => sum + event.pauseMs, 0)),
   };
 }
@@ -203,7 +211,8 @@ function allocationSites(profile, requests) {
     for (const child of node.children) walk(child, caller);
   };
   walk(profile.head, undefined);
-  const lines = [`\nallocation sites (sampled, incl. collected objects): ${(total / requests / 1024).toFixed(1)} KB per request`];
+  const what = process.env.BENCH_HEAP_SAMPLE_SURVIVORS === '1' ? 'only objects that outlived a scavenge' : 'incl. collected objects';
+  const lines = [`\nallocation sites (sampled, ${what}): ${(total / requests / 1024).toFixed(1)} KB per request`];
   for (const [title, map] of /** @satisfies {[string, Map<string, number>][]} */ ([
     ['by package', byPackage],
     ['by allocating function', byFunction],
@@ -301,14 +310,16 @@ async function main() {
     // BENCH_GC_EVENTS_OUT=<file.json>: the window's collections, to check the figures against.
     if (process.env.BENCH_GC_EVENTS_OUT) writeFileSync(process.env.BENCH_GC_EVENTS_OUT, JSON.stringify(window));
     const pauses = gc.scavengePauseMs;
-    const at = (/** @type {number} */ q) => (pauses.length > 0 ? pauses[Math.min(pauses.length - 1, Math.floor(q * pauses.length))].toFixed(1) : '-');
+    const quantile = (/** @type {number[]} */ sorted, /** @type {number} */ q) => (sorted.length > 0 ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1) : '-');
+    const at = (/** @type {number} */ q) => quantile(pauses, q);
     const lines = [
-      `\njwt-bearer grant, ${REQUESTS} requests ${load} after ${WARMUP} of warm-up; token-service: one worker, --max-old-space-size=192${HEAP_SAMPLE ? ', heap sampler on' : ''}`,
+      `\njwt-bearer grant, ${REQUESTS} requests ${load} after ${WARMUP} of warm-up; token-service: one worker, --max-old-space-size=192${extraArgs.length > 0 ? ` ${extraArgs.join(' ')}` : ''}${HEAP_SAMPLE ? ', heap sampler on' : ''}`,
       `  answers: ${Object.entries(result.statuses)
         .map(([status, count]) => `${status}: ${count}`)
         .join(', ')}; p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms; ${(result.seconds).toFixed(1)} s`,
       `  allocated: ${(gc.bytesPerRequest / 1024).toFixed(1)} KB per request (V8 heap, between the window's first and last GC)`,
       `  scavenges: ${gc.scavengesPerThousand.toFixed(1)} per 1,000 requests (pause p50 ${at(0.5)} ms, max ${at(1)} ms); other GCs (${gc.kinds}): ${gc.otherPerThousand.toFixed(1)} per 1,000; GC pause ${gc.pausePerThousandMs.toFixed(0)} ms per 1,000 requests`,
+      `  scavenge work: ${quantile(gc.survivedKb, 0.5)} KB copied per scavenge (kept young or promoted; p50, max ${quantile(gc.survivedKb, 1)}), ${gc.promotedKbPerThousand.toFixed(0)} KB promoted per 1,000 requests`,
       `  token-service CPU: ${((1e6 * cpu) / REQUESTS).toFixed(0)} us per request (${(cpu / result.seconds).toFixed(2)} cores)`,
     ];
     if (HEAP_SAMPLE) {

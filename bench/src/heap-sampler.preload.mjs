@@ -1,7 +1,8 @@
 /**
  * Loaded into token-service by allocation.bench.mjs (`--import`) when it looks for
  * allocation sites: V8's sampling heap profiler, counting the objects that scavenges and
- * mark-compacts have already collected too (garbage is what a request leaves behind).
+ * mark-compacts have already collected too (garbage is what a request leaves behind); with
+ * BENCH_HEAP_SAMPLE_SURVIVORS=1 only the objects that outlived a scavenge.
  * Sampling runs while the file `<BENCH_HEAP_SAMPLE_FILE>.on` exists; when it is removed, the
  * profile is written to BENCH_HEAP_SAMPLE_FILE. (Not a signal: Nest's shutdown hooks stop
  * the service on SIGUSR2.) Bench only; never loaded in production.
@@ -20,7 +21,9 @@ setInterval(() => {
   if (wanted === sampling) return;
   sampling = wanted;
   if (wanted) {
-    session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    // BENCH_HEAP_SAMPLE_SURVIVORS=1: only what outlived a scavenge (the scavenges' copying work).
+    const survivorsOnly = process.env.BENCH_HEAP_SAMPLE_SURVIVORS === '1';
+    session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivorsOnly });
     return;
   }
   session.post('HeapProfiler.stopSampling', (error, result) => {
