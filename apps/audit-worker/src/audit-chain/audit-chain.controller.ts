@@ -100,7 +100,7 @@ export class AuditChainController {
   }
 
   private async plainAnswer(full: boolean, abort: AbortController, reply: VerifyReply): Promise<void> {
-    const walk = this.verifier.verify({ full, signal: abort.signal });
+    const walk = this.verifier.verify({ full, signal: abort.signal, request: reply.request });
     let timer: NodeJS.Timeout | undefined;
     const early = await Promise.race([
       walk,
@@ -133,6 +133,7 @@ export class AuditChainController {
       const report = await this.verifier.verify({
         full,
         signal: abort.signal,
+        request: reply.request,
         progressEveryMs: PROGRESS_EVERY_MS,
         onProgress: (progress) => lines.write(`${JSON.stringify({ progress })}\n`),
       });

@@ -16,7 +16,7 @@
  * started from writes a new record, signed with the worker's key.
  */
 import type { KeyObject } from 'node:crypto';
-import { Logger } from '@nestjs/common';
+import { RequestLogger, type LoggedRequest } from '@trust-broker/service-kit/logging';
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { auditMetrics } from '../audit-events/audit-metrics';
@@ -59,6 +59,8 @@ export interface VerifyOptions {
   /** Stops the walk between pages (the client went away). */
   signal?: AbortSignal;
   pageSize?: number;
+  /** The request the walk answers: its lines name it (`request_id`). */
+  request?: LoggedRequest;
 }
 
 interface Start {
@@ -78,7 +80,7 @@ interface Outcome {
 }
 
 export class ChainVerifier {
-  private readonly logger = new Logger('AuditVerify');
+  private readonly logger = new RequestLogger('AuditVerify');
 
   constructor(
     private readonly dataSource: DataSource,
@@ -107,7 +109,7 @@ export class ChainVerifier {
     if (outcome.record) {
       // The walk's answer stands without it; the next walk then starts further back.
       await recordVerification((sql, params) => this.dataSource.query(sql, params), this.signingKey, outcome.record).catch((error: Error) =>
-        this.logger.warn(`verification record for checkpoint ${outcome.record!.checkpoint_seq} not written: ${error.message}`),
+        this.logger.warn(options.request, `verification record for checkpoint ${outcome.record!.checkpoint_seq} not written: ${error.message}`),
       );
     }
     return outcome.report;
