@@ -11,6 +11,7 @@
  * - a refusal after the signature verified names the client and key for the audit only
  *   (assertion-refusal.ts).
  */
+import type { LoggedRequest } from '@trust-broker/service-kit/logging';
 import { AssertionError, verifyClientAssertion, type ClientVerificationContext, type VerifiedAssertion } from '@trust-broker/validation';
 import { isUnknownKid } from '../oauth/assertion-errors';
 import { isActive } from '../trust/trust-cache.service';
@@ -45,7 +46,7 @@ export async function authenticateClientAssertion(credential: AssertionCredentia
     },
   };
   try {
-    const verified = await verifyWithKeyRefresh(credential.assertion, context, tools, () => lookedUp, () => keysVersionAtLookup);
+    const verified = await verifyWithKeyRefresh(credential.assertion, context, tools, () => lookedUp, () => keysVersionAtLookup, request.request);
     const client = lookedUp!;
     return {
       clientId: client.row.client_id,
@@ -66,13 +67,14 @@ async function verifyWithKeyRefresh(
   tools: ClientAuthTools,
   lookedUp: () => CachedClient | undefined,
   keysVersionAtLookup: () => number,
+  request: LoggedRequest | undefined,
 ): Promise<VerifiedAssertion> {
   try {
     return await verifyClientAssertion(assertion, context);
   } catch (error) {
     const client = lookedUp();
     if (!isUnknownKid(error) || !client) throw error;
-    const changed = await tools.keyRefresh.refreshAndWait('client', client.row.client_id, error.kid, keysVersionAtLookup());
+    const changed = await tools.keyRefresh.refreshAndWait('client', client.row.client_id, error.kid, keysVersionAtLookup(), request);
     if (!changed) throw error;
     return verifyClientAssertion(assertion, context);
   }

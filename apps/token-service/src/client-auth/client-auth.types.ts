@@ -4,6 +4,7 @@
  * `ClientAuthenticator.authenticate`, which enforces exactly one method per request.
  */
 import type { ClientRow } from '@trust-broker/contracts';
+import type { LoggedRequest } from '@trust-broker/service-kit/logging';
 import type { ReplayGuard } from '@trust-broker/validation';
 import type { FormParameters } from '../oauth/form-body';
 
@@ -21,6 +22,8 @@ export interface ClientAuthInput {
   replayGuard: ReplayGuard;
   /** Receives what a client assertion refused after its signature verified had proven, for the audit. */
   audit?: ClientAuditFields;
+  /** The HTTP request being served: lines logged for it (a key refresh) name it. */
+  request?: LoggedRequest;
 }
 
 /**

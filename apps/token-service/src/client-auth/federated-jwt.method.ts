@@ -27,6 +27,7 @@ export async function authenticateFederatedClient(
   try {
     const { verified } = await tools.issuerTokens.verify((findIssuer) =>
       verifyFederatedClientAssertion(credential.assertion, { replayGuard: request.replayGuard, client: policy, findIssuer }),
+      request.request,
     );
     return {
       clientId: client.row.client_id,

@@ -7,6 +7,7 @@
  * leaves as it is; each caller turns it into its endpoint's answer.
  */
 import { Injectable } from '@nestjs/common';
+import type { LoggedRequest } from '@trust-broker/service-kit/logging';
 import type { TrustedIssuerPolicy, VerifiedAssertion } from '@trust-broker/validation';
 import { isUnknownKid } from '../oauth/assertion-errors';
 import { TrustCache } from '../trust/trust-cache.service';
@@ -23,7 +24,8 @@ export class IssuerTokenVerifier {
     private readonly keyRefresh: KeyRefreshService,
   ) {}
 
-  async verify(verification: IssuerTokenVerification): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
+  /** `request`: the request being served, named by the key refresh's lines. */
+  async verify(verification: IssuerTokenVerification, request?: LoggedRequest): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
     let found: CachedIssuer | undefined;
     let keysVersionAtLookup = -1;
     const findIssuer = (iss: string): TrustedIssuerPolicy | undefined => {
@@ -38,7 +40,7 @@ export class IssuerTokenVerifier {
       return { verified, issuer: found! };
     } catch (error) {
       if (!isUnknownKid(error) || !found) throw error;
-      const changed = await this.keyRefresh.refreshAndWait('issuer', found.row.id, error.kid, keysVersionAtLookup);
+      const changed = await this.keyRefresh.refreshAndWait('issuer', found.row.id, error.kid, keysVersionAtLookup, request);
       if (!changed) throw error;
       const verified = await verification(findIssuer);
       return { verified, issuer: found };

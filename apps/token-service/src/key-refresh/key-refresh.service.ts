@@ -4,9 +4,10 @@
  * to KEY_REFRESH_WAIT_MS for the party's keys to change in the trust cache (the registry
  * announces `issuer_keys` / `client_keys`). The caller verifies once more if they did.
  */
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS, keyRefreshDedupId, parseKeyRefreshJob, QUEUES } from '@trust-broker/contracts';
+import { RequestLogger, type LoggedRequest } from '@trust-broker/service-kit/logging';
 import { keyspaceOf, type RedisClient } from '@trust-broker/service-kit/redis';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { QUEUE_PRODUCER_REDIS } from '../redis/redis.module';
@@ -15,7 +16,7 @@ import type { PartyType } from '../trust/trust.types';
 
 @Injectable()
 export class KeyRefreshService implements OnModuleDestroy {
-  private readonly logger = new Logger(KeyRefreshService.name);
+  private readonly logger = new RequestLogger(KeyRefreshService.name);
   private readonly queue: Queue;
 
   constructor(
@@ -30,14 +31,15 @@ export class KeyRefreshService implements OnModuleDestroy {
   /**
    * Asks the registry for the party's keys and waits for them. Resolves true when the
    * keys changed (verify again), false when they did not in time or the job could not be
-   * enqueued (the caller answers `unknown_kid`).
+   * enqueued (the caller answers `unknown_kid`). `request`: the request that needs the keys,
+   * named by the lines logged for it.
    */
-  async refreshAndWait(party: PartyType, id: string, kid: string | undefined, keysVersionBefore: number): Promise<boolean> {
+  async refreshAndWait(party: PartyType, id: string, kid: string | undefined, keysVersionBefore: number, request?: LoggedRequest): Promise<boolean> {
     const job = parseKeyRefreshJob({ party, id, reason: 'unknown_kid', kid: kid ?? null, requested_at: new Date().toISOString() });
     try {
       await this.queue.add('key-refresh', job, { ...DEFAULT_JOB_OPTIONS, deduplication: { id: keyRefreshDedupId(party, id) } });
     } catch (error) {
-      this.logger.warn(`key refresh for ${party} ${id} not enqueued: ${(error as Error).message}`);
+      this.logger.warn(request, `key refresh for ${party} ${id} not enqueued: ${(error as Error).message}`);
       return this.trust.keysVersion(party, id) > keysVersionBefore;
     }
     return this.trust.waitForKeysChange(party, id, keysVersionBefore, this.config.keyRefreshWaitMs);

@@ -36,6 +36,7 @@ export function authenticateClient(authenticator: ClientAuthenticatorApi): Endpo
       parameters: context.parameters,
       replayGuard: context.replayGuard,
       audit: context.audit,
+      request: context.request,
     });
     if (client) context.client = client;
   };

@@ -1,0 +1,56 @@
+/**
+ * CONTRACT.md `LOG_FORMAT`: a line logged while a request is served carries its `request_id`.
+ * The real token service, LOG_FORMAT=json: a client assertion signed with a `kid` the
+ * client's keys lack, when the key-refresh job cannot be enqueued (the queue's id counter,
+ * in the test's own Redis prefix, is not a number: BullMQ's INCR fails), is refused, and
+ * "key refresh ... not enqueued" names the request (its X-Request-Id).
+ */
+import Redis from 'ioredis';
+import { assertionClaims, CLIENT_ASSERTION_TYPE, eventually, generatePartyKey, jwksOf, postForm, signAssertion } from '@trust-broker/testing';
+import { useBroker } from './support/use-broker';
+
+const broker = useBroker('reqlogs', { tokenServiceEnv: { LOG_FORMAT: 'json', LOG_LEVEL: 'info' } });
+
+function jsonLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function clientCredentials(clientAssertion: string, requestId: string): ReturnType<typeof postForm> {
+  return postForm(
+    broker.tokenEndpoint,
+    { grant_type: 'client_credentials', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: clientAssertion },
+    { 'x-request-id': requestId },
+  );
+}
+
+describe('lines logged while serving a request', () => {
+  it('an unknown kid whose key refresh is not enqueued: the line names the request', async () => {
+    const key = await generatePartyKey('ES256', 'reqlogs-known');
+    const client = await broker.admin.createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: jwksOf(key), client_assertion_reuse: true });
+    const claims = assertionClaims({ iss: client.client_id, sub: client.client_id, aud: broker.issuer });
+    await eventually(async () => (await clientCredentials(await signAssertion(key, claims), 'reqlogs-warmup')).status === 200, 15_000, 200);
+
+    const redis = new Redis(broker.env.redis.url);
+    try {
+      await redis.set(`${broker.env.redis.prefix}:key-refresh:id`, 'not-a-number');
+    } finally {
+      redis.disconnect();
+    }
+    const requestId = 'unknown-kid-7302';
+    const unknownKey = await generatePartyKey('ES256', 'reqlogs-unknown');
+    const answer = await clientCredentials(await signAssertion(unknownKey, claims), requestId);
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatchObject({ error: 'invalid_client' });
+
+    const lines = jsonLines(broker.process.stdout());
+    const notEnqueued = lines.find((line) => typeof line.msg === 'string' && line.msg.includes(`key refresh for client ${client.client_id} not enqueued`));
+    expect(notEnqueued).toMatchObject({ level: 'warn', context: 'KeyRefreshService', request_id: requestId });
+    // The request's own access line (written once the answer is out) carries the same id.
+    const accessLine = (): Record<string, unknown> | undefined => jsonLines(broker.process.stdout()).find((line) => line.request_id === requestId && line.route === '/oauth2/token');
+    await eventually(async () => accessLine() !== undefined, 10_000, 50);
+    expect(accessLine()).toMatchObject({ status: 401 });
+  });
+});
