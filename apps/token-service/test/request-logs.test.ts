@@ -3,10 +3,12 @@
  * The real token service, LOG_FORMAT=json: a client assertion signed with a `kid` the
  * client's keys lack, when the key-refresh job cannot be enqueued (the queue's id counter,
  * in the test's own Redis prefix, is not a number: BullMQ's INCR fails), is refused, and
- * "key refresh ... not enqueued" names the request (its X-Request-Id).
+ * "key refresh ... not enqueued" names the request (its X-Request-Id); an introspection
+ * that finds Redis without the revocations' sync marker names itself on the resync's line.
  */
 import Redis from 'ioredis';
-import { assertionClaims, CLIENT_ASSERTION_TYPE, eventually, generatePartyKey, jwksOf, postForm, signAssertion } from '@trust-broker/testing';
+import { decodeJwt } from 'jose';
+import { assertionClaims, basicAuthorization, CLIENT_ASSERTION_TYPE, eventually, generatePartyKey, jwksOf, postForm, signAssertion } from '@trust-broker/testing';
 import { useBroker } from './support/use-broker';
 
 const broker = useBroker('reqlogs', { tokenServiceEnv: { LOG_FORMAT: 'json', LOG_LEVEL: 'info' } });
@@ -52,5 +54,31 @@ describe('lines logged while serving a request', () => {
     const accessLine = (): Record<string, unknown> | undefined => jsonLines(broker.process.stdout()).find((line) => line.request_id === requestId && line.route === '/oauth2/token');
     await eventually(async () => accessLine() !== undefined, 10_000, 50);
     expect(accessLine()).toMatchObject({ status: 401 });
+  });
+
+  it('an introspection that sets off the revocation resync: its line names the request', async () => {
+    const client = await broker.admin.createClient({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] });
+    const authorization = { authorization: basicAuthorization(client.client_id, client.client_secret!) };
+    let issued: { status: number; body: unknown } | undefined;
+    await eventually(async () => (issued = await postForm(broker.tokenEndpoint, { grant_type: 'client_credentials' }, authorization)).status === 200, 15_000, 200);
+    const token = (issued!.body as { access_token: string }).access_token;
+    expect((await postForm(`${broker.url}/oauth2/revoke`, { token }, authorization)).status).toBe(200);
+
+    // Redis "lost" the revocations: the token's mark and the marker that says it holds them all.
+    const redis = new Redis(broker.env.redis.url);
+    try {
+      const prefix = broker.env.redis.prefix;
+      expect(await redis.del(`${prefix}:revoked:${decodeJwt(token).jti!}`, `${prefix}:revoked-sync`)).toBe(2);
+    } finally {
+      redis.disconnect();
+    }
+    const requestId = 'introspect-7303';
+    const answer = await postForm(`${broker.url}/oauth2/introspect`, { token }, { ...authorization, 'x-request-id': requestId });
+    expect(answer).toMatchObject({ status: 200, body: { active: false } });
+
+    const restored = (): Record<string, unknown> | undefined =>
+      jsonLines(broker.process.stdout()).find((line) => typeof line.msg === 'string' && /^restored \d+ revocations to Redis$/.test(line.msg));
+    await eventually(async () => restored() !== undefined, 10_000, 50);
+    expect(restored()).toMatchObject({ level: 'info', context: 'RevocationStore', request_id: requestId });
   });
 });

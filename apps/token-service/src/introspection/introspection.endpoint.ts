@@ -66,7 +66,7 @@ function introspect(revocations: RevocationStore, trust: TrustCache, brokerIssue
     if (refreshToken) return introspectRefreshToken(context, refreshToken, trust, brokerIssuer);
     if (!claims) return inactive(context, 'token_invalid');
     if (!mayIntrospect(context.client!, claims)) return inactive(context, 'token_not_for_caller');
-    if (await revocations.isRevoked(claims.jti)) return inactive(context, 'token_revoked');
+    if (await revocations.isRevoked(claims.jti, context.request)) return inactive(context, 'token_revoked');
     // `active` and `token_type` last: no claim may override them.
     decide(context, { ...claims, active: true, token_type: 'Bearer' }, 'active', { active: true, token_client_id: claims.client_id ?? null });
   };

@@ -12,8 +12,9 @@
  * - when Redis does not answer, the check asks Postgres; when neither answers it throws
  *   (fail closed: a token is never reported active unchecked).
  */
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { RequestLogger, type LoggedRequest } from '@trust-broker/service-kit/logging';
 import { keyspaceOf, ReplicationBarrier, waitForRedis, type RedisClient } from '@trust-broker/service-kit/redis';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { REQUEST_REDIS } from '../redis/redis.module';
@@ -34,7 +35,7 @@ export interface RevocationRecord {
 
 @Injectable()
 export class RevocationStore implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('RevocationStore');
+  private readonly logger = new RequestLogger('RevocationStore');
   private timer: NodeJS.Timeout | undefined;
   private resyncInFlight: Promise<number | undefined> | undefined;
   /** `<prefix>:revoked`, or `{<prefix>:revoked}` on a cluster: marks and sync marker in one slot. */
@@ -56,9 +57,9 @@ export class RevocationStore implements OnModuleInit, OnModuleDestroy {
     // The request connection queues nothing while it connects: wait for it, briefly.
     await waitForRedis(this.redis, STARTUP_REDIS_WAIT_MS)
       .then(() => this.resyncIfLost())
-      .catch((error: Error) => this.logger.warn(`revocations not restored to Redis yet: ${error.message}`));
+      .catch((error: Error) => this.logger.warn(undefined, `revocations not restored to Redis yet: ${error.message}`));
     this.timer = setInterval(() => {
-      this.resyncIfLost().catch((error: Error) => this.logger.warn(`revocation resync failed: ${error.message}`));
+      this.resyncIfLost().catch((error: Error) => this.logger.warn(undefined, `revocation resync failed: ${error.message}`));
     }, RESYNC_CHECK_INTERVAL_MS);
     this.timer.unref();
   }
@@ -82,7 +83,8 @@ export class RevocationStore implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  async isRevoked(jti: string): Promise<boolean> {
+  /** `request`: the request that asks, named by the lines of a resync it sets off. */
+  async isRevoked(jti: string, request?: LoggedRequest): Promise<boolean> {
     let mark: string | null;
     let synced: string | null;
     try {
@@ -94,7 +96,7 @@ export class RevocationStore implements OnModuleInit, OnModuleDestroy {
     if (mark !== null) return true;
     if (synced !== null) return false;
     // Redis lost its data since the last sync: ask the durable copy, and refill Redis.
-    this.resyncIfLost().catch((error: Error) => this.logger.warn(`revocation resync failed: ${error.message}`));
+    this.resyncIfLost(request).catch((error: Error) => this.logger.warn(request, `revocation resync failed: ${error.message}`));
     return this.isRevokedInPostgres(jti, undefined);
   }
 
@@ -107,15 +109,18 @@ export class RevocationStore implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Refills Redis from Postgres when the sync marker is missing; purges expired rows. Returns how many were restored. */
-  async resyncIfLost(): Promise<number | undefined> {
-    this.resyncInFlight ??= this.restoreIfMarkerMissing().finally(() => {
+  /**
+   * Refills Redis from Postgres when the sync marker is missing; purges expired rows. Returns
+   * how many were restored. Its lines name `request`, the request that set it off, if any.
+   */
+  async resyncIfLost(request?: LoggedRequest): Promise<number | undefined> {
+    this.resyncInFlight ??= this.restoreIfMarkerMissing(request).finally(() => {
       this.resyncInFlight = undefined;
     });
     return this.resyncInFlight;
   }
 
-  private async restoreIfMarkerMissing(): Promise<number | undefined> {
+  private async restoreIfMarkerMissing(request: LoggedRequest | undefined): Promise<number | undefined> {
     if ((await this.redis.exists(this.syncMarkerKey())) === 1) return undefined;
     await this.dataSource.query(`DELETE FROM token.revoked_tokens WHERE expires_at < now() - interval '1 minute'`);
     const rows: Array<{ jti: string; expires_ms: string }> = await this.dataSource.query(
@@ -127,7 +132,7 @@ export class RevocationStore implements OnModuleInit, OnModuleDestroy {
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0]!;
-    if (rows.length > 0) this.logger.log(`restored ${rows.length} revocations to Redis`);
+    if (rows.length > 0) this.logger.log(request, `restored ${rows.length} revocations to Redis`);
     return rows.length;
   }
 
