@@ -74,8 +74,12 @@ async function verifyWithKeyRefresh(
   } catch (error) {
     const client = lookedUp();
     if (!isUnknownKid(error) || !client) throw error;
+    client.keys.reportSkipped(request);
     const changed = await tools.keyRefresh.refreshAndWait('client', client.row.client_id, error.kid, keysVersionAtLookup(), request);
     if (!changed) throw error;
-    return verifyClientAssertion(assertion, context);
+    return await verifyClientAssertion(assertion, context);
+  } finally {
+    // The engine imported the client's keys, if this was their first use.
+    lookedUp()?.keys.reportSkipped(request);
   }
 }

@@ -40,10 +40,14 @@ export class IssuerTokenVerifier {
       return { verified, issuer: found! };
     } catch (error) {
       if (!isUnknownKid(error) || !found) throw error;
+      found.keys.reportSkipped(request);
       const changed = await this.keyRefresh.refreshAndWait('issuer', found.row.id, error.kid, keysVersionAtLookup, request);
       if (!changed) throw error;
       const verified = await verification(findIssuer);
       return { verified, issuer: found };
+    } finally {
+      // The engine imported the issuer's keys, if this was their first use.
+      (found as CachedIssuer | undefined)?.keys.reportSkipped(request);
     }
   }
 }

@@ -8,11 +8,15 @@ import type { Logger } from '@nestjs/common';
 import type { ClientRow, IssuerRow } from '@trust-broker/contracts';
 import { decryptSecretToBuffer } from '@trust-broker/secrets';
 import { CLIENT_ASSERTION_CLOCK_SKEW_S, clientAssertionAlgorithms, hmacCandidateKey, type ClientAssertionPolicy, type FederatedClientPolicy } from '@trust-broker/validation';
+import { RequestLogger } from '@trust-broker/service-kit/logging';
 import { PartyKeys } from './party-keys';
 import type { PartyKeysSnapshot, RevocationSnapshot } from './registry-reader';
 import type { CachedClient, CachedIssuer, PartyType } from './trust.types';
 
 export class CachedPartyBuilder {
+  /** Lines about keys a request's verification imported (TrustCache's context). */
+  private readonly requestLogger = new RequestLogger('TrustCache');
+
   constructor(
     private readonly keyEncryptionKey: Buffer,
     private readonly logger: Logger,
@@ -105,7 +109,9 @@ export class CachedPartyBuilder {
     if (keysRow && previous && previous.keysVersion === keysRow.version) {
       return { keys: previous.keys, keysVersion: previous.keysVersion };
     }
-    const keys = PartyKeys.lazy(keysRow?.keys ?? inlineJwks, (skipped) => this.logger.warn(`${party} ${id}: ${skipped} unusable key(s) skipped`));
+    const keys = PartyKeys.lazy(keysRow?.keys ?? inlineJwks, (skipped, request) =>
+      this.requestLogger.warn(request, `${party} ${id}: ${skipped} unusable key(s) skipped`),
+    );
     return { keys, keysVersion: keysRow?.version ?? 0 };
   }
 

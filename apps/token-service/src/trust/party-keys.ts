@@ -4,25 +4,29 @@
  *   assertion that needs them, not when the set is loaded. An imported EC key costs
  *   about 3.5 KB of native memory; 10,000 trusted issuers, most of them idle at any
  *   moment, would otherwise hold tens of megabytes of keys nobody verifies with;
- * - unusable members are skipped at import (RFC 7517 §5), and reported once.
+ * - unusable members are skipped at import (RFC 7517 §5), and reported once, by the request
+ *   whose verification imported them (`reportSkipped`): the line names it (`request_id`).
  */
+import type { LoggedRequest } from '@trust-broker/service-kit/logging';
 import { createStaticKeyResolver, importCandidateKeys, type CandidateKey, type KeyResolver } from '@trust-broker/validation';
 
 export class PartyKeys {
   private source: unknown;
   private imported: Promise<CandidateKey[]> | undefined;
   private importedResolver: KeyResolver | undefined;
+  /** Members the import skipped that no `reportSkipped` has reported yet. */
+  private unreported = 0;
 
-  /** `onSkipped(n)`: called once if `n` members of the set could not be imported. */
+  /** `onSkipped(n, request)`: called once (`reportSkipped`) if `n` members of the set could not be imported. */
   private constructor(
     source: unknown,
-    private readonly onSkipped: (skipped: number) => void,
+    private readonly onSkipped: (skipped: number, request: LoggedRequest | undefined) => void,
   ) {
     this.source = source;
   }
 
   /** A key set (`{"keys": [...]}`) imported when first used. */
-  static lazy(jwks: unknown, onSkipped: (skipped: number) => void = () => undefined): PartyKeys {
+  static lazy(jwks: unknown, onSkipped: (skipped: number, request: LoggedRequest | undefined) => void = () => undefined): PartyKeys {
     return new PartyKeys(jwks, onSkipped);
   }
 
@@ -48,12 +52,23 @@ export class PartyKeys {
   all(): Promise<CandidateKey[]> {
     this.imported ??= importCandidateKeys(this.source).then((keys) => {
       const offered = readOffered(this.source);
-      if (keys.length < offered) this.onSkipped(offered - keys.length);
+      this.unreported = offered - keys.length;
       this.importedResolver = createStaticKeyResolver(keys);
       this.source = undefined;
       return keys;
     });
     return this.imported;
+  }
+
+  /**
+   * After a verification with these keys (the rule engine imports them on first use, and
+   * has no request to name): reports what the import skipped, once, naming `request`.
+   */
+  reportSkipped(request: LoggedRequest | undefined): void {
+    if (this.unreported === 0) return;
+    const skipped = this.unreported;
+    this.unreported = 0;
+    this.onSkipped(skipped, request);
   }
 }
 
