@@ -1,12 +1,12 @@
 /**
- * `npm run bench [single] [batched]`: sustained audit events per second from the queue
- * into Postgres, with the hash chain, for two job shapes one after the other: (i) one event
- * per job (issuer-registry; default 30,000 events), (ii) `audit-batch` jobs of 16 to 64
+ * `npm run bench [single] [batched]`: sustained audit events per second from the audit
+ * streams into Postgres, with the hash chain, for two entry shapes one after the other: (i)
+ * one event per entry (issuer-registry; default 30,000 events), (ii) entries of 16 to 64
  * events (token-service under load; default 100,000 events). Starts the built worker as a
- * real process on a fresh database and Redis prefix; for each shape, enqueues the jobs
- * with addBulk while the queue is paused, resumes it and measures until the chain head
- * has them all: the drain rate of a backlog, which is the sustained rate the worker can
- * take. Prints the CPU per event of the worker, of the Postgres backends serving it and of
+ * real process on a fresh database and Redis prefix; for each shape, appends the entries
+ * (pipelined XADD over the shards, far faster than the worker drains them) and measures
+ * from the first append until the chain head has them all: close to the drain rate of a
+ * backlog, which is the sustained rate the worker can take. Prints the CPU per event of the worker, of the Postgres backends serving it and of
  * the Redis server (shared: anything else using it counts too). At the end it verifies the
  * whole chain (GET /v1/audit/verify?full=true, BENCH_VERIFY_RUNS times, then the default,
  * incremental walk) and prints rows/s and CPU per row of each walk; it fails if the chain is
@@ -19,10 +19,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { AUDIT_JOB_NAMES, auditBatchJobId, DEFAULT_JOB_OPTIONS, QUEUES, type AuditEventInput } from '@trust-broker/contracts';
+import { AUDIT_STREAM_FIELD, auditStreamKeys, type AuditEventInput } from '@trust-broker/contracts';
 import { createTestDatabase, createTestRedisPrefix, eventually, getFreePort, randomKeyEncryptionKey, startNodeProcess, waitForHttp } from '@trust-broker/testing';
 
 /** Events sent as single-event jobs, then as batch jobs (argv 2 and 3). */
@@ -109,7 +108,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
   });
   const connection = new Redis(redisPrefix.url, { maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUES.audit, { connection, prefix: redisPrefix.prefix });
+  const shards = auditStreamKeys(redisPrefix.prefix);
   const pg = new Client({ connectionString: db.url });
   const database = new URL(db.url).pathname.slice(1);
   try {
@@ -119,26 +118,23 @@ async function main(): Promise<void> {
     console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) at start`);
 
     const shapes: Shape[] = [
-      { label: 'single-event jobs (issuer-registry)', jobSizes: Array.from({ length: SINGLE_TOTAL }, () => 1) },
-      { label: 'batch jobs of 16-64 (token-service)', jobSizes: tokenServiceShape(BATCH_TOTAL) },
+      { label: 'single-event entries (issuer-registry)', jobSizes: Array.from({ length: SINGLE_TOTAL }, () => 1) },
+      { label: 'entries of 16-64 events (token-service)', jobSizes: tokenServiceShape(BATCH_TOTAL) },
     ].filter((shape) => shape.jobSizes.length > 0);
     let expected = await head();
     let eventNumber = 0;
     for (const shape of shapes) {
       const total = shape.jobSizes.reduce((sum, size) => sum + size, 0);
-      await queue.pause();
-      const jobs = shape.jobSizes.map((size) => {
-        const events = Array.from({ length: size }, () => benchEvent((eventNumber += 1)));
-        return size === 1
-          ? { name: AUDIT_JOB_NAMES.event, data: events[0] as unknown, opts: { ...DEFAULT_JOB_OPTIONS, jobId: String(events[0]!.id) } }
-          : { name: AUDIT_JOB_NAMES.batch, data: { events } as unknown, opts: { ...DEFAULT_JOB_OPTIONS, jobId: auditBatchJobId(events.map((event) => String(event.id))) } };
-      });
-      for (let offset = 0; offset < jobs.length; offset += CHUNK) await queue.addBulk(jobs.slice(offset, offset + CHUNK));
+      const jobs = shape.jobSizes.map((size) => JSON.stringify(Array.from({ length: size }, () => benchEvent((eventNumber += 1)))));
       expected += total;
       const before = { worker: await workerCpuSeconds(port), pg: await postgresCpuSeconds(pg, database), redis: await redisCpuSeconds(connection) };
       const metricsBefore = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
       const started = process.hrtime.bigint();
-      await queue.resume();
+      for (let offset = 0; offset < jobs.length; offset += CHUNK) {
+        const pipeline = connection.pipeline();
+        jobs.slice(offset, offset + CHUNK).forEach((value, index) => pipeline.xadd(shards[(offset + index) % shards.length]!, '*', AUDIT_STREAM_FIELD, value));
+        await pipeline.exec();
+      }
       await eventually(async () => (await head()) >= expected, 600_000, 20);
       const drainedMs = Number(process.hrtime.bigint() - started) / 1e6;
       const after = { worker: await workerCpuSeconds(port), pg: await postgresCpuSeconds(pg, database), redis: await redisCpuSeconds(connection) };
@@ -147,8 +143,8 @@ async function main(): Promise<void> {
       const writeMs = (metric(metrics, 'audit_batch_write_seconds_sum') - metric(metricsBefore, 'audit_batch_write_seconds_sum')) * 1000;
       const batches = metric(metrics, 'audit_batch_write_seconds_count') - metric(metricsBefore, 'audit_batch_write_seconds_count');
       const perEvent = (seconds: number) => `${((seconds * 1e6) / total).toFixed(0)} µs`;
-      console.log(`\n${shape.label}: ${total} events in ${jobs.length} jobs`);
-      console.log(`  sustained throughput: ${Math.round((total / drainedMs) * 1000)} events/s (queue -> Postgres, hash-chained; ${drainedMs.toFixed(0)} ms)`);
+      console.log(`\n${shape.label}: ${total} events in ${jobs.length} entries`);
+      console.log(`  sustained throughput: ${Math.round((total / drainedMs) * 1000)} events/s (streams -> Postgres, hash-chained; ${drainedMs.toFixed(0)} ms)`);
       console.log(
         `  CPU per event:        worker ${perEvent(after.worker - before.worker)}, Postgres backends ${perEvent(after.pg - before.pg)}, ` +
           `Redis ${perEvent(after.redis - before.redis)} (whole server, shared) = ${perEvent(after.worker - before.worker + after.pg - before.pg + after.redis - before.redis)}`,
@@ -179,7 +175,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await worker.stop();
-    await queue.close();
     connection.disconnect();
     await pg.end().catch(() => undefined);
     await redisPrefix.clear();

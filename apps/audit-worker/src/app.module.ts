@@ -10,10 +10,11 @@ import { createAdminAuthGuard, HealthModule, ReadinessRegistry } from '@trust-br
 import { AuditChainController } from './audit-chain/audit-chain.controller';
 import { ChainVerifier } from './audit-chain/chain-verifier';
 import { ChainWriter } from './audit-chain/chain-writer';
-import { AuditEventProcessor } from './audit-events/audit-event.processor';
 import { AuditEventsController } from './audit-events/audit-events.controller';
 import { AuditEventsRepository } from './audit-events/audit-events.repository';
+import { AuditStreamConsumer } from './audit-events/audit-stream.consumer';
 import { EventBatcher } from './audit-events/event-batcher';
+import { LegacyAuditQueueDrain } from './audit-events/legacy-audit-queue';
 import { ACTIVE_CHECKPOINT_KEY, AUDIT_WORKER_CONFIG, REQUEST_REDIS } from './audit-worker.tokens';
 import { AuditWorkerRuntime } from './audit-worker.runtime';
 import type { AuditWorkerConfig } from './config/audit-worker.config';
@@ -84,10 +85,23 @@ const workerProviders: Provider[] = [
       }),
   },
   {
-    provide: AuditEventProcessor,
+    provide: AuditStreamConsumer,
     inject: [EventBatcher, AUDIT_WORKER_CONFIG],
     useFactory: (batcher: EventBatcher, config: AuditWorkerConfig) =>
-      new AuditEventProcessor(batcher, {
+      new AuditStreamConsumer(batcher, {
+        redisUrl: config.redisUrl,
+        redisCluster: config.redisCluster,
+        redisPrefix: config.redisPrefix,
+        maxHeldEvents: config.batchSize * (config.writesInFlight + 1),
+        claimIdleMs: config.lockDurationMs,
+        claimEveryMs: config.stalledIntervalMs,
+      }),
+  },
+  {
+    provide: LegacyAuditQueueDrain,
+    inject: [EventBatcher, AUDIT_WORKER_CONFIG],
+    useFactory: (batcher: EventBatcher, config: AuditWorkerConfig) =>
+      new LegacyAuditQueueDrain(batcher, {
         redisUrl: config.redisUrl,
         redisCluster: config.redisCluster,
         redisPrefix: config.redisPrefix,
@@ -108,16 +122,17 @@ const workerProviders: Provider[] = [
   },
   {
     provide: AuditWorkerRuntime,
-    inject: [DataSource, REQUEST_REDIS, ChainWriter, EventBatcher, AuditEventProcessor, RetentionService, AUDIT_WORKER_CONFIG],
+    inject: [DataSource, REQUEST_REDIS, ChainWriter, EventBatcher, AuditStreamConsumer, LegacyAuditQueueDrain, RetentionService, AUDIT_WORKER_CONFIG],
     useFactory: (
       dataSource: DataSource,
       redis: RedisClient,
       writer: ChainWriter,
       batcher: EventBatcher,
-      processor: AuditEventProcessor,
+      consumer: AuditStreamConsumer,
+      legacyQueue: LegacyAuditQueueDrain,
       retention: RetentionService,
       config: AuditWorkerConfig,
-    ) => new AuditWorkerRuntime(dataSource, redis, writer, batcher, processor, retention, config.checkpointIntervalMs),
+    ) => new AuditWorkerRuntime(dataSource, redis, writer, batcher, consumer, legacyQueue, retention, config.checkpointIntervalMs),
   },
 ];
 

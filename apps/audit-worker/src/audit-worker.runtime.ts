@@ -1,6 +1,6 @@
 /**
  * What the running worker holds (composed by AppModule's providers). It starts the
- * consumer and the checkpoint and retention timers, registers the readiness checks, and
+ * stream consumer (and the drain of the legacy queue) and the checkpoint and retention timers, registers the readiness checks, and
  * stops in order on shutdown: stop taking jobs, write what is pending, then close the
  * connections.
  */
@@ -9,9 +9,10 @@ import type { DataSource } from 'typeorm';
 import type { RedisClient } from '@trust-broker/service-kit/redis';
 import type { ReadinessRegistry } from '@trust-broker/service-kit/nest';
 import type { ChainWriter } from './audit-chain/chain-writer';
-import type { AuditEventProcessor } from './audit-events/audit-event.processor';
 import { auditMetrics } from './audit-events/audit-metrics';
+import type { AuditStreamConsumer } from './audit-events/audit-stream.consumer';
 import type { EventBatcher } from './audit-events/event-batcher';
+import type { LegacyAuditQueueDrain } from './audit-events/legacy-audit-queue';
 import type { RetentionService } from './retention/retention.service';
 
 const RETENTION_EVERY_MS = 3600 * 1000;
@@ -26,7 +27,8 @@ export class AuditWorkerRuntime {
     private readonly redis: RedisClient,
     private readonly writer: ChainWriter,
     private readonly batcher: EventBatcher,
-    private readonly processor: AuditEventProcessor,
+    private readonly consumer: AuditStreamConsumer,
+    private readonly legacyQueue: LegacyAuditQueueDrain,
     private readonly retention: RetentionService,
     private readonly checkpointIntervalMs: number,
   ) {}
@@ -38,10 +40,16 @@ export class AuditWorkerRuntime {
     readiness.register('redis', async () => {
       await this.redis.ping();
     });
+    // Not ready while it is not reading every audit stream (groups not created, Redis away).
+    readiness.register('audit_streams', () => {
+      if (!this.consumer.isRunning()) throw new Error('not reading the audit streams');
+      return Promise.resolve();
+    });
   }
 
   start(): void {
-    this.processor.start();
+    this.consumer.start();
+    this.legacyQueue.start();
     // Check often, sign only when the head moved and the interval passed.
     this.every(Math.min(this.checkpointIntervalMs, 1000), () => this.checkpoint());
     this.every(RETENTION_EVERY_MS, () => this.prune());
@@ -50,7 +58,7 @@ export class AuditWorkerRuntime {
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await this.processor.stop(SHUTDOWN_GRACE_MS);
+    await Promise.all([this.consumer.stop(SHUTDOWN_GRACE_MS), this.legacyQueue.stop(SHUTDOWN_GRACE_MS)]);
     await this.batcher.stop();
   }
 

@@ -229,7 +229,7 @@ describe('audit read API', () => {
     expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${worker.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok', audit_streams: 'ok' } });
     const metrics = await (await fetch(`${worker.url}/metrics`)).text();
     expect(metrics).toMatch(/^audit_events_written_total 130$/m);
   });

@@ -1,13 +1,21 @@
 /**
  * Runs the built worker (dist/main.js) as a real process against a fresh database and
- * Redis prefix, and speaks to it the way producers and operators do: the BullMQ queue,
- * HTTP, and SQL for counting.
+ * Redis prefix, and speaks to it the way producers and operators do: the audit streams
+ * (XADD), the legacy BullMQ queue (what an older release left), HTTP, and SQL for counting.
  */
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { AUDIT_JOB_NAMES, auditBatchJobId, DEFAULT_JOB_OPTIONS, QUEUES, type AuditEventInput } from '@trust-broker/contracts';
+import {
+  AUDIT_STREAM_FIELD,
+  AUDIT_STREAM_GROUP,
+  auditDeadLetterKey,
+  auditStreamKeys,
+  DEFAULT_JOB_OPTIONS,
+  QUEUES,
+  type AuditEventInput,
+} from '@trust-broker/contracts';
 import {
   createTestDatabase,
   createTestRedisPrefix,
@@ -32,8 +40,11 @@ export class WorkerHarness {
   readonly keyEncryptionKey = randomKeyEncryptionKey();
   private readonly workers: RunningWorker[] = [];
   private readonly connection: Redis;
+  /** The legacy BullMQ audit queue (drained once at start). */
   readonly queue: Queue;
+  readonly redis: Redis;
   readonly pg: Client;
+  private readonly producer: StreamProducer;
 
   private constructor(
     readonly db: TestDatabase,
@@ -41,6 +52,8 @@ export class WorkerHarness {
   ) {
     this.connection = new Redis(redisPrefix.url, { maxRetriesPerRequest: null });
     this.queue = new Queue(QUEUES.audit, { connection: this.connection, prefix: redisPrefix.prefix });
+    this.redis = this.connection;
+    this.producer = new StreamProducer(this.connection, redisPrefix.prefix);
     this.pg = new Client({ connectionString: db.url });
   }
 
@@ -75,32 +88,47 @@ export class WorkerHarness {
     return worker;
   }
 
-  async enqueue(events: AuditEventInput[], jobIds: (event: AuditEventInput, index: number) => string = (event) => String(event.id)): Promise<void> {
-    for (let offset = 0; offset < events.length; offset += 500) {
-      await this.queue.addBulk(
-        events.slice(offset, offset + 500).map((event, index) => ({
-          name: 'audit',
-          data: event,
-          opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds(event, offset + index) },
-        })),
-      );
-    }
+  async enqueue(events: AuditEventInput[]): Promise<void> {
+    await this.producer.enqueue(events);
   }
 
-  /** Enqueues the events as `audit-batch` jobs of `size` events each (as token-service sends them); returns the job ids. */
   async enqueueBatches(events: AuditEventInput[], size: number): Promise<string[]> {
-    const jobs = [];
-    for (let offset = 0; offset < events.length; offset += size) {
-      const slice = events.slice(offset, offset + size);
-      jobs.push({ name: AUDIT_JOB_NAMES.batch, data: { events: slice }, opts: { ...DEFAULT_JOB_OPTIONS, jobId: auditBatchJobId(slice.map((event) => String(event.id))) } });
-    }
-    for (let offset = 0; offset < jobs.length; offset += 200) await this.queue.addBulk(jobs.slice(offset, offset + 200));
-    return jobs.map((job) => job.opts.jobId);
+    return this.producer.enqueueBatches(events, size);
   }
 
-  /** Enqueues raw payloads (maybe malformed) under the given job ids (job name `audit` unless given). */
-  async enqueueRaw(payloads: Array<{ jobId: string; data: unknown; name?: string }>): Promise<void> {
-    await this.queue.addBulk(payloads.map(({ jobId, data, name }) => ({ name: name ?? 'audit', data, opts: { ...DEFAULT_JOB_OPTIONS, jobId } })));
+  async enqueueRaw(entries: string[][]): Promise<string[]> {
+    return this.producer.enqueueRaw(entries);
+  }
+
+  /** Adds jobs to the legacy BullMQ queue, as an older release did (one event per `audit` job). */
+  async enqueueLegacy(events: AuditEventInput[]): Promise<void> {
+    await this.queue.addBulk(events.map((event) => ({ name: 'audit', data: event, opts: { ...DEFAULT_JOB_OPTIONS, jobId: String(event.id) } })));
+  }
+
+  /** Entries still in the streams, and those read but not acknowledged (all shards). */
+  async backlog(): Promise<{ entries: number; pending: number }> {
+    let entries = 0;
+    let pending = 0;
+    for (const key of auditStreamKeys(this.redisPrefix.prefix)) {
+      entries += await this.connection.xlen(key);
+      try {
+        const summary = (await this.connection.xpending(key, AUDIT_STREAM_GROUP)) as [number, ...unknown[]];
+        pending += Number(summary[0]);
+      } catch {
+        // No group yet: nothing pending.
+      }
+    }
+    return { entries, pending };
+  }
+
+  /** The dead-letter stream's entries as field maps. */
+  async deadLetters(): Promise<Array<Record<string, string>>> {
+    const entries = (await this.connection.xrange(auditDeadLetterKey(this.redisPrefix.prefix), '-', '+')) as Array<[string, string[]]>;
+    return entries.map(([, fields]) => {
+      const map: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
+      return map;
+    });
   }
 
   async storedCounts(): Promise<{ rows: number; ids: number; top: number }> {
@@ -123,6 +151,46 @@ export class WorkerHarness {
     await this.pg.end();
     await this.redisPrefix.clear();
     await this.db.drop();
+  }
+}
+
+/** Appends audit stream entries as the producers do (XADD, spread over the shards). */
+export class StreamProducer {
+  private shard = 0;
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  /** Appends one stream entry per event, spread over the shards as producers do. */
+  async enqueue(events: AuditEventInput[]): Promise<void> {
+    await this.enqueueBatches(events, 1);
+  }
+
+  /** Appends the events as entries of `size` events each (as token-service sends one event-loop turn); returns the entry ids. */
+  async enqueueBatches(events: AuditEventInput[], size: number): Promise<string[]> {
+    const values: string[] = [];
+    for (let offset = 0; offset < events.length; offset += size) values.push(JSON.stringify(events.slice(offset, offset + size)));
+    return this.enqueueRaw(values.map((value) => [AUDIT_STREAM_FIELD, value]));
+  }
+
+  /** Appends raw entries (field/value lists, maybe malformed); returns their `<key> <id>`. */
+  async enqueueRaw(entries: string[][]): Promise<string[]> {
+    const keys = auditStreamKeys(this.prefix);
+    const ids: string[] = [];
+    for (let offset = 0; offset < entries.length; offset += 500) {
+      const pipeline = this.connection.pipeline();
+      const slice = entries.slice(offset, offset + 500);
+      const targets = slice.map(() => keys[this.shard++ % keys.length]!);
+      slice.forEach((fields, index) => pipeline.xadd(targets[index]!, '*', ...fields));
+      const results = (await pipeline.exec()) ?? [];
+      results.forEach(([error, id], index) => {
+        if (error) throw error;
+        ids.push(`${targets[index]} ${String(id)}`);
+      });
+    }
+    return ids;
   }
 }
 

@@ -1,16 +1,27 @@
 /**
  * The built worker as a real process: killed in the middle of its work, run as two
- * replicas, fed malformed payloads. Real Postgres, Redis and BullMQ throughout.
+ * replicas, fed malformed entries, its Redis restarted. Real Postgres and Redis streams
+ * throughout (and BullMQ for the legacy queue it drains).
  */
 import { join } from 'node:path';
-import { eventually, startNodeProcess } from '@trust-broker/testing';
+import { eventually, OwnRedisServer, startNodeProcess } from '@trust-broker/testing';
+import { AUDIT_STREAM_FIELD } from '@trust-broker/contracts';
 import { makeEvent } from './fixtures';
-import { ADMIN_KEY, WorkerHarness, readMetric, type RunningWorker } from './worker-harness';
+import Redis from 'ioredis';
+import { ADMIN_KEY, StreamProducer, WorkerHarness, readMetric, type RunningWorker } from './worker-harness';
 
 jest.setTimeout(240_000);
 
 const INTACT = { intact: true, broken_at: null, reason: null, full: true };
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
+
+/** Every entry acknowledged and deleted: nothing left to read or held unacknowledged. */
+async function drained(harness: WorkerHarness): Promise<boolean> {
+  const backlog = await harness.backlog();
+  return backlog.entries === 0 && backlog.pending === 0;
+}
+
+const entry = (value: unknown): string[] => [AUDIT_STREAM_FIELD, JSON.stringify(value)];
 
 describe('a worker killed with SIGKILL in the middle of a batch', () => {
   let harness: WorkerHarness;
@@ -31,12 +42,14 @@ describe('a worker killed with SIGKILL in the middle of a batch', () => {
 
     const second = await harness.startWorker(env);
     await eventually(async () => (await harness.storedCounts()).rows === 3000, 180_000, 200);
-    // Producers may send an event twice (a retry after a timeout): same id, new job.
-    await harness.enqueue(events.slice(0, 50), (_, index) => `again-${index}`);
-    await eventually(async () => (await harness.queue.getCompletedCount()) === 3050, 60_000, 100);
+    // The dead worker's entries were claimed (XAUTOCLAIM) and acknowledged after their commit.
+    await eventually(() => drained(harness), 60_000, 100);
+    // Producers may send an event twice (a retry after a timeout): same id, new entry.
+    await harness.enqueue(events.slice(0, 50));
+    await eventually(() => drained(harness), 60_000, 100);
     expect(await readMetric(second, 'audit_events_duplicate_total')).toBeGreaterThanOrEqual(50);
     expect(await harness.storedCounts()).toEqual({ rows: 3000, ids: 3000, top: 3000 });
-    expect(await harness.queue.getFailedCount()).toBe(0);
+    expect(await harness.deadLetters()).toEqual([]);
     expect(await harness.verify(second)).toMatchObject({ ...INTACT, checked: 3000 });
   });
 });
@@ -55,8 +68,8 @@ describe('a worker stopped with SIGTERM while busy', () => {
     await eventually(async () => (await harness.storedCounts()).rows >= 200, 120_000, 10);
     await first.process.stop(60_000);
     expect(first.process.child.signalCode).not.toBe('SIGKILL');
-    // A graceful stop leaves no job active (held) behind.
-    expect(await harness.queue.getActiveCount()).toBe(0);
+    // A graceful stop leaves no entry read and unacknowledged behind.
+    expect((await harness.backlog()).pending).toBe(0);
     const second = await harness.startWorker(env);
     await eventually(async () => (await harness.storedCounts()).rows === 3000, 180_000, 200);
     expect(await harness.storedCounts()).toEqual({ rows: 3000, ids: 3000, top: 3000 });
@@ -64,7 +77,7 @@ describe('a worker stopped with SIGTERM while busy', () => {
   });
 });
 
-describe('two worker replicas on one queue', () => {
+describe('two worker replicas in one consumer group', () => {
   let harness: WorkerHarness;
   beforeAll(async () => {
     harness = await WorkerHarness.create('replicas');
@@ -122,37 +135,37 @@ describe('the process', () => {
   });
 });
 
-describe('malformed payloads', () => {
+describe('malformed entries', () => {
   let harness: WorkerHarness;
   beforeAll(async () => {
     harness = await WorkerHarness.create('malformed');
   });
   afterAll(async () => harness.close());
 
-  it('are failed at once without retry, kept, counted, and never block good events', async () => {
+  it('go to the dead-letter stream at once, counted, and never block good events', async () => {
     const worker = await harness.startWorker();
     const secretLooking = 'eyJhbGciOiJSUzI1NiJ9.SECRET-ASSERTION.sig';
     const malformed = [
-      { jobId: 'bad-missing-id', data: { ...makeEvent(), id: undefined } },
-      { jobId: 'bad-type', data: makeEvent({ type: 'bogus' as never }) },
-      { jobId: 'bad-extra-field', data: { ...makeEvent(), assertion: secretLooking } },
-      { jobId: 'bad-nul', data: makeEvent({ subject: 'a\u0000b' }) },
-      { jobId: 'bad-not-object', data: 'just a string' },
-      { jobId: 'bad-date', data: makeEvent({ occurred_at: secretLooking }) },
+      entry([{ ...makeEvent(), id: undefined }]),
+      entry([makeEvent({ type: 'bogus' as never })]),
+      entry([{ ...makeEvent(), assertion: secretLooking }]),
+      entry([makeEvent({ subject: 'a\u0000b' })]),
+      entry(['just a string']),
+      entry([makeEvent({ occurred_at: secretLooking })]),
     ];
     // Valid but long: 1,000 random CJK characters are 3,000 bytes, over the btree row limit.
     const cjk = () => Array.from({ length: 1000 }, () => String.fromCharCode(0x4e00 + Math.floor(Math.random() * 0x5000))).join('');
     const long = makeEvent({ issuer: cjk(), subject: cjk() });
     const good = [...Array.from({ length: 5 }, () => makeEvent()), long];
-    await harness.enqueueRaw(malformed);
+    const ids = await harness.enqueueRaw(malformed);
     await harness.enqueue(good);
-    await eventually(async () => (await harness.queue.getFailedCount()) === malformed.length && (await harness.storedCounts()).rows === 6, 60_000, 100);
-    const failed = await harness.queue.getFailed(0, 100);
-    expect(failed.map((job) => job.id).sort()).toEqual(malformed.map((m) => m.jobId).sort());
-    for (const job of failed) {
-      expect(job.attemptsMade).toBe(1);
-      expect(job.failedReason).toMatch(/^malformed audit event: /);
-      expect(job.failedReason).not.toContain('SECRET');
+    await eventually(async () => (await harness.deadLetters()).length === malformed.length && (await harness.storedCounts()).rows === 6, 60_000, 100);
+    const dead = await harness.deadLetters();
+    expect(dead.map((letter) => `${letter.stream} ${letter.id}`).sort()).toEqual([...ids].sort());
+    for (const letter of dead) {
+      expect(letter.reason).toMatch(/^audit entry: 0 of 1 events stored, 1 malformed: events\.0: /);
+      expect(letter.reason).not.toContain('SECRET');
+      expect(letter[AUDIT_STREAM_FIELD]).toBeDefined(); // the entry itself is kept for inspection
     }
     expect(await readMetric(worker, 'audit_events_malformed_total')).toBe(malformed.length);
     expect(worker.process.output()).not.toContain('SECRET');
@@ -161,12 +174,12 @@ describe('malformed payloads', () => {
       const response = await fetch(`${worker.url}/v1/audit/events?${filter}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
       expect(((await response.json()) as { items: Array<{ id: string }> }).items.map((item) => item.id)).toEqual([long.id]);
     }
-    // Nothing else was retried or is waiting.
-    expect(await harness.queue.getJobCounts('wait', 'delayed', 'active')).toEqual({ wait: 0, delayed: 0, active: 0 });
+    // Nothing else is waiting or held.
+    await eventually(() => drained(harness), 30_000, 100);
   });
 });
 
-describe('batch jobs (audit-batch, as token-service sends them)', () => {
+describe('entries of several events (as token-service sends one event-loop turn)', () => {
   let harness: WorkerHarness;
   let worker: RunningWorker;
   beforeAll(async () => {
@@ -175,70 +188,125 @@ describe('batch jobs (audit-batch, as token-service sends them)', () => {
   });
   afterAll(async () => harness.close());
 
-  it('are written event by event into one chain with single-event jobs; a redelivered event in either shape is skipped', async () => {
+  it('are written event by event into one chain with single-event entries; a redelivered event in either shape is skipped', async () => {
     const batched = Array.from({ length: 1000 }, () => makeEvent());
     const single = Array.from({ length: 100 }, () => makeEvent());
-    // Batches of 37 straddle the write batches of 100: a job may span two writes.
-    const jobIds = await harness.enqueueBatches(batched, 37);
+    // Entries of 37 straddle the write batches of 100: an entry may span two writes.
+    await harness.enqueueBatches(batched, 37);
     await harness.enqueue(single);
-    await eventually(async () => (await harness.queue.getCompletedCount()) === jobIds.length + single.length, 60_000, 100);
+    await eventually(async () => (await harness.storedCounts()).rows === 1100 && (await drained(harness)), 60_000, 100);
     expect(await harness.storedCounts()).toEqual({ rows: 1100, ids: 1100, top: 1100 });
-    // The same events again: a single job holding a batched event, a batch holding single ones.
-    await harness.enqueue(batched.slice(0, 3), (_, index) => `again-${index}`);
+    // The same events again: single entries holding batched events, an entry holding single ones.
+    await harness.enqueue(batched.slice(0, 3));
     await harness.enqueueBatches(single.slice(0, 10), 10);
-    await eventually(async () => (await harness.queue.getCompletedCount()) === jobIds.length + single.length + 4, 60_000, 100);
+    await eventually(async () => (await readMetric(worker, 'audit_events_duplicate_total')) === 13 && (await drained(harness)), 60_000, 100);
     expect(await harness.storedCounts()).toEqual({ rows: 1100, ids: 1100, top: 1100 });
-    expect(await readMetric(worker, 'audit_events_duplicate_total')).toBe(13);
-    expect(await harness.queue.getFailedCount()).toBe(0);
+    expect(await harness.deadLetters()).toEqual([]);
     expect(await harness.verify(worker)).toMatchObject({ ...INTACT, checked: 1100 });
   });
 
-  it('SIGKILL in the middle of batch jobs: once restarted every event is stored exactly once, chain intact', async () => {
+  it('SIGKILL in the middle of a batch: once another worker claims the entries every event is stored exactly once, chain intact', async () => {
     const before = (await harness.storedCounts()).rows;
     const events = Array.from({ length: 3000 }, () => makeEvent());
     const env = { AUDIT_BATCH_SIZE: '100', AUDIT_CHECKPOINT_EVERY: '500' };
     const victim = await harness.startWorker(env);
-    await worker.process.kill('SIGKILL'); // only the victim takes jobs now
+    await worker.process.kill('SIGKILL'); // only the victim reads now
     await harness.enqueueBatches(events, 40);
     await eventually(async () => (await harness.storedCounts()).rows >= before + 200, 120_000, 10);
     await victim.process.kill('SIGKILL');
-    expect((await harness.storedCounts()).rows).toBeLessThan(before + 3000); // it really died with work left
+    const atKill = await harness.storedCounts();
+    expect(atKill.rows).toBeLessThan(before + 3000); // it really died with work left
+    expect((await harness.backlog()).pending).toBeGreaterThan(0); // and held entries unacknowledged
     worker = await harness.startWorker(env);
     await eventually(async () => (await harness.storedCounts()).rows === before + 3000, 180_000, 200);
-    await eventually(async () => (await harness.queue.getJobCounts('wait', 'active')).active === 0, 60_000, 100);
+    await eventually(() => drained(harness), 60_000, 100);
     expect(await harness.storedCounts()).toEqual({ rows: before + 3000, ids: before + 3000, top: before + 3000 });
-    expect(await harness.queue.getFailedCount()).toBe(0);
+    expect(await harness.deadLetters()).toEqual([]);
     expect(await harness.verify(worker)).toMatchObject({ ...INTACT, checked: before + 3000 });
   });
 
-  it('a malformed event inside a batch: the valid ones are written, the job fails without retry, kept and counted', async () => {
+  it('a malformed event inside an entry: the valid ones are written, the entry goes to the dead letter, counted', async () => {
     const before = (await harness.storedCounts()).rows;
     const secretLooking = 'eyJhbGciOiJSUzI1NiJ9.SECRET-ASSERTION.sig';
     const valid = [makeEvent(), makeEvent(), makeEvent()];
-    await harness.enqueueRaw([
-      {
-        name: 'audit-batch',
-        jobId: 'batch-with-two-bad',
-        data: { events: [valid[0], { ...makeEvent(), assertion: secretLooking }, valid[1], makeEvent({ type: 'bogus' as never }), valid[2]] },
-      },
-      { name: 'audit-batch', jobId: 'batch-empty', data: { events: [] } },
-      { name: 'audit-batch', jobId: 'batch-not-envelope', data: makeEvent() },
-      { name: 'audit-batch', jobId: 'batch-too-big', data: { events: Array.from({ length: 501 }, () => makeEvent()) } },
+    const [twoBad, empty, notArray, tooBig, notJson, noField] = await harness.enqueueRaw([
+      entry([valid[0], { ...makeEvent(), assertion: secretLooking }, valid[1], makeEvent({ type: 'bogus' as never }), valid[2]]),
+      entry([]),
+      entry(makeEvent()),
+      entry(Array.from({ length: 501 }, () => makeEvent())),
+      [AUDIT_STREAM_FIELD, `{"id": "${secretLooking}"`],
+      ['something', 'else'],
     ]);
-    await eventually(async () => (await harness.queue.getFailedCount()) === 4, 60_000, 100);
+    await eventually(async () => (await harness.deadLetters()).length === 6, 60_000, 100);
     expect((await harness.storedCounts()).rows).toBe(before + 3);
     const { rows } = await harness.pg.query(`SELECT id FROM audit.events WHERE id = ANY($1::uuid[])`, [valid.map((event) => event.id)]);
     expect(rows).toHaveLength(3);
-    const failed = new Map((await harness.queue.getFailed(0, 100)).map((job) => [job.id, job]));
-    for (const job of failed.values()) {
-      expect(job.attemptsMade).toBe(1);
-      expect(job.failedReason).not.toContain('SECRET');
-    }
-    expect(failed.get('batch-with-two-bad')!.failedReason).toMatch(/^audit batch: 3 of 5 events stored, 2 malformed: events\.1: .*; events\.3: /);
-    for (const id of ['batch-empty', 'batch-not-envelope', 'batch-too-big']) expect(failed.get(id)!.failedReason).toMatch(/^malformed audit batch: /);
-    // Two malformed events plus three malformed envelopes.
-    expect(await readMetric(worker, 'audit_events_malformed_total')).toBe(5);
+    const dead = new Map((await harness.deadLetters()).map((letter) => [`${letter.stream} ${letter.id}`, letter]));
+    for (const letter of dead.values()) expect(letter.reason).not.toContain('SECRET');
+    expect(dead.get(twoBad!)!.reason).toMatch(/^audit entry: 3 of 5 events stored, 2 malformed: events\.1: .*; events\.3: /);
+    for (const id of [empty, notArray, tooBig, notJson, noField]) expect(dead.get(id!)!.reason).toMatch(/^malformed audit entry: /);
+    expect(dead.get(noField!)!.something).toBe('else');
+    // Two malformed events plus five malformed entries.
+    expect(await readMetric(worker, 'audit_events_malformed_total')).toBe(7);
     expect(worker.process.output()).not.toContain('SECRET');
+    await eventually(() => drained(harness), 30_000, 100);
     expect(await harness.verify(worker)).toMatchObject({ ...INTACT, checked: before + 3 });
+  });
+});
+
+describe('the legacy BullMQ audit queue (an upgrade from a release that used it)', () => {
+  let harness: WorkerHarness;
+  beforeAll(async () => {
+    harness = await WorkerHarness.create('legacy');
+  });
+  afterAll(async () => harness.close());
+
+  it('is drained once at start, beside the streams, into the same chain', async () => {
+    const legacy = Array.from({ length: 120 }, () => makeEvent());
+    const streamed = Array.from({ length: 30 }, () => makeEvent());
+    await harness.enqueueLegacy(legacy);
+    await harness.enqueue(streamed);
+    const worker = await harness.startWorker({ LOG_LEVEL: 'info' });
+    await eventually(async () => (await harness.storedCounts()).rows === 150, 60_000, 100);
+    await eventually(async () => (await harness.queue.getCompletedCount()) === 120, 30_000, 100);
+    expect(await harness.queue.getJobCounts('wait', 'active', 'delayed', 'failed')).toEqual({ wait: 0, active: 0, delayed: 0, failed: 0 });
+    await eventually(async () => /the legacy audit queue is drained/.test(worker.process.output()), 30_000, 100);
+    expect(await harness.storedCounts()).toEqual({ rows: 150, ids: 150, top: 150 });
+    expect(await harness.verify(worker)).toMatchObject({ ...INTACT, checked: 150 });
+  });
+});
+
+describe('a Redis restart under the worker', () => {
+  let harness: WorkerHarness;
+  let redis: OwnRedisServer;
+  beforeAll(async () => {
+    harness = await WorkerHarness.create('redisrestart');
+    redis = await OwnRedisServer.start();
+  });
+  afterAll(async () => {
+    await harness.close();
+    await redis.destroy();
+  });
+
+  it('is not ready while Redis is away, and resumes reading by itself (groups created again on an empty Redis)', async () => {
+    const worker = await harness.startWorker({ REDIS_URL: redis.url });
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    connection.on('error', () => undefined);
+    const own = new StreamProducer(connection, harness.redisPrefix.prefix);
+    try {
+      await eventually(async () => (await fetch(`${worker.url}/readyz`)).status === 200, 30_000, 100);
+      await own.enqueue(Array.from({ length: 10 }, () => makeEvent()));
+      await eventually(async () => (await harness.storedCounts()).rows === 10, 30_000, 100);
+      await redis.stop();
+      await eventually(async () => (await fetch(`${worker.url}/readyz`)).status === 503, 30_000, 100);
+      // No persistence: the restarted Redis has neither the streams nor the group.
+      await redis.resume();
+      await own.enqueue(Array.from({ length: 10 }, () => makeEvent()));
+      await eventually(async () => (await harness.storedCounts()).rows === 20, 60_000, 100);
+      await eventually(async () => (await fetch(`${worker.url}/readyz`)).status === 200, 30_000, 100);
+      expect(await harness.verify(worker)).toMatchObject({ ...INTACT, checked: 20 });
+    } finally {
+      connection.disconnect();
+    }
   });
 });

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   AUDIT_JOB_NAMES,
+  AUDIT_STREAM_SHARDS,
+  auditDeadLetterKey,
+  auditStreamKey,
+  auditStreamKeys,
   AuditBatchEnvelopeSchema,
   auditBatchJobId,
   keyRefreshDedupId,
@@ -103,5 +107,17 @@ describe('trust changes and key refresh jobs', () => {
   it('prefixes names per deployment', () => {
     expect(prefixed('tb', TRUST_CHANGE_CHANNEL)).toBe('tb:trust-changes');
     expect(QUEUES.audit).toBe('audit-events');
+  });
+});
+
+describe('audit streams', () => {
+  it('names one shard per replay bucket, in that bucket\'s hash slot', () => {
+    const keys = auditStreamKeys('tb');
+    expect(keys).toHaveLength(AUDIT_STREAM_SHARDS);
+    expect(new Set(keys).size).toBe(AUDIT_STREAM_SHARDS);
+    expect(auditStreamKey('tb', 3)).toBe('tb:{replay:3}:audit-events');
+    // The hash tag is the replay bucket's (`<prefix>:{replay:<n>}:jti:...`): one slot for both.
+    keys.forEach((key, shard) => expect(/\{([^}]*)\}/.exec(key)?.[1]).toBe(`replay:${shard}`));
+    expect(auditDeadLetterKey('tb')).not.toMatch(/\{/);
   });
 });

@@ -13,6 +13,7 @@ export {
   auditBatchJobId,
 } from './audit-event';
 export type { AuditEvent, AuditEventInput, AuditBatchJob } from './audit-event';
+export { AUDIT_STREAM_SHARDS, AUDIT_STREAM_GROUP, AUDIT_STREAM_FIELD, auditStreamKey, auditStreamKeys, auditDeadLetterKey } from './audit-stream';
 export { TRUST_ENTITIES, TrustChangeSchema, parseTrustChange } from './trust-change';
 export type { TrustChange } from './trust-change';
 export { KeyRefreshJobSchema, parseKeyRefreshJob, keyRefreshDedupId } from './key-refresh';

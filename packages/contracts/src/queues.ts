@@ -4,8 +4,9 @@
  */
 export const QUEUES = {
   /**
-   * Audit events, from token-service and issuer-registry (via its outbox) to audit-worker:
-   * jobs `audit` (one event) and `audit-batch` (`{events}`), see audit-event.ts.
+   * The former audit queue (BullMQ; jobs `audit` and `audit-batch`, see audit-event.ts).
+   * No producer adds to it any more (audit events go to the streams of audit-stream.ts);
+   * audit-worker drains what an older release left in it, once at start.
    */
   audit: 'audit-events',
   /** Key-refresh jobs, from token-service (unknown `kid`) and schedulers to issuer-registry. */

@@ -1,5 +1,11 @@
 /**
- * The BullMQ consumer of the audit queue. A job carries one event (`audit`) or a batch
+ * Drains the former audit queue (BullMQ, QUEUES.audit) once, at start: audit events go to
+ * the streams now (audit-stream.consumer.ts), but an upgrade may find jobs an older
+ * token-service or issuer-registry added, or that an older worker held when it stopped.
+ * When the queue holds no job at start nothing is started; otherwise a BullMQ worker runs
+ * until the queue has nothing waiting, delayed or active, then closes. Failed jobs stay in
+ * the failed set, as before (kept for inspection). What follows is the consumer as it was.
+ * A job carries one event (`audit`) or a batch
  * (`audit-batch`, `{events}`; see packages/contracts/src/audit-event.ts). Each event is
  * validated on arrival; valid events join the current write batch and the job completes
  * only once every one of its events is committed. A malformed event (or one Postgres
@@ -10,6 +16,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import { AUDIT_JOB_NAMES, AuditBatchEnvelopeSchema, QUEUES } from '@trust-broker/contracts';
 import { createRedis, keyspaceOf, redisEndpointOf, type RedisClusterSeeds } from '@trust-broker/service-kit/redis';
 import { MalformedAuditEventError, prepareEvent, toChainEvent, type PreparedEvent } from '../audit-chain/chain-event';
@@ -26,20 +33,59 @@ export interface AuditConsumerOptions {
   stalledIntervalMs: number;
 }
 
-export class AuditEventProcessor {
-  private readonly logger = new Logger('AuditEventProcessor');
+const POLL_MS = 1000;
+const LEFT_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
+
+export class LegacyAuditQueueDrain {
+  private readonly logger = new Logger('LegacyAuditQueueDrain');
   private worker: Worker | undefined;
+  private queue: Queue | undefined;
   private connection: ReturnType<typeof createRedis> | undefined;
+  private stopped = false;
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly batcher: EventBatcher,
     private readonly options: AuditConsumerOptions,
   ) {}
 
+  /** Starts the drain in the background; `done()` resolves when the queue is empty (or the drain stopped). */
   start(): void {
     this.connection = createRedis(redisEndpointOf(this.options), 'queue');
+    this.connection.on('error', () => undefined);
+    this.queue = new Queue(QUEUES.audit, { connection: this.connection, prefix: keyspaceOf(this.options).queuePrefix });
+    this.queue.on('error', () => undefined);
+    this.draining = this.drain().catch((error: Error) => this.logger.warn(`draining the legacy audit queue stopped: ${error.message}`));
+  }
+
+  done(): Promise<void> {
+    return this.draining ?? Promise.resolve();
+  }
+
+  private async left(): Promise<number> {
+    const counts = await this.queue!.getJobCounts(...LEFT_STATES);
+    return Object.values(counts).reduce((sum, count) => sum + count, 0);
+  }
+
+  private async drain(): Promise<void> {
+    let left = await this.left();
+    if (left === 0 || this.stopped) return;
+    this.logger.log(`draining ${left} job(s) left in the legacy audit queue`);
+    this.startWorker();
+    while (!this.stopped) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      left = await this.left();
+      if (left === 0) break;
+    }
+    if (this.stopped) return;
+    await this.worker?.close();
+    this.worker = undefined;
+    this.logger.log('the legacy audit queue is drained');
+  }
+
+  private startWorker(): void {
     this.worker = new Worker(QUEUES.audit, (job) => this.process(job), {
-      connection: this.connection,
+      connection: this.connection!,
       prefix: keyspaceOf(this.options).queuePrefix,
       concurrency: this.options.concurrency,
       lockDuration: this.options.lockDurationMs,
@@ -110,7 +156,12 @@ export class AuditEventProcessor {
 
   /** Stops taking jobs and lets the active ones finish (their batch gets written). */
   async stop(graceMs: number): Promise<void> {
-    if (!this.worker) return;
+    this.stopped = true;
+    if (!this.worker) {
+      await this.queue?.close().catch(() => undefined);
+      this.connection?.disconnect();
+      return;
+    }
     const worker = this.worker;
     const graceful = worker.close();
     const timedOut = await Promise.race([
@@ -121,10 +172,7 @@ export class AuditEventProcessor {
       await this.batcher.stop();
       await worker.close(true);
     }
+    await this.queue?.close().catch(() => undefined);
     this.connection?.disconnect();
-  }
-
-  isRunning(): boolean {
-    return this.worker?.isRunning() ?? false;
   }
 }
