@@ -1,11 +1,10 @@
 /**
  * POST /oauth2/token end to end: the built issuer-registry registers issuers and clients
  * through its admin API; the built token-service answers over HTTP; real keys (jose),
- * the real Postgres, Redis and BullMQ. RFC 7523 §3's rules as tables of cases with the
+ * the real Postgres and Redis. RFC 7523 §3's rules as tables of cases with the
  * exact status and `error` code, for grants and for client assertions.
  */
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import {
   assertionClaims,
@@ -28,6 +27,7 @@ import {
   type TokenAnswer,
 } from '@trust-broker/testing';
 import type { TokenServiceInstance } from './support/broker-environment';
+import { withBrokenAuditStreams } from './support/broken-audit-streams';
 import { useBroker } from './support/use-broker';
 
 const OPEN_ISS = 'https://idp-open.example';
@@ -337,24 +337,15 @@ describe('a jti is used up only by a request that answers with a token', () => {
     expect({ status: grantReplayed.status, error: grantReplayed.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
   });
 
-  it('503 when the audit event cannot be enqueued, and the same assertions are accepted once it can', async () => {
-    // A real fault in Redis: BullMQ's add starts with INCR of the queue's id counter, which
-    // fails on a value that is not a number, before anything of the job is stored.
-    const redis = new Redis(broker.env.redis.url);
-    const counterKey = `${broker.env.redis.prefix}:audit-events:id`;
-    const counter = await redis.get(counterKey);
+  it('503 when the audit event cannot be appended, and the same assertions are accepted once it can', async () => {
+    // XADD fails in the script that would also record the grant's jti: nothing of it is written.
     const assertion = await signAssertion(issuerKey, grant({}, LISTED_ISS));
     const clientAssertion = await signAssertion(clientKey, clientClaims(pkjClient.client_id));
-    try {
-      await redis.set(counterKey, 'not-a-counter');
+    await withBrokenAuditStreams(broker.env.redis.url, broker.env.redis.prefix, async () => {
       const unavailable = await both(assertion, clientAssertion, 'read');
       expect({ status: unavailable.status, error: unavailable.body.error }).toEqual({ status: 503, error: 'temporarily_unavailable' });
       expect(unavailable.body.access_token).toBeUndefined();
-    } finally {
-      if (counter === null) await redis.del(counterKey);
-      else await redis.set(counterKey, counter);
-      redis.disconnect();
-    }
+    });
     const retried = await both(assertion, clientAssertion, 'read');
     expect(retried.status).toBe(200);
     expect((await both(assertion, clientAssertion, 'read')).status).toBe(401);

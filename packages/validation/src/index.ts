@@ -35,7 +35,8 @@ export {
 } from './algorithms';
 export { MAX_ASSERTION_BYTES, MAX_JTI_LENGTH, MAX_KID_LENGTH } from './limits';
 export { MIN_CLIENT_SECRET_BYTES, minHmacSecretBytes } from './rules/check-secret-length';
-export { earliestAcceptance, replayMarkExpiry } from './rules/record-jti';
+export { earliestAcceptance, replayMarkExpiry, replayRefusal } from './rules/record-jti';
+export type { AssertionKind } from './assertion-kind';
 export { compileCelExpression, MAX_CEL_EXPRESSION_LENGTH } from './cel/compile-cel-expression';
 export type { CompiledCelExpression } from './cel/compile-cel-expression';
 export { evaluateCondition } from './cel/evaluate-condition';

@@ -1,13 +1,12 @@
 /**
- * The audit publisher's group commit against real Redis and BullMQ: events of one
- * event-loop turn share one job, each is stored exactly once, a lone event is a single
- * job, and when Redis does not take a job every waiter of it is refused.
+ * The audit publisher's group commit against real Redis streams: events of one event-loop
+ * turn share one entry, each is stored exactly once, the turns take the shards in turn,
+ * and when Redis does not take an entry every waiter of it is refused.
  */
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { AUDIT_JOB_NAMES, auditBatchJobId, MAX_AUDIT_BATCH_EVENTS, QUEUES, type AuditEvent, type AuditEventInput } from '@trust-broker/contracts';
+import { AUDIT_STREAM_FIELD, AUDIT_STREAM_SHARDS, auditStreamKeys, MAX_AUDIT_BATCH_EVENTS, type AuditEvent, type AuditEventInput } from '@trust-broker/contracts';
 import { createTestRedisPrefix, type TestRedisPrefix } from '@trust-broker/testing';
 import type { TokenServiceConfig } from '../config/token-service.config';
 import { AuditPublisher } from './audit-publisher.service';
@@ -43,57 +42,60 @@ async function cuttableProxy(target: URL): Promise<{ url: string; cut: () => voi
   };
 }
 
-describe('AuditPublisher (real Redis and BullMQ)', () => {
+describe('AuditPublisher (real Redis streams)', () => {
   let prefix: TestRedisPrefix;
   let redis: Redis;
   let reader: Redis;
-  let queue: Queue;
   let publisher: AuditPublisher;
 
   beforeAll(async () => {
     prefix = createTestRedisPrefix('audit-publisher');
     redis = new Redis(prefix.url, { maxRetriesPerRequest: 1 });
     reader = new Redis(prefix.url, { maxRetriesPerRequest: null });
-    queue = new Queue(QUEUES.audit, { connection: reader, prefix: prefix.prefix });
     await redis.ping();
     publisher = new AuditPublisher({ redisPrefix: prefix.prefix } as TokenServiceConfig, redis);
   });
   afterAll(async () => {
     await publisher.onModuleDestroy();
-    await queue.close();
     redis.disconnect();
     reader.disconnect();
     await prefix.clear();
   });
-  beforeEach(async () => queue.obliterate({ force: true }));
+  beforeEach(async () => {
+    await reader.del(...auditStreamKeys(prefix.prefix));
+  });
 
-  async function storedJobs() {
-    return (await queue.getJobs(['waiting'])).filter((job) => job !== undefined);
+  /** Every entry of every shard, in shard order: its key and its events. */
+  async function storedJobs(): Promise<Array<{ key: string; events: AuditEvent[] }>> {
+    const entries: Array<{ key: string; events: AuditEvent[] }> = [];
+    for (const key of auditStreamKeys(prefix.prefix)) {
+      for (const [, fields] of (await reader.xrange(key, '-', '+')) as Array<[string, string[]]>) {
+        expect(fields[0]).toBe(AUDIT_STREAM_FIELD);
+        entries.push({ key, events: JSON.parse(fields[1]!) as AuditEvent[] });
+      }
+    }
+    return entries;
   }
 
-  it('puts many concurrent publishes in few jobs; every event is stored exactly once and each caller waits for its job', async () => {
+  it('puts many concurrent publishes in few entries; every event is stored exactly once and each caller waits for its entry', async () => {
     const events = Array.from({ length: 1200 }, event);
     let settled = 0;
     const publishes = events.map((item) => publisher.publish(item).then(() => (settled += 1)));
     expect(settled).toBe(0);
     await Promise.all(publishes);
     const jobs = await storedJobs();
-    // One turn: 1,200 events in ceil(1200 / 500) jobs, each a batch no larger than the bound.
+    // One turn: 1,200 events in ceil(1200 / 500) entries, each no larger than the bound.
     expect(jobs).toHaveLength(Math.ceil(events.length / MAX_AUDIT_BATCH_EVENTS));
     const stored = jobs.flatMap((job) => {
-      expect(job.name).toBe(AUDIT_JOB_NAMES.batch);
-      const batch = (job.data as { events: AuditEvent[] }).events;
-      expect(batch.length).toBeLessThanOrEqual(MAX_AUDIT_BATCH_EVENTS);
-      expect(job.id).toBe(auditBatchJobId(batch.map((item) => item.id)));
-      expect(job.opts.attempts).toBe(10);
-      return batch;
+      expect(job.events.length).toBeLessThanOrEqual(MAX_AUDIT_BATCH_EVENTS);
+      return job.events;
     });
     expect(stored.map((item) => item.id).sort()).toEqual(events.map((item) => item.id).sort());
     // Validated and filled by the contract on the way.
     expect(stored.every((item) => item.issuer === null && item.details === null)).toBe(true);
   });
 
-  it('groups the events of each turn: publishes spread over turns make one job per turn', async () => {
+  it('groups the events of each turn: publishes spread over turns make one entry per turn, on the next shard each', async () => {
     const waits: Promise<void>[] = [];
     for (let turn = 0; turn < 5; turn += 1) {
       for (let i = 0; i < 7; i += 1) waits.push(publisher.publish(event()));
@@ -101,21 +103,22 @@ describe('AuditPublisher (real Redis and BullMQ)', () => {
     }
     await Promise.all(waits);
     const jobs = await storedJobs();
-    expect(jobs.map((job) => (job.data as { events: unknown[] }).events.length)).toEqual([7, 7, 7, 7, 7]);
+    expect(jobs.map((job) => job.events.length)).toEqual([7, 7, 7, 7, 7]);
+    expect(new Set(jobs.map((job) => job.key)).size).toBe(Math.min(5, AUDIT_STREAM_SHARDS));
   });
 
-  it('sends a lone event as the single-event job, its id the job id', async () => {
+  it('sends a lone event as an entry of one event', async () => {
     const lone = event();
     await publisher.publish(lone);
     const jobs = await storedJobs();
-    expect(jobs.map((job) => [job.name, job.id, (job.data as AuditEvent).id])).toEqual([[AUDIT_JOB_NAMES.event, lone.id, lone.id]]);
+    expect(jobs.map((job) => job.events.map((item) => item.id))).toEqual([[lone.id]]);
   });
 
   it('refuses an invalid event alone, without spoiling the valid events of its turn', async () => {
     const good = [event(), event()];
     const results = await Promise.allSettled([publisher.publish(good[0]!), publisher.publish({ ...event(), assertion: 'eyJ...' } as AuditEventInput), publisher.publish(good[1]!)]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((await storedJobs()).flatMap((job) => (job.data as { events: AuditEvent[] }).events.map((item) => item.id)).sort()).toEqual(good.map((item) => item.id).sort());
+    expect((await storedJobs()).flatMap((job) => job.events.map((item) => item.id)).sort()).toEqual(good.map((item) => item.id).sort());
   });
 
   it('flushes what is pending on shutdown', async () => {
@@ -126,7 +129,7 @@ describe('AuditPublisher (real Redis and BullMQ)', () => {
     expect(await storedJobs()).toHaveLength(1);
   });
 
-  it('rejects every waiter of a job Redis does not take (each answers 503), and stores none of it', async () => {
+  it('rejects every waiter of an entry Redis does not take (each answers 503), and stores none of it', async () => {
     const proxy = await cuttableProxy(new URL(prefix.url));
     const cutRedis = new Redis(proxy.url, { maxRetriesPerRequest: 1, commandTimeout: 500 });
     cutRedis.on('error', () => undefined);
@@ -135,7 +138,7 @@ describe('AuditPublisher (real Redis and BullMQ)', () => {
     try {
       const events = Array.from({ length: 40 }, event);
       const publishes = events.map((item) => own.publish(item));
-      proxy.cut(); // before the turn ends: the job is sent into a dead connection
+      proxy.cut(); // before the turn ends: the entry is sent into a dead connection
       const results = await Promise.allSettled(publishes);
       expect(results.map((result) => result.status)).toEqual(events.map(() => 'rejected'));
       for (const result of results) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(AuditUnavailableError);

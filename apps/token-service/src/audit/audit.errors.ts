@@ -1,6 +1,6 @@
 import { DependencyUnavailableError } from '../oauth/dependency-unavailable';
 
-/** The audit queue did not take an event: nothing may be issued (503). */
+/** The audit streams did not take an event: nothing may be issued (503). */
 export class AuditUnavailableError extends DependencyUnavailableError {
   readonly dependency = 'audit_queue';
   readonly code = 'audit_unavailable';

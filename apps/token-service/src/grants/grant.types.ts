@@ -65,5 +65,10 @@ export interface GrantHandler {
   checkClient?(client: AuthenticatedClient | undefined): void;
   /** Parameters this grant lets appear more than once (RFC 8693 §2.1); every other repeat is `invalid_request`. */
   readonly repeatableParameters?: ReadonlySet<string>;
+  /**
+   * Its `jti` marks (its assertion's, the request's DPoP proof's) are recorded at the end of
+   * the request with its success audit event, in one Redis round trip (ReplayLedger.deferring).
+   */
+  readonly defersReplayMarks?: boolean;
   exchange(request: GrantRequest): Promise<GrantDecision> | GrantDecision;
 }

@@ -29,6 +29,9 @@ import { requestedTargets } from './resolve-audience';
 
 @Injectable()
 export class JwtBearerGrant implements GrantHandler {
+  /** Its marks and its success event: one Redis round trip at the end of the request. */
+  readonly defersReplayMarks = true;
+
   constructor(
     private readonly trust: TrustCache,
     private readonly verifier: IssuerTokenVerifier,

@@ -2,10 +2,10 @@
  * What an OAuth endpoint is to the pipeline (oauth-endpoint-pipeline.ts): a table of small
  * named steps that run in order on one context, then an answer built from that context.
  */
-import type { ReplayGuard } from '@trust-broker/validation';
 import type { AuthenticatedClient, ClientEndpoint } from '../client-auth/client-auth.types';
 import type { FormLists, FormParameters } from '../oauth/form-body';
 import type { OAuthErrorCode } from '../oauth/oauth-error';
+import type { ReplayLedger } from '../replay/replay-ledger';
 import type { OAuthHttpRequest } from './oauth-http-request';
 import type { RequestAudit } from './request-audit';
 
@@ -16,7 +16,7 @@ export interface EndpointContext {
   readonly endpoint: EndpointType;
   readonly request: OAuthHttpRequest;
   /** Records the request's `jti`s (client and grant assertions), so that a failure gives them back. */
-  readonly replayGuard: ReplayGuard;
+  readonly replayGuard: ReplayLedger;
   readonly startedAt: bigint;
   /** The form body (readForm; empty before it). */
   parameters: FormParameters;

@@ -1,14 +1,13 @@
 /**
- * The endpoint pipeline's runner against the real audit queue (BullMQ on Redis) and the
+ * The endpoint pipeline's runner against the real audit streams (Redis) and the
  * real replay store (Redis, Postgres epochs): the endpoint is a table of fake named steps,
  * so what is checked is what the runner itself promises in its header.
  */
 import { randomUUID } from 'node:crypto';
 import { RequestLogger } from '@trust-broker/service-kit/logging';
-import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { AUDIT_JOB_NAMES, QUEUES, type AuditEvent } from '@trust-broker/contracts';
+import { AUDIT_STREAM_FIELD, auditStreamKeys, type AuditEvent } from '@trust-broker/contracts';
 import { createDataSource, runMigrationsWithLock } from '@trust-broker/service-kit/database';
 import { createTestDatabase, createTestRedisPrefix, type TestDatabase, type TestRedisPrefix } from '@trust-broker/testing';
 import { AuditPublisher } from '../audit/audit-publisher.service';
@@ -58,13 +57,12 @@ function failingWith(error: unknown): EndpointStep<FakeContext> {
 const request = (): OAuthHttpRequest => ({ id: randomUUID(), ip: '192.0.2.7', headers: {}, body: {} });
 const inAMinute = () => Date.now() / 1000 + 60;
 
-describe('OAuthEndpointPipeline (real audit queue and replay store)', () => {
+describe('OAuthEndpointPipeline (real audit streams and replay store)', () => {
   let database: TestDatabase;
   let dataSource: DataSource;
   let prefix: TestRedisPrefix;
   let redis: Redis;
   let reader: Redis;
-  let queue: Queue;
   let publisher: AuditPublisher;
   let guard: ReplayGuardService;
   let pipeline: OAuthEndpointPipeline;
@@ -79,16 +77,14 @@ describe('OAuthEndpointPipeline (real audit queue and replay store)', () => {
     reader = new Redis(prefix.url, { maxRetriesPerRequest: null });
     await redis.ping();
     const config = { redisPrefix: prefix.prefix } as TokenServiceConfig;
-    queue = new Queue(QUEUES.audit, { connection: reader, prefix: prefix.prefix });
     publisher = new AuditPublisher(config, redis);
     guard = new ReplayGuardService(redis, config, dataSource);
-    pipeline = new OAuthEndpointPipeline(publisher, guard);
+    pipeline = new OAuthEndpointPipeline(publisher, guard, config);
   });
 
   afterAll(async () => {
     await publisher.onModuleDestroy();
     guard.onModuleDestroy();
-    await queue.close();
     redis.disconnect();
     reader.disconnect();
     await prefix.clear();
@@ -98,13 +94,18 @@ describe('OAuthEndpointPipeline (real audit queue and replay store)', () => {
 
   beforeEach(async () => {
     calls = { counted: [], withdrawn: 0 };
-    await queue.obliterate({ force: true });
+    await reader.del(...auditStreamKeys(prefix.prefix));
   });
 
-  /** Every audit event stored on the queue, whether a job holds one or a batch. */
+  /** Every audit event stored on the streams, whether an entry holds one or several. */
   async function auditedEvents(): Promise<AuditEvent[]> {
-    const jobs = (await queue.getJobs(['waiting'])).filter((job) => job !== undefined);
-    return jobs.flatMap((job) => (job.name === AUDIT_JOB_NAMES.event ? [job.data as AuditEvent] : (job.data as { events: AuditEvent[] }).events));
+    const events: AuditEvent[] = [];
+    for (const key of auditStreamKeys(prefix.prefix)) {
+      for (const [, fields] of (await reader.xrange(key, '-', '+')) as Array<[string, string[]]>) {
+        events.push(...(JSON.parse(fields[fields.indexOf(AUDIT_STREAM_FIELD) + 1]!) as AuditEvent[]));
+      }
+    }
+    return events;
   }
 
   async function rejection(promise: Promise<unknown>): Promise<OAuthError> {
@@ -204,7 +205,7 @@ describe('OAuthEndpointPipeline (real audit queue and replay store)', () => {
     await downRedis.ping();
     downRedis.disconnect(); // the queue's connection is gone: the publisher refuses at once
     const downPublisher = new AuditPublisher({ redisPrefix: prefix.prefix } as TokenServiceConfig, downRedis);
-    const downPipeline = new OAuthEndpointPipeline(downPublisher, guard);
+    const downPipeline = new OAuthEndpointPipeline(downPublisher, guard, {});
     const jti = randomUUID();
     const issued: EndpointStep<FakeContext> = async (context) => {
       await context.replayGuard.markUsed('client:c', jti, inAMinute(), Date.now() / 1000);
@@ -219,6 +220,31 @@ describe('OAuthEndpointPipeline (real audit queue and replay store)', () => {
     } finally {
       await downPublisher.onModuleDestroy();
     }
+  });
+
+  it('deferred marks are recorded with the success event at the end; one refused there fails the request as its rule would, withdrawn and audited, with no success event', async () => {
+    const grantJti = randomUUID();
+    const proofJti = randomUUID();
+    const deferred = (jti: string): EndpointStep<FakeContext> => async (context) => {
+      expect(await context.replayGuard.deferring('grant').markUsed('grant:i', jti, inAMinute(), Date.now() / 1000)).toBe(true);
+      expect(await context.replayGuard.deferring('dpop').markUsed('dpop', proofJti, inAMinute(), Date.now() / 1000)).toBe(true);
+      context.ran = ['issued'];
+    };
+    const first = request();
+    expect(await pipeline.handle(fakeEndpoint([deferred(grantJti)], calls), first)).toEqual({ ran: ['issued'] });
+    expect(await auditedEvents()).toEqual([expect.objectContaining({ outcome: 'success', request_id: first.id })]);
+    expect(await guard.markUsed('grant:i', grantJti, inAMinute(), Date.now() / 1000)).toBe(false);
+
+    // The same DPoP proof with a new grant assertion: the proof's own error, nothing of the grant kept.
+    const other = randomUUID();
+    const second = request();
+    const error = await rejection(pipeline.handle(fakeEndpoint([deferred(other)], calls), second));
+    expect([error.status, error.code, error.reason]).toEqual([400, 'invalid_dpop_proof', 'jti_replayed']);
+    expect(calls).toEqual({ counted: [undefined, 'invalid_dpop_proof'], withdrawn: 1 });
+    expect((await auditedEvents()).filter((event) => event.request_id === second.id).map((event) => [event.outcome, event.reason, event.error])).toEqual([
+      ['failure', 'jti_replayed', 'invalid_dpop_proof'],
+    ]);
+    expect(await guard.markUsed('grant:i', other, inAMinute(), Date.now() / 1000)).toBe(true);
   });
 
   it('a refresh-token family ended by reuse adds its revocation event beside the failed request event', async () => {

@@ -3,8 +3,11 @@
  * oidc-provider composes its actions: each endpoint is a table of small named steps
  * (endpoint.types.ts) run in order on one context; this runner adds what they all share.
  * Enforces, for every endpoint:
- * - one audit event per request, success or failure, enqueued BEFORE the answer: if it
- *   cannot be, the answer is 503 and nothing is issued, revoked or disclosed unaudited;
+ * - one audit event per request, success or failure, stored in Redis BEFORE the answer: if
+ *   it cannot be, the answer is 503 and nothing is issued, revoked or disclosed unaudited. A
+ *   request whose grant deferred its `jti` marks (jwt-bearer) stores its success event in
+ *   the same script that records them (`commit`, one round trip); a mark refused there
+ *   fails the request as its rule would have (rejected like any other step's error);
  * - one path for a rejected request (`reject`): the error of any step becomes the OAuth
  *   error answered (a dependency that did not answer: 503, mapped once by
  *   dependency-unavailable.ts; anything unexpected: logged with its stack, 500), counted,
@@ -15,11 +18,12 @@
  * Requests refused before the pipeline (by Fastify or the per-address rate limit) are
  * audited by rejected-request.audit.ts.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { noteRequestClient, RequestLogger } from '@trust-broker/service-kit/logging';
 import { AuditPublisher } from '../audit/audit-publisher.service';
 import { dependencyUnavailableAnswer, DependencyUnavailableError } from '../oauth/dependency-unavailable';
 import { OAuthError } from '../oauth/oauth-error';
+import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { ReplayGuardService } from '../replay/replay-guard.service';
 import { givingBackOnFailure, type ReplayLedger } from '../replay/replay-ledger';
 import type { EndpointContext, OAuthEndpoint } from './endpoint.types';
@@ -30,15 +34,19 @@ import { buildAuditEvent, buildReuseRevocationEvent } from './request-audit';
 @Injectable()
 export class OAuthEndpointPipeline {
   private readonly logger = new RequestLogger(OAuthEndpointPipeline.name);
+  private readonly cluster: boolean;
 
   constructor(
     private readonly audit: AuditPublisher,
     private readonly replayGuard: ReplayGuardService,
-  ) {}
+    @Inject(TOKEN_SERVICE_CONFIG) config: Pick<TokenServiceConfig, 'redisCluster'>,
+  ) {
+    this.cluster = config.redisCluster !== undefined;
+  }
 
   handle<C extends EndpointContext, A>(endpoint: OAuthEndpoint<C, A>, request: OAuthHttpRequest): Promise<A> {
     markRequestAudited(request);
-    return givingBackOnFailure(this.replayGuard, (ledger) => this.run(endpoint, request, ledger));
+    return givingBackOnFailure(this.replayGuard, (ledger) => this.run(endpoint, request, ledger), this.cluster);
   }
 
   private async run<C extends EndpointContext, A>(endpoint: OAuthEndpoint<C, A>, request: OAuthHttpRequest, ledger: ReplayLedger): Promise<A> {
@@ -57,15 +65,33 @@ export class OAuthEndpointPipeline {
     } catch (error) {
       throw await this.reject(endpoint, context, error);
     }
+    let refusal: unknown;
     try {
-      await this.publish(context);
+      if (ledger.hasDeferred()) refusal = await this.commit(context, ledger);
+      else await this.publish(context);
     } catch (error) {
       endpoint.count(context, error instanceof OAuthError ? error.code : 'server_error');
       await endpoint.withdraw?.(context);
       throw error;
     }
+    // A deferred mark refused: nothing of the success was stored; the request fails as its rule would have.
+    if (refusal !== undefined) throw await this.reject(endpoint, context, refusal);
     endpoint.count(context, undefined);
     return answer;
+  }
+
+  /** The deferred marks and the success event in one script; resolves with a refusal to answer, if any. */
+  private async commit(context: EndpointContext, ledger: ReplayLedger): Promise<unknown> {
+    try {
+      const revocation = buildReuseRevocationEvent(context);
+      if (revocation) await this.audit.publish(revocation);
+      const event = buildAuditEvent(context);
+      // The request's access log line names the client its audit event names.
+      noteRequestClient(context.request, event.client_id);
+      return await ledger.commit(this.audit.entryOf(event));
+    } catch (error) {
+      throw this.toOAuthError(context.request, error);
+    }
   }
 
   /** The one hook for a rejected request: the error to answer, counted and audited first. */

@@ -13,12 +13,12 @@ import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-s
 export const REQUEST_REDIS = Symbol('REQUEST_REDIS');
 
 /**
- * Injection token of the queue producers' connection (audit events, key-refresh jobs):
+ * Injection token of the queue producer's connection (key-refresh jobs; audit events are
+ * XADDs on REQUEST_REDIS):
  * fails fast like REQUEST_REDIS, without auto-pipelining. Kept apart because BullMQ defines
  * its ~50 Lua commands on the connection it is given, and ioredis copies every defined
  * command onto each auto-pipeline it builds: on a shared connection each request's replay
- * and rate-limit commands paid that copy (measured in bench/README.md). The audit publisher
- * already sends one job per event-loop turn.
+ * and rate-limit commands paid that copy (measured in bench/README.md).
  */
 export const QUEUE_PRODUCER_REDIS = Symbol('QUEUE_PRODUCER_REDIS');
 

@@ -91,6 +91,11 @@ export class ReplayEpochs {
     return undefined;
   }
 
+  /** The epoch and highest `seq` this process saw for a bucket (the commit script checks against it). */
+  lastSeen(bucket: number): EpochAnswer | undefined {
+    return this.seen.get(bucket);
+  }
+
   /**
    * Remembers the `seq` of a mark that counts (on REDIS_WAIT_REPLICAS replicas when asked):
    * one that a failover may still take along (503, given back) must not make the

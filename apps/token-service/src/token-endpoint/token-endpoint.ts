@@ -14,7 +14,9 @@
  *   DPoP`) and, where the grant issues one, the refresh token;
  * - checkGrantClient: the grant's own client rule (client_credentials: a confidential client, 401);
  * - checkClientMayUseGrant: the client's `grant_types` hold the grant (`unauthorized_client`);
- * - runGrant: the grant's handler decides subject, audience, scope, lifetime, claims;
+ * - runGrant: the grant's handler decides subject, audience, scope, lifetime, claims (a grant
+ *   that `defersReplayMarks`, jwt-bearer, has its and its DPoP proof's `jti`s recorded by the
+ *   pipeline at the end, with its success audit event, in one Redis script);
  * - mintAccessToken: the signed access token (mint-access-token.ts).
  * A step that applies to the request as a whole, like checkDpopProof, goes after the client
  * is known and before the grant runs (marked in the table). A request that ends without
@@ -113,7 +115,9 @@ function limitPerClient(clientRateLimit: ClientRateLimit): EndpointStep<TokenCon
 /** RFC 9449 §4.3: a `DPoP` header must be one valid proof for this request; its key then binds the tokens. */
 function checkDpopProof(dpopProofs: DpopProofVerifier): EndpointStep<TokenContext> {
   const bindToProof = async (context: TokenContext, header: string | string[]): Promise<void> => {
-    const proof = await dpopProofs.verify(header, context.replayGuard);
+    // A grant that defers its marks defers the proof's too: one script records them all.
+    const guard = context.grant?.handler.defersReplayMarks ? context.replayGuard.deferring('dpop') : context.replayGuard;
+    const proof = await dpopProofs.verify(header, guard);
     if (!proof) return;
     context.dpopJkt = proof.jkt;
     context.audit.dpopJkt = proof.jkt;
@@ -137,8 +141,10 @@ function checkClientMayUseGrant(context: TokenContext): void {
 }
 
 async function runGrant(context: TokenContext): Promise<void> {
-  const { parameters, lists, client, audit, replayGuard, dpopJkt } = context;
-  const decision = await context.grant!.handler.exchange({ parameters, lists, client, audit, replayGuard, dpopJkt });
+  const { parameters, lists, client, audit, dpopJkt } = context;
+  const { handler } = context.grant!;
+  const replayGuard = handler.defersReplayMarks ? context.replayGuard.deferring('grant') : context.replayGuard;
+  const decision = await handler.exchange({ parameters, lists, client, audit, replayGuard, dpopJkt });
   audit.scope = decision.scopes.join(' ');
   context.decision = decision;
 }

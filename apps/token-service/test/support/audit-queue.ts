@@ -1,23 +1,28 @@
-/** Reads the audit events the token service enqueued (no audit-worker runs in these tests). */
-import { Queue } from 'bullmq';
+/** Reads the audit events the token service appended to the audit streams (no audit-worker runs in these tests). */
 import Redis from 'ioredis';
-import { AUDIT_JOB_NAMES, QUEUES, type AuditEvent } from '@trust-broker/contracts';
+import { AUDIT_STREAM_FIELD, auditStreamKeys, type AuditEvent } from '@trust-broker/contracts';
 
 export class AuditQueueReader {
   private readonly connection: Redis;
-  private readonly queue: Queue;
 
-  constructor(redisUrl: string, prefix: string) {
+  constructor(
+    redisUrl: string,
+    private readonly prefix: string,
+  ) {
     this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    this.queue = new Queue(QUEUES.audit, { connection: this.connection, prefix });
   }
 
   async events(): Promise<AuditEvent[]> {
-    const jobs = await this.queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed']);
-    // A job holds one event (`audit`) or several (`audit-batch`, the events of one event-loop turn).
-    return jobs
-      .filter((job) => job !== undefined)
-      .flatMap((job) => (job.name === AUDIT_JOB_NAMES.batch ? (job.data as { events: AuditEvent[] }).events : [job.data as AuditEvent]));
+    const events: AuditEvent[] = [];
+    // An entry holds the events of one event-loop turn (or the grant's one event).
+    for (const key of auditStreamKeys(this.prefix)) {
+      const entries = (await this.connection.xrange(key, '-', '+')) as Array<[string, string[]]>;
+      for (const [, fields] of entries) {
+        const index = fields.indexOf(AUDIT_STREAM_FIELD);
+        if (index >= 0) events.push(...(JSON.parse(fields[index + 1]!) as AuditEvent[]));
+      }
+    }
+    return events;
   }
 
   async byRequestId(requestId: string): Promise<AuditEvent[]> {
@@ -25,7 +30,6 @@ export class AuditQueueReader {
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
     this.connection.disconnect();
   }
 }

@@ -35,10 +35,19 @@ export async function recordJti(
   } catch (cause) {
     throw new AssertionError('temporarily_unavailable', 'replay_store_unavailable', 'The replay store cannot be reached; try again later', { cause });
   }
+  if (verdict !== true) throw replayRefusal(kind, verdict);
+}
+
+/**
+ * The error of a `jti` the replay store refused, for the kind of JWT that carried it. Also
+ * for a guard that records marks later (token-service commits the jwt-bearer grant's marks
+ * with its audit event) and must answer a refusal as this rule would have.
+ */
+export function replayRefusal(kind: AssertionKind, verdict: false | 'state_lost'): AssertionError {
   if (verdict === 'state_lost') {
-    throw reject(kind, 'replay_state_lost', 'The replay records covering this assertion were lost; present an assertion issued now');
+    return reject(kind, 'replay_state_lost', 'The replay records covering this assertion were lost; present an assertion issued now');
   }
-  if (verdict !== true) throw reject(kind, 'jti_replayed', 'This assertion has already been used');
+  return reject(kind, 'jti_replayed', 'This assertion has already been used');
 }
 
 /** The first whole second at which `checkTimeClaims` refuses the assertion as expired (or later). */
