@@ -1,19 +1,21 @@
 /**
  * Relays `registry.outbox` to Redis: trust changes are PUBLISHed on the trust-change
- * channel, audit events added to the audit queue (jobId = event id, so a re-delivery
- * after a crash is a no-op). Rows are locked with FOR UPDATE SKIP LOCKED (replicas share
+ * channel, audit events appended (XADD, one entry per event, the shards in turn) to the
+ * audit streams that token-service writes too (packages/contracts/src/audit-stream.ts).
+ * A re-delivery after a crash appends the event again under its id: audit-worker stores
+ * an event id once. Rows are locked with FOR UPDATE SKIP LOCKED (replicas share
  * the work) and deleted only after delivery: at-least-once, nothing lost.
  * Woken by LISTEN/NOTIFY, with a polling fallback.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
-  DEFAULT_JOB_OPTIONS,
+  AUDIT_STREAM_FIELD,
+  AUDIT_STREAM_SHARDS,
+  auditStreamKey,
   parseAuditEvent,
   parseTrustChange,
-  QUEUES,
   TRUST_CHANGE_CHANNEL,
 } from '@trust-broker/contracts';
-import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { outboxDeliveryCounter } from '../metrics/registry-metrics';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry.config';
@@ -33,7 +35,7 @@ interface OutboxRow {
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('OutboxRelay');
-  private readonly auditQueue: Queue;
+  private shard = 0;
   private listener: Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -45,10 +47,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly database: RegistryDatabase,
     private readonly redis: RegistryRedis,
-  ) {
-    this.auditQueue = new Queue(QUEUES.audit, { connection: redis.queue, prefix: redis.keys.queuePrefix });
-    this.auditQueue.on('error', () => undefined);
-  }
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.outbox.relayEnabled) return;
@@ -62,7 +61,6 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
     clearInterval(this.timer);
     await this.running;
     await this.listener?.end().catch(() => undefined);
-    await this.auditQueue.close().catch(() => undefined);
   }
 
   /** Runs a relay pass now, or once more after the current one. */
@@ -131,7 +129,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
       return;
     }
     const event = parseAuditEvent(row.payload);
-    await this.auditQueue.add('audit', event, { ...DEFAULT_JOB_OPTIONS, jobId: event.id });
+    const key = auditStreamKey(this.redis.keys.prefix, this.shard);
+    this.shard = (this.shard + 1) % AUDIT_STREAM_SHARDS;
+    await this.redis.queue.xadd(key, '*', AUDIT_STREAM_FIELD, JSON.stringify([event]));
   }
 
   private async listen(): Promise<void> {

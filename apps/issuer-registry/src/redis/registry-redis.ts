@@ -1,6 +1,6 @@
 /**
  * The registry's Redis connections (one Redis, or the cluster of REDIS_CLUSTER_NODES):
- * one for BullMQ producers and pub/sub publishing, one fail-fast connection for small
+ * one for BullMQ producers, audit stream appends and pub/sub publishing, one fail-fast connection for small
  * commands (rate limits, readiness); and the deployment's key names.
  */
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';

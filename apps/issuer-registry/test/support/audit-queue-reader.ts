@@ -1,14 +1,20 @@
-/** Reads the admin audit events that reached the BullMQ audit queue of a prefix. */
-import { QUEUES, type AuditEvent } from '@trust-broker/contracts';
+/** Reads the admin audit events that reached the audit streams of a prefix (no audit-worker runs in these tests). */
+import { AUDIT_STREAM_FIELD, auditStreamKeys, type AuditEvent } from '@trust-broker/contracts';
 import { TEST_REDIS_URL } from '@trust-broker/testing';
-import { Queue } from 'bullmq';
+import Redis from 'ioredis';
 
-export async function readAuditEvents(prefix: string): Promise<{ jobId: string | undefined; name: string; event: AuditEvent }[]> {
-  const queue = new Queue(QUEUES.audit, { connection: { url: TEST_REDIS_URL }, prefix });
+export async function readAuditEvents(prefix: string): Promise<{ key: string; entryId: string; event: AuditEvent }[]> {
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   try {
-    const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'], 0, 1000, true);
-    return jobs.map((job) => ({ jobId: job.id, name: job.name, event: job.data as AuditEvent }));
+    const found: { key: string; entryId: string; event: AuditEvent }[] = [];
+    for (const key of auditStreamKeys(prefix)) {
+      for (const [entryId, fields] of (await redis.xrange(key, '-', '+')) as Array<[string, string[]]>) {
+        const index = fields.indexOf(AUDIT_STREAM_FIELD);
+        for (const event of JSON.parse(fields[index + 1]!) as AuditEvent[]) found.push({ key, entryId, event });
+      }
+    }
+    return found;
   } finally {
-    await queue.close();
+    redis.disconnect();
   }
 }
