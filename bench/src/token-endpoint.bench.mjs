@@ -27,16 +27,18 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
+import contracts from '@trust-broker/contracts';
 import testing from '@trust-broker/testing';
 import { es256KeyPair, signAssertion } from './support/assertions.mjs';
 import { log } from './support/log.mjs';
 import { cpuSeconds, machineBusySeconds, pidsNamed, processTree, rssOfTree } from './support/proc-stats.mjs';
 import { migrate, startService } from './support/services.mjs';
 import { summaryLines } from './summary.mjs';
+
+const { AUDIT_STREAM_GROUP, auditDeadLetterKey, auditStreamKeys } = contracts;
 
 const { CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES, createTestDatabase, createTestRedisPrefix, getFreePort, eventually, startNodeProcess, randomKeyEncryptionKey } = testing;
 
@@ -71,6 +73,7 @@ const CLIENT_ID = 'bench-client';
  * @typedef {{ rps: number, total: number, p50: number, p99: number, non2xx: number, exhausted?: number, brokenChains?: number,
  *   generatorLag?: { p99: number, max: number } }} LoadResult what one load run measured
  * @typedef {{ rssSumPeak: number, rssPerProcessPeak: number, processes: number, queuePeak: number }} Samples
+ * @typedef {{ redis: Redis, prefix: string }} AuditStreams the audit streams of the run's prefix (read for the backlog)
  * @typedef {LoadResult & Samples & { label: string, cpu: CpuShares }} Measured
  * @typedef {Measured & { kind: string }} WorkloadRun a measured workload and its kind, (a) to (e)
  * @typedef {{ access_token: string, refresh_token?: string }} TokenAnswer the parts of a 200 token answer read here
@@ -198,10 +201,10 @@ async function refreshSeeds(url, keys, audience, count, parallel = 16) {
  * @param {Target} target
  * @param {Keys} keys
  * @param {RunningProcess} tokenProc
- * @param {Queue} auditQueue
+ * @param {AuditStreams} auditStreams
  * @param {Parts} parts
  */
-async function runRefreshWorkload(label, target, keys, tokenProc, auditQueue, parts) {
+async function runRefreshWorkload(label, target, keys, tokenProc, auditStreams, parts) {
   const count = bodiesFor(DURATION_S);
   const warmCount = bodiesFor(WARMUP_S);
   log(`${label}: generating ${count + warmCount} client assertions and ${4 * CONNECTIONS} refresh-token families (twice the connections, for each run)`);
@@ -211,7 +214,7 @@ async function runRefreshWorkload(label, target, keys, tokenProc, auditQueue, pa
   const warmSeeds = await refreshSeeds(target.url, keys, target.audience, 2 * CONNECTIONS);
   const seeds = await refreshSeeds(target.url, keys, target.audience, 2 * CONNECTIONS);
   await driveRefresh(target.url, warm, warmSeeds, WARMUP_S);
-  return measureWorkload(label, `at ${CONNECTIONS} connections`, () => driveRefresh(target.url, assertions, seeds, DURATION_S), { tokenProc, auditQueue, parts });
+  return measureWorkload(label, `at ${CONNECTIONS} connections`, () => driveRefresh(target.url, assertions, seeds, DURATION_S), { tokenProc, auditStreams, parts });
 }
 
 /**
@@ -360,14 +363,14 @@ async function driveAtRate(url, bodies, durationS, rate) {
 }
 
 /**
- * Samples token-service RSS and the audit queue while `work` runs.
+ * Samples token-service RSS and the audit backlog (the streams) while `work` runs.
  * @template {object} T
  * @param {RunningProcess | undefined} tokenProc
- * @param {Queue} auditQueue
+ * @param {AuditStreams} auditStreams
  * @param {() => Promise<T>} work
  * @returns {Promise<T & Samples>}
  */
-async function withSampling(tokenProc, auditQueue, work) {
+async function withSampling(tokenProc, auditStreams, work) {
   /** @type {Samples} */
   const samples = { rssSumPeak: 0, rssPerProcessPeak: 0, processes: 0, queuePeak: 0 };
   let running = true;
@@ -379,7 +382,7 @@ async function withSampling(tokenProc, auditQueue, work) {
         samples.rssSumPeak = Math.max(samples.rssSumPeak, tree.reduce((s, p) => s + p.mb, 0));
         samples.rssPerProcessPeak = Math.max(samples.rssPerProcessPeak, ...tree.map((p) => p.mb));
       }
-      samples.queuePeak = Math.max(samples.queuePeak, await queueDepth(auditQueue));
+      samples.queuePeak = Math.max(samples.queuePeak, await queueDepth(auditStreams));
       await sleep(500);
     }
   })();
@@ -392,10 +395,38 @@ async function withSampling(tokenProc, auditQueue, work) {
   }
 }
 
-/** @param {Queue} queue */
-async function queueDepth(queue) {
-  const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-  return counts.waiting + counts.active + counts.delayed + counts.prioritized;
+/**
+ * The audit backlog on the streams: entries not yet acknowledged (audit-worker deletes an
+ * entry once its events are committed, so XLEN is what is waiting plus what is held).
+ * @param {AuditStreams} streams
+ */
+async function queueDepth(streams) {
+  return (await auditBacklog(streams)).entries;
+}
+
+/**
+ * Sums over the shards: XLEN, and the consumer group's pending (read, not acknowledged) and lag (not read yet).
+ * @param {AuditStreams} streams
+ * @returns {Promise<{ entries: number, pending: number, lag: number }>}
+ */
+async function auditBacklog({ redis, prefix }) {
+  const pipeline = redis.pipeline();
+  for (const key of auditStreamKeys(prefix)) pipeline.xlen(key).xinfo('GROUPS', key);
+  const replies = (await pipeline.exec()) ?? [];
+  const backlog = { entries: 0, pending: 0, lag: 0 };
+  for (let i = 0; i + 1 < replies.length; i += 2) {
+    backlog.entries += Number(replies[i]?.[1] ?? 0);
+    // No stream yet (nothing sent, no worker started): XINFO answers an error.
+    const [error, groups] = replies[i + 1] ?? [null, []];
+    for (const group of error ? [] : /** @type {unknown[][]} */ (groups)) {
+      /** @param {string} name */
+      const field = (name) => group[group.indexOf(name) + 1];
+      if (field('name') !== AUDIT_STREAM_GROUP) continue;
+      backlog.pending += Number(field('pending') ?? 0);
+      backlog.lag += Number(field('lag') ?? 0);
+    }
+  }
+  return backlog;
 }
 
 /** Single-use request bodies for `seconds` of load at `perSecond` (the fastest rate expected), one second spare. */
@@ -408,12 +439,12 @@ const bodiesFor = (seconds, perSecond = MAX_RATE) => Math.ceil(perSecond * (seco
  * @param {string} label
  * @param {string} how
  * @param {() => Promise<LoadResult>} load
- * @param {{ tokenProc: RunningProcess, auditQueue: Queue, parts: Parts }} sampled
+ * @param {{ tokenProc: RunningProcess, auditStreams: AuditStreams, parts: Parts }} sampled
  * @returns {Promise<Measured>}
  */
-async function measureWorkload(label, how, load, { tokenProc, auditQueue, parts }) {
+async function measureWorkload(label, how, load, { tokenProc, auditStreams, parts }) {
   log(`${label}: ${DURATION_S} s ${how}`);
-  const result = await withCpuShares(parts, () => withSampling(tokenProc, auditQueue, load));
+  const result = await withCpuShares(parts, () => withSampling(tokenProc, auditStreams, load));
   const cpu = Object.entries(result.cpu).map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ');
   const lag = result.generatorLag ? ` (load generator's own event-loop delay p99 ${result.generatorLag.p99.toFixed(1)} ms, max ${result.generatorLag.max.toFixed(1)} ms)` : '';
   const chains = result.brokenChains === undefined ? '' : ` (chains broken ${result.brokenChains})`;
@@ -427,11 +458,11 @@ async function measureWorkload(label, how, load, { tokenProc, auditQueue, parts 
  * @param {Target} target
  * @param {Keys} keys
  * @param {RunningProcess} tokenProc
- * @param {Queue} auditQueue
+ * @param {AuditStreams} auditStreams
  * @param {Parts} parts
  * @param {{ fresh?: boolean, issuers?: string[], rate?: number }} [options] a fresh process warms up longer; `issuers` send in turn; `rate`: open loop
  */
-async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, parts, { fresh = false, issuers, rate } = {}) {
+async function runWorkload(label, kind, target, keys, tokenProc, auditStreams, parts, { fresh = false, issuers, rate } = {}) {
   // A process that just started is still compiling its hot path (V8 tiers up over
   // thousands of requests) and growing its heap: the first workload on it warms up longer.
   const warmupS = WARMUP_S + (fresh ? FRESH_WARMUP_S : 0);
@@ -445,7 +476,7 @@ async function runWorkload(label, kind, target, keys, tokenProc, auditQueue, par
   const load = rate ? (url, list, seconds) => driveAtRate(url, list, seconds, rate) : drive;
   await load(target.url, warm, warmupS);
   const how = rate ? `at ${rate} req/s offered (open loop)` : `at ${CONNECTIONS} connections`;
-  return measureWorkload(label, how, () => load(target.url, bodies, DURATION_S), { tokenProc, auditQueue, parts });
+  return measureWorkload(label, how, () => load(target.url, bodies, DURATION_S), { tokenProc, auditStreams, parts });
 }
 
 // ---------- crypto limit ----------
@@ -562,10 +593,10 @@ async function insertIssuers(databaseUrl, count) {
  * @param {Keys} keys
  * @param {Target} ours
  * @param {string} brokerIssuer
- * @param {Queue} auditQueue
+ * @param {AuditStreams} auditStreams
  * @param {Parts} tokenParts
  */
-async function runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditQueue, tokenParts) {
+async function runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditStreams, tokenParts) {
   log(`inserting ${EXTRA_ISSUERS} more trusted issuers`);
   const issuers = await insertIssuers(database.url, EXTRA_ISSUERS);
   await procs.token.stop(30_000);
@@ -577,7 +608,7 @@ async function runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, k
   const spread = process.env.BENCH_SPREAD_ISSUERS === '1';
   const all = spread ? [IDP, ...Array.from({ length: EXTRA_ISSUERS }, (_, i) => `https://idp-${i + 1}.bench.example`)] : undefined;
   const label = `(a) with ${issuers} issuers${spread ? ', all sending' : ''}`;
-  const run = await runWorkload(label, 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true, issuers: all });
+  const run = await runWorkload(label, 'a', ours, keys, procs.token, auditStreams, tokenParts, { fresh: true, issuers: all });
   return { kind: 'a', issuers, ...run };
 }
 
@@ -605,7 +636,7 @@ function table(header, rows) {
 /**
  * @param {{ cpuModel: string, limits: Awaited<ReturnType<typeof cryptoLimit>>, results: WorkloadRun[], oidc: WorkloadRun,
  *   tenK: (WorkloadRun & { issuers: number }) | undefined, oneIssuerA: WorkloadRun,
- *   audit: { peak: number, afterRun: number, drained: number | null, completed: number, failed: number }, latency: Measured[] }} report
+ *   audit: { peak: number, afterRun: number, drained: number | null, deadLetters: number }, latency: Measured[] }} report
  */
 function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit, latency }) {
   const cores = availableParallelism();
@@ -623,7 +654,7 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit,
   lines.push(`  jose 6 (WebCrypto)  verify ${f0(limits.joseVerify)}/s, sign ${f0(limits.joseSign)}/s -> verify+sign ${f0(limitFor(limits.joseVerify, limits.joseSign, 1, 1))}/s per core`);
   lines.push(`  node:crypto         verify ${f0(limits.nodeVerify)}/s, sign ${f0(limits.nodeSign)}/s -> verify+sign ${f0(limitFor(limits.nodeVerify, limits.nodeSign, 1, 1))}/s per core`);
   lines.push('');
-  const header = ['workload', 'req/s', 'req per server CPU-s', 'p50 ms', 'p99 ms', 'non-2xx', 'RSS MB peak/proc (sum)', 'audit queue peak', 'x oidc-provider (b)', 'of jose limit', 'of node:crypto limit'];
+  const header = ['workload', 'req/s', 'req per server CPU-s', 'p50 ms', 'p99 ms', 'non-2xx', 'RSS MB peak/proc (sum)', 'audit backlog peak', 'x oidc-provider (b)', 'of jose limit', 'of node:crypto limit'];
   /** @type {string[][]} */
   const rows = [];
   for (const r of [...results, oidc, tenK].filter((run) => run !== undefined)) {
@@ -675,7 +706,7 @@ function printReport({ cpuModel, limits, results, oidc, tenK, oneIssuerA, audit,
         `${((100 * perCore(tenK)) / perCore(oneIssuerA)).toFixed(1)}% of the requests per server CPU-second, p99 ${tenK.p99} vs ${oneIssuerA.p99} ms`,
     );
   }
-  lines.push(`Audit queue (waiting+active+delayed): peak ${audit.peak} during the run, ${audit.afterRun} right after the last workload, ${audit.drained === null ? 'not empty' : `empty ${audit.drained.toFixed(1)} s later`}; ${audit.failed} failed jobs`);
+  lines.push(`Audit streams (entries not acknowledged, all shards): peak ${audit.peak} during the run, ${audit.afterRun} right after the last workload, ${audit.drained === null ? 'not empty' : `empty ${audit.drained.toFixed(1)} s later`}; ${audit.deadLetters} dead-lettered`);
   lines.push('');
   lines.push(
     ...summaryLines({
@@ -729,7 +760,7 @@ async function main() {
   /** @type {Record<string, RunningProcess>} */
   const procs = {};
   const redis = new Redis(redisPrefix.url, { maxRetriesPerRequest: null });
-  const auditQueue = new Queue('audit-events', { connection: redis, prefix: redisPrefix.prefix });
+  const auditStreams = { redis, prefix: redisPrefix.prefix };
   try {
     log(`database ${database.name}, Redis prefix ${redisPrefix.prefix}`);
     for (const app of ['issuer-registry', 'token-service', 'audit-worker']) await migrate(app, env);
@@ -773,27 +804,27 @@ async function main() {
     // BENCH_ONLY_A=1: workload (a) alone (for profiling), no table; with BENCH_EXTRA_ISSUERS > 0
     // (set it explicitly), (a) with that many more trusted issuers instead.
     if (process.env.BENCH_ONLY_A === '1' && process.env.BENCH_EXTRA_ISSUERS !== undefined && EXTRA_ISSUERS > 0) {
-      await runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditQueue, tokenParts);
+      await runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditStreams, tokenParts);
       return;
     }
     const latencyLabel = (/** @type {string} */ workload) => `${workload} at ${LATENCY_RATE} req/s offered`;
     // BENCH_ONLY_LATENCY=1: the open-loop latency run of (a) alone (for profiling), no table.
     if (process.env.BENCH_ONLY_LATENCY === '1') {
-      await runWorkload(latencyLabel('(a)'), 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true, rate: LATENCY_RATE });
+      await runWorkload(latencyLabel('(a)'), 'a', ours, keys, procs.token, auditStreams, tokenParts, { fresh: true, rate: LATENCY_RATE });
       const metrics = await (await fetch(`${brokerIssuer}/metrics`)).text();
       log(metrics.split('\n').filter((line) => /^(nodejs_(eventloop_lag|gc_duration_seconds_(sum|count))|token_request_duration_seconds_bucket)/.test(line)).join('\n'));
       return;
     }
-    results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditQueue, tokenParts, { fresh: true })) });
+    results.push({ kind: 'a', ...(await runWorkload('(a) jwt-bearer, ES256', 'a', ours, keys, procs.token, auditStreams, tokenParts, { fresh: true })) });
     if (process.env.BENCH_ONLY_A === '1') return;
-    results.push({ kind: 'e', ...(await runWorkload('(e) token exchange, ES256 jwt subject token', 'e', ours, keys, procs.token, auditQueue, tokenParts)) });
+    results.push({ kind: 'e', ...(await runWorkload('(e) token exchange, ES256 jwt subject token', 'e', ours, keys, procs.token, auditStreams, tokenParts)) });
     if (process.env.BENCH_ONLY_AE === '1') return;
-    results.push({ kind: 'b', ...(await runWorkload('(b) client_credentials + private_key_jwt', 'b', ours, keys, procs.token, auditQueue, tokenParts)) });
-    results.push({ kind: 'c', ...(await runWorkload('(c) jwt-bearer + private_key_jwt', 'c', ours, keys, procs.token, auditQueue, tokenParts)) });
-    results.push({ kind: 'd', ...(await runRefreshWorkload('(d) refresh_token + private_key_jwt', ours, keys, procs.token, auditQueue, tokenParts)) });
+    results.push({ kind: 'b', ...(await runWorkload('(b) client_credentials + private_key_jwt', 'b', ours, keys, procs.token, auditStreams, tokenParts)) });
+    results.push({ kind: 'c', ...(await runWorkload('(c) jwt-bearer + private_key_jwt', 'c', ours, keys, procs.token, auditStreams, tokenParts)) });
+    results.push({ kind: 'd', ...(await runRefreshWorkload('(d) refresh_token + private_key_jwt', ours, keys, procs.token, auditStreams, tokenParts)) });
     const latency = [];
     if (LATENCY_RATE > 0) {
-      latency.push(await runWorkload(latencyLabel('(a)'), 'a', ours, keys, procs.token, auditQueue, tokenParts, { rate: LATENCY_RATE }));
+      latency.push(await runWorkload(latencyLabel('(a)'), 'a', ours, keys, procs.token, auditStreams, tokenParts, { rate: LATENCY_RATE }));
     }
 
     // The reference: oidc-provider doing (b), as its own process.
@@ -808,39 +839,37 @@ async function main() {
     if (check.status !== 200) throw new Error(`oidc-provider answered ${check.status} ${JSON.stringify(check.json)}\n${procs.oidc.output()}`);
     const claims = (await jwtVerify(/** @type {TokenAnswer} */ (check.json).access_token, keys.oidcSigning.publicKey)).payload;
     log(`oidc-provider access token: JWT ES256, aud ${claims.aud}, scope ${claims.scope}`);
-    const oidcRun = await runWorkload('oidc-provider (b)', 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc), { fresh: true });
+    const oidcRun = await runWorkload('oidc-provider (b)', 'b', theirs, keys, procs.oidc, auditStreams, parts(() => procs.oidc), { fresh: true });
     const oidc = { kind: 'b', ...oidcRun };
     if (LATENCY_RATE > 0) {
-      latency.push(await runWorkload(latencyLabel('oidc-provider (b)'), 'b', theirs, keys, procs.oidc, auditQueue, parts(() => procs.oidc), { rate: LATENCY_RATE }));
+      latency.push(await runWorkload(latencyLabel('oidc-provider (b)'), 'b', theirs, keys, procs.oidc, auditStreams, parts(() => procs.oidc), { rate: LATENCY_RATE }));
     }
     await procs.oidc.stop();
     delete procs.oidc;
 
-    const afterRun = await queueDepth(auditQueue);
+    const afterRun = await queueDepth(auditStreams);
     const drainStart = Date.now();
     /** @type {number | null} */
     let drained = null;
     try {
-      await eventually(async () => (await queueDepth(auditQueue)) === 0, 60_000, 100);
+      await eventually(async () => (await queueDepth(auditStreams)) === 0, 60_000, 100);
       drained = (Date.now() - drainStart) / 1000;
     } catch {
       // reported as not empty
     }
 
-    const tenK = EXTRA_ISSUERS > 0 ? await runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditQueue, tokenParts) : undefined;
+    const tenK = EXTRA_ISSUERS > 0 ? await runTenThousand(database, procs, tokenEnv, tokenNodeArgs, ports, keys, ours, brokerIssuer, auditStreams, tokenParts) : undefined;
 
-    const counts = await auditQueue.getJobCounts('completed', 'failed');
+    const deadLetters = await redis.xlen(auditDeadLetterKey(redisPrefix.prefix));
     const audit = {
       peak: Math.max(...[...results, tenK].filter((run) => run !== undefined).map((r) => r.queuePeak)),
       afterRun,
       drained,
-      completed: counts.completed,
-      failed: counts.failed,
+      deadLetters,
     };
     printReport({ cpuModel: cpus()[0]?.model ?? 'unknown CPU', limits, results, oidc, tenK, oneIssuerA: results[0], audit, latency });
   } finally {
     for (const proc of Object.values(procs)) await proc.stop(30_000).catch(() => undefined);
-    await auditQueue.close().catch(() => undefined);
     redis.disconnect();
     await redisPrefix.clear().catch(() => undefined);
     await database.drop().catch(() => undefined);

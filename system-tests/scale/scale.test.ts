@@ -12,6 +12,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { AUDIT_STREAM_GROUP, auditStreamKey, auditStreamKeys } from '@trust-broker/contracts';
 import { assertionClaims, basicAuthorization, eventually, generatePartyKey, OwnRedisCluster, postForm, signAssertion, type TokenAnswer } from '@trust-broker/testing';
 import {
   clientAssertion,
@@ -82,12 +83,16 @@ function tally(answers: TokenAnswer[]): Record<string, number> {
   return counts;
 }
 
-it('every service keeps its state in the cluster, under hash-tagged queue keys', async () => {
+it('every service keeps its state in the cluster, under hash-tagged keys', async () => {
   const client = cluster.client();
   try {
     const prefix = system.redis.prefix;
-    // BullMQ's queues under {prefix} (one slot), written by the token services, read by the worker.
-    expect(await client.exists(`{${prefix}}:audit-events:meta`)).toBe(1);
+    // The audit streams, one per replay bucket's slot, each read by the worker's consumer group.
+    for (const key of auditStreamKeys(prefix)) {
+      const groups = (await client.xinfo('GROUPS', key)) as unknown[][];
+      expect(groups.map((group) => group[group.indexOf('name') + 1])).toEqual([AUDIT_STREAM_GROUP]);
+    }
+    // BullMQ's key-refresh queue under {prefix} (one slot).
     expect(await client.exists(`{${prefix}}:key-refresh:meta`)).toBe(1);
     // The revocation sync marker beside its marks, in one slot.
     expect(await client.exists(`{${prefix}:revoked}-sync`)).toBe(1);
@@ -221,9 +226,9 @@ it('a primary killed mid-run: 503 at most meanwhile, every replica serves 5 s la
   };
   const workers = Array.from({ length: 6 }, () => worker());
 
-  // The primary of the queues' slot: audit jobs and a third of the replay marks live there.
+  // The primary of an audit shard's slot: its stream, its replay bucket and a third of the rest live there.
   await new Promise((resolve) => setTimeout(resolve, 2000));
-  const victim = await cluster.primaryPortOf(`{${system.redis.prefix}}:audit-events:meta`);
+  const victim = await cluster.primaryPortOf(auditStreamKey(system.redis.prefix, 0));
   const killedAt = Date.now();
   await cluster.kill(victim);
   await new Promise((resolve) => setTimeout(resolve, RECOVERY_MS + 3000));
