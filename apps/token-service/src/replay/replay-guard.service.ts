@@ -85,7 +85,7 @@ return answer`;
 
 type MarkAnswer = ['missing'] | ['lost' | 'first' | 'replay', string, number];
 type CommitAnswer = ['missing', number] | ['back', number, string, number] | ['done', ...Array<string | number>];
-type CommitCommand = (numberOfKeys: number, ...keysAndArgs: string[]) => Promise<CommitAnswer>;
+type CommitCommand = (...keysAndArgs: string[]) => Promise<CommitAnswer>;
 
 /** A `jti` whose mark waits for the end of the request (ReplayLedger), with the kind of JWT that carried it. */
 export interface DeferredMark {
@@ -104,7 +104,8 @@ type MarkCommand = (epochKey: string, markKey: string, keepUntilMs: string, usab
 @Injectable()
 export class ReplayGuardService implements ReplayGuard, OnModuleDestroy {
   private readonly mark: MarkCommand;
-  private readonly commitScript: CommitCommand;
+  /** The commit script per number of marks (see `commitScript`). */
+  private readonly commitScripts = new Map<number, CommitCommand>();
   private readonly epochs: ReplayEpochs;
   private readonly replicated: ReplicationBarrier;
 
@@ -115,8 +116,6 @@ export class ReplayGuardService implements ReplayGuard, OnModuleDestroy {
   ) {
     if (!(MARK_COMMAND in redis)) redis.defineCommand(MARK_COMMAND, { numberOfKeys: 2, lua: MARK_SCRIPT });
     this.mark = (redis as unknown as Record<string, MarkCommand>)[MARK_COMMAND]!.bind(redis);
-    if (!(COMMIT_COMMAND in redis)) redis.defineCommand(COMMIT_COMMAND, { lua: COMMIT_SCRIPT });
-    this.commitScript = (redis as unknown as Record<string, CommitCommand>)[COMMIT_COMMAND]!.bind(redis);
     this.epochs = new ReplayEpochs(redis, db, config.redisPrefix);
     const wait = config.redisWait ?? { replicas: 0, timeoutMs: 0 };
     this.replicated = new ReplicationBarrier(redis, wait.replicas, wait.timeoutMs);
@@ -153,7 +152,7 @@ export class ReplayGuardService implements ReplayGuard, OnModuleDestroy {
           keys.push(item.keys.epoch, item.keys.mark);
           args.push(item.keepUntilMs, item.usableSinceMs, seen?.id ?? '', String(seen?.seq ?? -1));
         }
-        const answer = await this.commitScript(keys.length, ...keys, ...args);
+        const answer = await this.commitScript(keyed.length)(...keys, ...args);
         if (answer[0] === 'missing') {
           await this.epochs.onMissingEpoch(keyed[Number(answer[1]) - 1]!.keys.bucket);
           continue;
@@ -181,6 +180,23 @@ export class ReplayGuardService implements ReplayGuard, OnModuleDestroy {
     } catch (cause) {
       throw new ReplayStoreUnavailableError((cause as Error).message, cause);
     }
+  }
+
+  /**
+   * The script defined with its number of keys (1 + 2 per mark): ioredis routes an
+   * auto-pipelined command on a cluster by its first argument, which must then be the
+   * stream key, not a key count (a count there put it in another node's pipeline:
+   * "All keys in the pipeline should belong to the same slots allocation group").
+   */
+  private commitScript(marks: number): CommitCommand {
+    let command = this.commitScripts.get(marks);
+    if (!command) {
+      const name = `${COMMIT_COMMAND}${marks}`;
+      if (!(name in this.redis)) this.redis.defineCommand(name, { numberOfKeys: 1 + 2 * marks, lua: COMMIT_SCRIPT });
+      command = (this.redis as unknown as Record<string, CommitCommand>)[name]!.bind(this.redis);
+      this.commitScripts.set(marks, command);
+    }
+    return command;
   }
 
   /** Times in seconds since the epoch, as the rule engine gives them (`record-jti.ts`). */
