@@ -47,9 +47,11 @@ describe('lines logged while serving a request', () => {
     expect(answer.status).toBe(401);
     expect(answer.body).toMatchObject({ error: 'invalid_client' });
 
-    const lines = jsonLines(broker.process.stdout());
-    const notEnqueued = lines.find((line) => typeof line.msg === 'string' && line.msg.includes(`key refresh for client ${client.client_id} not enqueued`));
-    expect(notEnqueued).toMatchObject({ level: 'warn', context: 'KeyRefreshService', request_id: requestId });
+    // The child's stdout arrives through a pipe, not necessarily before the answer.
+    const notEnqueued = (): Record<string, unknown> | undefined =>
+      jsonLines(broker.process.stdout()).find((line) => typeof line.msg === 'string' && line.msg.includes(`key refresh for client ${client.client_id} not enqueued`));
+    await eventually(async () => notEnqueued() !== undefined, 10_000, 50);
+    expect(notEnqueued()).toMatchObject({ level: 'warn', context: 'KeyRefreshService', request_id: requestId });
     // The request's own access line (written once the answer is out) carries the same id.
     const accessLine = (): Record<string, unknown> | undefined => jsonLines(broker.process.stdout()).find((line) => line.request_id === requestId && line.route === '/oauth2/token');
     await eventually(async () => accessLine() !== undefined, 10_000, 50);
