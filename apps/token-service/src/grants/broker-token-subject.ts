@@ -15,6 +15,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { sha256Hex } from '@trust-broker/secrets';
+import type { LoggedRequest } from '@trust-broker/service-kit/logging';
 import { clientAuthFailed } from '../client-auth/client-auth.errors';
 import { OAuthError } from '../oauth/oauth-error';
 import { RevocationStore } from '../revocation/revocation-store.service';
@@ -35,10 +36,10 @@ export class BrokerTokenSubject {
   ) {}
 
   /** The claims of an active broker access token, or 400 `invalid_request`. */
-  async verifyActive(token: string): Promise<AccessTokenClaims> {
+  async verifyActive(token: string, request: LoggedRequest): Promise<AccessTokenClaims> {
     const claims = await this.signer.verify(token);
     if (!claims) throw new OAuthError('invalid_request', 'the token is not an active access token of this broker', 'broker_token_invalid');
-    if (await this.revocations.isRevoked(claims.jti)) throw new OAuthError('invalid_request', 'the token has been revoked', 'broker_token_revoked');
+    if (await this.revocations.isRevoked(claims.jti, request)) throw new OAuthError('invalid_request', 'the token has been revoked', 'broker_token_revoked');
     if (claims.cnf !== undefined) throw new OAuthError('invalid_request', 'a sender-constrained (DPoP) token cannot be exchanged', 'broker_token_sender_constrained');
     return claims;
   }
@@ -47,7 +48,7 @@ export class BrokerTokenSubject {
   async narrow(token: string, request: GrantRequest, targets: readonly string[]): Promise<{ decision: GrantDecision; claims: Record<string, unknown> }> {
     const { client, audit } = request;
     if (client === undefined || client.method === 'none') throw clientAuthFailed('client_auth_required');
-    const claims = await this.verifyActive(token);
+    const claims = await this.verifyActive(token, request.request);
     audit.subject = claims.sub;
     if (typeof claims.idp === 'string') audit.issuer = claims.idp;
     audit.jtiHash = sha256Hex(claims.jti);

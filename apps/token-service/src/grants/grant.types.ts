@@ -1,3 +1,4 @@
+import type { LoggedRequest } from '@trust-broker/service-kit/logging';
 import type { ReplayGuard } from '@trust-broker/validation';
 import type { AuthenticatedClient } from '../client-auth/client-auth.types';
 import type { FormLists, FormParameters } from '../oauth/form-body';
@@ -37,6 +38,8 @@ export interface GrantRequest {
   replayGuard: ReplayGuard;
   /** The RFC 7638 thumbprint of the key of the request's valid DPoP proof (RFC 9449), when it sent one. */
   dpopJkt?: string;
+  /** The HTTP request being served: its lines (key refresh, revocation store) carry its request_id (CONTRACT LOG_FORMAT). */
+  request: LoggedRequest;
 }
 
 /** What a grant decided; the token endpoint turns it into an access token. */

@@ -14,7 +14,7 @@
  * run again when the verified issuer is not the cached issuer they ran on.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { AssertionError, readGrantAssertion, verifyGrantAssertion, type AssertionReading, type ReplayGuard, type VerifiedAssertion } from '@trust-broker/validation';
+import { AssertionError, readGrantAssertion, verifyGrantAssertion, type AssertionReading, type VerifiedAssertion } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { IssuerTokenVerifier } from '../key-refresh/issuer-token-verifier';
 import { fromAssertionError } from '../oauth/assertion-errors';
@@ -22,7 +22,7 @@ import { OAuthError } from '../oauth/oauth-error';
 import { RefreshTokenStore } from '../refresh/refresh-token.store';
 import { TrustCache } from '../trust/trust-cache.service';
 import type { CachedIssuer } from '../trust/trust.types';
-import { JWT_BEARER_GRANT, type GrantAuditFields, type GrantDecision, type GrantHandler, type GrantRequest } from './grant.types';
+import { JWT_BEARER_GRANT, type GrantDecision, type GrantHandler, type GrantRequest } from './grant.types';
 import { withRefreshToken } from './issue-refresh-token';
 import { applyIssuerPolicy, mapIssuerClaims, recordVerifiedFacts, recordVerifiedToken, requestedScope, type IssuerPolicyOutcome } from './issuer-grant-policy';
 import { requestedTargets } from './resolve-audience';
@@ -51,7 +51,7 @@ export class JwtBearerGrant implements GrantHandler {
       early = { issuer: unverified.issuer, policy: this.applyIssuerPolicy(unverified.issuer, request, unverified.claims) };
     }
 
-    const { verified, issuer } = await this.verify(reading, request.replayGuard, request.audit);
+    const { verified, issuer } = await this.verify(reading, request);
     recordVerifiedToken(verified, issuer, request.audit);
     // The same claims (one payload) under the same cached issuer decide the same: the early
     // outcome stands. An issuer the verification found anew (a key refresh) decides again.
@@ -87,10 +87,10 @@ export class JwtBearerGrant implements GrantHandler {
     return applyIssuerPolicy(issuer, request.client, requested, this.config.brokerIssuer, 'invalid_grant');
   }
 
-  private async verify(reading: AssertionReading, replayGuard: ReplayGuard, audit: GrantAuditFields): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
+  private async verify(reading: AssertionReading, { replayGuard, audit, request }: GrantRequest): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
     const audience = { brokerIssuer: this.config.brokerIssuer, tokenEndpoint: this.config.tokenEndpoint };
     try {
-      return await this.verifier.verify((findIssuer) => verifyGrantAssertion(reading, { audience, replayGuard, findIssuer }));
+      return await this.verifier.verify((findIssuer) => verifyGrantAssertion(reading, { audience, replayGuard, findIssuer }), request);
     } catch (error) {
       if (error instanceof AssertionError) {
         recordVerifiedFacts(error, audit);

@@ -24,6 +24,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TOKEN_TYPES } from '@trust-broker/contracts';
 import { sha256Hex } from '@trust-broker/secrets';
+import type { LoggedRequest } from '@trust-broker/service-kit/logging';
 import { AssertionError, verifySubjectToken, type VerifiedAssertion } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
 import { IssuerTokenVerifier } from '../key-refresh/issuer-token-verifier';
@@ -88,7 +89,7 @@ export class TokenExchangeGrant implements GrantHandler {
       return { ...narrowed.decision, mappedClaims: carried, issuedTokenType: TOKEN_TYPES.accessToken };
     }
 
-    const subject = await this.verifyIssuerToken(subjectToken, request.audit);
+    const subject = await this.verifyIssuerToken(subjectToken, request.audit, request.request);
     const { verified, issuer } = subject;
     recordVerifiedToken(verified, issuer, request.audit);
     const claims = verified.claims as Record<string, unknown>;
@@ -116,10 +117,10 @@ export class TokenExchangeGrant implements GrantHandler {
     if (actorToken === undefined) return undefined;
     let actor: ExchangedToken;
     if (actorToken.type === TOKEN_TYPES.accessToken) {
-      const claims = await this.brokerTokens.verifyActive(actorToken.token);
+      const claims = await this.brokerTokens.verifyActive(actorToken.token, request.request);
       actor = { sub: String(claims.sub), iss: this.config.brokerIssuer, claims };
     } else {
-      const { verified, issuer } = await this.verifyIssuerToken(actorToken.token, {});
+      const { verified, issuer } = await this.verifyIssuerToken(actorToken.token, {}, request.request);
       checkClientPolicy(issuer, request.client, 'invalid_request');
       actor = { sub: verified.subject, iss: verified.issuer, claims: verified.claims as Record<string, unknown>, issuer };
     }
@@ -127,9 +128,9 @@ export class TokenExchangeGrant implements GrantHandler {
     return { sub: actor.sub, iss: actor.iss, ...nestedAct(subjectClaims.act) };
   }
 
-  private async verifyIssuerToken(token: string, audit: GrantAuditFields): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
+  private async verifyIssuerToken(token: string, audit: GrantAuditFields, request: LoggedRequest): Promise<{ verified: VerifiedAssertion; issuer: CachedIssuer }> {
     try {
-      return await this.verifier.verify((findIssuer) => verifySubjectToken(token, { findIssuer }));
+      return await this.verifier.verify((findIssuer) => verifySubjectToken(token, { findIssuer }), request);
     } catch (error) {
       if (error instanceof AssertionError) {
         recordVerifiedFacts(error, audit);

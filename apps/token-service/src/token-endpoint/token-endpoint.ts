@@ -144,7 +144,7 @@ async function runGrant(context: TokenContext): Promise<void> {
   const { parameters, lists, client, audit, dpopJkt } = context;
   const { handler } = context.grant!;
   const replayGuard = handler.defersReplayMarks ? context.replayGuard.deferring('grant') : context.replayGuard;
-  const decision = await handler.exchange({ parameters, lists, client, audit, replayGuard, dpopJkt });
+  const decision = await handler.exchange({ parameters, lists, client, audit, replayGuard, dpopJkt, request: context.request });
   audit.scope = decision.scopes.join(' ');
   context.decision = decision;
 }
