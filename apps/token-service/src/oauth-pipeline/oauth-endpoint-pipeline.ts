@@ -46,7 +46,7 @@ export class OAuthEndpointPipeline {
 
   handle<C extends EndpointContext, A>(endpoint: OAuthEndpoint<C, A>, request: OAuthHttpRequest): Promise<A> {
     markRequestAudited(request);
-    return givingBackOnFailure(this.replayGuard, (ledger) => this.run(endpoint, request, ledger), this.cluster);
+    return givingBackOnFailure(this.replayGuard, (ledger) => this.run(endpoint, request, ledger), this.cluster, request);
   }
 
   private async run<C extends EndpointContext, A>(endpoint: OAuthEndpoint<C, A>, request: OAuthHttpRequest, ledger: ReplayLedger): Promise<A> {

@@ -16,7 +16,7 @@
  * together agree on one `loss_at`.
  */
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
+import { RequestLogger, type LoggedRequest } from '@trust-broker/service-kit/logging';
 import type { RedisClient } from '@trust-broker/service-kit/redis';
 import type { DataSource } from 'typeorm';
 import { epochKey, REPLAY_BUCKETS } from './replay-keys';
@@ -39,7 +39,7 @@ export interface EpochAnswer {
 }
 
 export class ReplayEpochs {
-  private readonly logger = new Logger(ReplayEpochs.name);
+  private readonly logger = new RequestLogger(ReplayEpochs.name);
   private readonly replace: ReplaceCommand;
   /** Per bucket: the epoch id and the highest `seq` this process saw under it. */
   private readonly seen = new Map<number, EpochAnswer>();
@@ -58,19 +58,20 @@ export class ReplayEpochs {
 
   /**
    * A bucket answered without its epoch: a new store is initialised, a known one has lost
-   * its marks. Concurrent requests that found the same bucket empty share one decision.
+   * its marks. Concurrent requests that found the same bucket empty share one decision
+   * (its line names `request`, the first of them).
    */
-  onMissingEpoch(bucket: number): Promise<void> {
+  onMissingEpoch(bucket: number, request?: LoggedRequest): Promise<void> {
     const pending = this.pending.get(bucket);
     if (pending) return pending;
-    const decision = this.decideMissingEpoch(bucket).finally(() => this.pending.delete(bucket));
+    const decision = this.decideMissingEpoch(bucket, request).finally(() => this.pending.delete(bucket));
     this.pending.set(bucket, decision);
     return decision;
   }
 
-  private async decideMissingEpoch(bucket: number): Promise<void> {
+  private async decideMissingEpoch(bucket: number, request: LoggedRequest | undefined): Promise<void> {
     if (await this.isInitialised()) {
-      await this.declareLoss(bucket, '', 'its epoch is gone (FLUSHALL, restart without AOF, or failover to an empty replica)');
+      await this.declareLoss(bucket, '', 'its epoch is gone (FLUSHALL, restart without AOF, or failover to an empty replica)', request);
       return;
     }
     await Promise.all(Array.from({ length: REPLAY_BUCKETS }, (_, b) => this.replace(epochKey(this.prefix, b), '', randomUUID(), '0')));
@@ -82,11 +83,11 @@ export class ReplayEpochs {
    * Checks what a mark answered. When the bucket's `seq` went back under the same epoch
    * (its marks since are lost), the epoch is replaced and its new `loss_at` (ms) returned.
    */
-  async onMarkAnswer(bucket: number, answer: EpochAnswer): Promise<number | undefined> {
+  async onMarkAnswer(bucket: number, answer: EpochAnswer, request?: LoggedRequest): Promise<number | undefined> {
     const before = this.seen.get(bucket);
     if (before && before.id === answer.id && answer.seq <= before.seq) {
       this.seen.delete(bucket);
-      return this.declareLoss(bucket, answer.id, `its sequence went back from ${before.seq} to ${answer.seq} (failover to a replica that lagged)`);
+      return this.declareLoss(bucket, answer.id, `its sequence went back from ${before.seq} to ${answer.seq} (failover to a replica that lagged)`, request);
     }
     return undefined;
   }
@@ -106,13 +107,14 @@ export class ReplayEpochs {
     if (!before || before.id !== answer.id || answer.seq > before.seq) this.seen.set(bucket, answer);
   }
 
-  private async declareLoss(bucket: number, expectedId: string, why: string): Promise<number> {
+  private async declareLoss(bucket: number, expectedId: string, why: string, request: LoggedRequest | undefined): Promise<number> {
     const newId = randomUUID();
     const [id, lossAt] = await this.replace(epochKey(this.prefix, bucket), expectedId, newId, String(this.now()));
     const lossAtMs = Number(lossAt ?? this.now());
     // Processes that find one loss together agree on the first one's epoch; it alone says so.
     if (id === newId) {
       this.logger.error(
+        request,
         `replay store bucket ${bucket} lost its marks: ${why}; assertions that could have been used before ${new Date(lossAtMs).toISOString()} are refused`,
       );
     }

@@ -24,6 +24,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AUDIT_STREAM_FIELD, auditStreamKey } from '@trust-broker/contracts';
+import type { LoggedRequest } from '@trust-broker/service-kit/logging';
 import { ReplicationBarrier, type RedisClient } from '@trust-broker/service-kit/redis';
 import type { AssertionKind, ReplayGuard, ReplayVerdict } from '@trust-broker/validation';
 import { TOKEN_SERVICE_CONFIG, type TokenServiceConfig } from '../config/token-service.config';
@@ -135,7 +136,7 @@ export class ReplayGuardService implements ReplayGuard, OnModuleDestroy {
    * value) in one script; see the file header. Throws ReplayStoreUnavailableError when Redis
    * does not answer or take it (the caller answers 503; nothing was written then).
    */
-  async commit(marks: readonly DeferredMark[], entry: string): Promise<CommitOutcome> {
+  async commit(marks: readonly DeferredMark[], entry: string, request?: LoggedRequest): Promise<CommitOutcome> {
     const keyed = marks.map((mark) => ({
       mark,
       keys: replayKeys(this.config.redisPrefix, mark.namespace, mark.jti),
@@ -154,12 +155,12 @@ export class ReplayGuardService implements ReplayGuard, OnModuleDestroy {
         }
         const answer = await this.commitScript(keyed.length)(...keys, ...args);
         if (answer[0] === 'missing') {
-          await this.epochs.onMissingEpoch(keyed[Number(answer[1]) - 1]!.keys.bucket);
+          await this.epochs.onMissingEpoch(keyed[Number(answer[1]) - 1]!.keys.bucket, request);
           continue;
         }
         if (answer[0] === 'back') {
           // Declares the loss (a new epoch, `loss_at` now); the next run refuses what it covers.
-          await this.epochs.onMarkAnswer(keyed[Number(answer[1]) - 1]!.keys.bucket, { id: String(answer[2]), seq: Number(answer[3]) });
+          await this.epochs.onMarkAnswer(keyed[Number(answer[1]) - 1]!.keys.bucket, { id: String(answer[2]), seq: Number(answer[3]) }, request);
           continue;
         }
         const epochs = keyed.map((_, i) => ({ verdict: String(answer[1 + 3 * i]), id: String(answer[2 + 3 * i]), seq: Number(answer[3 + 3 * i]) }));
@@ -200,7 +201,7 @@ export class ReplayGuardService implements ReplayGuard, OnModuleDestroy {
   }
 
   /** Times in seconds since the epoch, as the rule engine gives them (`record-jti.ts`). */
-  async markUsed(namespace: string, jti: string, keepUntil: number, usableSince: number): Promise<ReplayVerdict> {
+  async markUsed(namespace: string, jti: string, keepUntil: number, usableSince: number, request?: LoggedRequest): Promise<ReplayVerdict> {
     const keys = replayKeys(this.config.redisPrefix, namespace, jti);
     const keepUntilMs = retainUntilMs(keepUntil);
     const usableSinceMs = String(Math.floor(usableSince * 1000));
@@ -208,13 +209,13 @@ export class ReplayGuardService implements ReplayGuard, OnModuleDestroy {
     try {
       let answer = await this.mark(keys.epoch, keys.mark, keepUntilMs, usableSinceMs);
       if (answer[0] === 'missing') {
-        await this.epochs.onMissingEpoch(keys.bucket);
+        await this.epochs.onMissingEpoch(keys.bucket, request);
         answer = await this.mark(keys.epoch, keys.mark, keepUntilMs, usableSinceMs);
         if (answer[0] === 'missing') throw new Error('the replay epoch vanished again');
       }
       const [verdict, id, seq] = answer;
       epoch = { id, seq: Number(seq) };
-      const lossAt = await this.epochs.onMarkAnswer(keys.bucket, epoch);
+      const lossAt = await this.epochs.onMarkAnswer(keys.bucket, epoch, request);
       // A loss found by this very answer: its mark may be among the lost ones' replays.
       if (lossAt !== undefined && Number(usableSinceMs) < lossAt) return 'state_lost';
       if (verdict !== 'first') return verdict === 'lost' ? 'state_lost' : false;

@@ -16,6 +16,7 @@
  *   (`replayRefusal`). Marks deferred and never committed were never written: nothing to
  *   give back. The client assertion is marked at once (its refusal comes before the rate limit).
  */
+import type { LoggedRequest } from '@trust-broker/service-kit/logging';
 import { replayRefusal, type AssertionKind, type ReplayGuard, type ReplayVerdict } from '@trust-broker/validation';
 import { fromAssertionError } from '../oauth/assertion-errors';
 import type { DependencyUnavailableError } from '../oauth/dependency-unavailable';
@@ -30,6 +31,8 @@ export class ReplayLedger implements ReplayGuard {
     private readonly guard: ReplayGuardService,
     /** On a Redis Cluster one script reaches one slot: marks of other buckets are recorded first. */
     private readonly cluster = false,
+    /** The request being served: named by the replay store's loss line. */
+    private readonly request?: LoggedRequest,
   ) {}
 
   /** A guard whose marks wait for `commit`, answered as refusals of a `kind` JWT. */
@@ -63,14 +66,14 @@ export class ReplayLedger implements ReplayGuard {
         if (verdict !== true) return fromAssertionError(replayRefusal(mark.kind, verdict));
       }
     }
-    const outcome = await this.guard.commit(together, entry);
+    const outcome = await this.guard.commit(together, entry, this.request);
     if (!outcome.committed) return fromAssertionError(replayRefusal(outcome.mark.kind, outcome.verdict));
     for (const mark of together) this.marks.push({ namespace: mark.namespace, jti: mark.jti });
     return undefined;
   }
 
   async markUsed(namespace: string, jti: string, keepUntil: number, usableSince: number): Promise<ReplayVerdict> {
-    const verdict = await this.guard.markUsed(namespace, jti, keepUntil, usableSince);
+    const verdict = await this.guard.markUsed(namespace, jti, keepUntil, usableSince, this.request);
     if (verdict === true) this.marks.push({ namespace, jti });
     return verdict;
   }
@@ -88,8 +91,8 @@ export class ReplayLedger implements ReplayGuard {
  * Runs one request's steps with a new ledger; when they throw (an error answer, or the audit
  * event lost: 503), the marks they made are given back before the error goes on.
  */
-export async function givingBackOnFailure<T>(guard: ReplayGuardService, steps: (ledger: ReplayLedger) => Promise<T>, cluster = false): Promise<T> {
-  const ledger = new ReplayLedger(guard, cluster);
+export async function givingBackOnFailure<T>(guard: ReplayGuardService, steps: (ledger: ReplayLedger) => Promise<T>, cluster = false, request?: LoggedRequest): Promise<T> {
+  const ledger = new ReplayLedger(guard, cluster, request);
   try {
     return await steps(ledger);
   } catch (error) {
