@@ -15,14 +15,14 @@
  * The worker inherits the environment (AUDIT_BATCH_SIZE=500 npm run bench); BENCH_WORKER_MAIN
  * runs another build of it (path to its dist/main.js), for before/after runs.
  */
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { AUDIT_STREAM_FIELD, auditStreamKeys, type AuditEventInput } from '@trust-broker/contracts';
+import { AUDIT_STREAM_FIELD, auditStreamKeys } from '@trust-broker/contracts';
 import { createTestDatabase, createTestRedisPrefix, eventually, getFreePort, randomKeyEncryptionKey, startNodeProcess, waitForHttp } from '@trust-broker/testing';
+import { benchEvent } from './bench-event';
 
 /** Events sent as single-event jobs, then as batch jobs (argv 2 and 3). */
 const SINGLE_TOTAL = Number(process.argv[2] ?? 30_000);
@@ -30,25 +30,6 @@ const BATCH_TOTAL = Number(process.argv[3] ?? 100_000);
 const CHUNK = 500;
 /** Full walks of GET /v1/audit/verify at the end (BENCH_VERIFY_RUNS). */
 const VERIFY_RUNS = Number(process.env.BENCH_VERIFY_RUNS ?? 3);
-
-function benchEvent(i: number): AuditEventInput {
-  return {
-    id: randomUUID(),
-    type: i % 10 === 0 ? 'admin' : 'token',
-    occurred_at: new Date().toISOString(),
-    outcome: i % 7 === 0 ? 'failure' : 'success',
-    reason: i % 7 === 0 ? 'assertion_expired' : null,
-    issuer: `https://idp-${i % 20}.example`,
-    client_id: `client-${i % 50}`,
-    subject: `user-${i}`,
-    kid: 'key-1',
-    jti_hash: 'b'.repeat(64),
-    scope: 'read write',
-    grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-    request_id: randomUUID(),
-    details: { token_jti: randomUUID() },
-  };
-}
 
 async function workerCpuSeconds(port: number): Promise<number> {
   const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());

@@ -8,7 +8,6 @@
  * walk (`/proc/<pid>/stat`). BENCH_DATABASE_URL walks an existing database instead (not filled,
  * not dropped). `--cpu-prof` on node profiles the walks too (the fill runs before them).
  */
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,34 +16,15 @@ import type { PoolClient } from 'pg';
 import { runMigrationsWithLock } from '@trust-broker/service-kit/database';
 import { parseKeyEncryptionKey } from '@trust-broker/secrets';
 import { createTestDatabase, randomKeyEncryptionKey } from '@trust-broker/testing';
-import type { AuditEventInput } from '@trust-broker/contracts';
 import { AUDIT_SCHEMA, createAuditDataSource } from '../src/audit-chain/audit-data-source';
 import { GENESIS_HASH, prepareEvent, toChainEvent } from '../src/audit-chain/chain-event';
 import type { walkChain as WalkChain } from '../src/audit-chain/chain-walker';
 import { ChainWriter } from '../src/audit-chain/chain-writer';
 import { SigningKeysService } from '../src/signing-keys/signing-keys.service';
+import { benchEvent } from './bench-event';
 
 const EVENTS = Number(process.argv[2] ?? 130_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
-
-function benchEvent(i: number): AuditEventInput {
-  return {
-    id: randomUUID(),
-    type: i % 10 === 0 ? 'admin' : 'token',
-    occurred_at: new Date().toISOString(),
-    outcome: i % 7 === 0 ? 'failure' : 'success',
-    reason: i % 7 === 0 ? 'assertion_expired' : null,
-    issuer: `https://idp-${i % 20}.example`,
-    client_id: `client-${i % 50}`,
-    subject: `user-${i}`,
-    kid: 'key-1',
-    jti_hash: 'b'.repeat(64),
-    scope: 'read write',
-    grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-    request_id: randomUUID(),
-    details: { token_jti: randomUUID() },
-  };
-}
 
 async function backendCpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
