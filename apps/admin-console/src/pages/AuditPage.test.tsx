@@ -40,6 +40,18 @@ function auditApi() {
     }));
 }
 
+/** Opens the audit view, asks a whole-chain walk and waits for its first progress line. */
+async function startWholeChainWalk() {
+  const answer = ndjsonStream();
+  const api = auditApi().on('GET /v1/audit/verify', { ndjson: answer.stream });
+  renderConsole(api, '/audit');
+  await user.click(await screen.findByRole('checkbox', { name: 'Walk the whole chain' }));
+  await user.click(screen.getByRole('button', { name: 'Verify chain' }));
+  answer.line({ progress: { checked: 10, walked: 10, seq: 10, last: 100 } });
+  await screen.findByText(/checked through sequence number 10 of 100/);
+  return { answer, api };
+}
+
 describe('the audit view', () => {
   it('lists events newest first with the reason in words, and pages to older ones', async () => {
     const api = auditApi();
@@ -122,13 +134,7 @@ describe('the audit view', () => {
     ['an answer cut off before its last line', (answer: ReturnType<typeof ndjsonStream>) => answer.breakOff(), 'The answer was cut off before it ended.'],
     ['an answer that ends without the report', (answer: ReturnType<typeof ndjsonStream>) => answer.end(), 'The answer was cut off before it ended.'],
   ])('a whole-chain walk that fails with %s says so, not "Chain intact"', async (_name, finish, words) => {
-    const answer = ndjsonStream();
-    const api = auditApi().on('GET /v1/audit/verify', { ndjson: answer.stream });
-    renderConsole(api, '/audit');
-    await user.click(await screen.findByRole('checkbox', { name: 'Walk the whole chain' }));
-    await user.click(screen.getByRole('button', { name: 'Verify chain' }));
-    answer.line({ progress: { checked: 10, walked: 10, seq: 10, last: 100 } });
-    await screen.findByText(/checked through sequence number 10 of 100/);
+    const { answer } = await startWholeChainWalk();
     finish(answer);
     expect(await screen.findByText('The chain could not be verified')).toBeInTheDocument();
     expect(screen.getByText(words)).toBeInTheDocument();
@@ -136,13 +142,7 @@ describe('the audit view', () => {
   });
 
   it('stops a whole-chain walk: the request is aborted and nothing is concluded', async () => {
-    const answer = ndjsonStream();
-    const api = auditApi().on('GET /v1/audit/verify', { ndjson: answer.stream });
-    renderConsole(api, '/audit');
-    await user.click(await screen.findByRole('checkbox', { name: 'Walk the whole chain' }));
-    await user.click(screen.getByRole('button', { name: 'Verify chain' }));
-    answer.line({ progress: { checked: 10, walked: 10, seq: 10, last: 100 } });
-    await screen.findByText(/checked through sequence number 10 of 100/);
+    const { answer, api } = await startWholeChainWalk();
     await user.click(screen.getByRole('button', { name: 'Stop verifying' }));
     const call = api.callsTo('GET', '/v1/audit/verify')[0]!;
     expect(call.signal?.aborted).toBe(true);
