@@ -21,7 +21,12 @@ import { SCRIPTS, startSystem, type System } from './support/system';
 
 const BROKER = 'https://broker.example.com';
 const TOKENS = 400;
-const AUDIT_ENV = { AUDIT_BATCH_SIZE: '10', AUDIT_DB_RETRY_MAX_MS: '1000' };
+/**
+ * One event per commit, one commit at a time: the drain of 400 events takes long enough
+ * (hundreds of commits) for the kill to land in its middle. With batches of 10 the stream
+ * consumer drained them all before the kill on a quiet machine.
+ */
+const AUDIT_ENV = { AUDIT_BATCH_SIZE: '1', AUDIT_WRITES_IN_FLIGHT: '1', AUDIT_DB_RETRY_MAX_MS: '1000' };
 let system: System;
 let partner: Partner;
 let worker: { process: RunningProcess; url: string } | undefined;
