@@ -74,6 +74,24 @@ export function prepareEvent(event: AuditEvent): PreparedEvent {
   return { event, canonical: canonicalEvent(event), json: JSON.stringify(event) };
 }
 
+/**
+ * The events of one batch (a stream entry or a legacy batch job), each checked on its own:
+ * the valid ones prepared for the chain, the malformed ones named by index with their problems.
+ */
+export function prepareEvents(payloads: readonly unknown[]): { prepared: PreparedEvent[]; malformed: string[] } {
+  const prepared: PreparedEvent[] = [];
+  const malformed: string[] = [];
+  payloads.forEach((payload, index) => {
+    try {
+      prepared.push(prepareEvent(toChainEvent(payload)));
+    } catch (error) {
+      if (!(error instanceof MalformedAuditEventError)) throw error;
+      malformed.push(`events.${index}: ${error.problems.join(', ')}`);
+    }
+  });
+  return { prepared, malformed };
+}
+
 export function chainHash(prevHash: string, canonical: string): string {
   return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(canonical, 'utf8').digest('hex');
 }

@@ -29,7 +29,7 @@ import {
   auditStreamKeys,
 } from '@trust-broker/contracts';
 import { createRedis, redisEndpointOf, type RedisClient, type RedisClusterSeeds } from '@trust-broker/service-kit/redis';
-import { MalformedAuditEventError, prepareEvent, toChainEvent, type PreparedEvent } from '../audit-chain/chain-event';
+import { prepareEvents } from '../audit-chain/chain-event';
 import { auditMetrics } from './audit-metrics';
 import { EventRejectedError, type EventBatcher } from './event-batcher';
 
@@ -233,17 +233,8 @@ export class AuditStreamConsumer {
       await this.deadLetter(key, id, fields, `malformed audit entry: field "${AUDIT_STREAM_FIELD}" is not a JSON array of 1 to the maximum events`);
       return;
     }
-    const prepared: PreparedEvent[] = [];
-    const malformed: string[] = [];
-    envelope.data.events.forEach((event, index) => {
-      try {
-        prepared.push(prepareEvent(toChainEvent(event)));
-      } catch (error) {
-        if (!(error instanceof MalformedAuditEventError)) throw error;
-        auditMetrics.malformed.inc();
-        malformed.push(`events.${index}: ${error.problems.join(', ')}`);
-      }
-    });
+    const { prepared, malformed } = prepareEvents(envelope.data.events);
+    if (malformed.length > 0) auditMetrics.malformed.inc(malformed.length);
     this.heldEvents += prepared.length;
     let outcomes: PromiseSettledResult<void>[];
     try {

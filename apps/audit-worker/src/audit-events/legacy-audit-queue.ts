@@ -15,11 +15,10 @@
  * others are being written.
  */
 import { Logger } from '@nestjs/common';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { AUDIT_JOB_NAMES, AuditBatchEnvelopeSchema, QUEUES } from '@trust-broker/contracts';
 import { createRedis, keyspaceOf, redisEndpointOf, type RedisClusterSeeds } from '@trust-broker/service-kit/redis';
-import { MalformedAuditEventError, prepareEvent, toChainEvent, type PreparedEvent } from '../audit-chain/chain-event';
+import { MalformedAuditEventError, prepareEvent, prepareEvents, toChainEvent } from '../audit-chain/chain-event';
 import { auditMetrics } from './audit-metrics';
 import { EventRejectedError, type EventBatcher } from './event-batcher';
 
@@ -129,17 +128,8 @@ export class LegacyAuditQueueDrain {
       this.logger.warn(`audit job ${job.id} failed without retry: ${message}`);
       throw new UnrecoverableError(message);
     }
-    const prepared: PreparedEvent[] = [];
-    const malformed: string[] = [];
-    envelope.data.events.forEach((payload, index) => {
-      try {
-        prepared.push(prepareEvent(toChainEvent(payload)));
-      } catch (error) {
-        if (!(error instanceof MalformedAuditEventError)) throw error;
-        auditMetrics.malformed.inc();
-        malformed.push(`events.${index}: ${error.problems.join(', ')}`);
-      }
-    });
+    const { prepared, malformed } = prepareEvents(envelope.data.events);
+    if (malformed.length > 0) auditMetrics.malformed.inc(malformed.length);
     const outcomes = await Promise.allSettled(this.batcher.addMany(prepared));
     const rejected = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     // Not stored for a reason a retry can fix (the writer is stopping): the job comes back.
