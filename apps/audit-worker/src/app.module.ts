@@ -22,6 +22,9 @@ import { ADMIN_AUTH, AdminGuard } from './http/admin.guard';
 import { RetentionService } from './retention/retention.service';
 import { SigningKeysService, type ActiveSigningKey } from './signing-keys/signing-keys.service';
 
+/** Events read but not yet committed, at most: one write batch filling while the others are written. */
+const heldEventsOf = (config: AuditWorkerConfig) => config.batchSize * (config.writesInFlight + 1);
+
 /** Ties the runtime's stop and close to Nest's lifecycle, and registers its readiness checks. */
 @Injectable()
 class RuntimeLifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
@@ -92,7 +95,7 @@ const workerProviders: Provider[] = [
         redisUrl: config.redisUrl,
         redisCluster: config.redisCluster,
         redisPrefix: config.redisPrefix,
-        maxHeldEvents: config.batchSize * (config.writesInFlight + 1),
+        maxHeldEvents: heldEventsOf(config),
         claimIdleMs: config.lockDurationMs,
         claimEveryMs: config.stalledIntervalMs,
       }),
@@ -105,7 +108,7 @@ const workerProviders: Provider[] = [
         redisUrl: config.redisUrl,
         redisCluster: config.redisCluster,
         redisPrefix: config.redisPrefix,
-        concurrency: config.batchSize * (config.writesInFlight + 1),
+        concurrency: heldEventsOf(config),
         lockDurationMs: config.lockDurationMs,
         stalledIntervalMs: config.stalledIntervalMs,
       }),
